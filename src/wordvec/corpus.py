@@ -1,0 +1,210 @@
+"""Raw texts in: a Hugging Face Hub id, a local folder of train.csv/test.csv, a .csv/.parquet/.txt file, or a
+folder of .txt files (one sentence per line).
+
+Every loader returns `{split name: Split}`. Plain-text sources are not read into memory: their `Split.texts`
+is a re-iterable stream of lines, so corpora larger than memory can be counted and encoded in one pass.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .config import DEFAULT_DATASET
+from .errors import WordvecError
+
+TEXT_SUFFIXES = (".txt", ".text", ".tokens")
+LOCAL_HINT = ("pass a local copy instead: --dataset PATH, a folder holding train.csv and test.csv (or a single "
+              ".csv/.txt file), or set WORDVEC_DATASET=PATH")
+
+
+@dataclass
+class Split:
+    """One split of a corpus: its texts (a list, or a re-iterable stream) and labels where the source has them."""
+
+    texts: "list[str] | TextLines"
+    labels: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+class TextLines:
+    """Re-iterable lines of one or more UTF-8 text files, read lazily (memory does not grow with the corpus)."""
+
+    def __init__(self, paths: list[Path]):
+        self.paths = list(paths)
+
+    def __iter__(self) -> Iterator[str]:
+        for path in self.paths:
+            with open(path, "rb") as f:
+                for lineno, raw in enumerate(f, 1):
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError as e:
+                        raise WordvecError(
+                            f"{path}: line {lineno} is not valid UTF-8 ({e.reason} at byte {e.start} of the line); "
+                            f"re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
+                    line = line.strip()
+                    if line:
+                        yield line
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __repr__(self) -> str:
+        return f"TextLines({len(self.paths)} files)"
+
+
+def default_dataset() -> str:
+    """`WORDVEC_DATASET` if set, else the Hub id of the lab's dataset."""
+    return os.environ.get("WORDVEC_DATASET") or DEFAULT_DATASET
+
+
+def load_corpus(source: str | os.PathLike | None = None, text_column: str = "tweet",
+                label_column: str | None = "label") -> dict[str, Split]:
+    """Load every split of `source` (see module docstring). Raises WordvecError with a fix for bad input."""
+    source = str(source) if source is not None else default_dataset()
+    if not source.strip():
+        raise WordvecError("--dataset is empty; give a Hub id or a local path")
+    path = Path(source).expanduser()
+    if path.exists():
+        return _load_local(path, text_column, label_column)
+    if _looks_like_path(source):
+        raise WordvecError(f"dataset path {source} does not exist; check the path, or {LOCAL_HINT}")
+    return _load_hub(source, text_column, label_column)
+
+
+def _looks_like_path(source: str) -> bool:
+    """A Hub id is 'name' or 'owner/name'; anything else that does not exist is a mistyped path."""
+    return (source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source
+            or source.endswith((".csv", ".parquet") + TEXT_SUFFIXES))
+
+
+def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[str, Split]:
+    if path.is_dir():
+        if (path / "dataset_dict.json").exists() or (path / "dataset_info.json").exists():
+            return _from_hf(_hf_load_from_disk(path), text_column, label_column, str(path))
+        csvs = {p.stem: p for p in sorted(path.glob("*.csv"))}
+        if "train" in csvs:
+            return {name: _read_csv(p, text_column, label_column)
+                    for name, p in sorted(csvs.items(), key=lambda kv: kv[0] != "train")}
+        parquets = {p.stem: p for p in sorted(path.glob("*.parquet"))}
+        if "train" in parquets:
+            return {name: _read_parquet(p, text_column, label_column) for name, p in parquets.items()}
+        texts = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES)
+        if texts:
+            return {"train": Split(_nonempty_lines(TextLines(texts), path))}
+        raise WordvecError(f"folder {path} holds no train.csv, train.parquet or .txt files; put the corpus there "
+                           f"(train.csv with a '{text_column}' column, or plain-text files, one sentence per line)")
+    if path.suffix == ".csv":
+        return {"train": _read_csv(path, text_column, label_column)}
+    if path.suffix == ".parquet":
+        return {"train": _read_parquet(path, text_column, label_column)}
+    if path.stat().st_size == 0:
+        raise WordvecError(f"{path} is empty; give a file with one sentence per line")
+    return {"train": Split(_nonempty_lines(TextLines([path]), path))}
+
+
+def _nonempty_lines(lines: TextLines, where: Path) -> TextLines:
+    for _ in lines:  # decodes until the first non-blank line: cheap, and fails early on bad bytes
+        return lines
+    raise WordvecError(f"{where} holds no text (only blank lines); give a corpus with one sentence per line")
+
+
+def _read_csv(path: Path, text_column: str, label_column: str | None) -> Split:
+    try:
+        with open(path, encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            columns = reader.fieldnames or []
+            if not columns:
+                raise WordvecError(f"{path} is empty; it needs a header row with a '{text_column}' column")
+            if text_column not in columns:
+                raise WordvecError(f"{path} has no '{text_column}' column (columns: {', '.join(columns)}); "
+                                   f"pass the text column with --text-column NAME")
+            has_labels = bool(label_column) and label_column in columns
+            texts, labels = [], []
+            for row in reader:
+                texts.append(row[text_column] or "")
+                if has_labels:
+                    labels.append(row[label_column])
+    except UnicodeDecodeError as e:
+        raise WordvecError(f"{path} is not valid UTF-8 ({e.reason} at byte {e.start}); re-save it as UTF-8") from None
+    except csv.Error as e:
+        raise WordvecError(f"{path} is not a readable CSV file ({e}); check its quoting") from None
+    if not texts:
+        raise WordvecError(f"{path} has a header but no rows; give a CSV with at least one row of text")
+    return Split(texts, _labels(labels, path) if has_labels else None)
+
+
+def _labels(values: list, where) -> np.ndarray | None:
+    try:
+        arr = np.asarray([int(v) for v in values], dtype=np.int64)
+    except (TypeError, ValueError):
+        print(f"wordvec: {where}: labels are not integers; ignoring them", file=sys.stderr)
+        return None
+    return None if (arr < 0).all() else arr  # Hub test splits mark missing labels as -1
+
+
+def _read_parquet(path: Path, text_column: str, label_column: str | None) -> Split:
+    import pyarrow.parquet as pq
+
+    names = pq.ParquetFile(path).schema_arrow.names
+    if text_column not in names:
+        raise WordvecError(f"{path} has no '{text_column}' column (columns: {', '.join(names)}); "
+                           f"pass the text column with --text-column NAME")
+    cols = [text_column] + ([label_column] if label_column and label_column in names else [])
+    table = pq.read_table(path, columns=cols)
+    texts = [t or "" for t in table.column(text_column).to_pylist()]
+    labels = _labels(table.column(label_column).to_pylist(), path) if len(cols) == 2 else None
+    return Split(texts, labels)
+
+
+def _hf_load_from_disk(path: Path):
+    import datasets
+
+    return datasets.load_from_disk(str(path))
+
+
+def _load_hub(name: str, text_column: str, label_column: str | None) -> dict[str, Split]:
+    import datasets
+
+    try:
+        data = datasets.load_dataset(name)
+    except Exception as e:  # offline, unknown id, no access: the same fix applies
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise WordvecError(f"could not load '{name}' from the Hugging Face Hub ({reason[:200]}); {LOCAL_HINT}") \
+            from None
+    return _from_hf(data, text_column, label_column, name)
+
+
+def _from_hf(data, text_column: str, label_column: str | None, where: str) -> dict[str, Split]:
+    if not hasattr(data, "keys"):  # a single Dataset
+        data = {"train": data}
+    out = {}
+    for split in data.keys():
+        ds = data[split]
+        if text_column not in ds.column_names:
+            raise WordvecError(f"{where} split '{split}' has no '{text_column}' column (columns: "
+                               f"{', '.join(ds.column_names)}); pass the text column with --text-column NAME")
+        labels = None
+        if label_column and label_column in ds.column_names:
+            labels = _labels(ds[label_column], f"{where}[{split}]")
+        out[split] = Split([t or "" for t in ds[text_column]], labels)
+    if "train" not in out:
+        raise WordvecError(f"{where} has no 'train' split (splits: {', '.join(out)}); wordvec trains on 'train'")
+    return out
+
+
+def iter_texts(splits: dict[str, Split], names: Iterable[str] = ("train",)) -> Iterator[str]:
+    for name in names:
+        yield from splits[name].texts
+
+
+__all__ = ["Split", "TextLines", "load_corpus", "default_dataset", "iter_texts"]

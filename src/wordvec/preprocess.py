@@ -1,0 +1,85 @@
+"""Text -> tokens. The lab's tokenizer (SPEC step 1.2) and a plain whitespace one.
+
+The lab's `split_tokens`: lower-case, keep only a-z @ # and space, split on runs of spaces, drop NLTK's English
+stopwords and empty tokens, Snowball-stem the rest. Stemming dominates the cost, and tweets repeat words a lot,
+so each distinct word is stemmed once and remembered.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Callable, Iterable
+
+_NOT_KEPT = re.compile(r"[^a-z@# ]")
+_SPACES = re.compile(r" +")
+_UNSEEN = object()
+
+
+@lru_cache(maxsize=1)
+def english_stopwords() -> frozenset[str]:
+    """NLTK's English stopword list (179 words), shipped with wordvec so it runs offline."""
+    text = resources.files("wordvec").joinpath("data/stopwords_english.txt").read_text(encoding="utf-8")
+    return frozenset(w for w in text.split("\n") if w)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Callable[[str], str]:
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english").stem
+
+
+class LabTokenizer:
+    """The lab's `split_tokens`, with a memo of stems (same output, one stem call per distinct word)."""
+
+    name = "lab"
+
+    def __init__(self) -> None:
+        self._stops = english_stopwords()
+        self._stem = _stemmer()
+        self._memo: dict[str, str | None] = {}  # raw word -> stem, or None for a stopword
+
+    def __call__(self, text: str) -> list[str]:
+        memo = self._memo
+        out = []
+        for word in _SPACES.split(_NOT_KEPT.sub("", text.lower())):
+            stem = memo.get(word, _UNSEEN)
+            if stem is _UNSEEN:
+                stem = None if (not word or word in self._stops) else self._stem(word)
+                memo[word] = stem
+            if stem is not None:
+                out.append(stem)
+        return out
+
+
+class SimpleTokenizer:
+    """Lower-case and split on whitespace: for corpora that are already tokenised (text8, word2vec dumps)."""
+
+    name = "simple"
+
+    def __call__(self, text: str) -> list[str]:
+        return text.lower().split()
+
+
+def get_tokenizer(name: str) -> Callable[[str], list[str]]:
+    if name == "lab":
+        return LabTokenizer()
+    if name == "simple":
+        return SimpleTokenizer()
+    raise ValueError(f"unknown tokenizer {name!r}; use 'lab' or 'simple'")
+
+
+def split_tokens(text: str) -> list[str]:
+    """The lab's function for one text (a fresh memo each call: use `LabTokenizer` for many texts)."""
+    return LabTokenizer()(text)
+
+
+def tokenize_all(texts: Iterable[str], tokenizer: str | Callable[[str], list[str]] = "lab") -> list[list[str]]:
+    """Tokenise every text with one tokenizer instance (so its stem memo is shared)."""
+    tok = get_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
+    return [tok(t) for t in texts]
+
+
+__all__ = ["english_stopwords", "LabTokenizer", "SimpleTokenizer", "get_tokenizer", "split_tokens", "tokenize_all"]
