@@ -33,7 +33,4 @@ class SoftmaxWord2Vec(nn.Module):
         return self.expand(self.embed(input_))
 
 
-# Word2Vec is the lab's name for the class.
-Word2Vec = SoftmaxWord2Vec
-
-__all__ = ["one_hot_encode", "SoftmaxWord2Vec", "Word2Vec"]
+__all__ = ["one_hot_encode", "SoftmaxWord2Vec"]
