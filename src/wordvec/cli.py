@@ -1,0 +1,189 @@
+"""`wordvec train | neighbors | evaluate | export | plot` — a thin layer over functions a notebook can call.
+
+Every user error is a `WordvecError`: printed as one line `wordvec: error: ...`, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from .config import PRESETS, Config, preset
+from .errors import WordvecError
+
+# ------------------------------------------------------------------------------------------------- train
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+_HELP = {  # one line per Config field shown on the command line
+    "dataset": "Hub id, folder with train.csv/test.csv, .csv/.parquet/.txt file, or folder of .txt files",
+    "text_column": "column holding the text", "label_column": "column holding the labels (for evaluation)",
+    "tokenizer": "'lab' (the lab's NLTK pipeline) or 'simple' (lower-case, split on whitespace)",
+    "min_count": "keep words seen at least this often (the lab's `count > 10` is 11)",
+    "max_vocab_size": "keep at most this many of the most frequent words",
+    "model": "'softmax' (the lab's network), 'skipgram' or 'cbow'",
+    "loss": "'softmax' (lab), 'ns' (negative sampling) or 'hs' (hierarchical softmax)",
+    "vector_size": "embedding dimension (alias --embed-size)", "window": "context words on each side",
+    "negative": "noise words per pair (ns)", "ns_exponent": "noise distribution exponent",
+    "sample": "subsampling threshold for frequent words (0: off)",
+    "reduced_window": "draw the window in 1..window per centre word (--no-reduced-window: fixed)",
+    "vectors": "which matrix are the word vectors: input, output or mean",
+    "epochs": "passes over the corpus", "optimizer": "'sgd' (linear decay) or 'adamw' (the lab's)",
+    "lr": "learning rate (gensim's alpha)", "min_lr": "final learning rate of the linear decay (min_alpha)",
+    "batch_size": "pairs per step (lab model) / centre words per step (torch engine)",
+    "seed": "random seed", "device": "'auto', 'cpu', 'cuda' or 'cuda:N'", "threads": "CPU threads (0: all)",
+    "backend": "CPU engine for skipgram/cbow: auto, numba or torch", "topn": "neighbours per query word (-k)",
+    "progress": "show a progress bar (--no-progress: quiet)",
+}
+_ALIASES = {"vector_size": ["--embed-size"], "topn": ["-k"]}
+
+
+def _add_config_flags(p: argparse.ArgumentParser) -> None:
+    """One flag per Config field, default None so only what the user typed overrides the preset."""
+    for f in dataclasses.fields(Config):
+        if f.name not in _HELP:
+            continue
+        flags = [_flag(f.name)] + _ALIASES.get(f.name, [])
+        if f.type in ("bool", bool):
+            p.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
+                           help=_HELP[f.name])
+            continue
+        kind = {"int": int, "float": float, "int | None": int}.get(str(f.type), str)
+        p.add_argument(*flags, dest=f.name, type=kind, default=None, metavar=f.name.upper(), help=_HELP[f.name])
+    p.add_argument("--query", dest="query_words", nargs="+", default=None, metavar="WORD",
+                   help="words whose neighbours are printed after training (default: good bad school day)")
+
+
+def config_from_args(args: argparse.Namespace) -> Config:
+    cfg = preset(args.preset)
+    changes = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
+               if getattr(args, f.name, None) is not None}
+    if "query_words" in changes:
+        changes["query_words"] = tuple(changes["query_words"])
+    if args.preset == "lab" and changes.get("model", "softmax") != "softmax":
+        raise WordvecError("--preset lab is the full-softmax model; use --preset sgns or cbow for skipgram/cbow")
+    if "model" in changes and "loss" not in changes and changes["model"] != cfg.model:
+        changes["loss"] = "softmax" if changes["model"] == "softmax" else ("ns" if cfg.loss == "softmax" else cfg.loss)
+    return cfg.replace(**changes).validate()
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from .pipeline import print_report, train_pipeline
+
+    cfg = config_from_args(args)
+    out = Path(args.out) if args.out else Path("runs") / args.preset
+    metrics = train_pipeline(cfg, out, overwrite=args.overwrite, tensorboard=args.tensorboard)
+    print_report(metrics, out)
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------- neighbors
+
+
+def _cmd_neighbors(args: argparse.Namespace) -> int:
+    from .vectors import KeyedVectors
+
+    kv = KeyedVectors.load_run(args.run_dir, which=args.vectors)
+    for word in args.words:
+        pairs = kv.most_similar(word, topn=args.k)
+        print(f"{word}: " + ", ".join(f"{w} ({s:.3f})" for w, s in pairs))
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------- evaluate
+
+
+def _add_evaluate_command(sub) -> None:
+    p = sub.add_parser("evaluate", help="score a run: word pairs, analogies, downstream classifier")
+    p.add_argument("run_dir")
+    p.set_defaults(func=_cmd_evaluate)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    raise WordvecError("wordvec evaluate is not built yet")
+
+
+# ------------------------------------------------------------------------------------------------- export
+
+
+def _add_export_command(sub) -> None:
+    p = sub.add_parser("export", help="write a run's vectors as word2vec text/binary, safetensors or projector files")
+    p.add_argument("run_dir")
+    p.set_defaults(func=_cmd_export)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    raise WordvecError("wordvec export is not built yet")
+
+
+# ------------------------------------------------------------------------------------------------- plot
+
+
+def _add_plot_command(sub) -> None:
+    p = sub.add_parser("plot", help="draw loss.png and map.png for a run")
+    p.add_argument("run_dir")
+    p.set_defaults(func=_cmd_plot)
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    raise WordvecError("wordvec plot is not built yet")
+
+
+# ------------------------------------------------------------------------------------------------- main
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own errors: one line and the usage, exit 2
+        self.print_usage(sys.stderr)
+        self.exit(2, f"wordvec: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="wordvec", description=__doc__.splitlines()[0])
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"wordvec {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("train", help="train a model and write a run directory")
+    p.add_argument("--preset", default="lab", choices=sorted(PRESETS), help="starting settings (default: lab)")
+    p.add_argument("--out", default=None, help="run directory to write (default: runs/PRESET)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    p.add_argument("--tensorboard", default=None, metavar="DIR", help="also log loss scalars for TensorBoard")
+    _add_config_flags(p)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("neighbors", aliases=["neighbours"], help="nearest words by cosine similarity")
+    p.add_argument("run_dir")
+    p.add_argument("words", nargs="+")
+    p.add_argument("-k", type=int, default=10, help="how many neighbours (default 10)")
+    p.add_argument("--vectors", choices=["input", "output", "mean"], default=None,
+                   help="which matrix to query (default: the run's own choice)")
+    p.set_defaults(func=_cmd_neighbors)
+
+    _add_evaluate_command(sub)
+    _add_export_command(sub)
+    _add_plot_command(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except WordvecError as e:
+        print(f"wordvec: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("wordvec: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
