@@ -101,11 +101,27 @@ def _cmd_neighbors(args: argparse.Namespace) -> int:
 def _add_evaluate_command(sub) -> None:
     p = sub.add_parser("evaluate", help="score a run: word pairs, analogies, downstream classifier")
     p.add_argument("run_dir")
+    p.add_argument("--pairs", default=None, metavar="FILE",
+                   help="word-pair similarity file: word1<TAB>word2<TAB>score, '#' comments (WordSim-353 layout)")
+    p.add_argument("--analogies", default=None, metavar="FILE",
+                   help="analogy questions in questions-words.txt format (': section' headers, 4 words a line)")
+    p.add_argument("--downstream", action="store_true",
+                   help="logistic regression on mean text vectors vs TF-IDF, stratified k-fold on the run's labels")
+    p.add_argument("--sif", action="store_true", help="SIF-weight the text vectors (a=1e-3) for --downstream")
+    p.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (default 5)")
+    p.add_argument("--restrict-vocab", type=int, default=300000, metavar="N",
+                   help="only use the N most frequent words for pairs and analogies (default 300000)")
     p.set_defaults(func=_cmd_evaluate)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    raise WordvecError("wordvec evaluate is not built yet")
+    from .evaluate import evaluate_run, format_table
+
+    results = evaluate_run(args.run_dir, pairs=args.pairs, analogies=args.analogies, downstream=args.downstream,
+                           folds=args.folds, sif=args.sif, restrict_vocab=args.restrict_vocab)
+    print(format_table(results), end="")
+    print(f"(written to {Path(args.run_dir) / 'metrics.json'} under 'evaluation')")
+    return 0
 
 
 # ------------------------------------------------------------------------------------------------- export
@@ -114,11 +130,24 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _add_export_command(sub) -> None:
     p = sub.add_parser("export", help="write a run's vectors as word2vec text/binary, safetensors or projector files")
     p.add_argument("run_dir")
+    p.add_argument("--format", required=True,
+                   choices=["word2vec-text", "word2vec-binary", "safetensors", "projector"],
+                   help="output format")
+    p.add_argument("--out", required=True, metavar="PATH",
+                   help="file to write (a folder for --format projector)")
+    p.add_argument("--vectors", choices=["input", "output", "mean"], default=None,
+                   help="export this matrix of model.safetensors (default: the run's vectors.txt)")
+    p.add_argument("--limit", type=int, default=None, metavar="N",
+                   help="projector only: keep the N most frequent words")
     p.set_defaults(func=_cmd_export)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    raise WordvecError("wordvec export is not built yet")
+    from .export import export_run
+
+    path = export_run(args.run_dir, args.format, args.out, which=args.vectors, limit=args.limit)
+    print(f"wrote {path}")
+    return 0
 
 
 # ------------------------------------------------------------------------------------------------- plot
@@ -127,11 +156,21 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _add_plot_command(sub) -> None:
     p = sub.add_parser("plot", help="draw loss.png and map.png for a run")
     p.add_argument("run_dir")
+    p.add_argument("--method", choices=["pca", "tsne"], default="pca", help="2-D projection of the map (default pca)")
+    p.add_argument("--top", type=int, default=150, metavar="N", help="label the N most frequent words (default 150)")
+    p.add_argument("--words", nargs="+", default=None, metavar="W",
+                   help="words to highlight with their neighbours (default: the run's query words)")
     p.set_defaults(func=_cmd_plot)
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    raise WordvecError("wordvec plot is not built yet")
+    from .plots import plot_run
+
+    if args.top < 0:
+        raise WordvecError(f"--top must be 0 or more, got {args.top}")
+    for path in plot_run(args.run_dir, method=args.method, top=args.top, words=args.words):
+        print(f"wrote {path}")
+    return 0
 
 
 # ------------------------------------------------------------------------------------------------- main

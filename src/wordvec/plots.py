@@ -1,0 +1,258 @@
+"""Pictures of a run: the loss curve (the lab's plot, plus held-out loss) and a 2-D map of the vectors.
+
+Figures are drawn on matplotlib's Agg canvas directly (no pyplot state, no display needed) and saved to a temp
+file in the target folder, then renamed, so a crash never leaves a half-written PNG.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from .errors import WordvecError
+
+MAP_SIZE = (12, 9)  # inches; at MAP_DPI this is 1440 x 1080 pixels
+MAP_DPI = 120
+LOSS_SIZE = (8, 5)
+LOSS_DPI = 120
+
+
+def _figure(size, dpi):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig, path) -> Path:
+    """Temp name in the same folder, then os.replace: the PNG appears whole or not at all."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise WordvecError(f"cannot write {path}: folder {path.parent} does not exist")
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.png")
+    try:
+        fig.savefig(tmp, format="png", dpi=fig.dpi)
+        os.replace(tmp, path)
+    except OSError as e:
+        raise WordvecError(f"cannot write {path} ({e.strerror or e}); check the folder is writable") from None
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+# ------------------------------------------------------------------------------------------------- loss
+
+
+def plot_loss(path, train_losses: Sequence[float], heldout_losses: Sequence[float] | None = None) -> Path:
+    """The lab's plot — epoch vs mean loss, red line 'Loss', axes 'Epoch' / 'NLL' — with the held-out loss as a
+    second line when there is one, so overfitting shows as the two curves parting."""
+    from matplotlib.ticker import MaxNLocator
+
+    train = np.asarray(list(train_losses), dtype=float)
+    held = np.asarray(list(heldout_losses or []), dtype=float)
+    if not len(train) and not len(held):
+        raise WordvecError("no losses to plot: the run recorded none (epoch_losses is empty)")
+    fig = _figure(LOSS_SIZE, LOSS_DPI)
+    ax = fig.add_subplot()
+    marker = "o" if max(len(train), len(held)) <= 30 else None  # a 1-epoch run is still visible
+    if len(train):
+        ax.plot(np.arange(1, len(train) + 1), train, "r", marker=marker, label="Loss")
+    if len(held):
+        ax.plot(np.arange(1, len(held) + 1), held, color="tab:blue", linestyle="--", marker=marker,
+                label="Held-out loss")
+    ax.set_xlabel("Epoch")
+    ax.set_ylabel("NLL")
+    ax.set_title("Training loss" + (" and held-out loss" if len(held) else "") + " per epoch")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(True, alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------------------------------------- map
+
+
+def project_2d(x: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
+    """2-D coordinates: PCA through numpy's SVD (fast, deterministic) or t-SNE (local structure, slower)."""
+    x = np.asarray(x, dtype=np.float64)
+    if method == "pca":
+        centred = x - x.mean(axis=0)
+        if len(x) < 2:
+            return np.zeros((len(x), 2))
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        xy = centred @ vt[:2].T
+        return np.pad(xy, ((0, 0), (0, 2 - xy.shape[1])))  # a 1-D embedding still gets 2 columns
+    if method == "tsne":
+        from sklearn.manifold import TSNE
+
+        if len(x) < 4:
+            raise WordvecError(f"t-SNE needs at least 4 words to place, got {len(x)}; use --method pca")
+        perplexity = float(min(30, (len(x) - 1) / 3))
+        return TSNE(n_components=2, metric="cosine", init="pca", perplexity=perplexity,
+                    random_state=seed).fit_transform(x)
+    raise WordvecError(f"unknown map method {method!r}; use 'pca' or 'tsne'")
+
+
+def _neighbours(vn: np.ndarray, idx: int, topn: int) -> np.ndarray:
+    """Ids of the `topn` nearest words by cosine (one matrix-vector product, argpartition, the word excluded)."""
+    sims = vn @ vn[idx]
+    sims[idx] = -np.inf
+    k = min(topn, len(sims) - 1)
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    top = np.argpartition(-sims, k - 1)[:k]
+    return top[np.argsort(-sims[top])]
+
+
+class _Placer:
+    """Greedy label placement: a label is drawn only where it does not cover one already placed (important
+    labels go first), trying a few offsets before giving up — this keeps dense maps readable."""
+
+    OFFSETS = [(4, 3), (4, -10), (-4, 3), (-4, -10), (0, 9), (0, -14)]  # points from the dot
+    FAR = [(dx * r, dy * r) for r in (1, 2) for dx, dy in
+           [(14, 12), (14, -20), (-14, 12), (-14, -20), (22, -4), (-22, -4), (0, 22), (0, -26)]]  # with a leader
+
+    def __init__(self, fig, ax):
+        self.ax = ax
+        self.renderer = fig.canvas.get_renderer()
+        self.boxes = np.empty((0, 4))  # x0, y0, x1, y1 in display pixels
+
+    def _free(self, bb) -> bool:
+        b = self.boxes
+        return not np.any((b[:, 0] < bb.x1) & (b[:, 2] > bb.x0) & (b[:, 1] < bb.y1) & (b[:, 3] > bb.y0))
+
+    def place(self, x, y, text, must: bool = False, **kw):
+        tries = self.OFFSETS + (self.FAR if must else [])
+        for k, (dx, dy) in enumerate(tries + ([tries[0]] if must else [])):
+            ha = "left" if dx >= 0 else "right"
+            t = self.ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha, **kw)
+            bb = t.get_window_extent(self.renderer).expanded(1.02, 1.05)
+            if self._free(bb) or k == len(tries):  # the last try (must only): overlap rather than lose it
+                self.boxes = np.vstack([self.boxes, [bb.x0, bb.y0, bb.x1, bb.y1]])
+                if len(self.OFFSETS) <= k < len(tries):  # moved away: a thin line back to its dot
+                    t.remove()
+                    t = self.ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points", ha=ha,
+                                         arrowprops=dict(arrowstyle="-", lw=0.5, alpha=0.6,
+                                                         color=kw.get("color", "0.5")), **kw)
+                return t
+            t.remove()
+        return None
+
+
+def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str] | None = None,
+             topn: int = 10, title: str | None = None) -> Path:
+    """A 2-D map of the vectors: the `top` most frequent words as small grey labels, each queried word and its
+    `topn` neighbours in one colour. Unknown query words are skipped with a note on stderr."""
+    from .evaluate import resolve_keys
+
+    keys = list(kv.index_to_key)
+    if not keys:
+        raise WordvecError("no vectors to plot: the vocabulary is empty")
+    vn = np.asarray(kv.get_normed_vectors(), dtype=np.float32)
+    words = list(words or [])
+    ids = resolve_keys(kv, words) if words else np.empty(0, dtype=np.int64)
+    for w in (w for w, i in zip(words, ids) if i < 0):
+        print(f"wordvec: plot: {w!r} is not in the vocabulary; left off the map", file=sys.stderr)
+    if words and (ids < 0).all():
+        raise WordvecError(f"none of the words {', '.join(words)} is in the vocabulary; pick others with --words")
+    groups: list[tuple[str, int, np.ndarray]] = []  # (label, query id, neighbour ids)
+    seen_q: set[int] = set()
+    for w, i in zip(words, ids):
+        if i >= 0 and i not in seen_q:
+            seen_q.add(int(i))
+            groups.append((keys[i] if keys[i] == w else f"{w} ({keys[i]})", int(i), _neighbours(vn, int(i), topn)))
+
+    frequent = np.arange(min(int(top), len(keys)))
+    coloured = [i for _, q, nb in groups for i in (q, *nb)]
+    chosen = np.unique(np.concatenate([frequent, np.asarray(coloured, dtype=np.int64)]))
+    xy = dict(zip(chosen.tolist(), project_2d(vn[chosen], method)))
+
+    fig = _figure(MAP_SIZE, MAP_DPI)
+    ax = fig.add_subplot()
+    pts = np.array([xy[i] for i in chosen])
+    ax.scatter(pts[:, 0], pts[:, 1], s=6, color="0.6", alpha=0.5, linewidths=0, zorder=1)
+    pad = 0.06 * (np.ptp(pts, axis=0) + 1e-9)  # room for labels at the edges
+    ax.set_xlim(pts[:, 0].min() - pad[0], pts[:, 0].max() + pad[0])
+    ax.set_ylim(pts[:, 1].min() - pad[1], pts[:, 1].max() + pad[1])
+    how = {"pca": "PCA", "tsne": "t-SNE"}[method]
+    ax.set_title(title or f"Word vectors, {how} map of the {len(frequent)} most frequent words"
+                 + (f"; query words with their {topn} nearest neighbours" if groups else ""), fontsize=11)
+    ax.set_xlabel(f"{how} 1")
+    ax.set_ylabel(f"{how} 2")
+    ax.tick_params(labelsize=7)
+    fig.tight_layout()  # fix the layout (title included) before measuring label boxes in pixels
+
+    placer = _Placer(fig, ax)
+    if coloured:  # labels keep off the coloured dots too
+        d = ax.transData.transform(np.array([xy[i] for i in set(coloured)]))
+        placer.boxes = np.hstack([d - 3.5, d + 3.5])
+    colours = [f"C{k % 10}" for k in range(len(groups))]
+    owner: dict[int, int] = {}
+    for g, (_, q, nb) in enumerate(groups):  # first group that claims a word colours it
+        for i in (q, *nb.tolist()):
+            owner.setdefault(i, g)
+    for g, (label, q, nb) in enumerate(groups):  # query words first: they must always be legible
+        ax.scatter(*xy[q], s=160, marker="*", color=colours[g], edgecolors="black", linewidths=0.6, zorder=4,
+                   label=f"{label} + {len(nb)} neighbours")
+        placer.place(*xy[q], keys[q], must=True, fontsize=11, fontweight="bold", color=colours[g], zorder=6,
+                     bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=colours[g], alpha=0.8))
+    for g, (_, q, nb) in enumerate(groups):
+        mine = [i for i in nb.tolist() if owner[i] == g and i != q and i not in seen_q]
+        if mine:
+            p = np.array([xy[i] for i in mine])
+            ax.scatter(p[:, 0], p[:, 1], s=28, color=colours[g], alpha=0.9, zorder=3)
+            for i in mine:
+                placer.place(*xy[i], keys[i], must=True, fontsize=8.5, color=colours[g], zorder=5)
+    skipped = 0
+    for i in frequent.tolist():
+        if i in owner:
+            continue
+        if placer.place(*xy[i], keys[i], fontsize=6.5, color="0.35", alpha=0.8, zorder=2) is None:
+            skipped += 1
+
+    if skipped:
+        ax.text(0.995, 0.005, f"{skipped} grey labels hidden to avoid overlap", transform=ax.transAxes,
+                ha="right", va="bottom", fontsize=7, color="0.4")
+    if groups:
+        ax.legend(loc="best", fontsize=9, framealpha=0.85, title="query word (colour)", title_fontsize=9)
+    return _save(fig, path)
+
+
+# ------------------------------------------------------------------------------------------------- a run
+
+
+def plot_run(run_dir, method: str = "pca", top: int = 150, words: Sequence[str] | None = None) -> list[Path]:
+    """`loss.png` (when the run recorded losses) and `map.png` in the run directory; words default to the
+    run's query words."""
+    from .evaluate import read_metrics
+    from .vectors import KeyedVectors
+
+    run_dir = Path(run_dir)
+    metrics = read_metrics(run_dir)
+    config = metrics.get("config") or {}
+    kv = KeyedVectors.load_run(run_dir)
+    written = []
+    train, held = metrics.get("epoch_losses") or [], metrics.get("heldout_losses") or []
+    if train or held:
+        written.append(plot_loss(run_dir / "loss.png", train, held))
+    if words is None:
+        words = config.get("query_words") or []
+    topn = int(config.get("topn") or 10)
+    name = run_dir.resolve().name
+    model = config.get("model", "")
+    how = {"pca": "PCA", "tsne": "t-SNE"}.get(method, method)
+    title = (f"{name} ({model}): {how} map of the {min(top, len(kv.index_to_key))} most frequent words"
+             + (f", query words with their {topn} nearest neighbours" if words else ""))
+    written.append(plot_map(run_dir / "map.png", kv, method=method, top=top, words=words, topn=topn, title=title))
+    return written
+
+
+__all__ = ["plot_loss", "plot_map", "plot_run", "project_2d"]
