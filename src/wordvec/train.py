@@ -71,19 +71,60 @@ def set_threads(threads: int) -> None:
 # ------------------------------------------------------------------------------------------------ the lab's model
 
 
-def grouped_cross_entropy(model: SoftmaxWord2Vec, context: torch.Tensor, centre: torch.Tensor,
-                          reduction: str = "mean") -> torch.Tensor:
-    """`cross_entropy(model(context), centre)`, computing each distinct context's logits once.
+class _GroupedSoftmaxLoss(torch.autograd.Function):
+    """Mean cross-entropy of `centre` given `context` from the distinct contexts' hidden vectors `h` (U, E).
 
-    The logits depend only on the context word, so a batch of B pairs needs at most V logit rows, not B:
-    loss = sum_u n_u * logsumexp(z_u) - sum_pairs z[context, centre]. Same value and gradients, far fewer FLOPs
-    when B is large (a 65,536-pair batch over a 3,085-word vocabulary computes at most 3,085 rows).
+    The loss is sum_u n_u * logsumexp(h_u . W^T) - sum_pairs h[ctx] . W[centre], over B pairs. The first term
+    is computed in blocks of `block` rows, so each (block x V) slab of logits is exponentiated, summed and turned
+    into its gradient while it is still in cache; the gradients are formed in the same pass and returned by
+    `backward`. The second term is a gather over the B pairs. Exactly the gradients of F.cross_entropy.
+    """
+
+    @staticmethod
+    def forward(ctx, h, W, inverse, centre, counts, block: int):
+        B = inverse.shape[0]
+        need_grad = ctx.needs_input_grad[0] or ctx.needs_input_grad[1]
+        scale = counts.to(h.dtype) / B
+        gh = torch.empty_like(h) if need_grad else None
+        gW = torch.zeros_like(W) if need_grad else None
+        dense = h.new_zeros((), dtype=torch.float64)
+        for r0 in range(0, h.shape[0], block):
+            hb, sb = h[r0:r0 + block], scale[r0:r0 + block]
+            z = hb @ W.T
+            zmax = z.amax(dim=1, keepdim=True)
+            z.sub_(zmax).exp_()
+            zsum = z.sum(dim=1, keepdim=True)
+            dense += (sb * (zmax + zsum.log()).squeeze(1)).sum()
+            if need_grad:
+                z.mul_(sb[:, None] / zsum)  # n_u/B * softmax(z_u): the gradient of the first term
+                gW.addmm_(z.T, hb)
+                torch.mm(z, W, out=gh[r0:r0 + block])
+        h_pairs, w_pairs = h[inverse], W[centre]
+        picked = (h_pairs * w_pairs).sum() / B
+        if need_grad:
+            gW.index_add_(0, centre, h_pairs, alpha=-1.0 / B)
+            gh.index_add_(0, inverse, w_pairs, alpha=-1.0 / B)
+            ctx.save_for_backward(gh, gW)
+        return (dense - picked).to(h.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        gh, gW = ctx.saved_tensors
+        return gh * grad, gW * grad, None, None, None, None
+
+
+def grouped_cross_entropy(model: SoftmaxWord2Vec, context: torch.Tensor, centre: torch.Tensor,
+                          reduction: str = "mean", block: int = 128) -> torch.Tensor:
+    """`F.cross_entropy(model(context), centre)`, computing each distinct context's logits once.
+
+    The logits depend only on the context word, so a batch of B pairs needs at most V logit rows, not B (a
+    65,536-pair batch over the lab's 3,085 words computes at most 3,085 rows, in cache-sized blocks).
+    Same value and gradients as the plain loss, far fewer FLOPs and far less memory traffic.
     """
     uniq, inverse = torch.unique(context, return_inverse=True)
-    logits = model(uniq)  # (U, V)
-    counts = torch.bincount(inverse, minlength=uniq.shape[0]).to(logits.dtype)
-    total = (counts * torch.logsumexp(logits, dim=1)).sum() - logits[inverse, centre].sum()
-    return total / context.shape[0] if reduction == "mean" else total
+    counts = torch.bincount(inverse, minlength=uniq.shape[0])
+    loss = _GroupedSoftmaxLoss.apply(model.embed(uniq), model.expand.weight, inverse, centre, counts, block)
+    return loss * context.shape[0] if reduction == "sum" else loss
 
 
 @torch.no_grad()
