@@ -135,12 +135,23 @@ def _read_csv(path: Path, text_column: str, label_column: str | None) -> Split:
                 if has_labels:
                     labels.append(row[label_column])
     except UnicodeDecodeError as e:
-        raise WordvecError(f"{path} is not valid UTF-8 ({e.reason} at byte {e.start}); re-save it as UTF-8") from None
+        raise WordvecError(f"{path}: line {_first_bad_line(path)} is not valid UTF-8 ({e.reason}); "
+                           f"re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
     except csv.Error as e:
         raise WordvecError(f"{path} is not a readable CSV file ({e}); check its quoting") from None
     if not texts:
         raise WordvecError(f"{path} has a header but no rows; give a CSV with at least one row of text")
     return Split(texts, _labels(labels, path) if has_labels else None)
+
+
+def _first_bad_line(path: Path) -> int:
+    with open(path, "rb") as f:
+        for lineno, raw in enumerate(f, 1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                return lineno
+    return 0
 
 
 def _labels(values: list, where) -> np.ndarray | None:

@@ -53,6 +53,9 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())) and not overwrite:
         raise WordvecError(f"{out} already exists; pass --overwrite to replace it, or choose another --out")
+    from .train import fit, resolve_device
+
+    resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
     writer = _tensorboard_writer(tensorboard)
 
     t_start = time.perf_counter()
@@ -67,8 +70,6 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
     prep_seconds = time.perf_counter() - t_start
     _log(f"wordvec: {len(vocab):,} words, {len(train_enc):,} training tokens; training {config.model}/"
          f"{config.loss}", quiet)
-
-    from .train import fit
 
     def on_epoch(epoch: int, loss: float, held: float | None) -> None:
         if writer is not None:
