@@ -84,7 +84,7 @@ def load_corpus(source: str | os.PathLike | None = None, text_column: str = "twe
 def _looks_like_path(source: str) -> bool:
     """A Hub id is 'name' or 'owner/name'; anything else that does not exist is a mistyped path."""
     return (source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source
-            or source.endswith((".csv", ".parquet") + TEXT_SUFFIXES))
+            or source.endswith((".csv", ".parquet") + TEXT_SUFFIXES) or Path(source.split("/")[0]).is_dir())
 
 
 def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[str, Split]:

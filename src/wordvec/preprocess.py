@@ -12,6 +12,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Callable, Iterable
 
+from .errors import WordvecError
+
 _NOT_KEPT = re.compile(r"[^a-z@# ]")
 _SPACES = re.compile(r" +")
 _UNSEEN = object()
@@ -68,7 +70,7 @@ def get_tokenizer(name: str) -> Callable[[str], list[str]]:
         return LabTokenizer()
     if name == "simple":
         return SimpleTokenizer()
-    raise ValueError(f"unknown tokenizer {name!r}; use 'lab' or 'simple'")
+    raise WordvecError(f"unknown tokenizer {name!r}; use --tokenizer lab or simple")
 
 
 def split_tokens(text: str) -> list[str]:

@@ -5,6 +5,7 @@ skip-gram/CBOW engine; both return a `TrainResult`.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -63,9 +64,16 @@ def seed_everything(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def set_threads(threads: int) -> None:
+@contextmanager
+def threads_limited(threads: int):
+    """Run a block with `threads` torch threads (0: leave torch's default), then restore the previous setting."""
+    before = torch.get_num_threads()
     if threads > 0:
         torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 # ------------------------------------------------------------------------------------------------ the lab's model
@@ -148,9 +156,15 @@ def train_lab(config: Config, vocab_size: int, pairs: np.ndarray | torch.Tensor,
     (one optimizer step per pair, in a shuffled order); larger batches take one step per batch with the mean loss.
     The reported epoch loss is the mean of every pair's loss at the moment its batch was trained, as the notebook's.
     """
+    with threads_limited(config.threads):
+        return _train_lab(config, vocab_size, pairs, heldout_pairs, progress, callback)
+
+
+def _train_lab(config: Config, vocab_size: int, pairs: np.ndarray | torch.Tensor,
+               heldout_pairs: np.ndarray | torch.Tensor | None = None, progress: bool | None = None,
+               callback: Callable[[int, float, float | None], None] | None = None) -> TrainResult:
     progress = config.progress if progress is None else progress
     device = resolve_device(config.device)
-    set_threads(config.threads)
     gen = seed_everything(config.seed)
     pairs = torch.as_tensor(pairs, dtype=torch.long)
     n = int(pairs.shape[0])
