@@ -115,6 +115,8 @@ class Vocab:
                                        f"is this a wordvec vocab.txt?")
                 tokens.append(parts[0])
                 counts.append(int(parts[1]))
+        if not tokens:
+            raise WordvecError(f"{path} is empty; a vocab.txt has one 'token<TAB>count' line per word")
         return cls(tokens, counts)
 
 
@@ -168,4 +170,165 @@ def build_and_encode(token_lists: Iterable[Sequence[str]], min_count: int = 5,
     return vocab, Encoded(np.ascontiguousarray(mapped[kept]), offsets)
 
 
-__all__ = ["Vocab", "Encoded", "build_and_encode"]
+
+# --- word2vec tables ------------------------------------------------------------------------------------------
+# The engine needs three per-word tables. They are functions of the counts alone, so they live here, next to them.
+
+def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
+    """Probability of keeping each occurrence of a word under frequent-word subsampling (word2vec.c's formula).
+
+    keep = (sqrt(f / (sample * total)) + 1) * (sample * total) / f, capped at 1, f = the word's count. Rare words
+    are always kept; a word making up a large share of the corpus is mostly dropped. `sample == 0` keeps everything.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample <= 0 or counts.size == 0:
+        return np.ones(counts.shape, dtype=np.float32)
+    threshold = sample * counts.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        keep = (np.sqrt(counts / threshold) + 1.0) * threshold / counts
+    keep = np.where(counts > 0, keep, 1.0)
+    return np.minimum(keep, 1.0).astype(np.float32)
+
+
+def noise_distribution(counts: np.ndarray, exponent: float = 0.75) -> np.ndarray:
+    """Negative-sampling noise: P(w) proportional to count ** exponent (0.75 flattens Zipf, as in word2vec)."""
+    w = np.asarray(counts, dtype=np.float64) ** exponent
+    total = w.sum()
+    if not total > 0:
+        raise WordvecError("the noise distribution is empty: every word count is zero")
+    return w / total
+
+
+def cumulative_table(p: np.ndarray, domain: int = 2 ** 31 - 1) -> np.ndarray:
+    """Integer cumulative distribution (last entry == domain): sample by searching a uniform int in [0, domain)."""
+    cum = np.round(np.cumsum(np.asarray(p, dtype=np.float64)) / np.sum(p) * domain).astype(np.int64)
+    cum[-1] = domain
+    return cum
+
+
+def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker/Vose alias table for O(1) sampling from `p`: draw i uniform, keep i if u < prob[i], else alias[i].
+
+    O(V) memory instead of word2vec.c's 1e8-entry unigram table, and exact up to float rounding.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    n = p.size
+    scaled = p / p.sum() * n
+    prob = np.ones(n, dtype=np.float64)
+    alias = np.arange(n, dtype=np.int32)
+    small = [i for i in range(n) if scaled[i] < 1.0]
+    large = [i for i in range(n) if scaled[i] >= 1.0]
+    while small and large:
+        s, l = small.pop(), large.pop()
+        prob[s] = scaled[s]
+        alias[s] = l
+        scaled[l] -= 1.0 - scaled[s]
+        (small if scaled[l] < 1.0 else large).append(l)
+    for i in small + large:  # leftovers are 1 up to rounding
+        prob[i] = 1.0
+    return prob.astype(np.float32), alias
+
+
+def alias_probabilities(prob: np.ndarray, alias: np.ndarray) -> np.ndarray:
+    """The distribution an alias table samples from (for tests)."""
+    n = prob.size
+    out = prob.astype(np.float64) / n
+    np.add.at(out, alias, (1.0 - prob.astype(np.float64)) / n)
+    return out
+
+
+@dataclass
+class Huffman:
+    """Huffman tree over the vocabulary for hierarchical softmax (the tree word2vec.c and gensim build).
+
+    Word w's path from the root has `lengths[w]` steps; step d goes through inner node `points[w, d]` (0..V-2, the
+    root is V-2) and turns `codes[w, d]` (0 = the smaller-count child, 1 = the other). Padded with 0 past the length.
+    Training predicts label 1 - code at each inner node.
+    """
+
+    codes: np.ndarray  # (V, max_len) uint8
+    points: np.ndarray  # (V, max_len) int32
+    lengths: np.ndarray  # (V,) int32
+
+    @property
+    def n_inner(self) -> int:
+        return max(int(self.codes.shape[0]) - 1, 1)
+
+    def code(self, w: int) -> list[int]:
+        return self.codes[w, :self.lengths[w]].tolist()
+
+    def point(self, w: int) -> list[int]:
+        return self.points[w, :self.lengths[w]].tolist()
+
+
+def huffman_tree(counts: np.ndarray) -> Huffman:
+    """Build the Huffman tree: repeatedly merge the two lowest-count nodes (ties: lower node index first).
+
+    Inner node i (0-based) is the i-th merge, so the root is the last one. A one-word vocabulary gets a path of
+    one step through a single inner node, so hierarchical softmax still has something to train.
+    """
+    import heapq
+
+    counts = np.asarray(counts, dtype=np.int64)
+    v = int(counts.size)
+    if v == 0:
+        raise WordvecError("cannot build a Huffman tree over an empty vocabulary")
+    if v == 1:
+        return Huffman(np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.ones(1, np.int32))
+    heap = [(int(c), i) for i, c in enumerate(counts.tolist())]
+    heapq.heapify(heap)
+    parent = np.empty(2 * v - 1, dtype=np.int64)
+    bit = np.zeros(2 * v - 1, dtype=np.uint8)
+    for i in range(v - 1):
+        c1, n1 = heapq.heappop(heap)
+        c2, n2 = heapq.heappop(heap)
+        node = v + i
+        parent[n1], parent[n2] = node, node
+        bit[n2] = 1
+        heapq.heappush(heap, (c1 + c2, node))
+    root = 2 * v - 2
+    # depth of every node, top-down (parents have larger indices than children)
+    depth = np.zeros(2 * v - 1, dtype=np.int32)
+    for node in range(root - 1, -1, -1):
+        depth[node] = depth[parent[node]] + 1
+    lengths = depth[:v].astype(np.int32)
+    max_len = int(lengths.max())
+    codes = np.zeros((v, max_len), dtype=np.uint8)
+    points = np.zeros((v, max_len), dtype=np.int32)
+    # walk every leaf up at once, one level per step, filling its path from the end
+    node = np.arange(v, dtype=np.int64)
+    pos = lengths.astype(np.int64) - 1
+    rows = np.arange(v)
+    while True:
+        active = pos >= 0
+        if not active.any():
+            break
+        r, nd, ps = rows[active], node[active], pos[active]
+        codes[r, ps] = bit[nd]
+        points[r, ps] = parent[nd] - v
+        node[active] = parent[nd]
+        pos[active] -= 1
+    return Huffman(codes, points, lengths)
+
+
+def _vocab_keep_probabilities(self: Vocab, sample: float) -> np.ndarray:
+    """Per-word subsampling keep-probability for this vocabulary (see `keep_probabilities`)."""
+    return keep_probabilities(self.counts, sample)
+
+
+def _vocab_noise_distribution(self: Vocab, exponent: float = 0.75) -> np.ndarray:
+    """Per-word negative-sampling probability for this vocabulary (see `noise_distribution`)."""
+    return noise_distribution(self.counts, exponent)
+
+
+def _vocab_huffman(self: Vocab) -> Huffman:
+    """Huffman tree over this vocabulary's counts (see `huffman_tree`)."""
+    return huffman_tree(self.counts)
+
+
+Vocab.keep_probabilities = _vocab_keep_probabilities
+Vocab.noise_distribution = _vocab_noise_distribution
+Vocab.huffman = _vocab_huffman
+
+__all__ = ["Vocab", "Encoded", "build_and_encode", "keep_probabilities", "noise_distribution",
+           "cumulative_table", "alias_table", "alias_probabilities", "Huffman", "huffman_tree"]

@@ -1,0 +1,158 @@
+"""wordvec's word2vec engine against gensim: same machine, same run, same tokens, same hyperparameters.
+
+Corpora: (a) the tweets (lab tokenizer), (b) a synthetic Zipfian corpus of >= 10M tokens (speed only).
+Settings for both libraries: window 5, negative 5, vector 100, sample 1e-3, 5 epochs, min_count 5, 2 threads,
+skip-gram and CBOW (mean). words/s = raw corpus words x epochs / wall seconds of training, for both.
+Quality (tweets): top-10 neighbour overlap (Jaccard) and the F1 of class 1 of a logistic regression on mean tweet
+vectors (stratified 20% of train held out, random_state=0).
+
+Run: python benchmarks/vs_gensim.py [--dataset PATH] [--big-tokens N] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+
+from wordvec.config import Config  # noqa: E402
+from wordvec.corpus import load_corpus  # noqa: E402
+from wordvec.engine import train_word2vec, warm_up  # noqa: E402
+from wordvec.preprocess import LabTokenizer  # noqa: E402
+from wordvec.vocab import build_and_encode  # noqa: E402
+
+QUERIES = ("good", "bad", "school", "day", "love")
+SETTINGS = dict(vector_size=100, window=5, negative=5, sample=1e-3, epochs=5, min_count=5, threads=2)
+
+
+def zipf_corpus(n_tokens: int, vocab_size: int = 100_000, seed: int = 0, sentence_len: int = 20):
+    """Token lists whose word frequencies follow Zipf's law (rank**-1), fixed seed: for speed only."""
+    rng = np.random.default_rng(seed)
+    p = 1.0 / np.arange(1, vocab_size + 1)
+    ids = rng.choice(vocab_size, size=n_tokens, p=p / p.sum())
+    words = np.array([f"w{i}" for i in range(vocab_size)], dtype=object)
+    toks = words[ids]
+    return [toks[i:i + sentence_len].tolist() for i in range(0, n_tokens, sentence_len)]
+
+
+def run_wordvec(sentences, sg: bool, seed: int = 1):
+    vocab, enc = build_and_encode(sentences, SETTINGS["min_count"])
+    cfg = Config(model="skipgram" if sg else "cbow", loss="ns", vector_size=SETTINGS["vector_size"],
+                 window=SETTINGS["window"], negative=SETTINGS["negative"], sample=SETTINGS["sample"],
+                 epochs=SETTINGS["epochs"], lr=0.025, min_lr=0.0001, seed=seed, device="cpu",
+                 threads=SETTINGS["threads"], backend="numba", progress=False)
+    t0 = time.perf_counter()
+    r = train_word2vec(cfg, vocab, enc, progress=False)
+    seconds = time.perf_counter() - t0
+    return vocab.id2tok, r.input_vectors, seconds
+
+
+def run_gensim(sentences, sg: bool, seed: int = 1):
+    from gensim.models import Word2Vec
+
+    m = Word2Vec(vector_size=SETTINGS["vector_size"], window=SETTINGS["window"], negative=SETTINGS["negative"],
+                 sample=SETTINGS["sample"], epochs=SETTINGS["epochs"], min_count=SETTINGS["min_count"],
+                 workers=SETTINGS["threads"], sg=int(sg), hs=0, cbow_mean=1, alpha=0.025, min_alpha=0.0001,
+                 seed=seed)
+    m.build_vocab(sentences)
+    t0 = time.perf_counter()
+    m.train(sentences, total_examples=m.corpus_count, epochs=m.epochs)
+    seconds = time.perf_counter() - t0
+    return list(m.wv.index_to_key), m.wv.vectors, seconds
+
+
+def neighbours(keys, vectors, word, k=10):
+    idx = {w: i for i, w in enumerate(keys)}
+    if word not in idx:
+        return set()
+    v = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    sims = v @ v[idx[word]]
+    sims[idx[word]] = -np.inf
+    return {keys[i] for i in np.argsort(-sims)[:k]}
+
+
+def downstream_f1(keys, vectors, token_lists, labels) -> float:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import train_test_split
+
+    idx = {w: i for i, w in enumerate(keys)}
+    X = np.zeros((len(token_lists), vectors.shape[1]), dtype=np.float32)
+    for row, toks in enumerate(token_lists):
+        ii = [idx[t] for t in toks if t in idx]
+        if ii:
+            X[row] = vectors[ii].mean(0)
+    Xtr, Xte, ytr, yte = train_test_split(X, labels, test_size=0.2, stratify=labels, random_state=0)
+    clf = LogisticRegression(max_iter=2000).fit(Xtr, ytr)
+    return float(f1_score(yte, clf.predict(Xte), pos_label=1))
+
+
+def main(argv=None) -> None:
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--dataset", default=os.path.join(here, "..", "..", "shared", "data",
+                                                      "tweets_hate_speech_detection"))
+    ap.add_argument("--big-tokens", type=int, default=10_000_000)
+    ap.add_argument("--quick", action="store_true", help="1M-token synthetic corpus instead of --big-tokens")
+    args = ap.parse_args(argv)
+    big_tokens = 1_000_000 if args.quick else args.big_tokens
+
+    t0 = time.perf_counter()
+    warm_up()  # numba JIT compile (or cache load) happens here, outside every timed region
+    print(f"numba warm-up (compile/cache load, excluded from timings): {time.perf_counter() - t0:.1f} s")
+
+    splits = load_corpus(args.dataset)
+    tok = LabTokenizer()
+    tweets = [tok(t) for t in splits["train"].texts]
+    labels = np.asarray(splits["train"].labels)
+    corpora = [("tweets", tweets), (f"zipf-{big_tokens / 1e6:g}M", zipf_corpus(big_tokens))]
+
+    rows, quality = [], {}
+    for name, sents in corpora:
+        raw_words = sum(len(s) for s in sents)
+        for arch, sg in (("skipgram", True), ("cbow", False)):
+            out = {}
+            for lib, fn in (("wordvec", run_wordvec), ("gensim", run_gensim)):
+                keys, vecs, sec = fn(sents, sg)
+                out[lib] = (keys, vecs, sec)
+                wps = raw_words * SETTINGS["epochs"] / sec
+                rows.append((name, arch, lib, sec, wps))
+                print(f"  {name:10s} {arch:8s} {lib:8s} {sec:7.2f} s  {wps / 1e3:9.0f} k words/s", flush=True)
+            rows[-2] = rows[-2] + (rows[-2][3] and rows[-1][3] / rows[-2][3],)
+            if name == "tweets":
+                quality[arch] = out
+
+    print(f"\nsettings: {SETTINGS}, both libraries; words/s = raw corpus words x epochs / training wall seconds")
+    print("numba compile time is excluded (warm-up on a tiny corpus first); vocabulary building is excluded for both")
+    print(f"\n| corpus | arch | library | seconds | words/s | wordvec/gensim |")
+    print("|---|---|---|---:|---:|---:|")
+    for r in rows:
+        ratio = f"{r[5]:.2f}x" if len(r) > 5 else ""
+        print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]:.2f} | {r[4]:,.0f} | {ratio} |")
+
+    print("\nquality on the tweets (neighbours: mean Jaccard of top-10 of " + "/".join(QUERIES) +
+          "; F1: class 1, logistic regression on mean vectors, stratified 20% held out, random_state=0)")
+    print("| arch | neighbour Jaccard | F1 wordvec | F1 gensim |")
+    print("|---|---:|---:|---:|")
+    for arch, out in quality.items():
+        jac = []
+        for q in QUERIES:
+            a, b = neighbours(*out["wordvec"][:2], q), neighbours(*out["gensim"][:2], q)
+            if a or b:
+                jac.append(len(a & b) / len(a | b))
+        f1w = downstream_f1(*out["wordvec"][:2], tweets, labels)
+        f1g = downstream_f1(*out["gensim"][:2], tweets, labels)
+        print(f"| {arch} | {np.mean(jac):.2f} | {f1w:.3f} | {f1g:.3f} |")
+    for arch, out in quality.items():
+        for q in QUERIES[:2]:
+            print(f"  {arch} {q!r}: wordvec {sorted(neighbours(*out['wordvec'][:2], q, 5))}  "
+                  f"gensim {sorted(neighbours(*out['gensim'][:2], q, 5))}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""The word2vec engine: the recipe's statistics, learning, planted neighbours, determinism, bad input."""
+
+import numpy as np
+import pytest
+
+from wordvec.config import Config
+from wordvec.engine import train_word2vec
+from wordvec.errors import WordvecError
+from wordvec.vocab import Encoded, Vocab, build_and_encode, keep_probabilities
+
+GROUPS = [[f"g{g}w{i}" for i in range(4)] for g in range(5)]
+FILLER = [f"f{i}" for i in range(10)]
+
+
+def planted_corpus(n_sentences=1200, seed=0):
+    """Sentences of 6 words from one group plus 2 filler words: words of a group co-occur, nothing else does."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_sentences):
+        g = GROUPS[rng.integers(len(GROUPS))]
+        words = list(rng.choice(g, 6)) + list(rng.choice(FILLER, 2))
+        rng.shuffle(words)
+        out.append([str(w) for w in words])
+    return out
+
+
+@pytest.fixture(scope="module")
+def planted():
+    return build_and_encode(planted_corpus(), min_count=1)
+
+
+def cfg(**kw):
+    base = dict(vector_size=24, window=3, negative=5, sample=0.0, epochs=8, lr=0.025, min_lr=0.0001, seed=3,
+                device="cpu", threads=1, backend="numba", batch_size=256, progress=False)
+    base.update(kw)
+    return Config(**base)
+
+
+COMBOS = [(m, l, b) for b in ("numba", "torch") for m in ("skipgram", "cbow") for l in ("ns", "hs")]
+
+
+@pytest.mark.parametrize("model,loss,backend", COMBOS)
+def test_planted_neighbours_and_loss_decreases(planted, model, loss, backend):
+    vocab, enc = planted
+    # the torch path averages the updates a row gets within one batch: small batches on a 30-word vocabulary
+    r = train_word2vec(cfg(model=model, loss=loss, backend=backend, batch_size=32), vocab, enc, progress=False)
+    assert r.input_vectors.shape == (len(vocab), 24) and r.input_vectors.dtype == np.float32
+    assert (r.output_vectors is None) == (loss == "hs") and (("hs.weight" in r.extra_tensors) == (loss == "hs"))
+    assert r.epoch_losses[-1] < r.epoch_losses[0]
+    assert r.words == len(enc) * 8 and r.effective_words == r.words  # sample=0 keeps every token
+    w = r.input_vectors / np.linalg.norm(r.input_vectors, axis=1, keepdims=True)
+    hits = 0
+    for group in GROUPS:
+        for word in group:
+            sims = w @ w[vocab[word]]
+            top = [vocab.id2tok[i] for i in np.argsort(-sims)[1:4]]
+            hits += sum(t in group for t in top)
+    assert hits >= 0.9 * 3 * 20, f"{model}/{loss}/{backend}: only {hits}/60 planted neighbours found"
+
+
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_reduced_window_mean(backend, model):
+    """One long document, no subsampling: a centre word's window b is uniform in 1..W, so 2b contexts, mean W+1."""
+    n, window = 9000, 4
+    enc = Encoded(np.random.default_rng(0).integers(0, 50, n).astype(np.int32), np.array([0, n], np.int64))
+    vocab = Vocab([str(i) for i in range(50)], np.bincount(enc.ids, minlength=50))
+    c = cfg(model=model, window=window, epochs=1, backend=backend, batch_size=4096)
+    r = train_word2vec(c, vocab, enc, progress=False)
+    assert abs(r.pairs / n - (window + 1)) < 0.08
+    full = train_word2vec(c.replace(reduced_window=False), vocab, enc, progress=False)
+    assert full.pairs == 2 * window * n - window * (window + 1)  # every centre sees 2W words, less the edges
+
+
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+def test_subsampling_keeps_the_expected_share(backend):
+    n = 50000
+    rng = np.random.default_rng(1)
+    p = 1.0 / np.arange(1, 101)
+    ids = rng.choice(100, n, p=p / p.sum()).astype(np.int32)
+    vocab = Vocab([str(i) for i in range(100)], np.bincount(ids, minlength=100))
+    enc = Encoded(ids, np.array([0, n // 2, n], np.int64))
+    r = train_word2vec(cfg(sample=1e-3, epochs=2, backend=backend), vocab, enc, progress=False)
+    expected = 2 * (vocab.counts * keep_probabilities(vocab.counts, 1e-3)).sum()
+    assert abs(r.effective_words / expected - 1) < 0.02
+
+
+@pytest.mark.parametrize("backend", ["numba", "torch"])
+def test_same_seed_same_vectors(planted, backend):
+    vocab, enc = planted
+    c = cfg(epochs=2, backend=backend, sample=1e-2)
+    a = train_word2vec(c, vocab, enc, progress=False)
+    b = train_word2vec(c, vocab, enc, progress=False)
+    np.testing.assert_array_equal(a.input_vectors, b.input_vectors)
+    assert a.epoch_losses == b.epoch_losses
+    other = train_word2vec(c.replace(seed=4), vocab, enc, progress=False)
+    assert not np.array_equal(a.input_vectors, other.input_vectors)
+
+
+def test_two_threads_train_as_well(planted):
+    vocab, enc = planted
+    r = train_word2vec(cfg(threads=2, epochs=4), vocab, enc, progress=False)
+    assert r.epoch_losses[-1] < r.epoch_losses[0] and np.isfinite(r.input_vectors).all()
+
+
+def test_bad_input_errors(planted):
+    vocab, enc = planted
+    with pytest.raises(WordvecError, match="no tokens"):
+        build_and_encode([[], []], min_count=1)
+    with pytest.raises(WordvecError, match="vocabulary is empty"):
+        build_and_encode([["a", "b"], ["c"]], min_count=5)
+    empty = Encoded(np.zeros(0, np.int32), np.array([0], np.int64))
+    with pytest.raises(WordvecError, match="no in-vocabulary tokens"):
+        train_word2vec(cfg(), vocab, empty)
+    with pytest.raises(WordvecError, match="vocabulary is empty"):
+        train_word2vec(cfg(), Vocab([], []), enc)
+    for bad in (dict(window=0), dict(vector_size=0), dict(negative=-1, loss="hs"), dict(negative=0, loss="ns")):
+        with pytest.raises(WordvecError):
+            train_word2vec(cfg(**bad), vocab, enc)
+    with pytest.raises(WordvecError, match="skipgram or cbow"):
+        train_word2vec(cfg(model="softmax", loss="softmax"), vocab, enc)
+    with pytest.raises(WordvecError, match="outside the vocabulary"):
+        train_word2vec(cfg(), Vocab(["a"], [3]), enc)
+    import torch
+    if not torch.cuda.is_available():
+        with pytest.raises(WordvecError, match="GPU"):
+            train_word2vec(cfg(device="cuda"), vocab, enc)
+
+
+def test_gensim_style_api():
+    from wordvec.word2vec import Word2Vec
+
+    sentences = planted_corpus(800, seed=5)
+    model = Word2Vec(sentences, vector_size=24, window=3, min_count=1, sample=0, sg=1, negative=5, epochs=8,
+                     workers=1, device="cpu", seed=2)
+    assert model.train_result.input_vectors.shape == (len(model.vocab), 24)
+    assert model.wv.vectors.shape == (len(model.vocab), 24)
+    top = [w for w, _ in model.wv.most_similar("g0w0", topn=3)]
+    assert sum(w in GROUPS[0] for w in top) >= 2
+    with pytest.raises(WordvecError, match="cbow_mean"):
+        Word2Vec(sentences, cbow_mean=0)
+    with pytest.raises(WordvecError):
+        Word2Vec([[], []], min_count=1)
