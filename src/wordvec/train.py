@@ -234,6 +234,7 @@ def fit(config: Config, vocab: Vocab, train: Encoded, heldout: Encoded | None = 
         result.words = len(train) * config.epochs
         result.effective_words = result.words
         return result
-    from .engine import train_word2vec
+    from .engine import train_word2vec, warm_up
 
+    warm_up()  # compile (or load) the numba kernels before the clock starts
     return train_word2vec(config, vocab, train, progress=config.progress if progress is None else progress)
