@@ -96,8 +96,8 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
         "wordvec_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "dataset": config.dataset,
-        "train_rows": len(train_split),
-        "test_rows": len(test_split) if test_split is not None else 0,
+        "train_rows": train_enc.n_docs,  # one document per row / non-blank line (streams are not re-read)
+        "test_rows": test_enc.n_docs if test_enc is not None else 0,
         "vocab_size": len(vocab),
         "tokens": len(train_enc),
         "test_tokens": len(test_enc) if test_enc is not None else 0,

@@ -161,13 +161,20 @@ def build_and_encode(token_lists: Iterable[Sequence[str]], min_count: int = 5,
     words = np.empty(len(seen), dtype=object)
     words[list(seen.values())] = list(seen.keys())
     vocab = Vocab(words[keep].tolist(), counts[keep])
-    mapped = new_id[raw_ids]
+    del seen, words
+    mapped = new_id[raw_ids]  # int32, like the raw ids: peak memory stays a few bytes per token
+    del raw, raw_ids
     kept = mapped >= 0
-    doc_of = np.repeat(np.arange(len(lengths)), np.frombuffer(lengths, dtype=np.int64))
-    new_lengths = np.bincount(doc_of[kept], minlength=len(lengths))
-    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(new_lengths, out=offsets[1:])
-    return vocab, Encoded(np.ascontiguousarray(mapped[kept]), offsets)
+    old_lengths = np.frombuffer(lengths, dtype=np.int64)
+    old_offsets = np.zeros(len(old_lengths) + 1, dtype=np.int64)
+    np.cumsum(old_lengths, out=old_offsets[1:])
+    kept_before = np.zeros(len(old_lengths) + 1, dtype=np.int64)  # kept tokens before each document start
+    nonempty = np.flatnonzero(old_lengths > 0)  # reduceat needs strictly increasing starts inside the array
+    per_doc = np.zeros(len(old_lengths), dtype=np.int64)
+    if len(nonempty):
+        per_doc[nonempty] = np.add.reduceat(kept.view(np.uint8), old_offsets[nonempty], dtype=np.int64)
+    np.cumsum(per_doc, out=kept_before[1:])
+    return vocab, Encoded(np.ascontiguousarray(mapped[kept]), kept_before)
 
 
 
