@@ -156,3 +156,18 @@ def test_lab_run_on_real_data(shared_data, tmp_path, capsys):
     assert set(m["neighbors"]) == {"good", "bad", "school", "day"}
     assert all(len(v) == 10 for v in m["neighbors"].values())
     assert os.path.getsize(out / "loss.png") > 10_000
+
+
+def test_tensorboard_scalars_logged_per_epoch(small_csv, tmp_path):
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logdir = tmp_path / "tb"
+    assert main(_train_args(small_csv, tmp_path / "run", "--tensorboard", str(logdir))) == 0
+    acc = EventAccumulator(str(logdir))
+    acc.Reload()
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    train = [e.value for e in acc.Scalars("loss/train")]
+    assert [e.step for e in acc.Scalars("loss/train")] == [1, 2]
+    np.testing.assert_allclose(train, m["epoch_losses"], rtol=1e-6)
+    np.testing.assert_allclose([e.value for e in acc.Scalars("loss/heldout")], m["heldout_losses"], rtol=1e-6)
