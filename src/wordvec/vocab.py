@@ -144,7 +144,7 @@ def build_and_encode(token_lists: Iterable[Sequence[str]], min_count: int = 5,
     if not seen:
         raise WordvecError("the corpus has no tokens after preprocessing; check --dataset, --text-column and "
                            "--tokenizer (the lab tokenizer keeps only a-z, @ and #)")
-    raw_ids = np.frombuffer(raw, dtype=np.int32)
+    raw_ids = np.frombuffer(raw, dtype=np.int32)  # a writable view of the array's buffer
     counts = np.bincount(raw_ids, minlength=len(seen))
     keep = counts >= min_count
     if max_vocab_size is not None and keep.sum() > max_vocab_size:
@@ -162,8 +162,7 @@ def build_and_encode(token_lists: Iterable[Sequence[str]], min_count: int = 5,
     words[list(seen.values())] = list(seen.keys())
     vocab = Vocab(words[keep].tolist(), counts[keep])
     del seen, words
-    mapped = new_id[raw_ids]  # int32, like the raw ids: peak memory stays a few bytes per token
-    del raw, raw_ids
+    mapped = new_id.take(raw_ids, out=raw_ids, mode="clip")  # in place: no second per-token array
     kept = mapped >= 0
     old_lengths = np.frombuffer(lengths, dtype=np.int64)
     old_offsets = np.zeros(len(old_lengths) + 1, dtype=np.int64)
@@ -174,7 +173,9 @@ def build_and_encode(token_lists: Iterable[Sequence[str]], min_count: int = 5,
     if len(nonempty):
         per_doc[nonempty] = np.add.reduceat(kept.view(np.uint8), old_offsets[nonempty], dtype=np.int64)
     np.cumsum(per_doc, out=kept_before[1:])
-    return vocab, Encoded(np.ascontiguousarray(mapped[kept]), kept_before)
+    ids = mapped[kept]
+    del mapped, raw_ids, raw
+    return vocab, Encoded(ids, kept_before)
 
 
 
