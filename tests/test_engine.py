@@ -141,3 +141,25 @@ def test_gensim_style_api():
         Word2Vec(sentences, cbow_mean=0)
     with pytest.raises(WordvecError):
         Word2Vec([[], []], min_count=1)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_skipgram_ns_negative_sharing(planted, shared):
+    """Both skip-gram NS kernels (negatives shared per centre word, Ji et al. 2016; fresh draws per pair) learn the
+    planted groups and are bit-identical for a seed with one thread (their random streams differ)."""
+    vocab, enc = planted
+    c = cfg(model="skipgram", loss="ns", shared_negatives=shared)
+    a = train_word2vec(c, vocab, enc, progress=False)
+    b = train_word2vec(c, vocab, enc, progress=False)
+    np.testing.assert_array_equal(a.input_vectors, b.input_vectors)
+    np.testing.assert_array_equal(a.output_vectors, b.output_vectors)
+    assert a.epoch_losses == b.epoch_losses and a.epoch_losses[-1] < a.epoch_losses[0]
+    other = train_word2vec(c.replace(shared_negatives=not shared), vocab, enc, progress=False)
+    assert abs(other.pairs / a.pairs - 1) < 0.01 and not np.array_equal(other.input_vectors, a.input_vectors)
+    w = a.input_vectors / np.linalg.norm(a.input_vectors, axis=1, keepdims=True)
+    hits = 0
+    for group in GROUPS:
+        for word in group:
+            top = [vocab.id2tok[i] for i in np.argsort(-(w @ w[vocab[word]]))[1:4]]
+            hits += sum(t in group for t in top)
+    assert hits >= 0.9 * 3 * 20, f"shared_negatives={shared}: only {hits}/60 planted neighbours found"

@@ -31,6 +31,7 @@ _HELP = {  # one line per Config field shown on the command line
     "vector_size": "embedding dimension (alias --embed-size)", "window": "context words on each side",
     "negative": "noise words per pair (ns)", "ns_exponent": "noise distribution exponent",
     "sample": "subsampling threshold for frequent words (0: off)",
+    "shared_negatives": "skip-gram ns: share one negative draw across a centre's contexts (Ji et al. 2016)",
     "reduced_window": "draw the window in 1..window per centre word (--no-reduced-window: fixed)",
     "vectors": "which matrix are the word vectors: input, output or mean",
     "epochs": "passes over the corpus", "optimizer": "'sgd' (linear decay) or 'adamw' (the lab's)",

@@ -32,6 +32,7 @@ class Config:
     negative: int = 5  # noise words per positive pair (loss 'ns')
     ns_exponent: float = 0.75  # noise distribution is count ** ns_exponent
     sample: float = 1e-3  # frequent-word subsampling threshold (0 disables; word2vec.c formula)
+    shared_negatives: bool = True  # skip-gram NS (numba): one negative draw per centre word, shared by its contexts
     reduced_window: bool = True  # draw the effective window uniformly in 1..window per centre word
     vectors: str = "input"  # which matrix the word vectors are: 'input', 'output' or 'mean' of both
     # --- optimisation -----------------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def warm_up() -> None:
             syn0 = np.full((3, 4), 0.1, np.float32)
             syn1 = np.zeros((3, 4), np.float32)
             train_chunk(ids, offsets, 0, 7, syn0, syn1, keep, prob, alias, tree.codes, tree.points, tree.lengths,
-                        sig, logsig, sg, hs, 2, 2, True, 0.025, 0.02, 1)
+                        sig, logsig, sg, hs, 2, 2, True, 0.025, 0.02, 1, True)
 
 
 def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
@@ -164,6 +164,7 @@ def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool)
     sg = 1 if config.model == "skipgram" else 0
     hs = 1 if config.loss == "hs" else 0
     negative = int(config.negative) if not hs else 0
+    shared = bool(config.shared_negatives)  # only skip-gram with NS uses it
 
     def alpha_at(done: int) -> float:
         return a0 - (a0 - a1) * (done / total)
@@ -173,7 +174,8 @@ def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool)
         done = epoch * n
         return train_chunk(ids, offsets, s, e, syn0, syn1, keep, prob, alias, codes, points, lengths, sig, logsig,
                            sg, hs, negative, int(config.window), bool(config.reduced_window),
-                           alpha_at(done + s), alpha_at(done + e), _chunk_seed(config.seed, epoch, c))
+                           alpha_at(done + s), alpha_at(done + e), _chunk_seed(config.seed, epoch, c),
+                           shared)
 
     bar = _progress_bar(progress, config.epochs * n_chunks)
     epoch_losses: list[float] = []

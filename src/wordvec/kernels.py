@@ -6,6 +6,8 @@ the corpus with the GIL released (`nogil=True`). One kernel call trains one *chu
 corpus (document boundaries come from the offsets; windows never cross them). Inside a call, everything that
 word2vec does per token happens in compiled code: subsampling, the reduced window, negative draws (alias table),
 the sigmoid (table lookup) and the updates, with the learning rate decaying linearly across the chunk.
+Skip-gram with negative sampling can instead share one negative draw per centre word across its context words
+(Ji et al. 2016, `shared_negatives`): k+1 output-row loads and k draws per centre word instead of per pair.
 
 Randomness is a xorshift64* stream seeded per chunk, so a chunk's draws do not depend on which thread runs it.
 
@@ -69,15 +71,66 @@ def _draw_negative(state, prob, alias, n):
     return state, i
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _sg_ns_shared(buf, i, lo, hi, syn0, syn1, out_rows, out_grad, targets, grads, negative, state, prob, alias,
+                  n_vocab, alpha, sig, logsig):
+    """Skip-gram NS for one centre word, Ji et al. 2016: the `negative` noise words are drawn once and shared by
+    all context words buf[lo:hi] (less i). The k+1 output rows are copied to `out_rows` and stay at their old
+    values while every context row is scored against them; each context row gets its update right after its own
+    k+1 gradients (so it is read once), the output rows get the summed update at the end. Returns (state, loss)."""
+    dim = syn0.shape[1]
+    centre = buf[i]
+    targets[0] = centre
+    for q in range(1, negative + 1):
+        state, targets[q] = _draw_negative(state, prob, alias, n_vocab)
+    for q in range(negative + 1):
+        t = targets[q]
+        for k in range(dim):
+            out_rows[q, k] = syn1[t, k]
+            out_grad[q, k] = 0.0
+    loss = 0.0
+    for j in range(lo, hi):
+        if j == i:
+            continue
+        ctx = buf[j]
+        for q in range(negative + 1):
+            if q > 0 and targets[q] == centre:
+                grads[q] = 0.0
+                continue
+            f = np.float32(0.0)
+            for k in range(dim):
+                f += syn0[ctx, k] * out_rows[q, k]
+            g, l = _sig_grad(f, np.float32(1.0) if q == 0 else np.float32(0.0), sig, logsig)
+            loss += l
+            grads[q] = g * alpha
+        for q in range(negative + 1):
+            g = grads[q]
+            for k in range(dim):
+                out_grad[q, k] += g * syn0[ctx, k]
+        for q in range(negative + 1):
+            g = grads[q]
+            for k in range(dim):
+                syn0[ctx, k] += g * out_rows[q, k]
+    for q in range(negative + 1):
+        if q > 0 and targets[q] == centre:
+            continue
+        t = targets[q]
+        for k in range(dim):
+            syn1[t, k] += out_grad[q, k]
+    return state, loss
+
+
 @njit(cache=True, nogil=True, fastmath=True)
 def train_chunk(ids, offsets, start, stop, syn0, syn1, keep, prob, alias, codes, points, lengths,
-                sig, logsig, sg, hs, negative, window, reduced_window, alpha0, alpha1, seed):
+                sig, logsig, sg, hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives):
     """Train on tokens ids[start:stop] (documents cut by `offsets`); returns (loss sum, examples, kept words, pairs).
 
     syn0: input vectors (V, E). syn1: output vectors — syn1neg (V, E) for negative sampling or the inner-node
     vectors (V-1, E) for hierarchical softmax. sg: 1 skip-gram, 0 CBOW (mean of the context). The learning rate
     goes linearly from alpha0 at the first token to alpha1 at the last. An *example* is one (context -> centre)
-    pair for skip-gram, one centre word for CBOW; the loss is summed over examples.
+    pair for skip-gram, one centre word for CBOW; the loss is summed over examples. shared_negatives (skip-gram
+    with NS only): draw the negatives once per centre word and share them across its context words (Ji et al.
+    2016, see `_sg_ns_shared`) instead of fresh draws per pair.
     """
     n_vocab = syn0.shape[0]
     dim = syn0.shape[1]
@@ -87,6 +140,12 @@ def train_chunk(ids, offsets, start, stop, syn0, syn1, keep, prob, alias, codes,
     neu1 = np.empty(dim, dtype=np.float32)
     work = np.empty(dim, dtype=np.float32)
     buf = np.empty(stop - start, dtype=np.int32)
+    shared = sg != 0 and hs == 0 and shared_negatives
+    n_out = negative + 1 if shared else 1
+    out_rows = np.empty((n_out, dim), dtype=np.float32)
+    out_grad = np.empty((n_out, dim), dtype=np.float32)
+    targets = np.empty(n_out, dtype=np.int64)
+    grads = np.empty(n_out, dtype=np.float32)
     loss = 0.0
     examples = 0
     kept_words = 0
@@ -123,7 +182,16 @@ def train_chunk(ids, offsets, start, stop, syn0, syn1, keep, prob, alias, codes,
             lo = max(0, i - win)
             hi = min(m, i + win + 1)
             centre = buf[i]
-            if sg:
+            if shared:
+                count = hi - lo - 1
+                if count <= 0:
+                    continue
+                pairs += count
+                examples += count
+                state, l = _sg_ns_shared(buf, i, lo, hi, syn0, syn1, out_rows, out_grad, targets, grads,
+                                         negative, state, prob, alias, n_vocab, alpha, sig, logsig)
+                loss += l
+            elif sg:
                 for j in range(lo, hi):
                     if j == i:
                         continue
@@ -219,9 +287,6 @@ def train_chunk(ids, offsets, start, stop, syn0, syn1, keep, prob, alias, codes,
                         for k in range(dim):
                             syn0[ctx, k] += work[k]
     return loss, examples, kept_words, pairs
-
-
-
 
 
 @njit(cache=True, nogil=True)
