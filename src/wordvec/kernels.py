@@ -51,11 +51,12 @@ def _uniform(r):
 
 @njit(cache=True, nogil=True, inline="always")
 def _sig_grad(f, label, sig, logsig):
-    """(label - sigmoid(f), loss) with word2vec.c's clamping outside [-MAX_EXP, MAX_EXP]."""
+    """(label - sigmoid(f), loss); outside [-MAX_EXP, MAX_EXP] the sigmoid is saturated and, as in gensim, the
+    example makes no update (the loss is still counted)."""
     if f >= MAX_EXP:
-        return label - np.float32(1.0), (np.float32(0.0) if label > 0.5 else -_LOG_TINY + f - MAX_EXP)
+        return np.float32(0.0), (np.float32(0.0) if label > 0.5 else -_LOG_TINY + f - MAX_EXP)
     if f <= -MAX_EXP:
-        return label, (-_LOG_TINY - f - MAX_EXP if label > 0.5 else np.float32(0.0))
+        return np.float32(0.0), (-_LOG_TINY - f - MAX_EXP if label > 0.5 else np.float32(0.0))
     i = int((f + MAX_EXP) * _SCALE)
     if label > 0.5:
         return label - sig[i], -logsig[i]
