@@ -69,10 +69,10 @@ def resolve_device(device: str) -> str:
 
 
 def _init_vectors(config: Config, n_words: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """word2vec's initialisation: input uniform in [-0.5, 0.5)/dim, output zero."""
+    """gensim's initialisation: input uniform in [-1, 1)/dim (word2vec.c uses half that), output zero."""
     rng = np.random.default_rng(config.seed)
     dim = config.vector_size
-    syn0 = ((rng.random((n_words, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+    syn0 = ((rng.random((n_words, dim), dtype=np.float32) * 2.0 - 1.0) / dim).astype(np.float32)
     syn1 = np.zeros((n_out, dim), dtype=np.float32)
     return syn0, syn1
 
