@@ -31,7 +31,7 @@ install: $(VENV)/.stamp
 install-dev: $(VENV)/.stamp-dev
 
 run: install
-	$(VENV)/bin/wordvec train --preset $(PRESET) --dataset "$(DATASET)" --out "$(OUT)"
+	$(VENV)/bin/wordvec train --preset $(PRESET) --dataset "$(DATASET)" --out "$(OUT)" --overwrite
 
 test: install-dev
 	NLTK_DATA="$(NLTK_DATA)" $(PY) -m pytest -q $(PYTEST_ARGS)
