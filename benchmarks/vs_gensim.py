@@ -148,7 +148,7 @@ def main(argv=None) -> None:
     print(f"\nsettings: {SETTINGS}, both libraries; words/s = raw corpus words x epochs / training wall seconds")
     print("numba compile time is excluded (warm-up on a tiny corpus first); vocabulary building is excluded for both;")
     print("tweets: median of seeds 1-3")
-    print(f"\n| corpus | arch | library | seconds | words/s | wordvec/gensim |")
+    print("\n| corpus | arch | library | seconds | words/s | wordvec/gensim |")
     print("|---|---|---|---:|---:|---:|")
     for r in rows:
         ratio = f"{r[5]:.2f}x" if len(r) > 5 else ""

@@ -57,15 +57,9 @@ def _check(config: Config, vocab: Vocab, encoded: Encoded) -> None:
 
 def resolve_device(device: str) -> str:
     """'auto' -> 'cuda' when a GPU is visible, else 'cpu'; a CUDA request without a GPU is an error."""
-    import torch
+    from .train import resolve_device as _resolve
 
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise WordvecError(f"--device {device} asked for a GPU but torch sees none; use --device cpu or auto")
-    if not (device == "cpu" or device.startswith("cuda")):
-        raise WordvecError(f"--device must be 'auto', 'cpu' or 'cuda[:N]', got {device!r}")
-    return device
+    return str(_resolve(device))
 
 
 def _init_vectors(config: Config, n_words: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import warnings
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
 from .errors import WordvecError
+from .files import atomic_open
 
 SIF_A = 1e-3  # Arora et al.'s smoothing constant: weight a / (a + p(w))
 
@@ -320,17 +320,10 @@ def read_metrics(run_dir) -> dict:
 
 
 def write_json_atomic(path, data: dict) -> None:
-    """Temp file in the same folder, then os.replace: a crash never leaves a half-written metrics.json."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, allow_nan=False)
-            f.write("\n")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """A crash never leaves a half-written metrics.json."""
+    with atomic_open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2, allow_nan=False)
+        f.write("\n")
 
 
 def loss_table(metrics: dict) -> dict | None:

@@ -10,16 +10,16 @@ the file's metadata (`wordvec.index_to_key`, `wordvec.counts`), so one file is a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 import numpy as np
 
 from .errors import WordvecError
+from .files import atomic_open
 from .vectors import KeyedVectors
 
 FORMATS = ("word2vec-text", "word2vec-binary", "safetensors", "projector")
@@ -27,28 +27,6 @@ _WS = re.compile(r"\s")
 
 
 # ------------------------------------------------------------------------------------------------- writing
-
-
-@contextlib.contextmanager
-def _atomic(path: str | os.PathLike, mode: str = "wb") -> Iterator:
-    """Open a temporary sibling of `path`; rename it to `path` only if the block finishes."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        f = open(tmp, mode)
-    except OSError as e:
-        raise WordvecError(f"cannot write {path}: {e.strerror or e}; choose another --out path") from None
-    try:
-        with f:
-            yield f
-        os.replace(tmp, path)
-    except BaseException as e:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        if isinstance(e, OSError):
-            raise WordvecError(f"cannot write {path}: {e.strerror or e}; choose another --out path") from None
-        raise
 
 
 def _check_keys(index_to_key: Sequence[str], vectors: np.ndarray) -> np.ndarray:
@@ -71,7 +49,7 @@ def save_word2vec_format(path: str | os.PathLike, index_to_key: Sequence[str], v
     vectors = _check_keys(index_to_key, vectors)
     n, dim = vectors.shape
     path = Path(path)
-    with _atomic(path, "wb") as f:
+    with atomic_open(path, "wb") as f:
         f.write(f"{n} {dim}\n".encode())
         if binary:
             rows = vectors.astype("<f4", copy=False)
@@ -99,7 +77,7 @@ def save_safetensors(path: str | os.PathLike, kv: KeyedVectors) -> Path:
         meta["wordvec.tokenizer"] = kv.tokenizer
     data = save({"vectors": np.ascontiguousarray(kv.vectors, dtype=np.float32)}, metadata=meta)
     path = Path(path)
-    with _atomic(path, "wb") as f:
+    with atomic_open(path, "wb") as f:
         f.write(data)
     return path
 
@@ -135,15 +113,15 @@ def save_projector(out_dir: str | os.PathLike, kv: KeyedVectors, limit: int | No
         idx = (np.argsort(-kv.counts, kind="stable") if kv.counts is not None else idx)[: max(0, limit)]
     vecs = kv.vectors[idx]
     words = [_WS.sub(" ", kv.index_to_key[i]).replace("\t", " ") for i in idx.tolist()]
-    with _atomic(out / "vectors.tsv", "wb") as f:
+    with atomic_open(out / "vectors.tsv", "wb") as f:
         np.savetxt(f, vecs, fmt="%.6g", delimiter="\t")
-    with _atomic(out / "metadata.tsv", "wb") as f:
+    with atomic_open(out / "metadata.tsv", "wb") as f:
         if kv.counts is not None:  # several columns: the projector wants a header row
             body = "word\tcount\n" + "".join(f"{w}\t{c}\n" for w, c in zip(words, kv.counts[idx].tolist()))
         else:  # a single column: no header
             body = "".join(f"{w}\n" for w in words)
         f.write(body.encode("utf-8"))
-    with _atomic(out / "projector_config.pbtxt", "wb") as f:
+    with atomic_open(out / "projector_config.pbtxt", "wb") as f:
         f.write(b'embeddings {\n  tensor_name: "wordvec"\n  tensor_path: "vectors.tsv"\n'
                 b'  metadata_path: "metadata.tsv"\n}\n')
     return out

@@ -34,7 +34,7 @@ def choose_vectors(which: str, input_vectors: np.ndarray, output_vectors: np.nda
     """The word vectors a run publishes: the input matrix, the output matrix, or their mean."""
     if which == "input" or output_vectors is None:
         if which != "input":
-            print(f"wordvec: no output vectors with hierarchical softmax; using the input vectors", file=sys.stderr)
+            print("wordvec: no output vectors with hierarchical softmax; using the input vectors", file=sys.stderr)
         return input_vectors
     if which == "output":
         return output_vectors

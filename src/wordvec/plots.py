@@ -6,7 +6,6 @@ file in the target folder, then renamed, so a crash never leaves a half-written 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -14,6 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from .errors import WordvecError
+from .files import atomic_open
 
 MAP_SIZE = (12, 9)  # inches; at MAP_DPI this is 1440 x 1080 pixels
 MAP_DPI = 120
@@ -31,19 +31,12 @@ def _figure(size, dpi):
 
 
 def _save(fig, path) -> Path:
-    """Temp name in the same folder, then os.replace: the PNG appears whole or not at all."""
+    """The PNG appears whole or not at all."""
     path = Path(path)
     if not path.parent.is_dir():
         raise WordvecError(f"cannot write {path}: folder {path.parent} does not exist")
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.png")
-    try:
-        fig.savefig(tmp, format="png", dpi=fig.dpi)
-        os.replace(tmp, path)
-    except OSError as e:
-        raise WordvecError(f"cannot write {path} ({e.strerror or e}); check the folder is writable") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    with atomic_open(path, "wb") as f:
+        fig.savefig(f, format="png", dpi=fig.dpi)
     return path
 
 

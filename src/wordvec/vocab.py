@@ -9,12 +9,12 @@ from __future__ import annotations
 import os
 from array import array
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from .errors import WordvecError
+from .files import atomic_open
 
 
 @dataclass
@@ -97,12 +97,9 @@ class Vocab:
     # --- files ------------------------------------------------------------------------------------------------
     def save(self, path: str | os.PathLike) -> None:
         """`token<TAB>count` per line, line i = id i. Written to a temporary name, then renamed."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        with atomic_open(path, "w", encoding="utf-8", newline="\n") as f:
             for tok, c in zip(self.id2tok, self.counts.tolist()):
                 f.write(f"{tok}\t{c}\n")
-        os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocab":
