@@ -171,3 +171,28 @@ def test_tensorboard_scalars_logged_per_epoch(small_csv, tmp_path):
     assert [e.step for e in acc.Scalars("loss/train")] == [1, 2]
     np.testing.assert_allclose(train, m["epoch_losses"], rtol=1e-6)
     np.testing.assert_allclose([e.value for e in acc.Scalars("loss/heldout")], m["heldout_losses"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("preset, extra, has_output", [
+    ("sgns", [], True),
+    ("cbow", ["--loss", "hs"], False),
+])
+def test_word2vec_presets_write_run(small_csv, tmp_path, capsys, preset, extra, has_output):
+    """skip-gram / CBOW through the CLI: the same run directory, the engine's counts in metrics.json."""
+    out = tmp_path / preset
+    args = ["train", "--preset", preset, "--dataset", str(small_csv), "--out", str(out), "--no-progress",
+            "--min-count", "2", "--epochs", "2", "--threads", "1", "--query", "cat", *extra]
+    assert main(args) == 0
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["config"]["model"] == ("skipgram" if preset == "sgns" else "cbow")
+    assert m["words"] == 2 * m["tokens"] and 0 < m["effective_words"] <= m["words"]
+    assert m["words_per_second"] > 0 and m["heldout_losses"] == []
+    tensors = load_file(str(out / "model.safetensors"))
+    assert ("expand.weight" in tensors) == has_output
+    assert ("hs.weight" in tensors) == (not has_output)
+    if not has_output:
+        assert tensors["hs.weight"].shape == (m["vocab_size"] - 1, 100)
+    row = (out / "vectors.txt").read_text().splitlines()[1].split()
+    np.testing.assert_allclose(np.array(row[1:], dtype=np.float32), tensors["embed.weight"][0], rtol=1e-5)
+    assert len(m["neighbors"]["cat"]) == 10
+    assert "cat ->" in capsys.readouterr().out
