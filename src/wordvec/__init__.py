@@ -2,9 +2,10 @@
 
 import os as _os
 
-# Idle OpenMP threads sleep instead of spinning. Spinning threads fight over busy cores: measured on 2 shared
-# cores, a lab-preset epoch took 12-20 s with spinning and 1.3-3.4 s with passive waiting. Must be set before
-# torch loads its OpenMP runtime; a value the user set wins.
+# Idle OpenMP threads sleep instead of spinning. The lab model runs many short parallel regions; on cores shared
+# with other work, spinning threads steal the time the working ones need (measured on 2 shared cores: an epoch
+# took 12-20 s spinning, 1.3-3.4 s passive). On an idle machine passive waiting costs ~0.2 s an epoch (0.94-1.03 s
+# vs 0.68-0.84 s). Must be set before torch loads its OpenMP runtime; a value the user set wins.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from .config import PRESETS, Config, preset
