@@ -29,8 +29,6 @@ def resolve_keys(kv, words: Sequence[str], case_insensitive: bool = True, restri
                  ) -> np.ndarray:
     """Vocabulary ids of `words` (-1 where unknown or outside the top `restrict_vocab`), looked up the way the
     run was trained: lower-cased, then through the kv's tokenizer when it has one (one token or it is OOV)."""
-    k2i = kv.key_to_index
-    tok = kv_tokenizer(kv)
     limit = len(kv.index_to_key) if restrict_vocab is None else min(int(restrict_vocab), len(kv.index_to_key))
     memo: dict[str, int] = {}
     out = np.full(len(words), -1, dtype=np.int64)
@@ -38,18 +36,11 @@ def resolve_keys(kv, words: Sequence[str], case_insensitive: bool = True, restri
         idx = memo.get(word)
         if idx is None:
             w = word.lower() if case_insensitive else word
-            idx = k2i.get(w, -1) if tok is None else _via_tokenizer(tok, w, k2i)
+            idx = kv.get_index(w, default=-1)  # KeyedVectors' own lookup: the single token, else the word
             idx = idx if 0 <= idx < limit else -1
             memo[word] = idx
         out[i] = idx
     return out
-
-
-def _via_tokenizer(tok, word: str, k2i) -> int:
-    toks = tok(word)  # as KeyedVectors does: the single token if it is known, else the word as given
-    if len(toks) == 1 and toks[0] in k2i:
-        return k2i[toks[0]]
-    return k2i.get(word, -1)
 
 
 def kv_tokenizer(kv) -> Callable[[str], list[str]] | None:
