@@ -10,7 +10,7 @@ Prints Markdown tables (paste them into the doc) and writes the train vs held-ou
    rare co-occurrences); neighbour drift between epoch 3 (the lab) and the last epoch; the two count baselines
    (unigram, memorised co-occurrence table).
 2. Neighbours and how to improve them: the lab model vs skip-gram/CBOW with negative sampling and subsampling
-   (wordvec's engine) on the same tokens, neighbour lists and downstream F1 of class 1 (`wordvec.evaluate.downstream`,
+   (wordvec's engine) on the same tokens, neighbour lists and downstream F1 of class 1 (`wordvec.downstream.downstream`,
    stratified k-fold logistic regression on mean tweet vectors, same folds for every row), plus variations
    (min_count, window, epochs, dimension, more text, no subsampling).
 
@@ -30,10 +30,10 @@ import torch
 
 from wordvec.config import CBOW, LAB, SGNS
 from wordvec.corpus import load_corpus
-from wordvec.evaluate import downstream
+from wordvec.downstream import downstream
 from wordvec.plots import plot_loss
 from wordvec.preprocess import LabTokenizer
-from wordvec.train import fit
+from wordvec.pipeline import fit
 from wordvec.vectors import KeyedVectors
 from wordvec.vocab import build_and_encode
 from wordvec.windows import all_pairs

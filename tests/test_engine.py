@@ -118,7 +118,7 @@ def test_bad_input_errors(planted):
         with pytest.raises(WordvecError):
             train_word2vec(cfg(**bad), vocab, enc)
     with pytest.raises(WordvecError, match="skipgram or cbow"):
-        train_word2vec(cfg(model="softmax", loss="softmax"), vocab, enc)
+        train_word2vec(cfg(model="softmax", loss="softmax", backend="auto"), vocab, enc)
     with pytest.raises(WordvecError, match="outside the vocabulary"):
         train_word2vec(cfg(), Vocab(["a"], [3]), enc)
     import torch

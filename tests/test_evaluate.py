@@ -12,8 +12,10 @@ from scipy import stats
 
 from wordvec.cli import main
 from wordvec.errors import WordvecError
-from wordvec.evaluate import (downstream, evaluate_run, evaluate_word_analogies, evaluate_word_pairs,
-                              format_table, text_vectors)
+from wordvec.downstream import downstream, text_vectors
+from wordvec.evaluate import evaluate_word_analogies, evaluate_word_pairs
+from wordvec.report import format_table
+from wordvec.rundir import evaluate_run
 from wordvec.vectors import KeyedVectors
 
 

@@ -7,7 +7,7 @@ import pytest
 
 import lab_reference as lab
 from wordvec.config import LAB
-from wordvec.train import fit
+from wordvec.pipeline import fit
 from wordvec.windows import count_pairs
 
 

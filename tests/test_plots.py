@@ -10,7 +10,8 @@ from matplotlib.image import imread
 
 from wordvec.cli import main
 from wordvec.errors import WordvecError
-from wordvec.plots import plot_loss, plot_map, plot_run, project_2d
+from wordvec.plots import plot_loss, plot_map, project_2d
+from wordvec.rundir import plot_run
 from wordvec.vectors import KeyedVectors
 
 
@@ -37,7 +38,7 @@ def make_run(run_dir, kv, query_words):
     metrics = {"train_rows": 10, "test_rows": 0, "vocab_size": len(kv.index_to_key), "tokens": 100, "pairs": 100,
                "epoch_losses": [6.0, 5.1, 4.8], "heldout_losses": [6.3, 5.6, 5.5], "final_loss": 4.8,
                "train_seconds": 1.0, "device": "cpu", "neighbors": {},
-               "config": {"dataset": "none", "tokenizer": "simple", "model": "softmax", "vectors": "input",
+               "config": {"dataset": "none", "tokenizer": "simple", "model": "softmax", "loss": "softmax", "vectors": "input",
                           "query_words": list(query_words), "topn": 5}}
     (run_dir / "metrics.json").write_text(json.dumps(metrics))
     return run_dir

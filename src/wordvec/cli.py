@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import logging
+import signal
 import sys
+import threading
 from pathlib import Path
 
-from .config import PRESETS, Config, preset
+from .config import PRESETS, VECTORS as VECTOR_CHOICES, Config, preset
 from .errors import WordvecError
 
 # ------------------------------------------------------------------------------------------------- train
@@ -20,52 +23,47 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-_HELP = {  # one line per Config field shown on the command line
-    "dataset": "Hub id, folder with train.csv/test.csv, .csv/.parquet/.txt file, or folder of .txt files",
-    "text_column": "column holding the text", "label_column": "column holding the labels (for evaluation)",
-    "tokenizer": "'lab' (the lab's NLTK pipeline) or 'simple' (lower-case, split on whitespace)",
-    "min_count": "keep words seen at least this often (the lab's `count > 10` is 11)",
-    "max_vocab_size": "keep at most this many of the most frequent words",
-    "model": "'softmax' (the lab's network), 'skipgram' or 'cbow'",
-    "loss": "'softmax' (lab), 'ns' (negative sampling) or 'hs' (hierarchical softmax)",
-    "vector_size": "embedding dimension (alias --embed-size)", "window": "context words on each side",
-    "negative": "noise words per pair (ns)", "ns_exponent": "noise distribution exponent",
-    "sample": "subsampling threshold for frequent words (0: off)",
-    "shared_negatives": "skip-gram ns: share one negative draw across a centre's contexts (Ji et al. 2016)",
-    "reduced_window": "draw the window in 1..window per centre word (--no-reduced-window: fixed)",
-    "vectors": "which matrix are the word vectors: input, output or mean",
-    "epochs": "passes over the corpus", "optimizer": "'sgd' (linear decay) or 'adamw' (the lab's)",
-    "lr": "learning rate (gensim's alpha)", "min_lr": "final learning rate of the linear decay (min_alpha)",
-    "batch_size": "pairs per step (lab model) / centre words per step (torch engine)",
-    "seed": "random seed", "device": "'auto', 'cpu', 'cuda' or 'cuda:N'", "threads": "CPU threads (0: all)",
-    "backend": "CPU engine for skipgram/cbow: auto, numba or torch", "topn": "neighbours per query word (-k)",
-    "progress": "show a progress bar (--no-progress: quiet)",
-}
-_ALIASES = {"vector_size": ["--embed-size"], "topn": ["-k"]}
-
-
 def _add_config_flags(p: argparse.ArgumentParser) -> None:
-    """One flag per Config field, default None so only what the user typed overrides the preset."""
+    """One flag per Config field, help and choices from the field's metadata; default None so only what the user
+    typed overrides the preset."""
     for f in dataclasses.fields(Config):
-        if f.name not in _HELP:
+        if not f.metadata.get("cli", True):
             continue
-        flags = [_flag(f.name)] + _ALIASES.get(f.name, [])
+        flags = [_flag(f.name), *f.metadata.get("aliases", ())]
+        help_text = f.metadata["help"]
         if f.type in ("bool", bool):
-            p.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
-                           help=_HELP[f.name])
+            p.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
             continue
-        kind = {"int": int, "float": float, "int | None": int}.get(str(f.type), str)
-        p.add_argument(*flags, dest=f.name, type=kind, default=None, metavar=f.name.upper(), help=_HELP[f.name])
+        kind = {"int": _int, "float": float, "int | None": _int}.get(str(f.type), str)
+        p.add_argument(*flags, dest=f.name, type=kind, default=None, metavar=f.name.upper(), help=help_text,
+                       choices=f.metadata.get("choices"))
     p.add_argument("--query", dest="query_words", nargs="+", default=None, metavar="WORD",
                    help="words whose neighbours are printed after training (default: good bad school day)")
 
 
+def _int(text: str) -> int:
+    """An integer flag; also accepts 1e6-style whole numbers (then range checks name the flag)."""
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if not value.is_integer():
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        return int(value)
+
+
 def config_from_args(args: argparse.Namespace) -> Config:
+    from .corpus import default_dataset
+
     cfg = preset(args.preset)
     changes = {f.name: getattr(args, f.name) for f in dataclasses.fields(Config)
                if getattr(args, f.name, None) is not None}
     if "query_words" in changes:
         changes["query_words"] = tuple(changes["query_words"])
+    changes.setdefault("dataset", default_dataset())
     if args.preset == "lab" and changes.get("model", "softmax") != "softmax":
         raise WordvecError("--preset lab is the full-softmax model; use --preset sgns or cbow for skipgram/cbow")
     if "model" in changes and "loss" not in changes and changes["model"] != cfg.model:
@@ -74,12 +72,13 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    from .pipeline import print_report, train_pipeline
+    from .pipeline import train_pipeline
+    from .report import training_report
 
     cfg = config_from_args(args)
     out = Path(args.out) if args.out else Path("runs") / args.preset
-    metrics = train_pipeline(cfg, out, overwrite=args.overwrite, tensorboard=args.tensorboard)
-    print_report(metrics, out)
+    metrics = train_pipeline(cfg, out, overwrite=args.overwrite, tensorboard=args.tensorboard, quiet=args.quiet)
+    print(training_report(metrics, out), end="")
     return 0
 
 
@@ -87,9 +86,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_neighbors(args: argparse.Namespace) -> int:
-    from .vectors import KeyedVectors
+    from .rundir import load_vectors
 
-    kv = KeyedVectors.load_run(args.run_dir, which=args.vectors)
+    kv = load_vectors(args.run_dir, which=args.vectors)
     for word in args.words:
         pairs = kv.most_similar(word, topn=args.k)
         print(f"{word}: " + ", ".join(f"{w} ({s:.3f})" for w, s in pairs))
@@ -109,19 +108,21 @@ def _add_evaluate_command(sub) -> None:
     p.add_argument("--downstream", action="store_true",
                    help="logistic regression on mean text vectors vs TF-IDF, stratified k-fold on the run's labels")
     p.add_argument("--sif", action="store_true", help="SIF-weight the text vectors (a=1e-3) for --downstream")
-    p.add_argument("--folds", type=int, default=5, metavar="K", help="cross-validation folds (default 5)")
-    p.add_argument("--restrict-vocab", type=int, default=300000, metavar="N",
+    p.add_argument("--folds", type=_positive("--folds", minimum=2), default=5, metavar="K",
+                   help="cross-validation folds, at least 2 (default 5)")
+    p.add_argument("--restrict-vocab", type=_positive("--restrict-vocab"), default=300000, metavar="N",
                    help="only use the N most frequent words for pairs and analogies (default 300000)")
     p.set_defaults(func=_cmd_evaluate)
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate_run, format_table
+    from .report import format_table
+    from .rundir import METRICS, evaluate_run
 
     results = evaluate_run(args.run_dir, pairs=args.pairs, analogies=args.analogies, downstream=args.downstream,
                            folds=args.folds, sif=args.sif, restrict_vocab=args.restrict_vocab)
     print(format_table(results), end="")
-    print(f"(written to {Path(args.run_dir) / 'metrics.json'} under 'evaluation')")
+    print(f"(written to {Path(args.run_dir) / METRICS} under 'evaluation')")
     return 0
 
 
@@ -129,17 +130,16 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _add_export_command(sub) -> None:
+    from .export import FORMATS
+
     p = sub.add_parser("export", help="write a run's vectors as word2vec text/binary, safetensors or projector files")
     p.add_argument("run_dir")
-    p.add_argument("--format", required=True,
-                   choices=["word2vec-text", "word2vec-binary", "safetensors", "projector"],
-                   help="output format")
-    p.add_argument("--out", required=True, metavar="PATH",
-                   help="file to write (a folder for --format projector)")
-    p.add_argument("--vectors", choices=["input", "output", "mean"], default=None,
+    p.add_argument("--format", required=True, choices=FORMATS, help="output format")
+    p.add_argument("--out", required=True, metavar="PATH", help="file to write (a folder for --format projector)")
+    p.add_argument("--vectors", choices=VECTOR_CHOICES, default=None,
                    help="export this matrix of model.safetensors (default: the run's vectors.txt)")
-    p.add_argument("--limit", type=int, default=None, metavar="N",
-                   help="projector only: keep the N most frequent words")
+    p.add_argument("--limit", type=_positive("--limit"), default=None, metavar="N",
+                   help="keep only the N most frequent words")
     p.set_defaults(func=_cmd_export)
 
 
@@ -158,23 +158,36 @@ def _add_plot_command(sub) -> None:
     p = sub.add_parser("plot", help="draw loss.png and map.png for a run")
     p.add_argument("run_dir")
     p.add_argument("--method", choices=["pca", "tsne"], default="pca", help="2-D projection of the map (default pca)")
-    p.add_argument("--top", type=int, default=150, metavar="N", help="label the N most frequent words (default 150)")
+    p.add_argument("--top", type=_positive("--top", minimum=0), default=150, metavar="N",
+                   help="label the N most frequent words (default 150)")
     p.add_argument("--words", nargs="+", default=None, metavar="W",
                    help="words to highlight with their neighbours (default: the run's query words)")
     p.set_defaults(func=_cmd_plot)
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from .plots import plot_run
+    from .rundir import plot_run
 
-    if args.top < 0:
-        raise WordvecError(f"--top must be 0 or more, got {args.top}")
     for path in plot_run(args.run_dir, method=args.method, top=args.top, words=args.words):
         print(f"wrote {path}")
     return 0
 
 
 # ------------------------------------------------------------------------------------------------- main
+
+
+def _positive(flag: str, minimum: int = 1):
+    """An integer flag of at least `minimum` (argparse reports anything else as one line, exit 2)."""
+    def parse(text: str) -> int:
+        try:
+            value = _int(text)
+        except argparse.ArgumentTypeError:
+            raise argparse.ArgumentTypeError(f"{flag} takes a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{flag} must be at least {minimum}, got {value}")
+        return value
+
+    return parse
 
 
 class _Parser(argparse.ArgumentParser):
@@ -195,14 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="run directory to write (default: runs/PRESET)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
     p.add_argument("--tensorboard", default=None, metavar="DIR", help="also log loss scalars for TensorBoard")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only the report and errors")
     _add_config_flags(p)
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("neighbors", aliases=["neighbours"], help="nearest words by cosine similarity")
     p.add_argument("run_dir")
     p.add_argument("words", nargs="+")
-    p.add_argument("-k", type=int, default=10, help="how many neighbours (default 10)")
-    p.add_argument("--vectors", choices=["input", "output", "mean"], default=None,
+    p.add_argument("-k", type=_positive("-k"), default=10, help="how many neighbours (default 10)")
+    p.add_argument("--vectors", choices=VECTOR_CHOICES, default=None,
                    help="which matrix to query (default: the run's own choice)")
     p.set_defaults(func=_cmd_neighbors)
 
@@ -212,17 +226,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so every `finally` (temporary files, locks) runs as for Ctrl-C."""
+
+
+def _on_sigterm(signum, frame):
+    raise _Terminated()
+
+
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a record is logged (tests and notebooks swap it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):
+        pass
+
+
+def _configure_logging(quiet: bool) -> None:
+    """The CLI's messages: `wordvec: ...` lines on stderr; --quiet keeps only warnings."""
+    logger = logging.getLogger("wordvec")
+    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("wordvec: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _configure_logging(getattr(args, "quiet", False))
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
         return args.func(args)
     except WordvecError as e:
         print(f"wordvec: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("wordvec: interrupted", file=sys.stderr)
+        print("wordvec: interrupted; nothing was written", file=sys.stderr)
         return 130
+    except _Terminated:
+        print("wordvec: terminated; nothing was written", file=sys.stderr)
+        return 143
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -1,54 +1,87 @@
 """One dataclass holds every hyperparameter; presets are named overrides of it.
 
-The CLI flags and the `config` block of metrics.json are both derived from `Config`, so there is one source of
-truth. Names follow the lab where the lab has one (embed size, window, epochs) and gensim's otherwise.
+Each field carries its help text and choices in its metadata: the CLI flags, their help and the `config` block of
+metrics.json are all derived from `Config`, so there is one source of truth. Names follow the lab where the lab
+has one (embed size, window, epochs) and gensim's otherwise.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
+import re
 from dataclasses import dataclass, field
 
 from .errors import WordvecError
 
 DEFAULT_DATASET = "tweets_hate_speech_detection"
 
+TOKENIZERS = ("lab", "simple")
+MODELS = ("softmax", "skipgram", "cbow")
+LOSSES = ("softmax", "ns", "hs")
+VECTORS = ("input", "output", "mean")
+OPTIMIZERS = ("sgd", "adamw")
+BACKENDS = ("auto", "numba", "torch")
+_DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
+
+#: Upper bounds that no real run reaches; beyond them a typo would allocate gigabytes before failing.
+LIMITS = {"vector_size": 100_000, "window": 10_000, "negative": 1_000, "threads": 1_024, "epochs": 1_000_000,
+          "batch_size": 1 << 26, "topn": 100_000}
+
+
+def _f(default, help: str, choices: tuple | None = None, cli: bool = True, aliases: tuple = ()):
+    """A Config field with its command-line help (and choices) in the metadata."""
+    meta = {"help": help, "choices": choices, "cli": cli, "aliases": aliases}
+    if isinstance(default, (list, dict, set)):
+        return field(default_factory=lambda: type(default)(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
 
 @dataclass
 class Config:
     # --- data -------------------------------------------------------------------------------------------------
-    dataset: str = DEFAULT_DATASET  # Hub id, local folder of train.csv/test.csv, a .csv/.txt file or a folder of .txt
-    text_column: str = "tweet"  # column holding the text (CSV / Hub datasets)
-    label_column: str = "label"  # optional label column, used by the downstream evaluation
-    tokenizer: str = "lab"  # 'lab' (lower, [^a-z@# ], stopwords, Snowball) or 'simple' (lower + whitespace split)
+    dataset: str = _f(DEFAULT_DATASET, "Hub id, folder with train.csv/test.csv, .csv/.parquet/.txt file, or folder "
+                                       "of .txt files (default: $WORDVEC_DATASET, else the lab's Hub dataset)")
+    text_column: str = _f("tweet", "column holding the text (CSV, parquet, Hub datasets)")
+    label_column: str = _f("label", "column holding integer labels (used by the downstream evaluation)")
+    tokenizer: str = _f("lab", "'lab' (lower-case, a-z@# only, NLTK stopwords, Snowball stems) or 'simple' "
+                               "(lower-case, split on whitespace)", TOKENIZERS)
     # --- vocabulary -------------------------------------------------------------------------------------------
-    min_count: int = 5  # keep words seen at least this often (gensim's meaning; the lab's `count > 10` is 11)
-    max_vocab_size: int | None = None  # keep at most this many words, the most frequent (None: no cap)
+    min_count: int = _f(5, "keep words seen at least this often (gensim's meaning; the lab's `count > 10` is 11)")
+    max_vocab_size: int | None = _f(None, "keep at most this many words, the most frequent")
     # --- model ------------------------------------------------------------------------------------------------
-    model: str = "skipgram"  # 'softmax' (the lab's Embedding->Linear), 'skipgram' or 'cbow'
-    loss: str = "ns"  # 'softmax' (full, lab), 'ns' (negative sampling) or 'hs' (hierarchical softmax)
-    vector_size: int = 100  # embedding dimension (the lab's EMBED_SIZE)
-    window: int = 5  # context words on each side of the centre word
-    negative: int = 5  # noise words per positive pair (loss 'ns')
-    ns_exponent: float = 0.75  # noise distribution is count ** ns_exponent
-    sample: float = 1e-3  # frequent-word subsampling threshold (0 disables; word2vec.c formula)
-    shared_negatives: bool = True  # skip-gram NS (numba): one negative draw per centre word, shared by its contexts
-    reduced_window: bool = True  # draw the effective window uniformly in 1..window per centre word
-    vectors: str = "input"  # which matrix the word vectors are: 'input', 'output' or 'mean' of both
+    model: str = _f("skipgram", "'softmax' (the lab's Embedding->Linear network), 'skipgram' or 'cbow'", MODELS)
+    loss: str = _f("ns", "'softmax' (full, the lab's), 'ns' (negative sampling) or 'hs' (hierarchical softmax)",
+                   LOSSES)
+    vector_size: int = _f(100, "embedding dimension (the lab's EMBED_SIZE)", aliases=("--embed-size",))
+    window: int = _f(5, "context words on each side of the centre word")
+    negative: int = _f(5, "noise words per positive example (--loss ns)")
+    ns_exponent: float = _f(0.75, "the noise distribution is count ** ns_exponent")
+    sample: float = _f(1e-3, "frequent-word subsampling threshold (0: off; word2vec.c's formula)")
+    shared_negatives: bool = _f(True, "skip-gram with ns: draw one set of negatives per centre word, shared by its "
+                                      "context words (Ji et al. 2016)")
+    reduced_window: bool = _f(True, "draw the effective window uniformly in 1..window per centre word "
+                                    "(--no-reduced-window: always the full window)")
+    vectors: str = _f("input", "which matrix the word vectors are: 'input', 'output' or the 'mean' of both",
+                      VECTORS)
     # --- optimisation -----------------------------------------------------------------------------------------
-    epochs: int = 5  # passes over the corpus
-    optimizer: str = "sgd"  # 'sgd' (word2vec's linear decay) or 'adamw' (the lab's)
-    lr: float = 0.025  # learning rate (gensim's alpha for sgd)
-    min_lr: float = 0.0001  # final learning rate of the linear decay (gensim's min_alpha)
-    batch_size: int = 4096  # pairs per step for the lab model; centre words per step for the torch engine
-    seed: int = 2023  # seeds numpy and torch (the lab's seed)
-    device: str = "auto"  # 'auto' (CUDA if available), 'cpu' or 'cuda[:N]'
-    threads: int = 0  # CPU threads (0: all cores)
-    backend: str = "auto"  # skip-gram/CBOW engine on CPU: 'auto', 'numba' (Hogwild kernels) or 'torch'
+    epochs: int = _f(5, "passes over the corpus")
+    optimizer: str = _f("sgd", "'sgd' (word2vec's linearly decaying rate) or 'adamw' (the lab's; softmax model "
+                               "only)", OPTIMIZERS)
+    lr: float = _f(0.025, "learning rate (gensim's alpha for sgd)")
+    min_lr: float = _f(0.0001, "final learning rate of the linear decay (gensim's min_alpha)")
+    batch_size: int = _f(4096, "pairs per step (softmax model); centre words per step (torch engine)")
+    seed: int = _f(2023, "random seed, 0 .. 2**32-1 (the lab's is 2023)")
+    device: str = _f("auto", "'auto' (CUDA if available), 'cpu', 'cuda' or 'cuda:N'")
+    threads: int = _f(0, "CPU threads (0: all cores)")
+    backend: str = _f("auto", "skip-gram/CBOW engine: 'auto' (numba on CPU, torch on CUDA), 'numba' or 'torch'",
+                      BACKENDS)
     # --- reporting --------------------------------------------------------------------------------------------
-    query_words: tuple[str, ...] = ("good", "bad", "school", "day")  # neighbours printed after training
-    topn: int = 10  # neighbours per query word
-    progress: bool = True  # tqdm progress bar
+    query_words: tuple[str, ...] = _f(("good", "bad", "school", "day"), "words whose neighbours are printed after "
+                                      "training", cli=False)
+    topn: int = _f(10, "neighbours per query word", aliases=("-k",))
+    progress: bool = _f(True, "show a progress bar (--no-progress: quiet)")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -57,22 +90,40 @@ class Config:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Config":
-        names = {f.name for f in dataclasses.fields(cls)}
-        kw = {k: v for k, v in d.items() if k in names}
-        if "query_words" in kw:
-            kw["query_words"] = tuple(kw["query_words"])
+        """A Config from a dict (metrics.json's `config`); unknown keys are ignored, wrong types refused."""
+        if not isinstance(d, dict):
+            raise WordvecError(f"a config must be an object, got {type(d).__name__}")
+        kw = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in d:
+                continue
+            value = d[f.name]
+            if f.name == "query_words":
+                if not isinstance(value, (list, tuple)) or not all(isinstance(w, str) for w in value):
+                    raise WordvecError("query_words must be a list of words")
+                value = tuple(value)
+            elif not _type_ok(f.type, value):
+                raise WordvecError(f"{f.name} should be {f.type}, got {value!r}")
+            kw[f.name] = value
         return cls(**kw)
 
     def replace(self, **changes) -> "Config":
         return dataclasses.replace(self, **changes)
 
     def validate(self) -> "Config":
-        """Reject impossible settings up front, with the flag to fix in the message."""
+        """Reject impossible settings, and settings the chosen model would silently ignore, with the flag to fix."""
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if not _type_ok(f.type, value):
+                raise WordvecError(f"{_flag(f.name)} must be {f.type}, got {value!r}")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise WordvecError(f"{_flag(f.name)} must be a finite number, got {value}")
+            choices = f.metadata.get("choices")
+            if choices and value not in choices:
+                raise WordvecError(f"{_flag(f.name)} must be one of {', '.join(choices)}, got {value!r}")
+            if f.name in LIMITS and value is not None and value > LIMITS[f.name]:
+                raise WordvecError(f"{_flag(f.name)} {value} is beyond any real run (at most {LIMITS[f.name]:,})")
         checks = [
-            (self.tokenizer in ("lab", "simple"), f"--tokenizer must be 'lab' or 'simple', got {self.tokenizer!r}"),
-            (self.model in ("softmax", "skipgram", "cbow"),
-             f"--model must be 'softmax', 'skipgram' or 'cbow', got {self.model!r}"),
-            (self.loss in ("softmax", "ns", "hs"), f"--loss must be 'softmax', 'ns' or 'hs', got {self.loss!r}"),
             ((self.model == "softmax") == (self.loss == "softmax"),
              "the full-softmax loss goes with --model softmax (the lab's network) and only with it; "
              "use --loss ns or hs for skipgram/cbow"),
@@ -82,25 +133,116 @@ class Config:
             (self.max_vocab_size is None or self.max_vocab_size >= 1,
              f"--max-vocab-size must be at least 1, got {self.max_vocab_size}"),
             (self.negative >= 0, f"--negative must be 0 or more, got {self.negative}"),
-            (self.loss != "ns" or self.negative >= 1,
-             "--loss ns needs --negative of at least 1 (or use --loss hs)"),
+            (self.loss != "ns" or self.negative >= 1, "--loss ns needs --negative of at least 1 (or use --loss hs)"),
+            (self.ns_exponent >= 0 or self.loss != "ns", f"--ns-exponent must be 0 or more, got {self.ns_exponent}"),
             (self.sample >= 0, f"--sample must be 0 or more, got {self.sample}"),
             (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
             (self.lr > 0, f"--lr must be positive, got {self.lr}"),
             (self.min_lr >= 0, f"--min-lr must be 0 or more, got {self.min_lr}"),
+            (self.optimizer == "adamw" or self.min_lr <= self.lr,
+             f"--min-lr {self.min_lr} is above --lr {self.lr}; the rate decays from --lr down to --min-lr"),
             (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
-            (self.optimizer in ("sgd", "adamw"), f"--optimizer must be 'sgd' or 'adamw', got {self.optimizer!r}"),
-            (self.vectors in ("input", "output", "mean"),
-             f"--vectors must be 'input', 'output' or 'mean', got {self.vectors!r}"),
-            (self.backend in ("auto", "numba", "torch"),
-             f"--backend must be 'auto', 'numba' or 'torch', got {self.backend!r}"),
+            (self.model == "softmax" or self.optimizer == "sgd",
+             f"--optimizer {self.optimizer} trains only the lab's --model softmax; skip-gram and CBOW use "
+             f"word2vec's SGD (drop --optimizer)"),
+            (bool(_DEVICE.match(str(self.device))),
+             f"--device {self.device!r} is not supported; use auto, cpu, cuda or cuda:N"),
+            (0 <= self.seed < 2 ** 32, f"--seed must be between 0 and 2**32-1, got {self.seed}"),
             (self.threads >= 0, f"--threads must be 0 (all cores) or more, got {self.threads}"),
             (self.topn >= 1, f"-k/--topn must be at least 1, got {self.topn}"),
+            (not (self.loss == "hs" and self.vectors != "input"),
+             f"--vectors {self.vectors} needs output vectors, and --loss hs has none (its output matrix is the "
+             f"Huffman tree's inner nodes); use --vectors input"),
         ]
         for ok, message in checks:
             if not ok:
                 raise WordvecError(message)
+        for name in self.ignored():
+            value, default = getattr(self, name), _DEFAULTS[name]
+            if value != default and value != _NEUTRAL.get(name, default):
+                raise WordvecError(f"{_flag(name)} {_show(value)} has no effect with --model {self.model} "
+                                   f"--loss {self.loss}{' --optimizer adamw' if name == 'min_lr' else ''}; "
+                                   f"drop it")
         return self
+
+    def ignored(self) -> list[str]:
+        """The fields the chosen model and loss never read."""
+        out = []
+        if self.model == "softmax":
+            out += ["negative", "ns_exponent", "sample", "shared_negatives", "reduced_window", "backend"]
+        if self.model == "cbow":
+            out += ["shared_negatives"]
+        if self.loss == "hs":
+            out += ["negative", "ns_exponent", "shared_negatives"]
+        if self.optimizer == "adamw":
+            out += ["min_lr"]
+        return list(dict.fromkeys(out))
+
+    def estimate_bytes(self, n_words: int, n_tokens: int) -> int:
+        """Memory the training itself will allocate for a vocabulary and corpus of this size (a floor)."""
+        matrix = n_words * self.vector_size * 4
+        if self.model == "softmax":
+            pairs = n_tokens * 2 * self.window
+            # two matrices with gradients and AdamW's two moments; the pairs as int64 twice (numpy, torch)
+            return 8 * matrix + pairs * 2 * 8 * 2 + min(self.batch_size, pairs) * 2 * 8 * 4
+        batch = 0
+        if self.backend == "torch" or str(self.device).startswith("cuda"):
+            batch = self.batch_size * 2 * self.window * (self.negative + 2) * self.vector_size * 4 * 3
+        return 2 * matrix + n_tokens * 4 + batch
+
+    def check_memory(self, n_words: int, n_tokens: int) -> None:
+        """Refuse, with the estimate, a run whose matrices and buffers cannot fit in this machine's memory."""
+        need = self.estimate_bytes(n_words, n_tokens)
+        have = available_memory()
+        if have is not None and need > have:
+            raise WordvecError(f"this run needs about {need / 2**30:,.1f} GiB ({n_words:,} words x "
+                               f"{self.vector_size} dimensions, window {self.window}, batch {self.batch_size}) but "
+                               f"only {have / 2**30:,.1f} GiB is available; lower --vector-size, --window, "
+                               f"--batch-size or --max-vocab-size")
+
+
+_DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config) if f.default is not dataclasses.MISSING}
+#: Values that switch an unused feature off, accepted besides the default (the lab preset sets them).
+_NEUTRAL = {"negative": 0, "sample": 0.0, "reduced_window": False, "shared_negatives": False, "min_lr": 0.0}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _show(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _type_ok(annotation: str, value) -> bool:
+    """Values of the annotated type (bools are not ints, ints are fine for floats)."""
+    t = str(annotation)
+    if value is None:
+        return "None" in t
+    if t.startswith("int"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t.startswith("float"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if t.startswith("bool"):
+        return isinstance(value, bool)
+    if t.startswith("str"):
+        return isinstance(value, str)
+    return True
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available for new allocations (Linux MemAvailable), or None when unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
 
 
 #: The lab, as SPEC.md states it. batch_size and lr are ours: the notebook stepped once per pair (2.56 M AdamW
@@ -129,4 +271,5 @@ def preset(name: str) -> Config:
         raise WordvecError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
 
 
-__all__ = ["Config", "PRESETS", "preset", "LAB", "SGNS", "CBOW", "DEFAULT_DATASET", "field"]
+__all__ = ["Config", "PRESETS", "preset", "LAB", "SGNS", "CBOW", "DEFAULT_DATASET", "TOKENIZERS", "MODELS",
+           "LOSSES", "VECTORS", "OPTIMIZERS", "BACKENDS", "LIMITS", "available_memory"]

@@ -8,16 +8,19 @@ is a re-iterable stream of lines, so corpora larger than memory can be counted a
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import numpy as np
 
 from .config import DEFAULT_DATASET
 from .errors import WordvecError
+
+log = logging.getLogger("wordvec")
 
 TEXT_SUFFIXES = (".txt", ".text", ".tokens")
 LOCAL_HINT = ("pass a local copy instead: --dataset PATH, a folder holding train.csv and test.csv (or a single "
@@ -74,8 +77,15 @@ def load_corpus(source: str | os.PathLike | None = None, text_column: str = "twe
     if not source.strip():
         raise WordvecError("--dataset is empty; give a Hub id or a local path")
     path = Path(source).expanduser()
+    if path.is_symlink() and not path.exists():
+        raise WordvecError(f"dataset path {source} is a broken or looping symbolic link; point --dataset at the "
+                           f"real file or folder")
     if path.exists():
-        return _load_local(path, text_column, label_column)
+        try:
+            return _load_local(path, text_column, label_column)
+        except OSError as e:  # permissions, symlink loops inside a folder, a file vanishing mid-read
+            where = e.filename or path
+            raise WordvecError(f"cannot read {where}: {e.strerror or e}; check the dataset's files") from None
     if _looks_like_path(source):
         raise WordvecError(f"dataset path {source} does not exist; check the path, or {LOCAL_HINT}")
     return _load_hub(source, text_column, label_column)
@@ -91,11 +101,11 @@ def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[
     if path.is_dir():
         if (path / "dataset_dict.json").exists() or (path / "dataset_info.json").exists():
             return _from_hf(_hf_load_from_disk(path), text_column, label_column, str(path))
-        csvs = {p.stem: p for p in sorted(path.glob("*.csv"))}
+        csvs = {p.stem: p for p in sorted(path.glob("*.csv")) if p.is_file()}
         if "train" in csvs:
             return {name: _read_csv(p, text_column, label_column)
                     for name, p in sorted(csvs.items(), key=lambda kv: kv[0] != "train")}
-        parquets = {p.stem: p for p in sorted(path.glob("*.parquet"))}
+        parquets = {p.stem: p for p in sorted(path.glob("*.parquet")) if p.is_file()}
         if "train" in parquets:
             return {name: _read_parquet(p, text_column, label_column) for name, p in parquets.items()}
         texts = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES)
@@ -119,8 +129,10 @@ def _nonempty_lines(lines: TextLines, where: Path) -> TextLines:
 
 
 def _read_csv(path: Path, text_column: str, label_column: str | None) -> Split:
+    csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))  # a long text is a text, not a quoting error
+    extra = 0
     try:
-        with open(path, encoding="utf-8", newline="") as f:
+        with open(path, encoding="utf-8-sig", newline="") as f:  # -sig: a byte-order mark is not in a column name
             reader = csv.DictReader(f)
             columns = reader.fieldnames or []
             if not columns:
@@ -132,6 +144,8 @@ def _read_csv(path: Path, text_column: str, label_column: str | None) -> Split:
             texts, labels = [], []
             for row in reader:
                 texts.append(row[text_column] or "")
+                if None in row:  # more fields than the header: an unquoted comma cut the row
+                    extra += 1
                 if has_labels:
                     labels.append(row[label_column])
     except UnicodeDecodeError as e:
@@ -141,6 +155,9 @@ def _read_csv(path: Path, text_column: str, label_column: str | None) -> Split:
         raise WordvecError(f"{path} is not a readable CSV file ({e}); check its quoting") from None
     if not texts:
         raise WordvecError(f"{path} has a header but no rows; give a CSV with at least one row of text")
+    if extra:
+        log.warning("%s: %d row(s) have more fields than the header (unquoted commas?); their text may be cut "
+                    "at a comma; quote fields that contain commas", path, extra)
     return Split(texts, _labels(labels, path) if has_labels else None)
 
 
@@ -158,7 +175,7 @@ def _labels(values: list, where) -> np.ndarray | None:
     try:
         arr = np.asarray([int(v) for v in values], dtype=np.int64)
     except (TypeError, ValueError):
-        print(f"wordvec: {where}: labels are not integers; ignoring them", file=sys.stderr)
+        log.warning("%s: labels are not integers; ignoring them", where)
         return None
     return None if (arr < 0).all() else arr  # Hub test splits mark missing labels as -1
 
@@ -166,21 +183,40 @@ def _labels(values: list, where) -> np.ndarray | None:
 def _read_parquet(path: Path, text_column: str, label_column: str | None) -> Split:
     import pyarrow.parquet as pq
 
-    names = pq.ParquetFile(path).schema_arrow.names
-    if text_column not in names:
-        raise WordvecError(f"{path} has no '{text_column}' column (columns: {', '.join(names)}); "
-                           f"pass the text column with --text-column NAME")
-    cols = [text_column] + ([label_column] if label_column and label_column in names else [])
-    table = pq.read_table(path, columns=cols)
-    texts = [t or "" for t in table.column(text_column).to_pylist()]
+    try:
+        names = pq.ParquetFile(path).schema_arrow.names
+        if text_column not in names:
+            raise WordvecError(f"{path} has no '{text_column}' column (columns: {', '.join(names)}); "
+                               f"pass the text column with --text-column NAME")
+        cols = [text_column] + ([label_column] if label_column and label_column in names else [])
+        table = pq.read_table(path, columns=cols)
+    except WordvecError:
+        raise
+    except Exception as e:  # pyarrow raises its own types for damaged files
+        raise WordvecError(f"{path} is not a readable parquet file ({str(e).splitlines()[0][:200]}); "
+                           f"check or re-export it") from None
+    texts = table.column(text_column).to_pylist()
+    _check_texts(texts, path, text_column, str(table.schema.field(text_column).type))
     labels = _labels(table.column(label_column).to_pylist(), path) if len(cols) == 2 else None
-    return Split(texts, labels)
+    return Split([t or "" for t in texts], labels)
+
+
+def _check_texts(texts: list, where, column: str, kind: str) -> None:
+    bad = next((t for t in texts if t is not None and not isinstance(t, str)), None)
+    if bad is not None:
+        raise WordvecError(f"{where}: column '{column}' holds {kind} values (e.g. {bad!r}), not text; pass the "
+                           f"text column with --text-column NAME")
 
 
 def _hf_load_from_disk(path: Path):
     import datasets
 
-    return datasets.load_from_disk(str(path))
+    try:
+        return datasets.load_from_disk(str(path))
+    except Exception as e:  # a damaged save_to_disk folder raises whatever the reader tripped on
+        reason = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+        raise WordvecError(f"{path} looks like a Hugging Face save_to_disk folder but cannot be read ({reason}); "
+                           f"save it again with Dataset.save_to_disk") from None
 
 
 def _load_hub(name: str, text_column: str, label_column: str | None) -> dict[str, Split]:
@@ -204,18 +240,15 @@ def _from_hf(data, text_column: str, label_column: str | None, where: str) -> di
         if text_column not in ds.column_names:
             raise WordvecError(f"{where} split '{split}' has no '{text_column}' column (columns: "
                                f"{', '.join(ds.column_names)}); pass the text column with --text-column NAME")
+        texts = ds[text_column]
+        _check_texts(texts, f"{where} split '{split}'", text_column, str(ds.features[text_column]))
         labels = None
         if label_column and label_column in ds.column_names:
             labels = _labels(ds[label_column], f"{where}[{split}]")
-        out[split] = Split([t or "" for t in ds[text_column]], labels)
+        out[split] = Split([t or "" for t in texts], labels)
     if "train" not in out:
         raise WordvecError(f"{where} has no 'train' split (splits: {', '.join(out)}); wordvec trains on 'train'")
     return out
 
 
-def iter_texts(splits: dict[str, Split], names: Iterable[str] = ("train",)) -> Iterator[str]:
-    for name in names:
-        yield from splits[name].texts
-
-
-__all__ = ["Split", "TextLines", "load_corpus", "default_dataset", "iter_texts"]
+__all__ = ["Split", "TextLines", "load_corpus", "default_dataset"]

@@ -3,7 +3,7 @@
 `train_word2vec(config, vocab, encoded)` is the one entry point. Two backends share the recipe (subsampling with
 word2vec.c's formula redrawn every epoch, a reduced window drawn uniformly in 1..window per centre word, noise
 proportional to count**ns_exponent, a Huffman tree for hs, the learning rate decaying linearly from `lr` to `min_lr`
-over all epochs, input vectors uniform in +-0.5/vector_size and output vectors zero):
+over all epochs, input vectors uniform in [-1, 1)/vector_size as gensim does, output vectors zero):
 
 * ``numba`` (CPU; the default there): compiled Hogwild SGD kernels (`wordvec.kernels`), one example at a time,
   as word2vec.c and gensim do, on `threads` Python threads that release the GIL. The corpus is cut into chunks of
@@ -11,11 +11,8 @@ over all epochs, input vectors uniform in +-0.5/vector_size and output vectors z
   learning-rate schedule, so with ``threads=1`` results are bit-identical for the same seed. With more threads the
   chunks interleave and update the shared matrices without locks (racy by design, like gensim's workers): the
   result differs from run to run in the last digits, not in quality.
-* ``torch`` (any device; always used on CUDA): batches of `batch_size` centre words are cut out of the subsampled
-  token array on the device, their contexts/negatives/tree paths gathered as tensors, the sigmoid gradients
-  computed in closed form and applied with `index_add_` (sparse minibatch SGD, no autograd); a row hit several
-  times in one batch moves by the mean of its updates (see `_averaged_add`), so smaller batches learn faster per
-  epoch. Deterministic on CPU for the same seed; on CUDA `index_add_` sums in a nondeterministic order.
+* ``torch`` (any device; always used on CUDA): batched tensor operations, in `wordvec.engine_torch` (imported
+  only when it runs, so a CPU run never loads torch).
 
 Pairs are never materialised for the whole corpus: the corpus is one int32 id array plus document offsets.
 """
@@ -29,9 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from .config import Config
+from .devices import resolve_device
 from .errors import WordvecError
-from .train import TrainResult
 from .vocab import Encoded, Vocab, alias_table, huffman_tree, keep_probabilities, noise_distribution
+from .weights import TrainResult, init_vectors
 
 
 def _check(config: Config, vocab: Vocab, encoded: Encoded) -> None:
@@ -55,40 +53,27 @@ def _check(config: Config, vocab: Vocab, encoded: Encoded) -> None:
         raise WordvecError("document offsets must start at 0, never decrease and end at the number of tokens")
 
 
-def resolve_device(device: str) -> str:
-    """'auto' -> 'cuda' when a GPU is visible, else 'cpu'; a CUDA request without a GPU is an error."""
-    from .train import resolve_device as _resolve
-
-    return str(_resolve(device))
-
-
-def _init_vectors(config: Config, n_words: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """gensim's initialisation: input uniform in [-1, 1)/dim (word2vec.c uses half that), output zero."""
-    rng = np.random.default_rng(config.seed)
-    dim = config.vector_size
-    syn0 = ((rng.random((n_words, dim), dtype=np.float32) * 2.0 - 1.0) / dim).astype(np.float32)
-    syn1 = np.zeros((n_out, dim), dtype=np.float32)
-    return syn0, syn1
-
-
 def _chunk_seed(seed: int, epoch: int, chunk: int) -> int:
     return (seed * 0x9E3779B1 + epoch * 0x85EBCA77 + chunk * 0xC2B2AE3D + 0x27D4EB2F) % (2 ** 63)
 
 
-def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: bool = True) -> TrainResult:
+def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: bool = True,
+                   callback=None) -> TrainResult:
     """Train skip-gram or CBOW (cbow_mean=1) with negative sampling or hierarchical softmax; see the module doc.
 
     Returns a TrainResult: input_vectors (syn0), output_vectors (syn1neg; None for hs, whose inner-node vectors
     are in extra_tensors['hs.weight']), the mean loss per example for each epoch, wall seconds, and counts:
     words = in-vocabulary tokens x epochs (before subsampling), effective_words = tokens kept by subsampling,
-    pairs = (centre, context) pairs trained.
+    pairs = (centre, context) pairs trained. `callback(epoch, mean loss, None)` runs after every epoch.
     """
     _check(config, vocab, encoded)
     device = resolve_device(config.device)
     backend = config.backend
     if device.startswith("cuda") or backend == "torch":
-        return _train_torch(config, vocab, encoded, device, progress)
-    return _train_numba(config, vocab, encoded, progress)
+        from .engine_torch import train_torch
+
+        return train_torch(config, vocab, encoded, device, progress, callback)
+    return _train_numba(config, vocab, encoded, progress, callback)
 
 
 # --- numba / Hogwild ----------------------------------------------------------------------------------------------
@@ -140,13 +125,13 @@ def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
     return sorted({0, n, *[int(c) for c in cuts if 0 < c < n]})
 
 
-def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool) -> TrainResult:
+def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool, callback=None) -> TrainResult:
     from .kernels import sigmoid_tables, train_chunk
 
     threads = config.threads or os.cpu_count() or 1
     keep, prob, alias, codes, points, lengths, n_out = _tables(config, vocab)
     sig, logsig = sigmoid_tables()
-    syn0, syn1 = _init_vectors(config, len(vocab), n_out)
+    syn0, syn1 = init_vectors(config.seed, len(vocab), n_out, config.vector_size)
     ids = np.ascontiguousarray(encoded.ids, dtype=np.int32)
     offsets = np.ascontiguousarray(encoded.offsets, dtype=np.int64)
     n = len(ids)
@@ -199,6 +184,8 @@ def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool)
             epoch_losses.append(float(loss / examples) if examples else float("nan"))
             if bar is not None:
                 bar.set_postfix(epoch=epoch + 1, loss=f"{epoch_losses[-1]:.4f}")
+            if callback is not None:
+                callback(epoch, epoch_losses[-1], None)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -227,167 +214,4 @@ def _progress_bar(progress: bool, total: int):
     return tqdm(total=total, desc="word2vec", unit="chunk", leave=False)
 
 
-# --- torch, batched ------------------------------------------------------------------------------------------------
-
-def _train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, progress: bool) -> TrainResult:
-    import torch
-
-    from .models import Word2VecWeights
-
-    dev = torch.device(device)
-    threads = config.threads or os.cpu_count() or 1
-    old_threads = torch.get_num_threads()
-    if dev.type == "cpu":
-        torch.set_num_threads(threads)
-    try:
-        return _torch_loop(config, vocab, encoded, dev, progress, Word2VecWeights)
-    finally:
-        torch.set_num_threads(old_threads)
-
-
-def _averaged_add(weight, index, updates, n_rows) -> None:
-    """weight[i] += mean of the updates aimed at row i in this batch.
-
-    Summing them instead (what one-at-a-time SGD approximates) diverges when a row is hit hundreds of times in one
-    batch (a frequent word, the Huffman root, a tiny vocabulary): the summed step is no longer small. Averaging
-    keeps every step the size of one SGD step, so any batch size is stable.
-    """
-    hits = torch_bincount(index, n_rows)
-    weight.index_add_(0, index, updates / hits[index].unsqueeze(1))
-
-
-def torch_bincount(index, n_rows):
-    import torch
-
-    return torch.bincount(index, minlength=n_rows).clamp_(min=1).to(torch.float32)
-
-
-def _torch_loop(config, vocab, encoded, dev, progress, Word2VecWeights) -> TrainResult:
-    import torch
-    import torch.nn.functional as F
-
-    torch.manual_seed(config.seed)
-    gen = torch.Generator(device=dev).manual_seed(config.seed)
-    v, dim, window = len(vocab), config.vector_size, int(config.window)
-    hs = config.loss == "hs"
-    sg = config.model == "skipgram"
-    keep_np = keep_probabilities(vocab.counts, config.sample)
-    if hs:
-        tree = huffman_tree(vocab.counts)
-        n_out = tree.n_inner
-        points = torch.from_numpy(tree.points.astype(np.int64)).to(dev)
-        labels_hs = torch.from_numpy(1.0 - tree.codes.astype(np.float32)).to(dev)
-        path_mask = (torch.arange(tree.codes.shape[1])[None, :] < torch.from_numpy(tree.lengths)[:, None]).to(dev)
-    else:
-        n_out = v
-        prob_np, alias_np = alias_table(noise_distribution(vocab.counts, config.ns_exponent))
-        prob = torch.from_numpy(prob_np).to(dev)
-        alias = torch.from_numpy(alias_np.astype(np.int64)).to(dev)
-    syn0_np, syn1_np = _init_vectors(config, v, n_out)
-    weights = Word2VecWeights(torch.from_numpy(syn0_np), torch.from_numpy(syn1_np)).to(dev)
-    syn0, syn1 = weights.input.weight.data, weights.output.weight.data
-    keep = torch.from_numpy(keep_np).to(dev)
-    ids = torch.from_numpy(encoded.ids).to(dev)
-    lengths = torch.from_numpy(np.diff(encoded.offsets)).to(dev)
-    doc = torch.repeat_interleave(torch.arange(encoded.n_docs, device=dev, dtype=torch.int32), lengths)
-    n = len(encoded)
-    total = n * config.epochs
-    a0, a1 = float(config.lr), float(config.min_lr)
-    bsz = int(config.batch_size)
-    offs = torch.cat([torch.arange(-window, 0, device=dev), torch.arange(1, window + 1, device=dev)])
-    dist = offs.abs()
-    k = int(config.negative)
-
-    def negatives(shape):
-        i = torch.randint(0, v, shape, device=dev, generator=gen)
-        u = torch.rand(shape, device=dev, generator=gen)
-        return torch.where(u < prob[i], i, alias[i])
-
-    epoch_losses: list[float] = []
-    kept_total = 0
-    pairs_total = 0
-    bar = None
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
-    t0 = time.perf_counter()
-    with torch.no_grad():
-        for epoch in range(config.epochs):
-            if config.sample > 0:
-                mask = torch.rand(n, device=dev, generator=gen) < keep[ids.long()]
-                kept, kdoc = ids[mask].long(), doc[mask]
-            else:
-                kept, kdoc = ids.long(), doc
-            m = int(kept.shape[0])
-            kept_total += m
-            loss_sum = torch.zeros((), device=dev, dtype=torch.float64)
-            examples = 0
-            n_batches = (m + bsz - 1) // bsz
-            bar = _progress_bar(progress, n_batches)
-            for s in range(0, m, bsz):
-                e = min(m, s + bsz)
-                pos = torch.arange(s, e, device=dev)
-                centre = kept[s:e]
-                q = pos[:, None] + offs[None, :]
-                qc = q.clamp(0, m - 1)
-                valid = (q >= 0) & (q < m) & (kdoc[qc] == kdoc[s:e, None])
-                if config.reduced_window:
-                    b = torch.randint(1, window + 1, (e - s, 1), device=dev, generator=gen)
-                    valid &= dist[None, :] <= b
-                ctx = kept[qc]
-                frac = (epoch * n + (s + e) / 2 * n / max(m, 1)) / total
-                alpha = a0 - (a0 - a1) * frac
-                if sg:
-                    rows, cols = valid.nonzero(as_tuple=True)
-                    inp = ctx[rows, cols]  # context word predicts the centre word (word2vec.c's order)
-                    tgt_word = centre[rows]
-                    pairs_total += int(inp.shape[0])
-                    examples += int(inp.shape[0])
-                    vin = syn0[inp]
-                else:
-                    count = valid.sum(1)
-                    has = count > 0
-                    validf = valid.to(syn0.dtype)
-                    vin = (syn0[ctx] * validf[..., None]).sum(1) / count.clamp(min=1)[:, None].to(syn0.dtype)
-                    tgt_word = centre
-                    pairs_total += int(count.sum())
-                    examples += int(has.sum())
-                if hs:
-                    targets = points[tgt_word]
-                    labels = labels_hs[tgt_word]
-                    weight = path_mask[tgt_word].to(syn0.dtype)
-                else:
-                    negs = negatives((tgt_word.shape[0], k))
-                    targets = torch.cat([tgt_word[:, None], negs], 1)
-                    labels = torch.zeros(targets.shape, device=dev, dtype=syn0.dtype)
-                    labels[:, 0] = 1.0
-                    weight = torch.ones(targets.shape, device=dev, dtype=syn0.dtype)
-                    weight[:, 1:] = (negs != tgt_word[:, None]).to(syn0.dtype)
-                if not sg:
-                    weight = weight * has[:, None].to(syn0.dtype)
-                vout = syn1[targets]
-                f = torch.einsum("be,bke->bk", vin, vout)
-                sign = 2.0 * labels - 1.0
-                loss_sum += (-F.logsigmoid(sign * f) * weight).sum().double()
-                g = (labels - torch.sigmoid(f)) * weight * alpha
-                grad_in = torch.einsum("bk,bke->be", g, vout)
-                grad_out = g[..., None] * vin[:, None, :]
-                _averaged_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), n_out)
-                if sg:
-                    _averaged_add(syn0, inp, grad_in, v)
-                else:
-                    r, c = valid.nonzero(as_tuple=True)
-                    _averaged_add(syn0, ctx[r, c], grad_in[r], v)
-                if bar is not None:
-                    bar.update(1)
-            if bar is not None:
-                bar.close()
-            epoch_losses.append(float(loss_sum) / examples if examples else float("nan"))
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
-    seconds = time.perf_counter() - t0
-    where = str(dev) if dev.type == "cpu" else f"cuda:{dev.index or 0}"
-    return _result(config, syn0.cpu().numpy().copy(), syn1.cpu().numpy().copy(), epoch_losses, seconds, where, n,
-                   kept_total, pairs_total)
-
-
-__all__ = ["train_word2vec", "warm_up", "resolve_device"]
+__all__ = ["train_word2vec", "warm_up", "chunk_bounds"]

@@ -34,20 +34,3 @@ class SoftmaxWord2Vec(nn.Module):
 
 
 __all__ = ["one_hot_encode", "SoftmaxWord2Vec"]
-
-
-class Word2VecWeights(nn.Module):
-    """The two matrices of skip-gram/CBOW for the torch engine: `input` (syn0, the word vectors) and `output`
-    (syn1neg for negative sampling, or the Huffman inner-node vectors for hierarchical softmax).
-
-    The engine updates them in place with closed-form sparse SGD (`index_add_`), so there is no forward(): keeping
-    them in a Module gives `.to(device)` and a `state_dict` with the same names as the lab's network.
-    """
-
-    def __init__(self, input_weight: torch.Tensor, output_weight: torch.Tensor):
-        super().__init__()
-        self.input = nn.Embedding.from_pretrained(input_weight, freeze=True)
-        self.output = nn.Embedding.from_pretrained(output_weight, freeze=True)
-
-
-__all__ += ["Word2VecWeights"]

@@ -6,7 +6,7 @@ file in the target folder, then renamed, so a crash never leaves a half-written 
 
 from __future__ import annotations
 
-import sys
+import logging
 from pathlib import Path
 from typing import Sequence
 
@@ -14,6 +14,9 @@ import numpy as np
 
 from .errors import WordvecError
 from .files import atomic_open
+from .vectors import resolve_keys
+
+log = logging.getLogger("wordvec")
 
 MAP_SIZE = (12, 9)  # inches; at MAP_DPI this is 1440 x 1080 pixels
 MAP_DPI = 120
@@ -144,8 +147,6 @@ def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str]
              topn: int = 10, title: str | None = None) -> Path:
     """A 2-D map of the vectors: the `top` most frequent words as small grey labels, each queried word and its
     `topn` neighbours in one colour. Unknown query words are skipped with a note on stderr."""
-    from .evaluate import resolve_keys
-
     keys = list(kv.index_to_key)
     if not keys:
         raise WordvecError("no vectors to plot: the vocabulary is empty")
@@ -153,7 +154,7 @@ def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str]
     words = list(words or [])
     ids = resolve_keys(kv, words) if words else np.empty(0, dtype=np.int64)
     for w in (w for w, i in zip(words, ids) if i < 0):
-        print(f"wordvec: plot: {w!r} is not in the vocabulary; left off the map", file=sys.stderr)
+        log.warning("plot: %r is not in the vocabulary; left off the map", w)
     if words and (ids < 0).all():
         raise WordvecError(f"none of the words {', '.join(words)} is in the vocabulary; pick others with --words")
     groups: list[tuple[str, int, np.ndarray]] = []  # (label, query id, neighbour ids)
@@ -163,7 +164,7 @@ def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str]
             seen_q.add(int(i))
             groups.append((keys[i] if keys[i] == w else f"{w} ({keys[i]})", int(i), _neighbours(vn, int(i), topn)))
 
-    frequent = np.arange(min(int(top), len(keys)))
+    frequent = kv.most_frequent(int(top))
     coloured = [i for _, q, nb in groups for i in (q, *nb)]
     chosen = np.unique(np.concatenate([frequent, np.asarray(coloured, dtype=np.int64)]))
     xy = dict(zip(chosen.tolist(), project_2d(vn[chosen], method)))
@@ -219,33 +220,4 @@ def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str]
     return _save(fig, path)
 
 
-# ------------------------------------------------------------------------------------------------- a run
-
-
-def plot_run(run_dir, method: str = "pca", top: int = 150, words: Sequence[str] | None = None) -> list[Path]:
-    """`loss.png` (when the run recorded losses) and `map.png` in the run directory; words default to the
-    run's query words."""
-    from .evaluate import read_metrics
-    from .vectors import KeyedVectors
-
-    run_dir = Path(run_dir)
-    metrics = read_metrics(run_dir)
-    config = metrics.get("config") or {}
-    kv = KeyedVectors.load_run(run_dir)
-    written = []
-    train, held = metrics.get("epoch_losses") or [], metrics.get("heldout_losses") or []
-    if train or held:
-        written.append(plot_loss(run_dir / "loss.png", train, held))
-    if words is None:
-        words = config.get("query_words") or []
-    topn = int(config.get("topn") or 10)
-    name = run_dir.resolve().name
-    model = config.get("model", "")
-    how = {"pca": "PCA", "tsne": "t-SNE"}.get(method, method)
-    title = (f"{name} ({model}): {how} map of the {min(top, len(kv.index_to_key))} most frequent words"
-             + (f", query words with their {topn} nearest neighbours" if words else ""))
-    written.append(plot_map(run_dir / "map.png", kv, method=method, top=top, words=words, topn=topn, title=title))
-    return written
-
-
-__all__ = ["plot_loss", "plot_map", "plot_run", "project_2d"]
+__all__ = ["plot_loss", "plot_map", "project_2d"]

@@ -1,12 +1,11 @@
-"""Training. The lab's full-softmax model (minibatch AdamW + cross-entropy) and the dispatch to the
-skip-gram/CBOW engine; both return a `TrainResult`.
+"""The lab's trainer: its full-softmax network (`models.SoftmaxWord2Vec`) trained with minibatch AdamW and
+cross-entropy over the vocabulary, returning a `TrainResult` like the skip-gram/CBOW engine does.
 """
 
 from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -15,46 +14,13 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .config import Config
+from .devices import resolve_device
 from .errors import WordvecError
 from .models import SoftmaxWord2Vec
-from .vocab import Encoded, Vocab
-from .windows import all_pairs
-
-
-@dataclass
-class TrainResult:
-    """What every trainer returns; the run directory and metrics.json are written from it."""
-
-    input_vectors: np.ndarray  # (V, E) float32: embed.weight / syn0
-    output_vectors: np.ndarray | None  # (V, E) float32: expand.weight / syn1neg; None for hierarchical softmax
-    epoch_losses: list[float]  # mean training loss per epoch
-    seconds: float  # wall-clock training time
-    device: str  # where it trained ('cpu', 'cuda:0', ...)
-    words: int = 0  # corpus words processed, all epochs (raw, before subsampling)
-    effective_words: int = 0  # words actually trained on after subsampling, all epochs
-    pairs: int = 0  # (centre, context) pairs trained on, all epochs
-    heldout_losses: list[float] = field(default_factory=list)  # mean held-out loss per epoch (lab model)
-    extra_tensors: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. {'hs.weight': inner-node vectors}
-
-    @property
-    def words_per_second(self) -> float:
-        return self.words / self.seconds if self.seconds > 0 else float("nan")
+from .weights import TrainResult
 
 
 # ------------------------------------------------------------------------------------------------ set-up helpers
-
-
-def resolve_device(name: str = "auto") -> torch.device:
-    """'auto' -> CUDA when present, else CPU; an explicit 'cuda' without a GPU is an error, not a silent CPU run."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except (RuntimeError, ValueError):
-        raise WordvecError(f"--device {name!r} is not a device; use auto, cpu, cuda or cuda:N") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise WordvecError(f"--device {name} asked for a GPU, but torch sees none; use --device cpu")
-    return device
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -164,7 +130,7 @@ def _train_lab(config: Config, vocab_size: int, pairs: np.ndarray | torch.Tensor
                heldout_pairs: np.ndarray | torch.Tensor | None = None, progress: bool | None = None,
                callback: Callable[[int, float, float | None], None] | None = None) -> TrainResult:
     progress = config.progress if progress is None else progress
-    device = resolve_device(config.device)
+    device = torch.device(resolve_device(config.device))
     gen = seed_everything(config.seed)
     pairs = torch.as_tensor(pairs, dtype=torch.long)
     n = int(pairs.shape[0])
@@ -224,17 +190,4 @@ def _train_lab(config: Config, vocab_size: int, pairs: np.ndarray | torch.Tensor
     )
 
 
-def fit(config: Config, vocab: Vocab, train: Encoded, heldout: Encoded | None = None,
-        progress: bool | None = None, callback=None) -> TrainResult:
-    """Train whichever model `config` names on an encoded corpus."""
-    if config.model == "softmax":
-        pairs = all_pairs(train, config.window)
-        held = all_pairs(heldout, config.window) if heldout is not None else None
-        result = train_lab(config, len(vocab), pairs, held, progress=progress, callback=callback)
-        result.words = len(train) * config.epochs
-        result.effective_words = result.words
-        return result
-    from .engine import train_word2vec, warm_up
-
-    warm_up()  # compile (or load) the numba kernels before the clock starts
-    return train_word2vec(config, vocab, train, progress=config.progress if progress is None else progress)
+__all__ = ["train_lab", "grouped_cross_entropy", "heldout_loss", "seed_everything", "threads_limited"]

@@ -106,6 +106,13 @@ class KeyedVectors:
             return default
         raise UnknownWordError(self._unknown_message(key))
 
+    def most_frequent(self, n: int) -> np.ndarray:
+        """Row ids of the `n` most frequent words (by counts, ties in row order; without counts, the first rows)."""
+        n = max(0, min(int(n), len(self)))
+        if self.counts is None:
+            return np.arange(n)
+        return np.argsort(-self.counts, kind="stable")[:n]
+
     def has_index_for(self, key: str) -> bool:
         return key in self
 
@@ -393,4 +400,26 @@ class KeyedVectors:
         return cls(vocab.id2tok, vecs, vocab.counts, tokenizer)
 
 
-__all__ = ["KeyedVectors", "UnknownWordError"]
+def resolve_keys(kv: "KeyedVectors", words: Sequence[str], case_insensitive: bool = True,
+                 restrict_vocab: int | None = None) -> np.ndarray:
+    """Row ids of `words` (-1 where unknown or not among the `restrict_vocab` most frequent words), looked up the
+    way the run was trained: lower-cased, then through the kv's tokenizer when it has one."""
+    allowed = None
+    if restrict_vocab is not None and restrict_vocab < len(kv):
+        allowed = np.zeros(len(kv), dtype=bool)
+        allowed[kv.most_frequent(restrict_vocab)] = True
+    memo: dict[str, int] = {}
+    out = np.full(len(words), -1, dtype=np.int64)
+    for i, word in enumerate(words):  # over the query words, not the vocabulary
+        idx = memo.get(word)
+        if idx is None:
+            w = word.lower() if case_insensitive else word
+            idx = kv.get_index(w, default=-1)  # KeyedVectors' own lookup: the single token, else the word
+            if idx >= 0 and allowed is not None and not allowed[idx]:
+                idx = -1
+            memo[word] = idx
+        out[i] = idx
+    return out
+
+
+__all__ = ["KeyedVectors", "UnknownWordError", "resolve_keys"]

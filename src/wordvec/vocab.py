@@ -204,13 +204,6 @@ def noise_distribution(counts: np.ndarray, exponent: float = 0.75) -> np.ndarray
     return w / total
 
 
-def cumulative_table(p: np.ndarray, domain: int = 2 ** 31 - 1) -> np.ndarray:
-    """Integer cumulative distribution (last entry == domain): sample by searching a uniform int in [0, domain)."""
-    cum = np.round(np.cumsum(np.asarray(p, dtype=np.float64)) / np.sum(p) * domain).astype(np.int64)
-    cum[-1] = domain
-    return cum
-
-
 def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Walker/Vose alias table for O(1) sampling from `p`: draw i uniform, keep i if u < prob[i], else alias[i].
 
@@ -232,14 +225,6 @@ def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for i in small + large:  # leftovers are 1 up to rounding
         prob[i] = 1.0
     return prob.astype(np.float32), alias
-
-
-def alias_probabilities(prob: np.ndarray, alias: np.ndarray) -> np.ndarray:
-    """The distribution an alias table samples from (for tests)."""
-    n = prob.size
-    out = prob.astype(np.float64) / n
-    np.add.at(out, alias, (1.0 - prob.astype(np.float64)) / n)
-    return out
 
 
 @dataclass
@@ -336,4 +321,4 @@ Vocab.noise_distribution = _vocab_noise_distribution
 Vocab.huffman = _vocab_huffman
 
 __all__ = ["Vocab", "Encoded", "build_and_encode", "keep_probabilities", "noise_distribution",
-           "cumulative_table", "alias_table", "alias_probabilities", "Huffman", "huffman_tree"]
+           "alias_table", "Huffman", "huffman_tree"]

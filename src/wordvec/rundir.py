@@ -1,0 +1,481 @@
+"""The run directory: the one module that writes it, reads it back and checks it.
+
+A run directory holds:
+
+| file | what |
+|---|---|
+| `metrics.json` | counts, losses, timing, the full config, neighbours (and `evaluation` once evaluated); strict JSON |
+| `vocab.txt` | `token<TAB>count`, line i = id i |
+| `vectors.txt` | the word vectors in word2vec text format |
+| `model.safetensors` | the trained matrices, named as in `TENSORS` |
+| `loss.png` | loss per epoch (and `map.png` after `wordvec plot`) |
+
+`reserve(out, overwrite)` checks and locks the destination before any work; `PendingRun.commit` builds every file
+in a temporary sibling folder and renames it into place, so a failed or killed run never leaves a half-written
+directory, and two runs aimed at the same `--out` cannot silently replace each other. `--overwrite` replaces only a
+directory that is recognisably a wordvec run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import Config
+from .errors import WordvecError
+from .files import atomic_open
+from .vectors import KeyedVectors
+from .vocab import Vocab
+from .weights import TrainResult, word_vectors
+
+log = logging.getLogger("wordvec")
+
+METRICS, VOCAB, VECTORS, MODEL, LOSS_PNG, MAP_PNG = (
+    "metrics.json", "vocab.txt", "vectors.txt", "model.safetensors", "loss.png", "map.png")
+#: Tensor names in model.safetensors: the lab network's parameter names, shared by every model.
+INPUT, OUTPUT, HS = "embed.weight", "expand.weight", "hs.weight"
+TENSORS = {INPUT: "input vectors (syn0)", OUTPUT: "output vectors (syn1neg)",
+           HS: "hierarchical-softmax inner nodes (syn1)"}
+RUN_FILES = frozenset({METRICS, VOCAB, VECTORS, MODEL, LOSS_PNG, MAP_PNG})
+VECTOR_CHOICES = ("input", "output", "mean")
+
+
+def _fix(run: Path) -> str:
+    return f"run `wordvec train --out {run}` again"
+
+
+# ------------------------------------------------------------------------------------------------- reading
+
+
+#: Types of the metrics.json keys wordvec reads back; others are kept as they are.
+_NUM = (int, float)
+_SCHEMA: dict[str, tuple] = {
+    "wordvec_version": (str,), "dataset": (str,), "train_rows": (int,), "test_rows": (int,),
+    "vocab_size": (int,), "tokens": (int,), "pairs": (int,), "final_loss": _NUM + (type(None),),
+    "train_seconds": _NUM, "words_per_second": _NUM + (type(None),), "device": (str,), "config": (dict,),
+    "neighbors": (dict,), "evaluation": (dict,), "epoch_losses": (list,), "heldout_losses": (list,),
+}
+
+
+def read_metrics(run_dir: str | os.PathLike) -> dict:
+    """metrics.json of a run, checked: an object with the expected types, or one WordvecError naming the key."""
+    run = Path(run_dir)
+    path = run / METRICS
+    if not run.is_dir():
+        raise WordvecError(f"{run}: no such run directory; {_fix(run)}")
+    try:
+        with open(path, "rb") as f:
+            data = json.loads(f.read().decode("utf-8"))
+    except FileNotFoundError:
+        raise WordvecError(f"{run} is not a finished wordvec run (no {METRICS}); {_fix(run)}") from None
+    except IsADirectoryError:
+        raise WordvecError(f"{path} is a folder, not a file; the run is damaged; {_fix(run)}") from None
+    except UnicodeDecodeError as e:
+        raise WordvecError(f"{path} is not UTF-8 ({e.reason} at byte {e.start}); the run is damaged; "
+                           f"{_fix(run)}") from None
+    except json.JSONDecodeError as e:
+        raise WordvecError(f"{path}: line {e.lineno}: not valid JSON ({e.msg}); the run is damaged; "
+                           f"{_fix(run)}") from None
+    except OSError as e:
+        raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
+    if not isinstance(data, dict):
+        raise WordvecError(f"{path} holds a JSON {type(data).__name__}, not an object; the run is damaged; "
+                           f"{_fix(run)}")
+    for key, types in _SCHEMA.items():
+        value = data.get(key)
+        if key in data and (not isinstance(value, types) or isinstance(value, bool)):
+            raise WordvecError(f"{path}: '{key}' should be {_type_names(types)}, got {type(value).__name__}; "
+                               f"the run is damaged; {_fix(run)}")
+    for key in ("epoch_losses", "heldout_losses"):
+        if any(not isinstance(x, _NUM) or isinstance(x, bool) for x in data.get(key, [])):
+            raise WordvecError(f"{path}: '{key}' should be a list of numbers; the run is damaged; {_fix(run)}")
+    if "config" not in data:
+        raise WordvecError(f"{path} has no 'config'; the run is damaged; {_fix(run)}")
+    return data
+
+
+def _type_names(types: tuple) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", dict: "an object", list: "a list",
+             type(None): "null"}
+    return " or ".join(dict.fromkeys(names[t] for t in types))
+
+
+def read_config(run_dir: str | os.PathLike, metrics: dict | None = None) -> Config:
+    """The run's Config from metrics.json, validated (a damaged value names itself, not a command-line flag)."""
+    run = Path(run_dir)
+    metrics = read_metrics(run) if metrics is None else metrics
+    try:
+        return Config.from_dict(metrics["config"]).validate()
+    except (WordvecError, TypeError, ValueError) as e:
+        raise WordvecError(f"{run / METRICS}: the stored config is not valid ({e}); the run is damaged; "
+                           f"{_fix(run)}") from None
+
+
+def read_vocab(run_dir: str | os.PathLike) -> Vocab:
+    run = Path(run_dir)
+    path = run / VOCAB
+    if not path.is_file():
+        raise WordvecError(f"{path} is missing; {_fix(run)}")
+    return Vocab.load(path)
+
+
+def load_vectors(run_dir: str | os.PathLike, which: str | None = None) -> KeyedVectors:
+    """The word vectors of a run: `vectors.txt` (which=None) or the input/output/mean of model.safetensors, with
+    the run's counts and tokenizer (query words go through it). Every file is checked against the others."""
+    run = Path(run_dir)
+    metrics = read_metrics(run)
+    config = read_config(run, metrics)
+    vocab = read_vocab(run)
+    if metrics.get("vocab_size") not in (None, len(vocab)):
+        raise WordvecError(f"{run / VOCAB} has {len(vocab)} words but {METRICS} says {metrics['vocab_size']}; "
+                           f"the run directory is inconsistent (vocab.txt cut short?); {_fix(run)}")
+    if which is None:
+        path = run / VECTORS
+        if not path.is_file():
+            raise WordvecError(f"{path} is missing; {_fix(run)}")
+        kv = KeyedVectors.load_word2vec_format(path)
+        if kv.index_to_key != vocab.id2tok:
+            raise WordvecError(f"{path} ({len(kv.index_to_key)} words) does not match {run / VOCAB} "
+                               f"({len(vocab)} words); the run directory is inconsistent; {_fix(run)}")
+        vectors = kv.vectors
+    else:
+        vectors = _model_vectors(run, which, len(vocab))
+    return KeyedVectors(vocab.id2tok, vectors, vocab.counts, config.tokenizer)
+
+
+def read_tensors(run_dir: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Every matrix in model.safetensors, as float32 numpy arrays (no torch needed)."""
+    run = Path(run_dir)
+    path = run / MODEL
+    if not path.is_file():
+        raise WordvecError(f"{path} is missing; {_fix(run)}")
+    from safetensors import SafetensorError
+    from safetensors.numpy import load_file
+
+    try:
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as e:
+        raise WordvecError(f"{path} is not a readable safetensors file ({e}); {_fix(run)}") from None
+    return {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()}
+
+
+def _model_vectors(run: Path, which: str, n_words: int) -> np.ndarray:
+    if which not in VECTOR_CHOICES:
+        raise WordvecError(f"--vectors must be one of {', '.join(VECTOR_CHOICES)}, got {which!r}")
+    tensors = read_tensors(run)
+    for name, mat in tensors.items():
+        if name in (INPUT, OUTPUT) and (mat.ndim != 2 or mat.shape[0] != n_words):
+            raise WordvecError(f"{run / MODEL}: {name} has shape {mat.shape} but {run / VOCAB} has {n_words} "
+                               f"words; the run directory is inconsistent; {_fix(run)}")
+    if INPUT not in tensors:
+        raise WordvecError(f"{run / MODEL} has no {INPUT} tensor; the run is damaged; {_fix(run)}")
+    try:
+        vectors = word_vectors(which, tensors[INPUT], tensors.get(OUTPUT))
+    except ValueError as e:
+        raise WordvecError(f"{run / MODEL}: {e}; use --vectors input") from None
+    if not np.isfinite(vectors).all():
+        row = int(np.flatnonzero(~np.isfinite(vectors).all(axis=1))[0])
+        raise WordvecError(f"{run / MODEL}: row {row} of the {which} vectors is not finite (NaN or inf); "
+                           f"the run diverged or is damaged; {_fix(run)}")
+    return vectors
+
+
+# ------------------------------------------------------------------------------------------------- writing
+
+
+def strict_json(value):
+    """A JSON-safe copy: NaN and infinities become null, numpy scalars plain numbers (metrics.json stays strict)."""
+    if isinstance(value, dict):
+        return {str(k): strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    if isinstance(value, (np.floating, float)):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def write_metrics(path: str | os.PathLike, metrics: dict) -> None:
+    """metrics.json, whole or not at all."""
+    with atomic_open(path, "w", encoding="utf-8") as f:
+        json.dump(strict_json(metrics), f, indent=2, allow_nan=False, ensure_ascii=False)
+        f.write("\n")
+
+
+def update_metrics(run_dir: str | os.PathLike, key: str, value: dict) -> dict:
+    """Merge `value` into metrics.json's `key` (re-read first, so nothing written meanwhile is lost)."""
+    run = Path(run_dir)
+    metrics = read_metrics(run)
+    current = metrics.get(key) or {}
+    metrics[key] = {**current, **value}
+    write_metrics(run / METRICS, metrics)
+    return metrics
+
+
+def is_run_dir(path: str | os.PathLike) -> bool:
+    """A folder wordvec may replace: its metrics.json names a wordvec version and it holds only run files."""
+    path = Path(path)
+    try:
+        with open(path / METRICS, encoding="utf-8") as f:
+            data = json.load(f)
+        names = {p.name for p in path.iterdir()}
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "wordvec_version" in data and names <= RUN_FILES
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _dangerous(out: Path) -> bool:
+    """The current folder, one of its parents, the home folder or the root: never a run directory."""
+    target = out.resolve()
+    cwd = Path.cwd().resolve()
+    return target == cwd or target in cwd.parents or target == Path.home().resolve() or target == Path("/")
+
+
+def check_out(out: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Refuse an --out that cannot or must not be written, before any work: returns it as a Path."""
+    out = Path(out)
+    if not str(out).strip():
+        raise WordvecError("--out is empty; give the run directory to write")
+    if _dangerous(out):
+        raise WordvecError(f"--out {out} is the current folder or one of its parents; give a new folder, "
+                           f"e.g. --out runs/NAME")
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise WordvecError(f"--out {out} exists and is not a folder; choose another --out")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise WordvecError(f"{out} already exists; pass --overwrite to replace it, or choose another --out")
+        if not is_run_dir(out):
+            raise WordvecError(f"{out} is not a wordvec run directory (it holds other files), so --overwrite will "
+                               f"not replace it; choose another --out")
+    ancestor = out.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise WordvecError(f"cannot create {out}: {ancestor} is a file; choose another --out")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise WordvecError(f"cannot create {out}: {ancestor} is not writable; choose another --out")
+    return out
+
+
+@dataclass
+class PendingRun:
+    """A run directory being made: the destination, checked and locked (see `reserve`)."""
+
+    out: Path
+    overwrite: bool
+    _lock_fd: int | None = None
+    _lock_path: Path | None = None
+
+    @property
+    def parent(self) -> Path:
+        return self.out.absolute().parent
+
+    def _stale(self) -> list[Path]:
+        """Temporary folders left by killed runs aimed at this --out (the lock proves nobody else uses them)."""
+        name = self.out.name
+        return [p for p in self.parent.glob(f".{name}.*") if p.is_dir() and
+                (p.name.endswith(".tmp") or ".old-" in p.name)]
+
+    def commit(self, metrics: dict, vocab: Vocab, kv: KeyedVectors, result: TrainResult) -> Path:
+        """Write every file into a temporary sibling folder, then rename it to `out` (replacing a run on
+        --overwrite). A folder that appeared at `out` meanwhile is never replaced without --overwrite."""
+        from safetensors.numpy import save
+
+        from .plots import plot_loss
+
+        try:
+            tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.parent))
+            os.chmod(tmp, 0o777 & ~_umask())
+        except OSError as e:
+            raise WordvecError(f"cannot create the run directory {self.out} ({e.strerror}); choose a writable "
+                               f"--out") from None
+        try:
+            write_metrics(tmp / METRICS, metrics)
+            vocab.save(tmp / VOCAB)
+            kv.save_word2vec_format(tmp / VECTORS)
+            tensors = {INPUT: result.input_vectors}
+            if result.output_vectors is not None:
+                tensors[OUTPUT] = result.output_vectors
+            tensors.update(result.extra_tensors)
+            data = save({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()},
+                        metadata={"format": "wordvec", "model": str(metrics["config"]["model"])})
+            with atomic_open(tmp / MODEL, "wb") as f:
+                f.write(data)
+            if metrics.get("epoch_losses") or metrics.get("heldout_losses"):
+                plot_loss(tmp / LOSS_PNG, metrics.get("epoch_losses") or [], metrics.get("heldout_losses"))
+            self._move_into_place(tmp)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return self.out
+
+    def _move_into_place(self, tmp: Path) -> None:
+        out, old = self.out, None
+        if out.is_dir() and not out.is_symlink():
+            if any(out.iterdir()):
+                if not (self.overwrite and is_run_dir(out)):
+                    raise WordvecError(f"{out} appeared while this run was training and holds other files; "
+                                       f"nothing was replaced; choose another --out")
+                old = self.parent / f".{out.name}.old-{os.getpid()}"
+                os.replace(out, old)
+            else:
+                os.rmdir(out)
+        elif out.exists() or out.is_symlink():
+            raise WordvecError(f"{out} appeared while this run was training and is not a folder; nothing was "
+                               f"replaced; choose another --out")
+        try:
+            os.rename(tmp, out)
+        except OSError as e:
+            if old is not None:
+                os.replace(old, out)
+            if e.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                raise WordvecError(f"{out} appeared while this run was finishing; nothing was replaced; choose "
+                                   f"another --out") from None
+            raise WordvecError(f"cannot write {out} ({e.strerror}); choose a writable --out") from None
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def release(self) -> None:
+        if self._lock_fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self._lock_path)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def __enter__(self) -> "PendingRun":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def reserve(out: str | os.PathLike, overwrite: bool = False) -> PendingRun:
+    """Check `out` (see `check_out`) and take an exclusive lock on it, so a second run aimed at the same folder
+    fails at once instead of replacing the first; temporary folders of killed earlier runs are removed."""
+    import fcntl
+
+    run = PendingRun(check_out(out, overwrite), overwrite)
+    try:
+        run.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise WordvecError(f"cannot create {run.parent} ({e.strerror}); choose a writable --out") from None
+    lock = run.parent / f".{run.out.name}.lock"
+    for _ in range(3):
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as e:
+            raise WordvecError(f"cannot create {lock} ({e.strerror}); choose a writable --out") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise WordvecError(f"another wordvec run is writing {run.out} right now; wait for it to finish or "
+                               f"choose another --out") from None
+        with contextlib.suppress(OSError):
+            if os.fstat(fd).st_ino == os.stat(lock).st_ino:  # not a lock file another run just unlinked
+                run._lock_fd, run._lock_path = fd, lock
+                break
+        os.close(fd)
+    else:
+        raise WordvecError(f"could not lock {run.out}; try again")
+    for stale in run._stale():
+        log.info("removing %s, left by an interrupted run", stale)
+        shutil.rmtree(stale, ignore_errors=True)
+    return run
+
+
+# ------------------------------------------------------------------------------------------------- commands on a run
+
+
+def evaluate_run(run_dir, pairs=None, analogies=None, downstream: bool = False, folds: int = 5, sif: bool = False,
+                 restrict_vocab: int = 300000) -> dict:
+    """The asked evaluations of a run, merged into metrics.json under `evaluation` and returned."""
+    from .evaluate import evaluate_word_analogies, evaluate_word_pairs
+    from .report import loss_table
+
+    run = Path(run_dir)
+    metrics = read_metrics(run)
+    kv = load_vectors(run)
+    results: dict = {}
+    loss = loss_table(metrics)
+    if loss:
+        results["loss"] = loss
+    if pairs:
+        results["pairs"] = evaluate_word_pairs(kv, pairs, restrict_vocab=restrict_vocab)
+    if analogies:
+        results["analogies"] = evaluate_word_analogies(kv, analogies, restrict_vocab=restrict_vocab)
+    if downstream:
+        results["downstream"] = _downstream_run(kv, read_config(run, metrics), folds, sif)
+    update_metrics(run, "evaluation", results)
+    return results
+
+
+def _downstream_run(kv: KeyedVectors, config: Config, folds: int, sif: bool) -> dict:
+    from .corpus import load_corpus
+    from .downstream import downstream
+    from .preprocess import get_tokenizer
+
+    splits = load_corpus(config.dataset, config.text_column, config.label_column)
+    train = splits["train"]
+    if train.labels is None:
+        raise WordvecError(f"dataset {config.dataset} has no integer labels in column '{config.label_column}'; "
+                           f"the downstream evaluation needs them (train with --label-column NAME)")
+    res = downstream(kv, list(train.texts), train.labels, tokenizer=get_tokenizer(config.tokenizer), folds=folds,
+                     sif=sif, seed=config.seed)
+    return {"dataset": str(config.dataset), **res}
+
+
+def plot_run(run_dir, method: str = "pca", top: int = 150, words=None) -> list[Path]:
+    """`loss.png` (when the run recorded losses) and `map.png` in the run directory; words default to the run's
+    query words, or the most frequent words when none of those is in the vocabulary."""
+    from .plots import plot_loss, plot_map
+
+    run = Path(run_dir)
+    metrics = read_metrics(run)
+    config = read_config(run, metrics)
+    kv = load_vectors(run)
+    written = []
+    train, held = metrics.get("epoch_losses") or [], metrics.get("heldout_losses") or []
+    if train or held:
+        written.append(plot_loss(run / LOSS_PNG, train, held))
+    if words is None:
+        words = [w for w in config.query_words if w in kv]
+        if not words:
+            log.warning("plot: none of the query words %s is in the vocabulary; highlighting the most "
+                        "frequent words instead", ", ".join(config.query_words))
+            words = [kv.index_to_key[i] for i in _most_frequent(kv, 4)]
+    how = {"pca": "PCA", "tsne": "t-SNE"}.get(method, method)
+    title = (f"{run.resolve().name} ({config.model}): {how} map of the {min(top, len(kv.index_to_key))} most "
+             f"frequent words" + (f", query words with their {config.topn} nearest neighbours" if words else ""))
+    written.append(plot_map(run / MAP_PNG, kv, method=method, top=top, words=words, topn=config.topn,
+                            title=title))
+    return written
+
+
+def _most_frequent(kv: KeyedVectors, n: int) -> np.ndarray:
+    if kv.counts is None:
+        return np.arange(min(n, len(kv)))
+    return np.argsort(-kv.counts, kind="stable")[:n]
+
+
+__all__ = ["METRICS", "VOCAB", "VECTORS", "MODEL", "INPUT", "OUTPUT", "HS", "TENSORS", "read_metrics",
+           "read_config", "read_vocab", "read_tensors", "load_vectors", "write_metrics", "update_metrics",
+           "strict_json", "is_run_dir", "check_out", "reserve", "PendingRun", "evaluate_run", "plot_run"]

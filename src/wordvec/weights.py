@@ -1,0 +1,62 @@
+"""What training produces: the weight matrices (and how skip-gram/CBOW start them) and the `TrainResult` every
+trainer returns. numpy only, so the CPU engine and the run directory never need torch.
+
+One name per matrix everywhere: `input_vectors` is the lab's `embed.weight` and word2vec's syn0;
+`output_vectors` is the lab's `expand.weight` and word2vec's syn1neg; hierarchical softmax's inner-node vectors
+(word2vec's syn1) travel in `extra_tensors["hs.weight"]`. The run directory's tensor names are in `rundir`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class TrainResult:
+    """What every trainer returns; the run directory and metrics.json are written from it."""
+
+    input_vectors: np.ndarray  # (V, E) float32: embed.weight / syn0
+    output_vectors: np.ndarray | None  # (V, E) float32: expand.weight / syn1neg; None for hierarchical softmax
+    epoch_losses: list[float]  # mean training loss per epoch
+    seconds: float  # wall-clock training time
+    device: str  # where it trained ('cpu', 'cuda:0', ...)
+    words: int = 0  # corpus words processed, all epochs (raw, before subsampling)
+    effective_words: int = 0  # words actually trained on after subsampling, all epochs
+    pairs: int = 0  # (centre, context) pairs trained on, all epochs
+    heldout_losses: list[float] = field(default_factory=list)  # mean held-out loss per epoch (lab model)
+    extra_tensors: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. {'hs.weight': inner-node vectors}
+
+    @property
+    def words_per_second(self) -> float:
+        return self.words / self.seconds if self.seconds > 0 else float("nan")
+
+
+def init_vectors(seed: int, n_words: int, n_out: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
+    """gensim's start for skip-gram/CBOW: input vectors uniform in [-1, 1)/dim (word2vec.c uses half that range),
+    output vectors zero. The same seed gives the same matrices on every backend."""
+    rng = np.random.default_rng(seed)
+    syn0 = rng.random((n_words, dim), dtype=np.float32)
+    syn0 *= 2.0
+    syn0 -= 1.0
+    syn0 /= dim
+    return syn0, np.zeros((n_out, dim), dtype=np.float32)
+
+
+def word_vectors(which: str, input_vectors: np.ndarray, output_vectors: np.ndarray | None) -> np.ndarray:
+    """The matrix a run publishes as its word vectors: 'input', 'output' or the 'mean' of both."""
+    if which == "input":
+        return input_vectors
+    if output_vectors is None:
+        raise ValueError(f"no output vectors to make {which!r} word vectors from (hierarchical softmax has none)")
+    if which == "output":
+        return output_vectors
+    if which == "mean":
+        if output_vectors.shape != input_vectors.shape:
+            raise ValueError(f"input {input_vectors.shape} and output {output_vectors.shape} matrices differ in shape")
+        return (input_vectors + output_vectors) / 2
+    raise ValueError(f"which vectors: 'input', 'output' or 'mean', not {which!r}")
+
+
+__all__ = ["TrainResult", "init_vectors", "word_vectors"]
