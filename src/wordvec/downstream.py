@@ -97,9 +97,11 @@ def downstream(kv, texts: Sequence, labels, tokenizer: Callable[[str], list[str]
     classes, per_class = np.unique(y, return_counts=True)
     if len(classes) < 2:
         raise WordvecError(f"downstream: every label is {classes[0]!r}; a classifier needs at least two classes")
-    if folds < 2 or per_class.min() < folds:
+    if folds < 2:
+        raise WordvecError(f"downstream: --folds must be at least 2 (cross-validation), got {folds}")
+    if per_class.min() < folds:
         raise WordvecError(f"downstream: {folds}-fold cross-validation needs at least {max(folds, 2)} texts per "
-                           f"class (the rarest class has {per_class.min()}); lower --folds (minimum 2)")
+                           f"class (the rarest class has {per_class.min()}); lower --folds (minimum 2) or give more labelled texts")
     positive = 1 if 1 in classes else classes.max()
     tok = tokenizer or kv_tokenizer(kv) or str.split
     token_lists = [t if isinstance(t, (list, tuple)) else tok(t) for t in texts]

@@ -24,6 +24,7 @@ import json
 import logging
 import math
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -117,7 +118,8 @@ def read_config(run_dir: str | os.PathLike, metrics: dict | None = None) -> Conf
     try:
         return Config.from_dict(metrics["config"]).validate()
     except (WordvecError, TypeError, ValueError) as e:
-        raise WordvecError(f"{run / METRICS}: the stored config is not valid ({e}); the run is damaged; "
+        reason = re.sub(r"--([a-z][a-z-]*)", lambda m: "config." + m.group(1).replace("-", "_"), str(e))
+        raise WordvecError(f"{run / METRICS}: the stored config is not valid ({reason}); the run is damaged; "
                            f"{_fix(run)}") from None
 
 

@@ -17,7 +17,7 @@ from .config import Config
 from .devices import resolve_device
 from .errors import WordvecError
 from .models import SoftmaxWord2Vec
-from .weights import TrainResult
+from .weights import TrainResult, check_finite
 
 
 # ------------------------------------------------------------------------------------------------ set-up helpers
@@ -173,6 +173,8 @@ def _train_lab(config: Config, vocab_size: int, pairs: np.ndarray | torch.Tensor
             step += 1
             bar.update(centre.shape[0])
         losses.append(float(epoch_total) / n)
+        check_finite(epoch, losses[-1], *(float(p.detach().double().sum()) for p in model.parameters()),
+                     lr=config.lr)
         if held is not None:
             held_losses.append(heldout_loss(model, held))
         bar.set_postfix(loss=f"{losses[-1]:.4f}")

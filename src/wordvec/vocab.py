@@ -104,16 +104,26 @@ class Vocab:
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocab":
         tokens, counts = [], []
-        with open(path, encoding="utf-8") as f:
-            for lineno, line in enumerate(f, 1):
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) != 2 or not parts[1].lstrip("-").isdigit():
-                    raise WordvecError(f"{path}: line {lineno} is not 'token<TAB>count'; "
-                                       f"is this a wordvec vocab.txt?")
-                tokens.append(parts[0])
-                counts.append(int(parts[1]))
+        try:
+            with open(path, "rb") as f:
+                for lineno, raw in enumerate(f, 1):
+                    try:
+                        line = raw.decode("utf-8")
+                    except UnicodeDecodeError:
+                        raise WordvecError(f"{path}: line {lineno} is not UTF-8; is this a wordvec vocab.txt?") \
+                            from None
+                    parts = line.rstrip("\n").split("\t")
+                    if len(parts) != 2 or not parts[1].isdigit():
+                        raise WordvecError(f"{path}: line {lineno} is not 'token<TAB>count'; "
+                                           f"is this a wordvec vocab.txt?")
+                    tokens.append(parts[0])
+                    counts.append(int(parts[1]))
+        except OSError as e:
+            raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
         if not tokens:
             raise WordvecError(f"{path} is empty; a vocab.txt has one 'token<TAB>count' line per word")
+        if len(set(tokens)) != len(tokens):
+            raise WordvecError(f"{path} lists a word twice; is this a wordvec vocab.txt?")
         return cls(tokens, counts)
 
 

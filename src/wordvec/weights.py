@@ -8,9 +8,12 @@ One name per matrix everywhere: `input_vectors` is the lab's `embed.weight` and 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .errors import WordvecError
 
 
 @dataclass
@@ -59,4 +62,19 @@ def word_vectors(which: str, input_vectors: np.ndarray, output_vectors: np.ndarr
     raise ValueError(f"which vectors: 'input', 'output' or 'mean', not {which!r}")
 
 
-__all__ = ["TrainResult", "init_vectors", "word_vectors"]
+def check_finite(epoch: int, loss: float, *weight_sums: float, lr: float) -> None:
+    """Stop a diverged run after the epoch where it happened: a NaN/inf loss, or NaN/inf weights (seen through
+    their sums, one cheap pass) would otherwise be written as a run that looks finished."""
+    if math.isfinite(loss) and all(math.isfinite(s) for s in weight_sums):
+        return
+    what = "the loss" if not math.isfinite(loss) else "the weights"
+    raise WordvecError(f"training diverged in epoch {epoch + 1}: {what} became NaN or infinite; lower the learning "
+                       f"rate (--lr {lr:g}) and train again")
+
+
+def matrix_sum(m: np.ndarray) -> float:
+    """A float64 sum of a weight matrix: finite exactly when every entry is (for `check_finite`)."""
+    return float(np.add.reduce(m, axis=None, dtype=np.float64))
+
+
+__all__ = ["TrainResult", "init_vectors", "word_vectors", "check_finite", "matrix_sum"]
