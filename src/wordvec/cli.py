@@ -68,7 +68,12 @@ def config_from_args(args: argparse.Namespace) -> Config:
         raise WordvecError("--preset lab is the full-softmax model; use --preset sgns or cbow for skipgram/cbow")
     if "model" in changes and "loss" not in changes and changes["model"] != cfg.model:
         changes["loss"] = "softmax" if changes["model"] == "softmax" else ("ns" if cfg.loss == "softmax" else cfg.loss)
-    return cfg.replace(**changes).validate()
+    cfg = cfg.replace(**changes).validate()
+    typed = [name for name in cfg.ignored() if name in changes]
+    if typed:
+        raise WordvecError(f"{', '.join(_flag(n) for n in typed)} has no effect with --model {cfg.model} "
+                           f"--loss {cfg.loss}" + (" --optimizer adamw" if "min_lr" in typed else "") + "; drop it")
+    return cfg
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -191,9 +196,8 @@ def _positive(flag: str, minimum: int = 1):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own errors: one line and the usage, exit 2
-        self.print_usage(sys.stderr)
-        self.exit(2, f"wordvec: error: {message}\n")
+    def error(self, message: str):  # argparse's own errors: one line naming the help to read, exit 2
+        self.exit(2, f"wordvec: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser() -> argparse.ArgumentParser:

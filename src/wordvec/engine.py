@@ -51,6 +51,9 @@ def _check(config: Config, vocab: Vocab, encoded: Encoded) -> None:
     off = encoded.offsets
     if off.ndim != 1 or off.size < 2 or off[0] != 0 or off[-1] != len(ids) or np.any(np.diff(off) < 0):
         raise WordvecError("document offsets must start at 0, never decrease and end at the number of tokens")
+    if not np.any(np.diff(off) >= 2):
+        raise WordvecError("there are no training pairs: every document has fewer than two in-vocabulary words; "
+                           "lower --min-count or give a larger corpus")
 
 
 def _chunk_seed(seed: int, epoch: int, chunk: int) -> int:

@@ -4,6 +4,7 @@ cross-entropy over the vocabulary, returning a `TrainResult` like the skip-gram/
 
 from __future__ import annotations
 
+import math
 import time
 from contextlib import contextmanager
 from typing import Callable
@@ -174,7 +175,7 @@ def _train_lab(config: Config, vocab_size: int, pairs: np.ndarray | torch.Tensor
             bar.update(centre.shape[0])
         losses.append(float(epoch_total) / n)
         check_finite(epoch, losses[-1], *(float(p.detach().double().sum()) for p in model.parameters()),
-                     lr=config.lr)
+                     lr=config.lr, chance=math.log(vocab_size))
         if held is not None:
             held_losses.append(heldout_loss(model, held))
         bar.set_postfix(loss=f"{losses[-1]:.4f}")

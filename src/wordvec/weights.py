@@ -62,14 +62,24 @@ def word_vectors(which: str, input_vectors: np.ndarray, output_vectors: np.ndarr
     raise ValueError(f"which vectors: 'input', 'output' or 'mean', not {which!r}")
 
 
-def check_finite(epoch: int, loss: float, *weight_sums: float, lr: float) -> None:
-    """Stop a diverged run after the epoch where it happened: a NaN/inf loss, or NaN/inf weights (seen through
-    their sums, one cheap pass) would otherwise be written as a run that looks finished."""
-    if math.isfinite(loss) and all(math.isfinite(s) for s in weight_sums):
+#: An epoch loss this many times that of an untrained model (all scores zero) means the run has diverged.
+DIVERGED_FACTOR = 50.0
+
+
+def check_finite(epoch: int, loss: float, *weight_sums: float, lr: float, chance: float | None = None) -> None:
+    """Stop a diverged run after the epoch where it happened, rather than write it as a run that looks finished:
+    a NaN/inf loss, NaN/inf weights (seen through their sums, one cheap pass), or a loss far above `chance`, the
+    loss of an untrained model."""
+    if not math.isfinite(loss):
+        what = "the loss became NaN or infinite"
+    elif not all(math.isfinite(s) for s in weight_sums):
+        what = "the weights became NaN or infinite"
+    elif chance is not None and loss > DIVERGED_FACTOR * chance:
+        what = f"the loss ({loss:.3g}) is {loss / chance:,.0f} times that of an untrained model ({chance:.3g})"
+    else:
         return
-    what = "the loss" if not math.isfinite(loss) else "the weights"
-    raise WordvecError(f"training diverged in epoch {epoch + 1}: {what} became NaN or infinite; lower the learning "
-                       f"rate (--lr {lr:g}) and train again")
+    raise WordvecError(f"training diverged in epoch {epoch + 1}: {what}; lower the learning rate (--lr {lr:g}) and "
+                       f"train again")
 
 
 def matrix_sum(m: np.ndarray) -> float:
