@@ -1,0 +1,94 @@
+"""What a user feels: whole processes, wordvec beside gensim, timed with /usr/bin/time -v (wall time and peak
+resident memory), median of several interleaved runs.
+
+Each process trains on the same pre-tokenised tweets (the lab tokenizer, one tweet per line, written once) and
+saves the vectors in word2vec text format: import, read, build the vocabulary, train, write — all of it.
+Settings for both: skip-gram or CBOW, vector 100, window 5, negative 5, sample 1e-3, min_count 5, 5 epochs,
+2 workers. gensim is run the two ways its users do: an iterable (`LineSentence`) and `corpus_file=`.
+
+Run: python benchmarks/processes.py [--dataset PATH] [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+
+SETTINGS = "vector_size=100, window=5, negative=5, sample=1e-3, min_count=5, epochs=5, workers=2"
+
+SCRIPTS = {
+    "wordvec": "from wordvec import Word2Vec\n"
+               "m = Word2Vec(corpus_file={corpus!r}, sg={sg}, " + SETTINGS + ", device='cpu')\n"
+               "m.wv.save_word2vec_format({out!r})\n",
+    "gensim (LineSentence)": "from gensim.models import Word2Vec\nfrom gensim.models.word2vec import LineSentence\n"
+                             "m = Word2Vec(LineSentence({corpus!r}), sg={sg}, " + SETTINGS + ")\n"
+                             "m.wv.save_word2vec_format({out!r})\n",
+    "gensim (corpus_file)": "from gensim.models import Word2Vec\n"
+                            "m = Word2Vec(corpus_file={corpus!r}, sg={sg}, " + SETTINGS + ")\n"
+                            "m.wv.save_word2vec_format({out!r})\n",
+    "python + numpy + numba import": "import numpy, numba\n",
+}
+
+
+def tokenised_tweets(dataset: str, path: Path) -> Path:
+    from wordvec.corpus import load_corpus
+    from wordvec.preprocess import LabTokenizer
+
+    tok = LabTokenizer()
+    texts = load_corpus(dataset)["train"].texts
+    path.write_text("".join(" ".join(tok(t)) + "\n" for t in texts), encoding="utf-8")
+    return path
+
+
+def timed(code: str) -> tuple[float, float]:
+    """(wall seconds, peak RSS MiB) of `python -c code` as /usr/bin/time -v reports them."""
+    proc = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(HERE.parent / "src")})
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark process failed:\n{proc.stderr[-2000:]}")
+    wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", proc.stderr)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    seconds = int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))
+    return seconds, int(rss.group(1)) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", default=str(HERE.parent.parent / "shared" / "data" /
+                                                 "tweets_hate_speech_detection"))
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = tokenised_tweets(args.dataset, Path(tmp) / "tweets.txt")
+        out = str(Path(tmp) / "vectors.txt")
+        rows = []
+        for sg, arch in ((1, "skip-gram"), (0, "CBOW")):
+            codes = {lib: s.format(corpus=str(corpus), out=out, sg=sg) for lib, s in SCRIPTS.items()}
+            timed(codes["wordvec"])  # compile or load the kernels once; every timed run starts warm
+            runs: dict[str, list[tuple[float, float]]] = {lib: [] for lib in codes}
+            for _ in range(args.repeats):  # interleaved, so a busy moment hits every library alike
+                for lib, code in codes.items():
+                    runs[lib].append(timed(code))
+            for lib, r in runs.items():
+                rows.append((arch, lib, statistics.median(w for w, _ in r), statistics.median(m for _, m in r)))
+    print(f"whole processes, median of {args.repeats}: train on the tweets ({SETTINGS}) and save the vectors\n")
+    print(f"| arch | process | wall s | peak RSS MiB | wall / gensim (LineSentence) | RSS / gensim (LineSentence) |")
+    print("|---|---|---:|---:|---:|---:|")
+    for arch in ("skip-gram", "CBOW"):
+        mine = {lib: (w, m) for a, lib, w, m in rows if a == arch}
+        ref_w, ref_m = mine["gensim (LineSentence)"]
+        for lib, (w, m) in mine.items():
+            print(f"| {arch} | {lib} | {w:.2f} | {m:.0f} | {w / ref_w:.2f}x | {m / ref_m:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
