@@ -88,19 +88,50 @@ def test_real_test_split_encoding_matches_reference(lab_data):
     assert lab_data.test_enc.n_docs == len(lab_data.test_tokens)
 
 
-def test_max_vocab_size_keeps_most_frequent_in_first_seen_order():
+def _zipf_docs(n_docs=2000, n_types=300, seed=0):
+    rng = np.random.default_rng(seed)
+    p = 1 / np.arange(1, n_types + 1)
+    return [[f"w{i}" for i in rng.choice(n_types, rng.integers(1, 30), p=p / p.sum())] for _ in range(n_docs)]
+
+
+@pytest.mark.parametrize("kw", [dict(min_count=1, max_vocab_size=50), dict(min_count=2, max_vocab_size=120),
+                                dict(min_count=1, max_final_vocab=40), dict(min_count=5, max_final_vocab=200),
+                                dict(min_count=3)])
+def test_vocabulary_settings_match_gensim(kw):
+    """max_vocab_size prunes during the scan, max_final_vocab raises min_count: the words and counts gensim keeps."""
+    gensim = pytest.importorskip("gensim")
+    docs = _zipf_docs()
+    model = gensim.models.Word2Vec(vector_size=4, **kw)
+    model.build_vocab(docs)
+    want = {w: model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key}
+    vocab, enc = build_and_encode(docs, kw["min_count"], kw.get("max_vocab_size"),
+                                  max_final_vocab=kw.get("max_final_vocab"), sort_by_count=True)
+    assert dict(zip(vocab.id2tok, vocab.counts.tolist())) == want
+    assert np.all(np.diff(vocab.counts) <= 0)
+    # every occurrence of a kept word is trained on, also those counted before the word was pruned
+    assert len(enc) == sum(1 for d in docs for w in d if w in want)
+
+
+def test_sorted_order_ties_first_seen_trim_rule_and_null_word():
+    from wordvec.vocab import RULE_DISCARD, RULE_KEEP
+
     docs = [["a", "b", "c", "d"], ["d", "d", "c", "c", "b"], ["d", "e", "e", "e"]]
-    # counts: a 1, b 2, c 3, d 4, e 3 -> top 3: d 4, then c and e (3, tie: c first seen first)
-    vocab, enc = build_and_encode(docs, min_count=1, max_vocab_size=3)
-    assert vocab.id2tok == ["c", "d", "e"]
-    assert vocab.counts.tolist() == [3, 4, 3]
-    assert [enc.doc(d).tolist() for d in range(3)] == [[0, 1], [1, 1, 0, 0], [1, 2, 2, 2]]
-    vocab, _ = build_and_encode(docs, min_count=1, max_vocab_size=2)
-    assert vocab.id2tok == ["c", "d"]
-    vocab, _ = build_and_encode(docs, min_count=4, max_vocab_size=3)  # min_count still applies
+    # counts: a 1, b 2, c 3, d 4, e 3
+    vocab, enc = build_and_encode(docs, min_count=1, sort_by_count=True)
+    assert vocab.id2tok == ["d", "c", "e", "b", "a"] and vocab.counts.tolist() == [4, 3, 3, 2, 1]
+    assert enc.doc(0).tolist() == [4, 3, 1, 0]
+    rule = lambda w, c, m: RULE_KEEP if w == "a" else (RULE_DISCARD if w == "d" else 0)  # noqa: E731
+    vocab, _ = build_and_encode(docs, min_count=3, trim_rule=rule)
+    assert vocab.id2tok == ["a", "c", "e"]
+    vocab, enc = build_and_encode(docs, min_count=3, null_word=True)
+    assert vocab.id2tok == ["c", "d", "e", "\0"] and vocab.counts[-1] == 1 and enc.ids.max() < 3
+    vocab, _ = build_and_encode(docs, min_count=1, max_final_vocab=2)  # the cut falls between counts: 4 | 3 3
     assert vocab.id2tok == ["d"]
-    vocab, _ = build_and_encode(docs, min_count=1, max_vocab_size=100)
-    assert vocab.id2tok == ["a", "b", "c", "d", "e"]
+
+
+def test_strings_instead_of_token_lists_are_refused():
+    with pytest.raises(WordvecError, match="string, not a list of tokens"):
+        build_and_encode(["a sentence", "another one"], min_count=1)
 
 
 def test_streamed_input_is_read_once():

@@ -49,7 +49,12 @@ class Config:
                                "(lower-case, split on whitespace)", TOKENIZERS)
     # --- vocabulary -------------------------------------------------------------------------------------------
     min_count: int = _f(5, "keep words seen at least this often (gensim's meaning; the lab's `count > 10` is 11)")
-    max_vocab_size: int | None = _f(None, "keep at most this many words, the most frequent")
+    max_vocab_size: int | None = _f(None, "bound memory while counting: when more word types than this are seen, "
+                                          "prune the rarest (gensim's meaning)")
+    max_final_vocab: int | None = _f(None, "keep at most this many words, the most frequent, by raising --min-count "
+                                           "(gensim's meaning)")
+    sorted_vocab: bool = _f(True, "number the words by descending count (gensim); --no-sorted-vocab keeps the order "
+                                  "of first appearance (the lab's)")
     # --- model ------------------------------------------------------------------------------------------------
     model: str = _f("skipgram", "'softmax' (the lab's Embedding->Linear network), 'skipgram' or 'cbow'", MODELS)
     loss: str = _f("ns", "'softmax' (full, the lab's), 'ns' (negative sampling) or 'hs' (hierarchical softmax)",
@@ -132,6 +137,8 @@ class Config:
             (self.min_count >= 1, f"--min-count must be at least 1, got {self.min_count}"),
             (self.max_vocab_size is None or self.max_vocab_size >= 1,
              f"--max-vocab-size must be at least 1, got {self.max_vocab_size}"),
+            (self.max_final_vocab is None or self.max_final_vocab >= 1,
+             f"--max-final-vocab must be at least 1, got {self.max_final_vocab}"),
             (self.negative >= 0, f"--negative must be 0 or more, got {self.negative}"),
             (self.loss != "ns" or self.negative >= 1, "--loss ns needs --negative of at least 1 (or use --loss hs)"),
             (self.ns_exponent >= 0 or self.loss != "ns", f"--ns-exponent must be 0 or more, got {self.ns_exponent}"),
@@ -249,7 +256,7 @@ def available_memory() -> int | None:
 #: steps, 42 min on a GPU). One AdamW step per batch of 65,536 pairs (the notebook's own DataLoader batch) at
 #: lr 0.1 is 42 steps in all and ends at a lower loss than the notebook's 6.7379 (README: "The lab preset").
 LAB = Config(
-    tokenizer="lab", min_count=11, model="softmax", loss="softmax", vector_size=50, window=3, negative=0,
+    tokenizer="lab", min_count=11, sorted_vocab=False, model="softmax", loss="softmax", vector_size=50, window=3, negative=0,
     sample=0.0, reduced_window=False, vectors="output", epochs=3, optimizer="adamw", lr=0.1, min_lr=0.0,
     batch_size=65536, seed=2023,
 )

@@ -88,7 +88,8 @@ def _train(config: Config, device: str, writer, quiet: bool):
     tokenize = get_tokenizer(config.tokenizer)
     log.info("tokenising %s (%s tokenizer)", config.dataset, config.tokenizer)
     vocab, train_enc = build_and_encode((tokenize(t) for t in splits["train"].texts), config.min_count,
-                                        config.max_vocab_size)
+                                        config.max_vocab_size, max_final_vocab=config.max_final_vocab,
+                                        sort_by_count=config.sorted_vocab)
     test_split = splits.get("test")
     test_enc = None
     if test_split is not None and config.model == "softmax":

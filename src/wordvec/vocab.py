@@ -6,6 +6,7 @@ so memory is O(tokens) and windows/batches are cut out of it with array arithmet
 
 from __future__ import annotations
 
+import logging
 import os
 from array import array
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ import numpy as np
 
 from .errors import WordvecError
 from .files import atomic_open
+
+log = logging.getLogger("wordvec")
 
 
 @dataclass
@@ -133,57 +136,158 @@ def _encoded(ids: array, lengths: array) -> Encoded:
     return Encoded(np.frombuffer(ids, dtype=np.int32).copy(), offsets)
 
 
-def build_and_encode(token_lists: Iterable[Sequence[str]], min_count: int = 5,
-                     max_vocab_size: int | None = None) -> tuple[Vocab, Encoded]:
-    """Count, cut and encode in one pass over the corpus (it may be a stream read once).
+#: gensim's trim_rule answers: keep or discard a word whatever its count, or apply min_count.
+RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
 
-    Every word gets a provisional id in first-seen order; counts are a bincount of those ids; the kept words are
-    renumbered in the same order, which is exactly the lab's `Counter` -> filtered dict -> `enumerate` order.
-    `max_vocab_size` keeps only that many of the most frequent words (ties: first seen first).
+
+def keep_word(word: str, count: int, min_count: int, trim_rule=None) -> bool:
+    """min_count's verdict, unless `trim_rule(word, count, min_count)` says RULE_KEEP or RULE_DISCARD."""
+    if trim_rule is not None:
+        rule = trim_rule(word, count, min_count)
+        if rule == RULE_KEEP:
+            return True
+        if rule == RULE_DISCARD:
+            return False
+    return count >= min_count
+
+
+@dataclass
+class Scan:
+    """One pass over a corpus: every token as a provisional id, and the words and counts behind the ids.
+
+    Ids are handed out in first-seen order. With `max_vocab_size`, rare words are pruned during the scan (gensim's
+    meaning: memory stays bounded, and a pruned word seen again starts counting anew under a new id); `alive`
+    marks each word's current id, whose count is the one that counts.
     """
+
+    words: list[str]  # provisional id -> word
+    counts: np.ndarray  # int64 count per provisional id
+    alive: np.ndarray  # bool: the id is its word's current one
+    ids: np.ndarray  # int32 provisional id of every token, in corpus order
+    lengths: np.ndarray  # int64 tokens per document
+
+    @property
+    def total_words(self) -> int:
+        return int(self.ids.shape[0])
+
+
+def scan_corpus(token_lists: Iterable[Sequence[str]], max_vocab_size: int | None = None, trim_rule=None,
+                progress_per: int | None = None) -> Scan:
+    """Count every word and remember every token's provisional id, in one pass (the corpus may be a stream)."""
     seen: dict[str, int] = {}
     setdefault = seen.setdefault
     raw = array("i")
     lengths = array("q")
-    for toks in token_lists:
-        raw.extend([setdefault(t, len(seen)) for t in toks])
+    base = 0  # next id = base + len(seen): ids never repeat, although pruning shrinks `seen`
+    dead: dict[int, str] = {}
+    counts = np.zeros(0, dtype=np.int64)
+    counted = 0
+    min_reduce = 1
+    for n_docs, toks in enumerate(token_lists, 1):
+        if isinstance(toks, (str, bytes)):
+            raise WordvecError(f"document {n_docs} is a string, not a list of tokens; split each text into "
+                               f"words first (e.g. text.split())")
+        raw.extend([setdefault(t, base + len(seen)) for t in toks])
         lengths.append(len(toks))
-    if not seen:
+        if max_vocab_size is not None and len(seen) > max_vocab_size:
+            counts = _add_counts(counts, raw, counted, base + len(seen))
+            counted = len(raw)
+            before = base + len(seen)
+            for word, i in list(seen.items()):  # gensim's prune: drop words below min_reduce
+                if not keep_word(word, int(counts[i]), min_reduce, trim_rule):
+                    dead[i] = word
+                    del seen[word]
+            base = before - len(seen)
+            min_reduce += 1
+        if progress_per and n_docs % progress_per == 0:
+            log.info("scanned %d documents, %d words, %d word types", n_docs, len(raw), len(seen))
+    if not seen and not dead:
         raise WordvecError("the corpus has no tokens after preprocessing; check --dataset, --text-column and "
                            "--tokenizer (the lab tokenizer keeps only a-z, @ and #)")
-    raw_ids = np.frombuffer(raw, dtype=np.int32)  # a writable view of the array's buffer
-    counts = np.bincount(raw_ids, minlength=len(seen))
-    keep = counts >= min_count
-    if max_vocab_size is not None and keep.sum() > max_vocab_size:
-        by_count = np.argsort(-counts, kind="stable")
-        capped = np.zeros_like(keep)
-        capped[by_count[:max_vocab_size]] = True
-        keep &= capped
+    n_ids = base + len(seen)
+    counts = _add_counts(counts, raw, counted, n_ids)
+    words = [""] * n_ids
+    for i, word in dead.items():
+        words[i] = word
+    alive = np.zeros(n_ids, dtype=bool)
+    for word, i in seen.items():
+        words[i] = word
+        alive[i] = True
+    return Scan(words, counts, alive, np.frombuffer(raw, dtype=np.int32), np.frombuffer(lengths, dtype=np.int64))
+
+
+def _add_counts(counts: np.ndarray, raw: array, start: int, n_ids: int) -> np.ndarray:
+    new = np.bincount(np.frombuffer(raw, dtype=np.int32)[start:], minlength=n_ids).astype(np.int64)
+    new[:len(counts)] += counts
+    return new
+
+
+def select_vocab(scan: Scan, min_count: int = 5, max_final_vocab: int | None = None, trim_rule=None,
+                 sort_by_count: bool = False, null_word: bool = False) -> tuple[Vocab, np.ndarray]:
+    """The vocabulary a scan yields, and each provisional id's final id (-1: dropped).
+
+    Words are kept by `keep_word` at min_count, raised if needed so that at most `max_final_vocab` words stay (as
+    gensim: the cut falls between counts, so ties at the cut are all dropped). Order: first seen (the lab's), or
+    by descending count with ties first seen (gensim's sorted_vocab). Every occurrence of a kept word maps to it,
+    also those counted under an id that was pruned. `null_word` appends gensim's '\\0' padding word (count 1).
+    """
+    ids = np.flatnonzero(scan.alive)
+    counts = scan.counts[ids]
+    effective = min_count
+    if max_final_vocab is not None and max_final_vocab < len(ids):
+        effective = max(min_count, int(np.sort(counts)[::-1][max_final_vocab]) + 1)
+    if trim_rule is None:
+        keep = counts >= effective
+    else:
+        keep = np.fromiter((keep_word(scan.words[i], int(c), effective, trim_rule)
+                            for i, c in zip(ids.tolist(), counts.tolist())), dtype=bool, count=len(ids))
     if not keep.any():
         top = int(counts.argmax())
-        word = next(w for w, i in seen.items() if i == top)
-        raise WordvecError(f"the vocabulary is empty: no word occurs at least {min_count} times (the most frequent, "
-                           f"{word!r}, occurs {int(counts[top])} times); lower --min-count")
-    new_id = np.where(keep, np.cumsum(keep) - 1, -1).astype(np.int32)
-    words = np.empty(len(seen), dtype=object)
-    words[list(seen.values())] = list(seen.keys())
-    vocab = Vocab(words[keep].tolist(), counts[keep])
-    del seen, words
-    mapped = new_id.take(raw_ids, out=raw_ids, mode="clip")  # in place: no second per-token array
+        raise WordvecError(f"the vocabulary is empty: no word occurs at least {effective} times (the most frequent, "
+                           f"{scan.words[ids[top]]!r}, occurs {int(counts[top])} times); lower --min-count")
+    kept, kept_counts = ids[keep], counts[keep]
+    if sort_by_count:
+        order = np.argsort(-kept_counts, kind="stable")
+        kept, kept_counts = kept[order], kept_counts[order]
+    words = [scan.words[i] for i in kept.tolist()]
+    final = np.full(len(scan.words), -1, dtype=np.int32)
+    final[kept] = np.arange(len(kept), dtype=np.int32)
+    dead = np.flatnonzero(~scan.alive)
+    if len(dead):  # earlier occurrences of a word, counted under an id pruned during the scan
+        index = {w: i for i, w in enumerate(words)}
+        final[dead] = [index.get(scan.words[i], -1) for i in dead.tolist()]
+    if null_word:
+        words.append("\0")
+        kept_counts = np.append(kept_counts, 1)
+    return Vocab(words, kept_counts), final
+
+
+def encode_scan(scan: Scan, final: np.ndarray) -> Encoded:
+    """The scanned corpus in final ids, rare words dropped, documents kept (in place: no second token array)."""
+    mapped = final.take(scan.ids, out=scan.ids, mode="clip")
     kept = mapped >= 0
-    old_lengths = np.frombuffer(lengths, dtype=np.int64)
-    old_offsets = np.zeros(len(old_lengths) + 1, dtype=np.int64)
-    np.cumsum(old_lengths, out=old_offsets[1:])
-    kept_before = np.zeros(len(old_lengths) + 1, dtype=np.int64)  # kept tokens before each document start
-    nonempty = np.flatnonzero(old_lengths > 0)  # reduceat needs strictly increasing starts inside the array
-    per_doc = np.zeros(len(old_lengths), dtype=np.int64)
+    old_offsets = np.zeros(len(scan.lengths) + 1, dtype=np.int64)
+    np.cumsum(scan.lengths, out=old_offsets[1:])
+    kept_before = np.zeros(len(scan.lengths) + 1, dtype=np.int64)  # kept tokens before each document start
+    nonempty = np.flatnonzero(scan.lengths > 0)  # reduceat needs strictly increasing starts inside the array
+    per_doc = np.zeros(len(scan.lengths), dtype=np.int64)
     if len(nonempty):
         per_doc[nonempty] = np.add.reduceat(kept.view(np.uint8), old_offsets[nonempty], dtype=np.int64)
     np.cumsum(per_doc, out=kept_before[1:])
-    ids = mapped[kept]
-    del mapped, raw_ids, raw
-    return vocab, Encoded(ids, kept_before)
+    return Encoded(mapped[kept], kept_before)
 
+
+def build_and_encode(token_lists: Iterable[Sequence[str]], min_count: int = 5, max_vocab_size: int | None = None,
+                     *, max_final_vocab: int | None = None, trim_rule=None, sort_by_count: bool = False,
+                     null_word: bool = False) -> tuple[Vocab, Encoded]:
+    """Count, cut and encode in one pass over the corpus (it may be a stream read once).
+
+    With the defaults the ids are in first-seen order among kept words: exactly the lab's `Counter` -> filtered
+    dict -> `enumerate` order. See `scan_corpus` and `select_vocab` for the other settings (gensim's meanings).
+    """
+    scan = scan_corpus(token_lists, max_vocab_size, trim_rule)
+    vocab, final = select_vocab(scan, min_count, max_final_vocab, trim_rule, sort_by_count, null_word)
+    return vocab, encode_scan(scan, final)
 
 
 # --- word2vec tables ------------------------------------------------------------------------------------------
@@ -330,5 +434,6 @@ Vocab.keep_probabilities = _vocab_keep_probabilities
 Vocab.noise_distribution = _vocab_noise_distribution
 Vocab.huffman = _vocab_huffman
 
-__all__ = ["Vocab", "Encoded", "build_and_encode", "keep_probabilities", "noise_distribution",
+__all__ = ["Vocab", "Encoded", "Scan", "scan_corpus", "select_vocab", "encode_scan", "build_and_encode", "keep_word",
+           "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "keep_probabilities", "noise_distribution",
            "alias_table", "Huffman", "huffman_tree"]
