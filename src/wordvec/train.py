@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from .checkpoint import Checkpointer, Stopped, rng_to_array
 from .config import Config
 from .devices import resolve_device
 from .errors import WordvecError
@@ -116,81 +117,147 @@ def heldout_loss(model: SoftmaxWord2Vec, pairs: torch.Tensor, chunk: int = 1 << 
 
 def train_lab(config: Config, vocab_size: int, pairs: np.ndarray | torch.Tensor,
               heldout_pairs: np.ndarray | torch.Tensor | None = None, progress: bool | None = None,
-              callback: Callable[[int, float, float | None], None] | None = None) -> TrainResult:
+              callback: Callable[[int, float, float | None], None] | None = None,
+              checkpoint: Checkpointer | None = None, resume: tuple[dict, dict] | None = None) -> TrainResult:
     """Train the lab's `SoftmaxWord2Vec` on (centre, context) pairs: shuffle, minibatch, AdamW, cross-entropy.
 
     Input = context word, target = centre word, as in the notebook. `batch_size=1` is the notebook's loop exactly
     (one optimizer step per pair, in a shuffled order); larger batches take one step per batch with the mean loss.
     The reported epoch loss is the mean of every pair's loss at the moment its batch was trained, as the notebook's.
+    `checkpoint` saves the whole state (weights, optimizer, shuffling generator, position, losses) between batches
+    when due; `resume` is such a state (`checkpoint.load_state`), from which the run continues as if never stopped.
     """
     with threads_limited(config.threads):
-        return _train_lab(config, vocab_size, pairs, heldout_pairs, progress, callback)
+        return _LabRun(config, vocab_size, pairs, heldout_pairs, progress, callback, checkpoint, resume).run()
 
 
-def _train_lab(config: Config, vocab_size: int, pairs: np.ndarray | torch.Tensor,
-               heldout_pairs: np.ndarray | torch.Tensor | None = None, progress: bool | None = None,
-               callback: Callable[[int, float, float | None], None] | None = None) -> TrainResult:
-    progress = config.progress if progress is None else progress
-    device = torch.device(resolve_device(config.device))
-    gen = seed_everything(config.seed)
-    pairs = torch.as_tensor(pairs, dtype=torch.long)
-    n = int(pairs.shape[0])
-    if n == 0:
-        raise WordvecError("there are no training pairs: every document has fewer than two in-vocabulary words; "
-                           "lower --min-count or use a larger corpus")
-    held = None if heldout_pairs is None else torch.as_tensor(heldout_pairs, dtype=torch.long).to(device)
-    model = SoftmaxWord2Vec(vocab_size, config.vector_size).to(device)
-    if config.optimizer == "adamw":
-        opt = torch.optim.AdamW(model.parameters(), lr=config.lr)
-    else:
-        opt = torch.optim.SGD(model.parameters(), lr=config.lr)
-    pairs_dev = pairs.to(device)
-    bs = config.batch_size
-    steps_per_epoch = -(-n // bs)
-    total_steps = steps_per_epoch * config.epochs
-    decay = (config.lr - config.min_lr) / max(1, total_steps) if config.optimizer == "sgd" else 0.0
-    losses, held_losses = [], []
-    bar = tqdm(total=n * config.epochs, unit="pair", unit_scale=True, disable=not progress, desc="train",
-               dynamic_ncols=True, leave=False)
-    t0 = time.perf_counter()
-    step = 0
-    for epoch in range(config.epochs):
-        perm = torch.randperm(n, generator=gen).to(device)
-        epoch_total = torch.zeros((), dtype=torch.float64, device=device)
-        for lo in range(0, n, bs):
-            batch = pairs_dev[perm[lo:lo + bs]]
-            centre, context = batch[:, 0], batch[:, 1]
-            if bs == 1:  # the notebook's per-pair step, verbatim
-                loss = F.cross_entropy(model(context), centre)
-            else:
-                loss = grouped_cross_entropy(model, context, centre)
-            if decay:
-                for g in opt.param_groups:
-                    g["lr"] = config.lr - decay * step
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            epoch_total += loss.detach() * centre.shape[0]
-            step += 1
-            bar.update(centre.shape[0])
-        losses.append(float(epoch_total) / n)
-        check_finite(epoch, losses[-1], *(float(p.detach().double().sum()) for p in model.parameters()),
-                     lr=config.lr, chance=math.log(vocab_size))
-        if held is not None:
-            held_losses.append(heldout_loss(model, held))
-        bar.set_postfix(loss=f"{losses[-1]:.4f}")
-        if callback is not None:
-            callback(epoch, losses[-1], held_losses[-1] if held_losses else None)
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - t0
-    bar.close()
-    return TrainResult(
-        input_vectors=model.embed.weight.detach().float().cpu().numpy(),
-        output_vectors=model.expand.weight.detach().float().cpu().numpy(),
-        epoch_losses=losses, seconds=seconds, device=str(device), pairs=n * config.epochs,
-        heldout_losses=held_losses,
-    )
+class _LabRun:
+    """One run of the lab trainer, with its state gathered so it can be saved and restored between batches."""
+
+    def __init__(self, config, vocab_size, pairs, heldout_pairs, progress, callback, checkpoint, resume):
+        self.config, self.callback, self.checkpoint = config, callback, checkpoint
+        self.progress = config.progress if progress is None else progress
+        self.device = torch.device(resolve_device(config.device))
+        self.gen = seed_everything(config.seed)
+        pairs = torch.as_tensor(pairs, dtype=torch.long)
+        self.n = int(pairs.shape[0])
+        if self.n == 0:
+            raise WordvecError("there are no training pairs: every document has fewer than two in-vocabulary "
+                               "words; lower --min-count or use a larger corpus")
+        self.pairs = pairs.to(self.device)
+        self.held = None if heldout_pairs is None else torch.as_tensor(heldout_pairs, dtype=torch.long).to(
+            self.device)
+        self.vocab_size = vocab_size
+        self.model = SoftmaxWord2Vec(vocab_size, config.vector_size).to(self.device)
+        params = self.model.parameters()
+        self.opt = (torch.optim.AdamW(params, lr=config.lr) if config.optimizer == "adamw"
+                    else torch.optim.SGD(params, lr=config.lr))
+        total_steps = -(-self.n // config.batch_size) * config.epochs
+        self.decay = (config.lr - config.min_lr) / max(1, total_steps) if config.optimizer == "sgd" else 0.0
+        # position: the next batch starts at pair `lo` of epoch `epoch`; `gen_state` is the shuffling generator's
+        # state when this epoch began (its permutation is drawn again from it on resume)
+        self.epoch, self.lo, self.step, self.epoch_total = 0, 0, 0, 0.0
+        self.losses: list[float] = []
+        self.held_losses: list[float] = []
+        self.seconds_before = 0.0
+        self.gen_state = self.gen.get_state()
+        if resume is not None:
+            self._restore(*resume)
+
+    # --- state ------------------------------------------------------------------------------------------------
+    def _tensors(self) -> dict[str, np.ndarray]:
+        out = {"embed.weight": self.model.embed.weight, "expand.weight": self.model.expand.weight}
+        out = {k: v.detach().cpu().numpy() for k, v in out.items()}
+        for i, st in self.opt.state_dict()["state"].items():
+            for key, value in st.items():
+                out[f"optim.{i}.{key}"] = torch.as_tensor(value).detach().cpu().numpy()
+        out["rng.shuffle"] = rng_to_array(self.gen_state.numpy().tobytes())
+        return out
+
+    def _save(self, seconds: float) -> None:
+        state = {"epoch": self.epoch, "lo": self.lo, "step": self.step, "epoch_total": self.epoch_total,
+                 "losses": self.losses, "heldout_losses": self.held_losses, "seconds": seconds}
+        self.checkpoint.save("lab", self._tensors(), state)
+
+    def _restore(self, tensors: dict, meta: dict) -> None:
+        state = meta["state"]
+        with torch.no_grad():
+            self.model.embed.weight.copy_(torch.from_numpy(np.array(tensors["embed.weight"])))
+            self.model.expand.weight.copy_(torch.from_numpy(np.array(tensors["expand.weight"])))
+        opt_state = self.opt.state_dict()
+        for key in tensors:
+            if key.startswith("optim."):
+                _, i, name = key.split(".", 2)
+                opt_state["state"].setdefault(int(i), {})[name] = torch.from_numpy(np.array(tensors[key]))
+        self.opt.load_state_dict(opt_state)
+        self.gen_state = torch.from_numpy(np.array(tensors["rng.shuffle"]))
+        self.epoch, self.lo, self.step = int(state["epoch"]), int(state["lo"]), int(state["step"])
+        self.epoch_total = float(state["epoch_total"])
+        self.losses = [float(x) for x in state["losses"]]
+        self.held_losses = [float(x) for x in state["heldout_losses"]]
+        self.seconds_before = float(state["seconds"])
+
+    # --- the loop ---------------------------------------------------------------------------------------------
+    def run(self) -> TrainResult:
+        config, n, bs, model, opt = self.config, self.n, self.config.batch_size, self.model, self.opt
+        bar = tqdm(total=n * config.epochs, initial=self.epoch * n + self.lo, unit="pair", unit_scale=True,
+                   disable=not self.progress, desc="train", dynamic_ncols=True, leave=False)
+        t0 = time.perf_counter()
+        while self.epoch < config.epochs:
+            self.gen.set_state(self.gen_state)
+            perm = torch.randperm(n, generator=self.gen).to(self.device)
+            epoch_total = torch.tensor(self.epoch_total, dtype=torch.float64, device=self.device)
+            while self.lo < n:
+                batch = self.pairs[perm[self.lo:self.lo + bs]]
+                centre, context = batch[:, 0], batch[:, 1]
+                if bs == 1:  # the notebook's per-pair step, verbatim
+                    loss = F.cross_entropy(model(context), centre)
+                else:
+                    loss = grouped_cross_entropy(model, context, centre)
+                if self.decay:
+                    for g in opt.param_groups:
+                        g["lr"] = config.lr - self.decay * self.step
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                epoch_total += loss.detach() * centre.shape[0]
+                self.step += 1
+                self.lo += bs
+                bar.update(centre.shape[0])
+                if self.checkpoint is not None and self.lo < n and self.checkpoint.due():
+                    self.epoch_total = float(epoch_total)
+                    self._save(self.seconds_before + time.perf_counter() - t0)
+                    self._stop_if_asked()
+            self._end_epoch(float(epoch_total) / n)
+            bar.set_postfix(loss=f"{self.losses[-1]:.4f}")
+            if self.checkpoint is not None and self.epoch < config.epochs and self.checkpoint.due():
+                self._save(self.seconds_before + time.perf_counter() - t0)
+                self._stop_if_asked()
+        if self.device.type == "cuda":
+            torch.cuda.synchronize()
+        seconds = self.seconds_before + time.perf_counter() - t0
+        bar.close()
+        return TrainResult(
+            input_vectors=model.embed.weight.detach().float().cpu().numpy(),
+            output_vectors=model.expand.weight.detach().float().cpu().numpy(),
+            epoch_losses=self.losses, seconds=seconds, device=str(self.device), pairs=n * config.epochs,
+            heldout_losses=self.held_losses,
+        )
+
+    def _end_epoch(self, loss: float) -> None:
+        self.losses.append(loss)
+        check_finite(self.epoch, loss, *(float(p.detach().double().sum()) for p in self.model.parameters()),
+                     lr=self.config.lr, chance=math.log(self.vocab_size))
+        if self.held is not None:
+            self.held_losses.append(heldout_loss(self.model, self.held))
+        if self.callback is not None:
+            self.callback(self.epoch, loss, self.held_losses[-1] if self.held_losses else None)
+        self.epoch, self.lo, self.epoch_total = self.epoch + 1, 0, 0.0
+        self.gen_state = self.gen.get_state()
+
+    def _stop_if_asked(self) -> None:
+        if self.checkpoint.stop_requested:
+            raise Stopped(self.checkpoint.path)
 
 
 __all__ = ["train_lab", "grouped_cross_entropy", "heldout_loss", "seed_everything", "threads_limited"]
