@@ -744,7 +744,8 @@ class KeyedVectors:
                             restrict_vocab: int | None = None):
         """3CosMul (Levy & Goldberg): prod((1+cos)/2 of positives) / (prod((1+cos)/2 of negatives) + 1e-6).
 
-        Keys or vectors (vectors as given, not normalised: gensim); query keys are left out of the result."""
+        Keys or vectors (vectors as given, not normalised: gensim); query keys are left out of the result.
+        `restrict_vocab=N` searches the first N keys, as documented (gensim 4.4 ignores it here)."""
         pos, neg = self._items(positive), self._items(negative)
         if not pos:
             raise WordvecError("cannot compute similarity with no input; most_similar_cosmul needs at least one "
