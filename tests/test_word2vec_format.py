@@ -212,6 +212,9 @@ def test_reader_argument_errors(tmp_path):
     (tmp_path / "w.txt").write_text("2 2\nx 1 2\ny 3 4\n")
     with pytest.raises(WordvecError, match="no count for the word 'y'"):
         KeyedVectors.load_word2vec_format(tmp_path / "w.txt", fvocab=tmp_path / "voc")
+    (tmp_path / "blank.txt").write_text("\n\n")
+    with pytest.raises(WordvecError, match="holds no vectors"):
+        KeyedVectors.load_word2vec_format(tmp_path / "blank.txt", no_header=True)
     (tmp_path / "bad.gz").write_bytes(b"not gzip at all")
     with pytest.raises(WordvecError, match="cannot read"):
         KeyedVectors.load_word2vec_format(tmp_path / "bad.gz")

@@ -60,6 +60,7 @@ _VECTOR_CHOICES = ("input", "output", "mean")
 MAX_WORD_BYTES = 1000  # a longer "word" in a binary file means the file is damaged or not binary word2vec
 _BLOCK_ROWS = 8192  # text rows parsed per vectorised step: bounded temporaries on million-word files
 _CHUNK = 1 << 20  # binary reader buffer
+_TEXT_BLOCK_BYTES = 4 << 20  # text parsed per vectorised step
 _WS = re.compile(r"\s")
 
 
@@ -1411,6 +1412,8 @@ def _count_rows(f, r: _Reader) -> tuple[int, int]:
                     raise r.bad("line 1", "no values after the word (no_header=True expects `word v1 ... vD` "
                                           "rows)")
             n += 1
+    if n == 0:
+        raise r.bad("line 1", "the file holds no vectors (no_header=True expects `word v1 ... vD` rows)")
     return n, dim
 
 
@@ -1443,31 +1446,33 @@ def _read_text(f, r: _Reader, out: np.ndarray, n: int, line0: int, check_end: bo
     rows, dim = out.shape
     parse_dtype = np.float64 if out.dtype == np.float64 else np.float32
     keys: list[str] = []
-    for a in range(0, rows, _BLOCK_ROWS):
-        lines = list(itertools.islice(f, min(_BLOCK_ROWS, rows - a)))
+    step = max(16, _TEXT_BLOCK_BYTES // (12 * max(dim, 1)))  # ~12 bytes a value: a few MB of text per block
+    for a in range(0, rows, step):
+        lines = list(itertools.islice(f, min(step, rows - a)))
         first = line0 + a
         words, rests = [], []
         for line in lines:
             w, _, rest = line.rstrip().partition(b" ")
             words.append(w)
             rests.append(rest.strip(b" "))
+        got = len(lines)
+        del lines[:]  # the block's text is held once, as `rests`
         block = _parse_values(rests, dim, parse_dtype)
         if block is None:
-            k = len(lines)
-            while k and not lines[k - 1].strip():
+            k = got
+            while k and not words[k - 1] and not rests[k - 1]:
                 k -= 1
-            if k < len(lines) and not any(line.strip() for line in f):  # blank lines, then the end: too few rows
+            if k < got and not any(line.strip() for line in f):  # blank lines, then the end: too few rows
                 raise r.bad(f"line {first + k} (end of file)", f"the header (line 1) says {n} words but the file "
                                                                f"has {a + k} rows", TruncatedFileError)
             block = _parse_slowly(r, words, rests, dim, parse_dtype, first)
         keys += [r.word(w, f"line {first + j}") for j, w in enumerate(words)]
-        if len(lines) < min(_BLOCK_ROWS, rows - a):
-            got = a + len(lines)
-            raise r.bad(f"line {line0 + got} (end of file)", f"the header (line 1) says {n} words but the file has "
-                                                             f"{got} rows", TruncatedFileError)
+        if got < min(step, rows - a):
+            raise r.bad(f"line {first + got} (end of file)", f"the header (line 1) says {n} words but the file has "
+                                                             f"{a + got} rows", TruncatedFileError)
         block = block.astype(out.dtype, copy=False)
         _finite(r, block, keys, a, first, "line")
-        out[a:a + len(lines)] = block
+        out[a:a + got] = block
     if check_end:
         for j, line in enumerate(f):
             if line.strip():
