@@ -291,8 +291,8 @@ def test_most_similar_gensim_forms_by_hand(royal):
         return [w for w, _ in res]
 
     v = np.array([0.5, 2.0, 0.1, 0.0], dtype=np.float32)
-    assert words(royal.most_similar([("king", 2.0), "woman"], [("man", 0.5)], topn=3)) == ref(2 * n[0] + n[3] + 0.5 * n[2],
-                                                                                      {0, 2, 3})
+    got = royal.most_similar([("king", 2.0), "woman"], [("man", 0.5)], topn=3)  # a tuple's weight is literal
+    assert words(got) == ref(2 * n[0] + n[3] + 0.5 * n[2], {0, 2, 3})
     assert words(royal.most_similar(positive=["king", v], topn=3)) == ref(n[0] + v, {0})  # vectors raw, not excluded
     assert words(royal.most_similar(positive=royal.vectors[[4, 5]], topn=3)) == ref(royal.vectors[4] + royal.vectors[5],
                                                                             set())
@@ -374,6 +374,17 @@ def test_save_load_round_trip(tmp_path, royal):
     ints = KeyedVectors(2)
     ints.add_vectors([10, 20], np.eye(2))
     assert KeyedVectors.load(ints.save(tmp_path / "ints.safetensors")).index_to_key == [10, 20]
+
+
+def test_save_uses_the_state_file_convention(tmp_path, royal):
+    """The metadata of wordvec's other state files: one JSON string under "wordvec" with format, version, kind."""
+    import json
+
+    from safetensors import safe_open
+
+    with safe_open(str(royal.save(tmp_path / "kv.safetensors")), framework="numpy") as f:
+        header = json.loads(f.metadata()["wordvec"])
+    assert header == {"format": "wordvec-state", "version": 1, "kind": "keyedvectors", "tokenizer": None}
 
 
 def test_load_mmap_maps_the_file_without_copying(tmp_path, royal):

@@ -22,10 +22,13 @@ Layout (a file any safetensors reader opens; loading parses JSON and copies numb
     keys.utf8      (B,) uint8                       every key's UTF-8 bytes, concatenated
     keys.offsets   (V + 1,) int64                   key i is keys.utf8[offsets[i]:offsets[i + 1]]
     attr.NAME      (V,) numeric                     per-key attributes (gensim's vecattrs), e.g. attr.count
-    __metadata__   {"wordvec.format": "KeyedVectors", "wordvec.version": "1", "wordvec.tokenizer": ...}
+    __metadata__   {"wordvec": JSON {"format": "wordvec-state", "version": 1, "kind": "keyedvectors",
+                                     "tokenizer": "lab" | "simple" | null}}
 
-Integer keys are stored as `keys.int` (V,) int64 instead of the two `keys.*` tensors. A Word2Vec model file can
-hold these tensors beside its own (the output weights under other names) with "wordvec.format": "Word2Vec".
+Integer keys are stored as `keys.int` (V,) int64 instead of the two `keys.*` tensors. The metadata follows the
+convention of wordvec's other state files (one JSON string under the key "wordvec" naming format, version and
+kind), so a Word2Vec model file can hold these tensors beside its own (output weights under other names) with
+its own "kind". The keys are tensors, not JSON, so a 3M-word vocabulary stays far below safetensors' header limit.
 """
 
 from __future__ import annotations
@@ -1031,10 +1034,9 @@ class KeyedVectors:
             if arr.dtype == object:
                 raise WordvecError(f"save: attribute {name!r} holds Python objects; only numbers can be saved")
             tensors[f"attr.{name}"] = arr
-        meta = {"wordvec.format": "KeyedVectors", "wordvec.version": "1"}
-        if self.tokenizer:
-            meta["wordvec.tokenizer"] = self.tokenizer
-        return save_tensors(fname, tensors, meta)
+        header = {"format": STATE_FORMAT, "version": STATE_VERSION, "kind": "keyedvectors",
+                  "tokenizer": self.tokenizer}
+        return save_tensors(fname, tensors, {"wordvec": json.dumps(header, ensure_ascii=False)})
 
     @classmethod
     def load(cls, fname, mmap: str | None = None) -> "KeyedVectors":
@@ -1043,6 +1045,17 @@ class KeyedVectors:
         if mmap not in (None, "r"):
             raise UnsupportedError(f"mmap must be None or 'r' (read-only), got {mmap!r}")
         tensors, meta = load_tensors(fname, mmap=mmap, mapped=("vectors",))
+        try:
+            header = json.loads(meta["wordvec"]) if "wordvec" in meta else {}
+        except json.JSONDecodeError as e:
+            raise WordvecError(f"{fname}: the 'wordvec' metadata is not JSON ({e}); the file is damaged") from None
+        if not isinstance(header, dict) or header.get("kind", "keyedvectors") != "keyedvectors":
+            kind = header.get("kind") if isinstance(header, dict) else header
+            raise WordvecError(f"{fname} holds a wordvec {kind!r} state, not KeyedVectors")
+        version = header.get("version", STATE_VERSION)
+        if not isinstance(version, int) or version > STATE_VERSION:
+            raise WordvecError(f"{fname} was written by a newer wordvec (format version {version!r}); "
+                               f"upgrade wordvec to read it")
         if "vectors" not in tensors:
             raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no 'vectors' tensor)")
         vectors = tensors["vectors"]
@@ -1069,7 +1082,7 @@ class KeyedVectors:
             raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no keys)")
         if vectors.ndim != 2 or len(keys) != vectors.shape[0]:
             raise WordvecError(f"{fname}: {len(keys)} keys for vectors of shape {vectors.shape}; the file is damaged")
-        kv = cls(vectors.shape[1], 0, vectors.dtype, tokenizer=meta.get("wordvec.tokenizer"))
+        kv = cls(vectors.shape[1], 0, vectors.dtype, tokenizer=header.get("tokenizer") or meta.get("wordvec.tokenizer"))
         kv._set_keys(keys)
         kv.vectors = vectors
         for name, arr in tensors.items():
@@ -1141,6 +1154,7 @@ class KeyedVectors:
 
 # ------------------------------------------------------------------------------------------------- safetensors
 
+STATE_FORMAT, STATE_VERSION = "wordvec-state", 1  # the convention of wordvec's state files (checkpoints, models)
 _ST_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8, "I16": np.int16,
               "I32": np.int32, "I64": np.int64, "U8": np.uint8, "BOOL": np.bool_}
 _ST_NAMES = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
