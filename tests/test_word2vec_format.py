@@ -16,17 +16,11 @@ from wordvec.errors import WordvecError
 from wordvec.vectors import (KeyedVectors, TruncatedFileError, VectorFileError, WordDecodeError, load_word2vec_format,
                              save_word2vec_format)
 
+from test_export import kv  # noqa: F401  (fixture: 502 words with counts)
+
 gensim_models = pytest.importorskip("gensim.models")
 gensim_utils = pytest.importorskip("gensim.test.utils")
 GKV = gensim_models.KeyedVectors
-
-
-@pytest.fixture
-def kv():
-    rng = np.random.default_rng(3)
-    words = [f"wörd{i}" for i in range(200)] + ["@user", "#love"]
-    return KeyedVectors(words, rng.standard_normal((len(words), 8)).astype(np.float32),
-                        counts=rng.integers(1, 1000, len(words)))
 
 
 def gensim_copy(kv):
@@ -224,8 +218,9 @@ def test_reader_argument_errors(tmp_path):
 def test_limit_never_reads_the_tail(tmp_path, kv, binary):
     path = kv.save_word2vec_format(tmp_path / "v", binary=binary, sort_attr=None)
     data = path.read_bytes()
-    cut = len(b"".join(data.split(b"\n", 11)[:11])) + 11 if not binary else 4 + len(data.split(b"\n")[0]) + 10 * (
-        len("wörd0".encode()) + 1 + 32 + 1)
+    row = len("wörd0 ".encode()) + 4 * kv.vector_size + 1  # binary: the first ten words have the same length
+    cut = len(b"".join(data.split(b"\n", 11)[:11])) + 11 if not binary else data.index(b"\n") + 1 + 10 * row
+    assert data[cut:].startswith(kv.index_to_key[10].encode())  # the cut is right after the 10th row
     path.write_bytes(data[:cut] + b"\xff\xfe garbage \x00" * 1000)
     got = KeyedVectors.load_word2vec_format(path, binary=binary, limit=10)
     assert got.index_to_key == kv.index_to_key[:10]
