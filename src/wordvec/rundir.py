@@ -312,7 +312,7 @@ class PendingRun:
         try:
             write_metrics(tmp / METRICS, metrics)
             vocab.save(tmp / VOCAB)
-            kv.save_word2vec_format(tmp / VECTORS)
+            kv.save_word2vec_format(tmp / VECTORS, sort_attr=None)  # rows in vocab.txt order
             tensors = {INPUT: result.input_vectors}
             if result.output_vectors is not None:
                 tensors[OUTPUT] = result.output_vectors

@@ -1,26 +1,73 @@
-"""Trained word vectors you can query: gensim's `KeyedVectors` names and semantics, vectorised for big vocabularies.
+"""Trained word vectors you can query, and the word2vec file format: gensim's `KeyedVectors`, without torch.
 
-Queries are cosine similarities against a cached matrix of unit vectors. On large vocabularies (>= FAST_MIN_ROWS
-rows) `most_similar` first scores every word against an int8 copy of that matrix (a quarter of the memory
-traffic, which is what bounds a 1M x 300 scan on a CPU), then rescores the best few hundred exactly in float32
-and checks a proven error bound; if the check fails it falls back to the exact full scan. Results are therefore
-always those of the exact float32 computation.
+`KeyedVectors` follows gensim 4 (names, argument order, return types, which query words are excluded); where
+wordvec differs it says so in the method's docstring. Similarity queries read a cached float32 matrix of unit
+vectors and run on numpy's BLAS. On big vocabularies (>= FAST_MIN_ROWS rows) `most_similar` first scores every
+word against an int8 copy of that matrix (a quarter of the memory traffic, which is what bounds a 1M x 300 scan),
+rescores the best few hundred exactly and checks a proven error bound, falling back to the exact scan when the
+bound cannot prove the top-k: the results are always those of the exact float32 scan. That int8 kernel is
+torch's, so torch is imported then, and only then, if it is installed.
+
+The word2vec format (word2vec.c's, read and written by gensim) lives here too: a header `WORDS DIMENSION`, then
+one row per word, as text (`word v1 ... vD`) or binary (`word ` + D little-endian float32). Readers stream: the
+matrix is allocated once from the header and filled row by row, so memory stays near the size of the vectors.
+Damaged files raise one `VectorFileError` naming the file and the line (text) or entry (binary); it also derives
+from the exception gensim raises in the same case (ValueError, EOFError, UnicodeDecodeError), so existing
+`except` clauses keep working.
+
+`KeyedVectors.save(path)` writes one safetensors file; `load(path, mmap='r')` maps its vectors read-only.
+Layout (a file any safetensors reader opens; loading parses JSON and copies numbers, it never runs code):
+
+    vectors        (V, D) float32/float16/float64   first in the data area, so it is 8-byte aligned
+    keys.utf8      (B,) uint8                       every key's UTF-8 bytes, concatenated
+    keys.offsets   (V + 1,) int64                   key i is keys.utf8[offsets[i]:offsets[i + 1]]
+    attr.NAME      (V,) numeric                     per-key attributes (gensim's vecattrs), e.g. attr.count
+    __metadata__   {"wordvec": JSON {"format": "wordvec-state", "version": 1, "kind": "keyedvectors",
+                                     "tokenizer": "lab" | "simple" | null}}
+
+Integer keys are stored as `keys.int` (V,) int64 instead of the two `keys.*` tensors. The metadata follows the
+convention of wordvec's other state files (one JSON string under the key "wordvec" naming format, version and
+kind), so a Word2Vec model file can hold these tensors beside its own (output weights under other names) with
+its own "kind". The keys are tensors, not JSON, so a 3M-word vocabulary stays far below safetensors' header limit.
 """
 
 from __future__ import annotations
 
+import bz2
+import codecs
 import difflib
+import gzip
+import importlib.util
+import itertools
 import json
+import logging
+import math
 import os
+import re
+import shutil
+import struct
+import warnings
+import zlib
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
-import torch
 
 from .errors import WordvecError
+from .files import atomic_open
+
+logger = logging.getLogger("wordvec")
 
 _VECTOR_CHOICES = ("input", "output", "mean")
+MAX_WORD_BYTES = 1000  # a longer "word" in a binary file means the file is damaged or not binary word2vec
+_BLOCK_ROWS = 8192  # text rows parsed per vectorised step: bounded temporaries on million-word files
+_CHUNK = 1 << 20  # binary reader buffer
+_TEXT_BLOCK_BYTES = 4 << 20  # text parsed per vectorised step
+_WS = re.compile(r"\s")
+
+
+# ------------------------------------------------------------------------------------------------- errors
 
 
 class UnknownWordError(WordvecError, KeyError):
@@ -29,33 +76,254 @@ class UnknownWordError(WordvecError, KeyError):
     __str__ = Exception.__str__  # KeyError would quote the whole message
 
 
-class KeyedVectors:
-    """Words and their vectors (row i of `vectors` belongs to `index_to_key[i]`), with similarity queries.
+class UnknownAttributeError(WordvecError, KeyError):
+    """A per-key attribute (gensim's vecattr, e.g. 'count') these vectors do not have."""
 
-    `tokenizer` ('lab' or 'simple', as in `wordvec.preprocess.get_tokenizer`) is the preprocessing the vectors
-    were trained with; query words go through it, so 'running' finds the stem 'run' of a lab run.
+    __str__ = Exception.__str__
+
+
+class VectorFileError(WordvecError):
+    """A word2vec file that cannot be read as one (a ValueError, as gensim's parse errors are)."""
+
+
+class TruncatedFileError(VectorFileError, EOFError):
+    """The file ends before the rows its header announces (gensim raises EOFError here)."""
+
+
+class WordDecodeError(VectorFileError, UnicodeDecodeError):
+    """A word whose bytes are not in the file's encoding (gensim raises UnicodeDecodeError here)."""
+
+    def __init__(self, message: str, err: UnicodeDecodeError):
+        UnicodeDecodeError.__init__(self, err.encoding, err.object, err.start, err.end, err.reason)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnsupportedError(WordvecError, NotImplementedError):
+    """An option gensim accepts that wordvec does not implement (gensim raises NotImplementedError for some)."""
+
+
+class EmptyWordListError(WordvecError, ZeroDivisionError):
+    """n_similarity of an empty list (gensim raises ZeroDivisionError)."""
+
+
+class MissingDependencyError(WordvecError, ImportError):
+    """An optional package a method needs is not installed (gensim raises ImportError)."""
+
+
+# ------------------------------------------------------------------------------------------------- helpers
+
+
+def _is_key(x) -> bool:
+    """gensim's key types: str and int (an int that is not a key is read as an index)."""
+    return isinstance(x, (str, Integral)) and not isinstance(x, bool)
+
+
+def _as_vector(x) -> np.ndarray | None:
+    """An array-like query item (numpy, torch via __array__, list of numbers) as a float32 array, else None."""
+    if isinstance(x, np.ndarray):
+        return x.astype(np.float32, copy=False)
+    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor, without importing torch
+        x = x.detach().cpu()
+    if hasattr(x, "__array__"):
+        return np.asarray(x, dtype=np.float32)
+    return None
+
+
+def _topk(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores, best first (ties: lower index first)."""
+    k = min(k, scores.shape[0])
+    if k <= 0:
+        return np.empty(0, dtype=np.int64)
+    idx = np.argpartition(-scores, k - 1)[:k] if k < scores.shape[0] else np.arange(scores.shape[0])
+    return idx[np.lexsort((idx, -scores[idx]))]
+
+
+def _unit_rows(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row norms, float32 unit rows); zero rows stay zero. In chunks, so temporaries stay small."""
+    n = v.shape[0]
+    norms = np.empty(n, dtype=np.float32)
+    normed = np.empty(v.shape, dtype=np.float32)
+    step = 1 << 16
+    for a in range(0, n, step):
+        block = np.asarray(v[a:a + step], dtype=np.float32)
+        nb = np.sqrt(np.einsum("ij,ij->i", block, block))
+        norms[a:a + step] = nb
+        np.divide(block, np.maximum(nb, 1e-30)[:, None], out=normed[a:a + step])
+    return norms, normed
+
+
+def cosine_similarities(vector_1, vectors_all) -> np.ndarray:
+    """Cosine between one vector and each row of a matrix (gensim's `KeyedVectors.cosine_similarities`)."""
+    v = np.asarray(vector_1)
+    m = np.asarray(vectors_all)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (m @ v) / (np.linalg.norm(m, axis=1) * np.linalg.norm(v))
+
+
+def pair_similarities(normed: np.ndarray, i1: np.ndarray, i2: np.ndarray) -> np.ndarray:
+    """Cosine of each pair (i1[j], i2[j]) of rows of a unit-vector matrix, as float64."""
+    return np.einsum("ij,ij->i", normed[i1], normed[i2]).astype(np.float64)
+
+
+def predict_analogies(normed: np.ndarray, q: np.ndarray, candidates: int | np.ndarray, method: str = "add",
+                      canon: np.ndarray | None = None, chunk_cells: int = 1 << 24) -> np.ndarray:
+    """Best answer id for each (a, b, c) row of `q` among the candidate rows (an int N: the first N words; or an
+    array of row ids), the question words excluded: 3CosAdd (method 'add': argmax cos(x, b - a + c)) or 3CosMul
+    ('mul': Levy & Goldberg's product of (1+cos)/2).
+
+    `canon[i]` (optional) maps word i to the id that stands for all its case variants (gensim's
+    case-insensitive evaluation): then every variant of a question word is excluded too. Questions are batched
+    so the score matrix stays under `chunk_cells`."""
+    ids = np.arange(min(int(candidates), len(normed))) if np.ndim(candidates) == 0 else np.asarray(candidates)
+    cand = normed[ids]
+    keys = (canon if canon is not None else np.arange(len(normed)))[ids]  # what "the same word" means
+    out = np.empty(len(q), dtype=np.int64)
+    step = max(1, chunk_cells // max(len(ids), 1))
+    for s in range(0, len(q), step):  # chunks of questions, each one matrix product over the candidates
+        qq = q[s:s + step]
+        if method == "add":
+            scores = (normed[qq[:, 1]] - normed[qq[:, 0]] + normed[qq[:, 2]]) @ cand.T
+        else:
+            sa, sb, sc = ((1 + normed[qq[:, j]] @ cand.T) / 2 for j in range(3))
+            scores = sb * sc / (sa + 1e-6)
+        cq = (canon[qq[:, :3]] if canon is not None else qq[:, :3])
+        bad = (keys[None, :] == cq[:, :1]) | (keys[None, :] == cq[:, 1:2]) | (keys[None, :] == cq[:, 2:3])
+        scores[bad] = -np.inf
+        out[s:s + step] = ids[scores.argmax(axis=1)]
+    return out
+
+
+def predict_3cosadd(normed: np.ndarray, q: np.ndarray, candidates: int | np.ndarray, chunk_cells: int = 1 << 24
+                    ) -> np.ndarray:
+    """argmax cos(x, b - a + c) over the candidate rows, a, b, c excluded, for each row (a, b, c) of `q`."""
+    return predict_analogies(normed, q, candidates, "add", chunk_cells=chunk_cells)
+
+
+def _open_lines(path, encoding: str = "utf8") -> list[str]:
+    path = Path(path)
+    try:
+        with open(path, encoding=encoding) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        raise WordvecError(f"evaluation file {path} does not exist; check the path") from None
+    except IsADirectoryError:
+        raise WordvecError(f"evaluation file {path} is a folder; give a file") from None
+    except LookupError:
+        raise WordvecError(f"unknown encoding {encoding!r}; give one Python knows, e.g. 'utf8'") from None
+    except UnicodeDecodeError as e:
+        name = "UTF-8" if encoding.replace("-", "").lower() == "utf8" else encoding
+        raise WordvecError(f"{path} is not valid {name} ({e.reason} at byte {e.start}); re-save it as {name}") \
+            from None
+
+
+def read_word_pairs(path, delimiter: str | None = None, encoding: str = "utf8"
+                    ) -> tuple[list[str], list[str], np.ndarray]:
+    """Parse a WordSim-353 / SimLex-999 style file: `word1<TAB>word2<TAB>score`, `#` comments, blank lines.
+
+    `delimiter` None splits on a tab when the line has one, else on whitespace."""
+    a, b, scores = [], [], []
+    for lineno, raw in enumerate(_open_lines(path, encoding), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if delimiter is None:
+            cols = line.split("\t") if "\t" in line else line.split()
+        else:
+            cols = line.split(delimiter)
+        cols = [c.strip() for c in cols]
+        if len(cols) != 3:
+            sep = "tab" if delimiter in (None, "\t") else repr(delimiter)
+            raise WordvecError(f"{path}: line {lineno}: expected 3 {sep}-separated columns (word1, word2, score), "
+                               f"found {len(cols)}: {line[:80]!r}")
+        try:
+            score = float(cols[2])
+        except ValueError:
+            score = float("nan")
+        if not math.isfinite(score):
+            raise WordvecError(f"{path}: line {lineno}: score {cols[2]!r} is not a number")
+        a.append(cols[0])
+        b.append(cols[1])
+        scores.append(score)
+    if not scores:
+        raise WordvecError(f"{path} holds no word pairs (only comments or blank lines)")
+    return a, b, np.asarray(scores, dtype=np.float64)
+
+
+def read_analogies(path, encoding: str = "utf8") -> list[tuple[str, list[tuple[str, str, str, str]]]]:
+    """Parse `questions-words.txt`: `: section` headers, then `a b c d` lines (a is to b as c is to d)."""
+    sections: list[tuple[str, list]] = []
+    for lineno, raw in enumerate(_open_lines(path, encoding), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(":"):
+            sections.append((line[1:].strip() or f"section {len(sections) + 1}", []))
+            continue
+        words = line.split()
+        if len(words) != 4:
+            raise WordvecError(f"{path}: line {lineno}: an analogy needs 4 words (a b c d), found {len(words)}: "
+                               f"{line[:80]!r}")
+        if not sections:
+            sections.append(("analogies", []))
+        sections[-1][1].append(tuple(words))
+    if not any(q for _, q in sections):
+        raise WordvecError(f"{path} holds no analogy questions")
+    return sections
+
+
+# ------------------------------------------------------------------------------------------------- KeyedVectors
+
+
+class KeyedVectors:
+    """Keys (words) and their vectors: row i of `vectors` belongs to `index_to_key[i]`.
+
+    Two constructors, told apart by the first argument:
+
+    * `KeyedVectors(vector_size, count=0, dtype=np.float32)` -- gensim's: an empty set of `vector_size`
+      vectors (with `count` empty slots that `add_vector` fills first); add words with `add_vector(s)` or
+      `kv[key] = vector`.
+    * `KeyedVectors(index_to_key, vectors, counts=None, tokenizer=None)` -- wordvec's: ready-made words and a
+      (words, dimension) matrix, stored as float32.
+
+    `counts` (per-word corpus counts, gensim's vecattr 'count') is None when unknown. `tokenizer` ('lab' or
+    'simple', as in `wordvec.preprocess.get_tokenizer`) is the preprocessing the vectors were trained with; query
+    words go through it, so 'running' finds the stem 'run' of a lab run.
     """
 
     FAST_MIN_ROWS = 200_000  # below this an exact float32 scan already takes a few ms
     SUGGEST_POOL = 50_000  # unknown-word suggestions come from this many most frequent words
 
-    def __init__(self, index_to_key: list[str], vectors: np.ndarray, counts: np.ndarray | None = None,
-                 tokenizer: str | None = None):
+    def __init__(self, *args, **kwargs):
+        if (args and isinstance(args[0], Integral) and not isinstance(args[0], bool)) or "vector_size" in kwargs:
+            self._init_empty(*args, **kwargs)
+        else:
+            self._init_from(*args, **kwargs)
+
+    def _init_empty(self, vector_size: int, count: int = 0, dtype=np.float32, counts=None,
+                    tokenizer: str | None = None) -> None:
+        """gensim's form."""
+        if int(vector_size) < 1 or not isinstance(count, Integral) or int(count) < 0:
+            raise WordvecError(f"KeyedVectors(vector_size, count): need vector_size >= 1 and count >= 0, got "
+                               f"{vector_size!r}, {count!r}")
+        self._init_from([None] * int(count), np.zeros((int(count), int(vector_size)), dtype=dtype), counts,
+                        tokenizer, dtype=dtype)
+
+    def _init_from(self, index_to_key: Sequence, vectors, counts=None, tokenizer: str | None = None,
+                   dtype=np.float32) -> None:
+        """wordvec's form."""
+        keys = list(index_to_key)
         vectors = np.asarray(vectors)
-        if vectors.ndim != 2 or vectors.shape[0] != len(index_to_key):
+        if vectors.ndim != 2 or vectors.shape[0] != len(keys):
             raise WordvecError(f"vectors must be a (words, dimension) matrix with one row per word; got shape "
-                               f"{vectors.shape} for {len(index_to_key)} words")
-        self.index_to_key: list[str] = list(index_to_key)
-        self.key_to_index: dict[str, int] = {k: i for i, k in enumerate(self.index_to_key)}
-        if len(self.key_to_index) != len(self.index_to_key):
-            seen: set[str] = set()
-            dup = next(k for k in self.index_to_key if k in seen or seen.add(k))
-            raise WordvecError(f"word {dup!r} appears more than once; each word needs exactly one vector")
-        self.vectors: np.ndarray = np.ascontiguousarray(vectors, dtype=np.float32)
-        self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
-        if self.counts is not None and self.counts.shape != (len(self.index_to_key),):
-            raise WordvecError(f"counts must have one entry per word ({len(self.index_to_key)}), "
-                               f"got shape {self.counts.shape}")
+                               f"{vectors.shape} for {len(keys)} words")
+        self._set_keys(keys)
+        self.vectors: np.ndarray = np.ascontiguousarray(vectors, dtype=dtype)
+        self.next_index = 0  # the next empty slot add_vector fills (gensim's name)
+        self.expandos: dict[str, np.ndarray] = {}
+        self.counts = counts
         self.tokenizer = tokenizer
         self._tokenize = None
         if tokenizer is not None:
@@ -65,9 +333,21 @@ class KeyedVectors:
                 self._tokenize = get_tokenizer(tokenizer)
             except ValueError as e:
                 raise WordvecError(str(e)) from None
+        self._invalidate()
+
+    def _set_keys(self, keys: list) -> None:
+        self.index_to_key: list = keys
+        self.key_to_index: dict = {k: i for i, k in enumerate(keys) if k is not None}
+        if len(self.key_to_index) != sum(k is not None for k in keys):
+            seen: set = set()
+            dup = next(k for k in keys if k is not None and (k in seen or seen.add(k)))
+            raise WordvecError(f"word {dup!r} appears more than once; each word needs exactly one vector")
+
+    def _invalidate(self) -> None:
+        """Drop every cache derived from the vectors (call after changing them in place)."""
         self.norms: np.ndarray | None = None
-        self._normed: torch.Tensor | None = None
-        self._int8: tuple[torch.Tensor, torch.Tensor, float] | None = None
+        self._normed: np.ndarray | None = None
+        self._int8 = None
         self._fast_ok = True
         self._pool: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -82,24 +362,46 @@ class KeyedVectors:
     def vector_size(self) -> int:
         return int(self.vectors.shape[1])
 
-    def __contains__(self, word) -> bool:
-        return isinstance(word, str) and self._lookup(word) is not None
+    @property
+    def counts(self) -> np.ndarray | None:
+        """Corpus count per word (the vecattr 'count'), or None when unknown."""
+        return self.expandos.get("count")
 
-    def __getitem__(self, words):
-        if isinstance(words, str):
-            return self.get_vector(words)
-        return self.vectors[[self.get_index(w) for w in words]]
+    @counts.setter
+    def counts(self, value) -> None:
+        if value is None:
+            self.expandos.pop("count", None)
+            return
+        value = np.asarray(value, dtype=np.int64)
+        if value.shape != (len(self),):
+            raise WordvecError(f"counts must have one entry per word ({len(self)}), got shape {value.shape}")
+        self.expandos["count"] = value
+        self._pool = None
 
-    def _lookup(self, word: str) -> int | None:
-        """Index of a query word: its single token under the run's tokenizer, else the word as given."""
-        if self._tokenize is not None:
-            toks = self._tokenize(word)
-            if len(toks) == 1 and toks[0] in self.key_to_index:
-                return self.key_to_index[toks[0]]
-        return self.key_to_index.get(word)
+    def __contains__(self, key) -> bool:
+        return self.has_index_for(key)
 
-    def get_index(self, key: str, default: int | None = None) -> int:
-        i = self._lookup(key) if isinstance(key, str) else None
+    def has_index_for(self, key) -> bool:
+        """Can this key (or an int index) be looked up? (gensim's semantics, plus the run's tokenizer)"""
+        return self.get_index(key, -1) >= 0
+
+    def _lookup(self, key) -> int | None:
+        """Index of a key: the key itself, else (words) its single token under the run's tokenizer."""
+        try:
+            i = self.key_to_index.get(key)
+        except TypeError:  # unhashable
+            return None
+        if i is None and self._tokenize is not None and isinstance(key, str):
+            toks = self._tokenize(key)
+            if len(toks) == 1:
+                i = self.key_to_index.get(toks[0])
+        return i
+
+    def get_index(self, key, default: int | None = None) -> int:
+        """Row of `key`; an int that is not a key is taken as a row number (gensim); else `default` or KeyError."""
+        i = self._lookup(key) if _is_key(key) else None
+        if i is None and isinstance(key, Integral) and not isinstance(key, bool) and 0 <= key < len(self):
+            i = int(key)
         if i is not None:
             return i
         if default is not None:
@@ -113,16 +415,116 @@ class KeyedVectors:
             return np.arange(n)
         return np.argsort(-self.counts, kind="stable")[:n]
 
-    def has_index_for(self, key: str) -> bool:
-        return key in self
-
-    def get_vector(self, key: str, norm: bool = False) -> np.ndarray:
+    def get_vector(self, key, norm: bool = False) -> np.ndarray:
         i = self.get_index(key)
         return self.get_normed_vectors()[i] if norm else self.vectors[i]
+
+    def __getitem__(self, key_or_keys):
+        if _is_key(key_or_keys):
+            return self.get_vector(key_or_keys)
+        return self.vectors[[self.get_index(k) for k in key_or_keys]]
+
+    def __setitem__(self, keys, weights) -> None:
+        """`kv[key] = vector` / `kv[[k1, k2]] = matrix`: add, or replace existing vectors (gensim)."""
+        if _is_key(keys):
+            keys, weights = [keys], np.asarray(weights)[None, :] if np.ndim(weights) == 1 else weights
+        self.add_vectors(keys, weights, replace=True)
+
+    # --- adding vectors and attributes ------------------------------------------------------------------------
+    def _rows(self, weights, n: int) -> np.ndarray:
+        w = np.asarray(weights, dtype=self.vectors.dtype)
+        if w.ndim == 1 and n == 1:
+            w = w[None, :]
+        if w.shape != (n, self.vector_size):
+            raise WordvecError(f"expected {n} vector(s) of size {self.vector_size}, got shape {w.shape}")
+        return w
+
+    def add_vector(self, key, vector) -> int:
+        """Add one vector (into the next empty slot if the constructor reserved some); returns its row.
+
+        A key already present keeps its old vector and its row is returned (gensim: use `kv[key] = v` to
+        replace)."""
+        row = self._rows(vector, 1)[0]
+        if key in self.key_to_index:
+            return self.key_to_index[key]
+        while self.next_index < len(self) and self.index_to_key[self.next_index] is not None:
+            self.next_index += 1
+        if self.next_index < len(self):
+            i = self.next_index
+            self.index_to_key[i] = key
+            self.key_to_index[key] = i
+            self.vectors[i] = row
+            self.next_index += 1
+            self._invalidate()
+            return i
+        self.add_vectors([key], row[None, :])
+        return len(self) - 1
+
+    def add_vectors(self, keys, weights, extras: dict | None = None, replace: bool = False) -> None:
+        """Append new keys with their vectors; keys already present keep their vectors unless `replace`.
+
+        `extras` maps an attribute name (e.g. 'count') to one value per key."""
+        if _is_key(keys):
+            keys = [keys]
+        keys = list(keys)
+        w = self._rows(weights, len(keys))
+        if len(set(keys)) != len(keys):
+            dup = next(k for i, k in enumerate(keys) if k in keys[:i])
+            raise WordvecError(f"key {dup!r} appears more than once in the keys to add")
+        old = np.array([k in self.key_to_index for k in keys], dtype=bool)
+        if replace and old.any():
+            self.vectors[[self.key_to_index[k] for k, o in zip(keys, old) if o]] = w[old]
+        new = [k for k, o in zip(keys, old) if not o]
+        start = len(self)
+        if new:
+            self.vectors = np.concatenate([self.vectors, w[~old]])
+            self.index_to_key.extend(new)
+            self.key_to_index.update((k, start + j) for j, k in enumerate(new))
+            for name, arr in self.expandos.items():
+                self.expandos[name] = np.concatenate([arr, np.zeros(len(new), dtype=arr.dtype)])
+        for name, values in (extras or {}).items():
+            values = list(values)
+            if len(values) != len(keys):
+                raise WordvecError(f"extras[{name!r}] has {len(values)} values for {len(keys)} keys")
+            for k, o, v in zip(keys, old, values):
+                if replace or not o:
+                    self.set_vecattr(k, name, v)
+        self._invalidate()
+
+    def get_vecattr(self, key, attr: str):
+        """The attribute `attr` ('count', ...) of `key`."""
+        if attr not in self.expandos:
+            raise UnknownAttributeError(f"these vectors have no {attr!r} attribute (known: "
+                                        f"{', '.join(self.expandos) or 'none'}); set it with set_vecattr")
+        return self.expandos[attr][self.get_index(key)]
+
+    def set_vecattr(self, key, attr: str, val) -> None:
+        """Set the attribute `attr` of `key`, creating the attribute (zeros elsewhere) if needed."""
+        i = self.get_index(key)
+        if attr not in self.expandos:
+            dtype = np.int64 if isinstance(val, (Integral, np.integer)) else \
+                np.float64 if isinstance(val, Real) else object
+            self.expandos[attr] = np.zeros(len(self), dtype=dtype)
+        self.expandos[attr][i] = val
+        if attr == "count":
+            self._pool = None
+
+    def sort_by_descending_frequency(self) -> None:
+        """Reorder keys, vectors and attributes so the most frequent words come first (ties keep their order)."""
+        if self.counts is None:
+            raise UnknownAttributeError("these vectors have no counts to sort by (vecattr 'count'); "
+                                        "set them with set_vecattr(key, 'count', n) or load them with fvocab=")
+        order = np.argsort(-self.counts, kind="stable")
+        self.vectors = self.vectors[order]
+        self._set_keys([self.index_to_key[i] for i in order.tolist()])
+        self.expandos = {k: v[order] for k, v in self.expandos.items()}
+        self._invalidate()
 
     # --- unknown words ----------------------------------------------------------------------------------------
     def _unknown_message(self, word) -> str:
         if not isinstance(word, str):
+            if isinstance(word, Integral):
+                return f"key {word!r} is not in the vocabulary and not a row number (0..{len(self) - 1})"
             return f"query items must be words (str) or vectors, got {type(word).__name__}"
         shown = word
         if self._tokenize is not None:
@@ -140,6 +542,7 @@ class KeyedVectors:
         if self._pool is None:
             order = (np.argsort(-self.counts, kind="stable") if self.counts is not None
                      else np.arange(len(self)))[: self.SUGGEST_POOL]
+            order = np.array([i for i in order.tolist() if isinstance(self.index_to_key[i], str)], dtype=np.int64)
             lengths = np.fromiter((len(self.index_to_key[i]) for i in order), dtype=np.int64, count=len(order))
             self._pool = (order, lengths)
         order, lengths = self._pool
@@ -155,113 +558,182 @@ class KeyedVectors:
 
     # --- normalised vectors -----------------------------------------------------------------------------------
     def fill_norms(self, force: bool = False) -> None:
-        """Cache row norms and unit vectors (zero rows stay zero); every similarity query reads this cache."""
+        """Cache row norms and float32 unit vectors (zero rows stay zero); every similarity query reads them.
+
+        After changing `vectors` in place, call `fill_norms(force=True)`."""
         if self._normed is not None and not force:
             return
-        v = torch.from_numpy(self.vectors)
-        norms = torch.linalg.vector_norm(v, dim=1)
-        normed = torch.empty_like(v)
-        step = 1 << 16  # chunks keep the temporary small on big matrices
-        for a in range(0, v.shape[0], step):
-            torch.div(v[a:a + step], norms[a:a + step].clamp_min(1e-30).unsqueeze(1), out=normed[a:a + step])
-        self.norms = norms.numpy()
-        self._normed = normed
+        self.norms, self._normed = _unit_rows(self.vectors)
         self._int8 = None
 
     def get_normed_vectors(self) -> np.ndarray:
+        """All vectors scaled to unit length, float32 (zero vectors stay zero; gensim gives NaN rows)."""
         self.fill_norms()
-        return self._normed.numpy()
+        return self._normed
+
+    def unit_normalize_all(self) -> None:
+        """Scale every vector to unit length, in place (no more training after this)."""
+        self.fill_norms()
+        self.vectors = self._normed.astype(self.vectors.dtype, copy=True)
+        self.norms = np.ones(len(self), dtype=np.float32)
+
+    # --- query vectors ----------------------------------------------------------------------------------------
+    @staticmethod
+    def _items(x) -> list:
+        """gensim's forms of a positive/negative argument as a list: one key, one vector, rows of a 2-D array,
+        or a list of keys / vectors / (key or vector, weight) tuples."""
+        if x is None:
+            return []
+        if _is_key(x):
+            return [x]
+        v = _as_vector(x) if not isinstance(x, (list, tuple)) else None
+        if v is not None:
+            return [v] if v.ndim == 1 else list(v)
+        out = []
+        for item in x:
+            v = _as_vector(item) if not (_is_key(item) or isinstance(item, tuple)) else None
+            out += list(v) if v is not None and v.ndim == 2 else [item]
+        return out
+
+    def _weighted(self, items: list, default_weight: float) -> list[tuple]:
+        """[(key or vector, weight)]: a tuple's weight is taken as given (gensim), else `default_weight`."""
+        out = []
+        for item in items:
+            if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], Real) and not isinstance(
+                    item[1], bool):
+                out.append((item[0], float(item[1])))
+            else:
+                out.append((item, default_weight))
+        return out
+
+    def _mean(self, terms: list[tuple], pre_normalize: bool, ignore_missing: bool, exclude: list | None = None
+              ) -> np.ndarray | None:
+        """sum(w_i v_i) / sum(|w_i|) over keys (unit vectors when pre_normalize) and raw vectors; None if empty.
+
+        Appends the rows of the keys used to `exclude` (vectors are not excluded from results: gensim)."""
+        total = np.zeros(self.vector_size, dtype=np.float64)
+        weight = 0.0
+        for item, w in terms:
+            vec = _as_vector(item) if not _is_key(item) else None
+            if vec is None:
+                if not _is_key(item):
+                    raise UnknownWordError(self._unknown_message(item))
+                i = self.get_index(item, -1)
+                if i < 0:
+                    if ignore_missing:
+                        continue
+                    self.get_index(item)  # raises with suggestions
+                vec = self.get_normed_vectors()[i] if pre_normalize else self.vectors[i]
+                if exclude is not None:
+                    exclude.append(i)
+            elif vec.shape != (self.vector_size,):
+                raise WordvecError(f"query vectors must have shape ({self.vector_size},), got {vec.shape}")
+            total += w * np.asarray(vec, dtype=np.float64)
+            weight += abs(w)
+        return None if weight == 0 else total / weight
+
+    def get_mean_vector(self, keys, weights=None, pre_normalize: bool = True, post_normalize: bool = False,
+                        ignore_missing: bool = True) -> np.ndarray:
+        """Weighted mean sum(w_i v_i) / sum(|w_i|) of the keys' vectors (unit vectors when `pre_normalize`) and
+        of any vectors given directly; unknown keys are skipped unless `ignore_missing=False` (then KeyError).
+        No known key at all gives the zero vector."""
+        items = self._items(keys)
+        if not items:
+            raise WordvecError("cannot compute mean with no input")
+        if weights is None:
+            weights = np.ones(len(items))
+        weights = np.asarray(weights, dtype=np.float64).ravel()
+        if len(weights) != len(items):
+            raise WordvecError(f"keys and weights must have the same length ({len(items)} keys, "
+                               f"{len(weights)} weights)")
+        mean = self._mean(list(zip(items, weights.tolist())), pre_normalize, ignore_missing)
+        if mean is None:
+            return np.zeros(self.vector_size, dtype=np.float32)
+        if post_normalize:
+            mean = mean / max(np.linalg.norm(mean), 1e-30)
+        return mean.astype(np.float32)
+
+    def _query(self, positive, negative) -> tuple[np.ndarray, list[int]]:
+        """The unit query vector of most_similar and the rows of the query keys."""
+        terms = self._weighted(self._items(positive), 1.0) + self._weighted(self._items(negative), -1.0)
+        if not terms:
+            raise WordvecError("cannot compute similarity with no input; give at least one positive or negative "
+                               "word")
+        used: list[int] = []
+        mean = self._mean(terms, pre_normalize=True, ignore_missing=False, exclude=used)
+        norm = 0.0 if mean is None else float(np.linalg.norm(mean))
+        if norm == 0.0:
+            raise WordvecError("the query vector is zero (the positive and negative words cancel out)")
+        return (mean / norm).astype(np.float32), used
+
+    # --- nearest neighbours -----------------------------------------------------------------------------------
+    def _result(self, scores: np.ndarray, idx: np.ndarray, topn: int, exclude: Iterable[int]):
+        ex = set(exclude)
+        out = [(self.index_to_key[i], float(s)) for s, i in zip(scores.tolist(), idx.tolist()) if i not in ex]
+        return out[:topn]
+
+    def most_similar(self, positive=None, negative=None, topn: int | None = 10, clip_start: int = 0,
+                     clip_end: int | None = None, restrict_vocab: int | None = None, indexer=None):
+        """Keys nearest (cosine) to the weighted mean of the unit vectors of `positive` (weight +1) and
+        `negative` (-1) keys (3CosAdd): a key, a vector, a 2-D array of vectors, or a list of keys / vectors /
+        (key or vector, weight) tuples, as in gensim. Vectors are used as given; the query keys themselves are
+        left out of the result, vectors are not.
+
+        `restrict_vocab=N` searches the first N keys (it overrides `clip_start` / `clip_end`, the range
+        searched). `topn=None` returns the scores of every key in the range. `indexer` (gensim's approximate
+        indexes) is not supported: the exact search is already fast."""
+        if indexer is not None:
+            raise UnsupportedError("indexer= (approximate nearest-neighbour indexes such as Annoy) is not "
+                                   "supported; drop it: most_similar is exact and takes ~15 ms on 1M words")
+        if isinstance(topn, Integral) and topn < 1:
+            return []
+        q, used = self._query(positive, negative)
+        normed = self.get_normed_vectors()
+        lo, hi = (0, restrict_vocab) if restrict_vocab is not None else (clip_start, clip_end)
+        lo, hi, _ = slice(lo, hi).indices(len(self))
+        hi = max(lo, hi)
+        if topn is None:
+            return normed[lo:hi] @ q
+        k = min(int(topn) + len(used), hi - lo)
+        if k <= 0:
+            return []
+        if lo == 0 and hi >= self.FAST_MIN_ROWS and self._fast_ok:
+            hit = self._fast_topk(q, k, hi)
+            if hit is not None:
+                return self._result(hit[0], hit[1], topn, used)
+        scores = normed[lo:hi] @ q
+        idx = _topk(scores, k)
+        return self._result(scores[idx], idx + lo, topn, used)
 
     def _int8_cache(self):
-        """Per-row int8 copy of the unit vectors, bf16 scales, and the worst per-element rounding error."""
+        """Per-row int8 copy of the unit vectors, bf16 scales, and the worst per-element rounding error (torch).
+
+        Rows are zero-padded to a multiple of 64 values: the int8 kernel reads garbage past other widths."""
         if self._int8 is None:
-            n = self._normed
+            import torch
+
+            n = torch.from_numpy(self.get_normed_vectors())
             scale = (n.abs().amax(dim=1) / 127.0).clamp_min(1e-12)
-            q = torch.empty(n.shape, dtype=torch.int8)
+            q = torch.zeros((n.shape[0], -(-n.shape[1] // 64) * 64), dtype=torch.int8)
             step = 1 << 16
             for a in range(0, n.shape[0], step):
-                q[a:a + step] = torch.round(n[a:a + step] / scale[a:a + step, None]).to(torch.int8)
+                q[a:a + step, :n.shape[1]] = torch.round(n[a:a + step] / scale[a:a + step, None]).to(torch.int8)
             self._int8 = (q, scale.to(torch.bfloat16), float(scale.max()) / 2)
         return self._int8
 
-    # --- nearest neighbours -----------------------------------------------------------------------------------
-    def _vec_or_index(self, item):
-        if isinstance(item, str):
-            return None, self.get_index(item)
-        if isinstance(item, (np.ndarray, torch.Tensor)):
-            vec = np.asarray(item.detach().cpu() if isinstance(item, torch.Tensor) else item, dtype=np.float32)
-            if vec.shape != (self.vector_size,):
-                raise WordvecError(f"query vectors must have shape ({self.vector_size},), got {vec.shape}")
-            return vec, None
-        raise UnknownWordError(self._unknown_message(item))
+    def _fast_topk(self, q: np.ndarray, k: int, n: int):
+        """Exact top-k (scores, rows) of normed[:n] @ q via an int8 pre-scan; None when torch or its int8 kernel
+        is missing or the error bound cannot prove the result (then the caller scans exactly)."""
+        if importlib.util.find_spec("torch") is None:
+            self._fast_ok = False
+            return None
+        import torch
 
-    def _terms(self, positive, negative):
-        """(vectors, weights, indices of query words): gensim's accepted forms, word or (word, weight) or vector."""
-        def as_list(x):
-            if x is None:
-                return []
-            if isinstance(x, (str, np.ndarray, torch.Tensor)):
-                return [x]
-            return list(x)
-
-        terms = [(p, 1.0) for p in as_list(positive)] + [(n, -1.0) for n in as_list(negative)]
-        if not terms:
-            raise WordvecError("give at least one positive or negative word")
-        normed = self.get_normed_vectors()
-        vecs, weights, used = [], [], []
-        for item, w in terms:
-            if isinstance(item, tuple) and len(item) == 2 and not isinstance(item[1], str):
-                item, w = item[0], float(item[1]) * (1 if w > 0 else -1)
-            vec, i = self._vec_or_index(item)
-            if i is not None:
-                used.append(i)
-                vec = normed[i]
-            vecs.append(vec)
-            weights.append(w)
-        return np.stack(vecs), np.asarray(weights, dtype=np.float32), used
-
-    def _limit(self, restrict_vocab: int | None) -> int:
-        return len(self) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(self)))
-
-    def _select(self, scores: torch.Tensor, topn: int, exclude: Sequence[int]):
-        """Best `topn` of a score vector, skipping `exclude`, as [(word, score)]."""
-        k = min(topn + len(exclude), scores.shape[0])
-        vals, idx = torch.topk(scores, k)
-        return self._pairs(vals, idx, topn, exclude)
-
-    def _pairs(self, vals, idx, topn, exclude):
-        ex = set(exclude)
-        out = [(self.index_to_key[i], float(s)) for s, i in zip(vals.tolist(), idx.tolist()) if i not in ex]
-        return out[:topn]
-
-    def most_similar(self, positive=None, negative=None, topn: int | None = 10, restrict_vocab: int | None = None):
-        """Words nearest to mean(positive) - mean(negative) of unit vectors (3CosAdd), query words excluded.
-
-        `topn=None` returns the whole score array (gensim's convention).
-        """
-        vecs, weights, used = self._terms(positive, negative)
-        mean = weights @ vecs / np.abs(weights).sum()
-        norm = float(np.linalg.norm(mean))
-        if norm == 0.0:
-            raise WordvecError("the query vector is zero (the positive and negative words cancel out)")
-        q = torch.from_numpy((mean / norm).astype(np.float32))
-        n = self._limit(restrict_vocab)
-        if topn is None:
-            return torch.mv(self._normed[:n], q).numpy()
-        if topn <= 0 or n == 0:
-            return []
-        k = min(topn + len(used), n)
-        if n >= self.FAST_MIN_ROWS and self._fast_ok:
-            hit = self._fast_topk(q, k, n)
-            if hit is not None:
-                return self._pairs(hit[0], hit[1], topn, used)
-        return self._select(torch.mv(self._normed[:n], q), topn, used)
-
-    def _fast_topk(self, q: torch.Tensor, k: int, n: int):
-        """Exact top-k of normed[:n] @ q via an int8 pre-scan; None when the error bound cannot prove it."""
         try:
             w8, scale, half_step = self._int8_cache()
-            qb = q.to(torch.bfloat16)
+            qt = torch.from_numpy(np.ascontiguousarray(q, dtype=np.float32))
+            qb = torch.zeros(w8.shape[1], dtype=torch.bfloat16)
+            qb[:qt.shape[0]] = qt.to(torch.bfloat16)
             coarse = torch._weight_int8pack_mm(qb.unsqueeze(0), w8[:n], scale[:n])[0].float()  # bf16 topk is unreliable
         except (RuntimeError, AttributeError, NotImplementedError):  # op missing on this build/CPU: exact scan
             self._fast_ok = False
@@ -269,79 +741,366 @@ class KeyedVectors:
         c = min(n - 1, k + max(k, 256))
         cvals, cand = torch.topk(coarse, c + 1)
         threshold = float(cvals[c])  # best coarse score among the words not rescored
-        cand = cand[:c]
+        cand = cand[:c].numpy()
         exact = self._normed[cand] @ q
-        vals, order = torch.topk(exact, k)
+        order = _topk(exact, k)
         # |coarse - exact| <= weight rounding + query rounding + bf16 scale/output rounding + fp32 summation
-        eps = (float(q.abs().sum()) * half_step + float(torch.linalg.vector_norm(q - qb.float())) * 1.05
-               + 2 * 2.0 ** -8 + 1e-3)
-        if float(vals[-1]) < threshold + eps:
+        eps = (float(np.abs(q).sum()) * half_step
+               + float(torch.linalg.vector_norm(qt - qb[:qt.shape[0]].float())) * 1.05 + 2 * 2.0 ** -8 + 1e-3)
+        if not float(exact[order[-1]]) >= threshold + eps:  # written so that a NaN from the kernel falls back
             return None
-        return vals, cand[order]
+        return exact[order], cand[order]
 
     def most_similar_cosmul(self, positive=None, negative=None, topn: int | None = 10,
                             restrict_vocab: int | None = None):
-        """3CosMul (Levy & Goldberg): prod((1+cos)/2 of positives) / (prod((1+cos)/2 of negatives) + 1e-6)."""
-        vecs, weights, used = self._terms(positive, negative)
-        norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-        vecs = vecs / np.where(norms == 0, 1, norms)
-        n = self._limit(restrict_vocab)
-        sims = (1 + self._normed[:n] @ torch.from_numpy(vecs.T.copy())) / 2  # (n, terms)
-        pos = torch.from_numpy(weights > 0)
-        scores = sims[:, pos].prod(dim=1) / (sims[:, ~pos].prod(dim=1) + 1e-6)
-        if topn is None:
-            return scores.numpy()
-        if topn <= 0 or n == 0:
-            return []
-        return self._select(scores, topn, used)
+        """3CosMul (Levy & Goldberg): prod((1+cos)/2 of positives) / (prod((1+cos)/2 of negatives) + 1e-6).
 
-    def similar_by_vector(self, vector, topn: int = 10, restrict_vocab: int | None = None):
+        Keys or vectors (vectors as given, not normalised: gensim); query keys are left out of the result.
+        `restrict_vocab=N` searches the first N keys, as documented (gensim 4.4 ignores it here)."""
+        pos, neg = self._items(positive), self._items(negative)
+        if not pos:
+            raise WordvecError("cannot compute similarity with no input; most_similar_cosmul needs at least one "
+                               "positive word")
+        used: list[int] = []
+        vecs = []
+        for item in pos + neg:
+            vecs.append(self._mean([(item, 1.0)], pre_normalize=True, ignore_missing=False, exclude=used))
+        n = len(self) if restrict_vocab is None else max(0, min(int(restrict_vocab), len(self)))
+        sims = (1 + self.get_normed_vectors()[:n] @ np.asarray(vecs, dtype=np.float32).T) / 2  # (n, terms)
+        scores = sims[:, :len(pos)].prod(axis=1) / (sims[:, len(pos):].prod(axis=1) + 1e-6)
+        if topn is None:
+            return scores
+        if topn < 1 or n == 0:
+            return []
+        idx = _topk(scores, int(topn) + len(used))
+        return self._result(scores[idx], idx, topn, used)
+
+    def similar_by_key(self, key, topn: int | None = 10, restrict_vocab: int | None = None):
+        return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
+
+    similar_by_word = similar_by_key
+
+    def similar_by_vector(self, vector, topn: int | None = 10, restrict_vocab: int | None = None):
         return self.most_similar(positive=[np.asarray(vector)], topn=topn, restrict_vocab=restrict_vocab)
 
-    def similar_by_word(self, word: str, topn: int = 10, restrict_vocab: int | None = None):
-        return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
-
     # --- pairwise ---------------------------------------------------------------------------------------------
-    def similarity(self, w1: str, w2: str) -> float:
+    def similarity(self, w1, w2) -> float:
         return float(self.get_vector(w1, norm=True) @ self.get_vector(w2, norm=True))
 
-    def distance(self, w1: str, w2: str) -> float:
+    def distance(self, w1, w2) -> float:
         return 1.0 - self.similarity(w1, w2)
 
-    def _mean_unit(self, words: Iterable[str]) -> np.ndarray:
-        words = list(words)
-        if not words:
-            raise WordvecError("the word list is empty")
-        m = self.get_normed_vectors()[[self.get_index(w) for w in words]].mean(axis=0)
-        return m / max(float(np.linalg.norm(m)), 1e-30)
+    cosine_similarities = staticmethod(cosine_similarities)
 
-    def n_similarity(self, ws1: Iterable[str], ws2: Iterable[str]) -> float:
-        """Cosine between the means of two word sets (gensim's definition)."""
-        return float(self._mean_unit(ws1) @ self._mean_unit(ws2))
+    def distances(self, word_or_vector, other_words: Iterable = ()) -> np.ndarray:
+        """1 - cosine between a key (or vector) and each of `other_words` (every key when empty)."""
+        vec = self.get_vector(word_or_vector) if _is_key(word_or_vector) else np.asarray(word_or_vector)
+        other = list(other_words)
+        return 1 - cosine_similarities(vec, self[other] if other else self.vectors)
 
-    def doesnt_match(self, words: Iterable[str]) -> str:
-        """The word farthest from the mean of all of them (every word must be known)."""
+    def closer_than(self, key1, key2) -> list:
+        """Keys closer to `key1` than `key2` is, in vocabulary order (`key1` itself left out)."""
+        i1 = self.get_index(key1)
+        sims = self.get_normed_vectors() @ self.get_normed_vectors()[i1]
+        bound = sims[self.get_index(key2)]
+        return [self.index_to_key[i] for i in np.flatnonzero(sims > bound).tolist() if i != i1]
+
+    def words_closer_than(self, word1, word2) -> list:
+        warnings.warn("words_closer_than is deprecated (as in gensim); use closer_than", DeprecationWarning,
+                      stacklevel=2)
+        return self.closer_than(word1, word2)
+
+    def rank(self, key1, key2) -> int:
+        """1 + the number of keys closer to `key1` than `key2` is."""
+        return len(self.closer_than(key1, key2)) + 1
+
+    def relative_cosine_similarity(self, wa, wb, topn: int = 10) -> float:
+        """sim(wa, wb) / the sum of wa's `topn` best similarities (Leeuwenberg et al. 2016)."""
+        top = self.most_similar(wa, topn=topn)
+        return self.similarity(wa, wb) / sum(s for _, s in top)
+
+    def most_similar_to_given(self, key1, keys_list: Sequence):
+        """The key of `keys_list` most similar to `key1`."""
+        keys_list = list(keys_list)
+        normed = self.get_normed_vectors()
+        sims = normed[[self.get_index(k) for k in keys_list]] @ normed[self.get_index(key1)]
+        return keys_list[int(np.argmax(sims))]
+
+    def n_similarity(self, ws1: Iterable, ws2: Iterable) -> float:
+        """Cosine between the means of the raw vectors of two key lists (gensim's definition)."""
+        ws1, ws2 = list(ws1), list(ws2)
+        if not ws1 or not ws2:
+            raise EmptyWordListError("n_similarity: at least one of the passed lists is empty")
+        m1, m2 = self[ws1].astype(np.float64).mean(axis=0), self[ws2].astype(np.float64).mean(axis=0)
+        return float(m1 @ m2 / max(np.linalg.norm(m1) * np.linalg.norm(m2), 1e-300))
+
+    def doesnt_match(self, words: Iterable):
+        """The word farthest (cosine) from the normalised mean of the unit vectors of all of them; unknown words
+        are left out with a warning (gensim)."""
         words = list(words)
-        if len(words) < 2:
-            raise WordvecError("doesnt_match needs at least two words")
-        idx = [self.get_index(w) for w in words]
-        vecs = self.get_normed_vectors()[idx]
+        idx = [self.get_index(w, -1) if _is_key(w) else -1 for w in words]
+        unknown = [w for w, i in zip(words, idx) if i < 0]
+        if unknown:
+            logger.warning("doesnt_match: vectors for %s are not present in the model, ignoring these words",
+                           ", ".join(map(repr, unknown)))
+        used = [(w, i) for w, i in zip(words, idx) if i >= 0]
+        if not used:
+            raise WordvecError("doesnt_match: none of the words is in the vocabulary, so there is nothing to "
+                               "choose from")
+        vecs = self.get_normed_vectors()[[i for _, i in used]]
         mean = vecs.mean(axis=0)
         mean /= max(float(np.linalg.norm(mean)), 1e-30)
-        return words[int(np.argmin(vecs @ mean))]
+        return used[int(np.argmin(vecs @ mean))][0]
 
-    # --- files ------------------------------------------------------------------------------------------------
+    def wmdistance(self, document1: Sequence, document2: Sequence, norm: bool = True) -> float:
+        """Word Mover's Distance (Kusner et al. 2015) between two word lists, with POT (`pip install POT`).
+
+        Unknown words are dropped; a document left empty gives inf (gensim)."""
+        try:
+            import ot
+        except ImportError:
+            raise MissingDependencyError("wmdistance needs the optional package POT (Python Optimal Transport); "
+                                         "install it with `pip install POT`") from None
+        d1 = [self.get_index(w) for w in document1 if self.get_index(w, -1) >= 0]
+        d2 = [self.get_index(w) for w in document2 if self.get_index(w, -1) >= 0]
+        if len(d1) < len(document1) or len(d2) < len(document2):
+            logger.info("wmdistance: removed %d and %d unknown words from document 1 and 2",
+                        len(document1) - len(d1), len(document2) - len(d2))
+        if not d1 or not d2:
+            logger.warning("wmdistance: at least one of the documents has no word in the vocabulary")
+            return float("inf")
+        rows = np.unique(d1 + d2)
+        if len(rows) == 1:
+            return 0.0
+        vecs = (self.get_normed_vectors() if norm else self.vectors)[rows].astype(np.float64)
+        sq = (vecs ** 2).sum(axis=1)
+        dist = np.sqrt(np.maximum(sq[:, None] + sq[None, :] - 2 * vecs @ vecs.T, 0))
+        np.fill_diagonal(dist, 0)
+        pos = np.searchsorted(rows, np.asarray(d1))
+        h1 = np.bincount(pos, minlength=len(rows)) / len(d1)
+        h2 = np.bincount(np.searchsorted(rows, np.asarray(d2)), minlength=len(rows)) / len(d2)
+        return float(ot.emd2(h1, h2, dist))
+
+    def similarity_unseen_docs(self, *args, **kwargs):
+        raise UnsupportedError("similarity_unseen_docs needs a Doc2Vec model (as in gensim); KeyedVectors has no "
+                               "document vectors")
+
+    # --- evaluation (gensim's return values; the `wordvec evaluate` command uses wordvec.evaluate) ------------
+    def _eval_index(self, words: Sequence[str], restrict_vocab: int, case_insensitive: bool
+                    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Rows of `words` among the first `restrict_vocab` keys (-1 if absent), looked up as gensim does:
+        upper-cased on both sides when `case_insensitive` (the first of several case variants wins), then
+        through the run's tokenizer. Also returns, when case variants exist, each row's representative."""
+        limit = min(int(restrict_vocab), len(self))
+        keys = self.index_to_key[:limit]
+        canon = None
+        if case_insensitive:
+            vocab: dict = {}
+            for i, k in enumerate(keys):
+                vocab.setdefault(k.upper() if isinstance(k, str) else k, i)
+            canon = np.fromiter((vocab[k.upper() if isinstance(k, str) else k] for k in keys), dtype=np.int64,
+                                count=limit)
+            if np.array_equal(canon, np.arange(limit)):
+                canon = None
+        else:
+            vocab = {k: i for i, k in enumerate(keys)}
+        out = np.full(len(words), -1, dtype=np.int64)
+        memo: dict = {}
+        for j, w in enumerate(words):
+            i = memo.get(w)
+            if i is None:
+                i = vocab.get(w.upper() if case_insensitive else w, -1)
+                if i < 0 and self._tokenize is not None:
+                    t = self._lookup(w.lower() if case_insensitive else w)
+                    i = -1 if t is None or t >= limit else (t if canon is None else int(canon[t]))
+                memo[w] = i
+            out[j] = i
+        return out, canon
+
+    def evaluate_word_pairs(self, pairs, delimiter: str = "\t", encoding: str = "utf8",
+                            restrict_vocab: int = 300000, case_insensitive: bool = True, dummy4unknown: bool = False):
+        """Pearson and Spearman correlation between human scores and cosine similarity, as gensim returns them:
+        `((pearson, p), (spearman, p), oov_ratio)` with `oov_ratio` in percent. A pair with a word outside the
+        first `restrict_vocab` keys is skipped, or scored 0 with `dummy4unknown`. Unlike gensim, a malformed
+        line is an error naming it, not skipped."""
+        from scipy import stats
+
+        w1, w2, human = read_word_pairs(pairs, delimiter, encoding)
+        i1, _ = self._eval_index(w1, restrict_vocab, case_insensitive)
+        i2, _ = self._eval_index(w2, restrict_vocab, case_insensitive)
+        ok = (i1 >= 0) & (i2 >= 0)
+        sims = np.zeros(len(human))
+        sims[ok] = pair_similarities(self.get_normed_vectors(), i1[ok], i2[ok])
+        keep = np.ones(len(human), dtype=bool) if dummy4unknown else ok
+        if keep.sum() < 2:
+            raise WordvecError(f"{pairs}: {int(keep.sum())} pair(s) with both words in the first {restrict_vocab} "
+                               f"keys; a correlation needs at least 2")
+        with warnings.catch_warnings():  # constant input: NaN is the honest answer
+            warnings.simplefilter("ignore")
+            pearson = stats.pearsonr(human[keep], sims[keep])
+            spearman = stats.spearmanr(human[keep], sims[keep])
+        oov = 100.0 * float((~ok).sum()) / len(human)
+        logger.info("%s: Pearson %.4f, Spearman %.4f, %.1f%% pairs out of vocabulary", pairs, pearson[0],
+                    spearman[0], oov)
+        return pearson, spearman, oov
+
+    def evaluate_word_analogies(self, analogies, restrict_vocab: int = 300000, case_insensitive: bool = True,
+                                dummy4unknown: bool = False, similarity_function: str = "most_similar"):
+        """Analogy accuracy as gensim returns it: `(score, sections)`, each section a dict {'section', 'correct',
+        'incorrect'} of question tuples (upper-cased when `case_insensitive`), then a 'Total accuracy' section.
+        Questions with a word outside the first `restrict_vocab` keys are skipped (counted incorrect with
+        `dummy4unknown`). `similarity_function` is 'most_similar' (3CosAdd) or 'most_similar_cosmul'."""
+        methods = {"most_similar": "add", "most_similar_cosmul": "mul"}
+        if similarity_function not in methods:
+            raise UnsupportedError(f"similarity_function must be one of {', '.join(methods)}, got "
+                                   f"{similarity_function!r}")
+        sections = read_analogies(analogies)
+        flat = [w for _, qs in sections for question in qs for w in question]
+        ids, canon = self._eval_index(flat, restrict_vocab, case_insensitive)
+        ids = ids.reshape(-1, 4)
+        ok = (ids >= 0).all(axis=1)
+        correct = np.zeros(len(ids), dtype=bool)
+        if ok.any():
+            limit = min(int(restrict_vocab), len(self))
+            pred = predict_analogies(self.get_normed_vectors(), ids[ok], limit, methods[similarity_function],
+                                     canon)
+            correct[ok] = (pred if canon is None else canon[pred]) == ids[ok, 3]
+        out, j = [], 0
+        total = {"section": "Total accuracy", "correct": [], "incorrect": []}
+        for name, qs in sections:
+            sec = {"section": name, "correct": [], "incorrect": []}
+            for question in qs:
+                question = tuple(w.upper() for w in question) if case_insensitive else tuple(question)
+                if correct[j]:
+                    sec["correct"].append(question)
+                elif ok[j] or dummy4unknown:
+                    sec["incorrect"].append(question)
+                j += 1
+            total["correct"] += sec["correct"]
+            total["incorrect"] += sec["incorrect"]
+            out.append(sec)
+        out.append(total)
+        asked = len(total["correct"]) + len(total["incorrect"])
+        score = len(total["correct"]) / asked if asked else 0.0
+        logger.info("%s: %.1f%% of %d questions correct (%d skipped as out of vocabulary)", analogies, 100 * score,
+                    asked, len(ids) - int(ok.sum()))
+        return score, out
+
+    # --- word2vec files ---------------------------------------------------------------------------------------
     @classmethod
-    def load_word2vec_format(cls, path: str | os.PathLike, binary: bool = False) -> "KeyedVectors":
-        from .export import load_word2vec_format  # export builds on this module, not the reverse
+    def load_word2vec_format(cls, fname, fvocab=None, binary: bool = False, encoding: str = "utf8",
+                             unicode_errors: str = "strict", limit: int | None = None, datatype=np.float32,
+                             no_header: bool = False) -> "KeyedVectors":
+        """Read word2vec.c text or binary vectors (ours, word2vec.c's, gensim's; .gz / .bz2 too).
 
-        return load_word2vec_format(path, binary=binary)
+        `fvocab`: a `word count` file (word2vec.c's -save-vocab) giving the counts; without it `counts` is None
+        (gensim invents descending counts instead). `limit=N` reads the first N vectors and not the rest of the
+        file (`limit` 0 or None: all, as in gensim). `no_header`: a text file without the `WORDS DIMENSION`
+        line (GloVe's); it is read twice. NaN / inf values, duplicate or empty words, wrong counts and
+        truncation are refused with a VectorFileError naming the line."""
+        return load_word2vec_format(fname, fvocab=fvocab, binary=binary, encoding=encoding,
+                                    unicode_errors=unicode_errors, limit=limit, datatype=datatype,
+                                    no_header=no_header, cls=cls)
 
-    def save_word2vec_format(self, path: str | os.PathLike, binary: bool = False) -> Path:
-        from .export import save_word2vec_format
+    def save_word2vec_format(self, fname, fvocab=None, binary: bool = False, total_vec: int | None = None,
+                             write_header: bool = True, prefix: str = "", append: bool = False,
+                             sort_attr: str | None = "count") -> Path:
+        """Write word2vec.c text or binary vectors (gensim's arguments).
 
-        return save_word2vec_format(path, self.index_to_key, self.vectors, binary=binary)
+        `sort_attr`: rows in descending order of this attribute when the vectors have it (ties keep their
+        order), else in index order. `fvocab`: also write `prefix+word count` lines (needs counts).
+        `total_vec`: the word count written in the header (for files other rows are appended to later);
+        `write_header=False` omits the header (GloVe's layout); `prefix` is prepended to every word; `append`
+        adds to an existing file (the result is still written to a temporary name and renamed)."""
+        order = None
+        if sort_attr is not None and sort_attr in self.expandos:
+            order = np.argsort(-self.expandos[sort_attr], kind="stable")
+        keys = self.index_to_key if order is None else [self.index_to_key[i] for i in order.tolist()]
+        vectors = self.vectors if order is None else self.vectors[order]
+        counts = self.counts if order is None or self.counts is None else self.counts[order]
+        return save_word2vec_format(fname, keys, vectors, fvocab=fvocab, binary=binary, total_vec=total_vec,
+                                    write_header=write_header, prefix=prefix, append=append, counts=counts)
 
+    # --- wordvec's own file: safetensors + JSON ---------------------------------------------------------------
+    def save(self, fname) -> Path:
+        """One safetensors file: vectors, keys, per-key attributes and the tokenizer (layout: module docstring)."""
+        if any(k is None for k in self.index_to_key):
+            raise WordvecError(f"{sum(k is None for k in self.index_to_key)} empty slot(s) reserved by "
+                               f"KeyedVectors(vector_size, count) were never filled; fill them with add_vector "
+                               f"before saving")
+        tensors: dict[str, np.ndarray] = {"vectors": np.ascontiguousarray(self.vectors)}
+        if all(isinstance(k, Integral) for k in self.index_to_key) and self.index_to_key:
+            tensors["keys.int"] = np.asarray(self.index_to_key, dtype=np.int64)
+        elif all(isinstance(k, str) for k in self.index_to_key):
+            raw = [k.encode("utf-8", "surrogatepass") for k in self.index_to_key]
+            tensors["keys.utf8"] = np.frombuffer(b"".join(raw), dtype=np.uint8)
+            tensors["keys.offsets"] = np.concatenate([[0], np.cumsum([len(r) for r in raw])]).astype(np.int64)
+        else:
+            raise WordvecError("save: keys must be all str or all int")
+        for name, arr in self.expandos.items():
+            if arr.dtype == object:
+                raise WordvecError(f"save: attribute {name!r} holds Python objects; only numbers can be saved")
+            tensors[f"attr.{name}"] = arr
+        header = {"format": STATE_FORMAT, "version": STATE_VERSION, "kind": "keyedvectors",
+                  "tokenizer": self.tokenizer}
+        return save_tensors(fname, tensors, {"wordvec": json.dumps(header, ensure_ascii=False)})
+
+    @classmethod
+    def load(cls, fname, mmap: str | None = None) -> "KeyedVectors":
+        """Read a file written by `save` (or by wordvec's earlier safetensors export). `mmap='r'` maps the vectors
+        read-only from the file instead of reading them into memory (numpy memmap at the tensor's offset)."""
+        if mmap not in (None, "r"):
+            raise UnsupportedError(f"mmap must be None or 'r' (read-only), got {mmap!r}")
+        tensors, meta = load_tensors(fname, mmap=mmap, mapped=("vectors",))
+        try:
+            header = json.loads(meta["wordvec"]) if "wordvec" in meta else {}
+        except json.JSONDecodeError as e:
+            raise WordvecError(f"{fname}: the 'wordvec' metadata is not JSON ({e}); the file is damaged") from None
+        if not isinstance(header, dict) or header.get("kind", "keyedvectors") != "keyedvectors":
+            kind = header.get("kind") if isinstance(header, dict) else header
+            raise WordvecError(f"{fname} holds a wordvec {kind!r} state, not KeyedVectors")
+        version = header.get("version", STATE_VERSION)
+        if not isinstance(version, int) or version > STATE_VERSION:
+            raise WordvecError(f"{fname} was written by a newer wordvec (format version {version!r}); "
+                               f"upgrade wordvec to read it")
+        if "vectors" not in tensors:
+            raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no 'vectors' tensor)")
+        vectors = tensors["vectors"]
+        if "keys.int" in tensors:
+            keys = tensors["keys.int"].tolist()
+        elif "keys.utf8" in tensors and "keys.offsets" in tensors:
+            blob, off = tensors["keys.utf8"].tobytes(), tensors["keys.offsets"].tolist()
+            if len(off) != len(vectors) + 1 or off[0] != 0 or off[-1] != len(blob) or any(
+                    a > b for a, b in zip(off, off[1:])):
+                raise WordvecError(f"{fname}: keys.offsets does not match keys.utf8 and the {len(vectors)} vectors; "
+                                   f"the file is damaged")
+            try:
+                keys = [blob[a:b].decode("utf-8", "surrogatepass") for a, b in zip(off, off[1:])]
+            except UnicodeDecodeError:
+                raise WordvecError(f"{fname}: keys.utf8 is not UTF-8; the file is damaged") from None
+        elif "wordvec.index_to_key" in meta:  # wordvec's earlier export layout
+            try:
+                keys = json.loads(meta["wordvec.index_to_key"])
+                if "wordvec.counts" in meta:
+                    tensors["attr.count"] = np.asarray(json.loads(meta["wordvec.counts"]), dtype=np.int64)
+            except json.JSONDecodeError as e:
+                raise WordvecError(f"{fname}: metadata is not valid JSON ({e})") from None
+        else:
+            raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no keys)")
+        if vectors.ndim != 2 or len(keys) != vectors.shape[0]:
+            raise WordvecError(f"{fname}: {len(keys)} keys for vectors of shape {vectors.shape}; the file is damaged")
+        kv = cls(vectors.shape[1], 0, vectors.dtype, tokenizer=header.get("tokenizer") or meta.get("wordvec.tokenizer"))
+        kv._set_keys(keys)
+        kv.vectors = vectors
+        for name, arr in tensors.items():
+            if name.startswith("attr."):
+                if arr.shape != (len(keys),):
+                    raise WordvecError(f"{fname}: {name} has shape {arr.shape}, expected ({len(keys)},)")
+                kv.expandos[name[5:]] = np.array(arr)
+        kv.next_index = len(keys)
+        return kv
+
+    # --- a training run ---------------------------------------------------------------------------------------
     @classmethod
     def load_run(cls, run_dir: str | os.PathLike, which: str | None = None) -> "KeyedVectors":
         """Vectors of a training run: `vectors.txt` (which=None) or input/output/mean from model.safetensors."""
@@ -422,4 +1181,434 @@ def resolve_keys(kv: "KeyedVectors", words: Sequence[str], case_insensitive: boo
     return out
 
 
-__all__ = ["KeyedVectors", "UnknownWordError", "resolve_keys"]
+# ------------------------------------------------------------------------------------------------- safetensors
+
+STATE_FORMAT, STATE_VERSION = "wordvec-state", 1  # the convention of wordvec's state files (checkpoints, models)
+_ST_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8, "I16": np.int16,
+              "I32": np.int32, "I64": np.int64, "U8": np.uint8, "BOOL": np.bool_}
+_ST_NAMES = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
+
+
+def save_tensors(path, tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> Path:
+    """Write a safetensors file, streaming each array from memory (no copy of the whole file in memory)."""
+    header: dict = {}
+    offset = 0
+    arrays = {}
+    for name, arr in tensors.items():
+        arr = np.ascontiguousarray(arr)
+        kind = np.dtype(arr.dtype.name)
+        if kind not in _ST_NAMES:
+            raise WordvecError(f"cannot store {name} of dtype {arr.dtype} in safetensors")
+        arr = arr.astype(kind.newbyteorder("<"), copy=False)
+        arrays[name] = arr
+        header[name] = {"dtype": _ST_NAMES[kind], "shape": list(arr.shape),
+                        "data_offsets": [offset, offset + arr.nbytes]}
+        offset += arr.nbytes
+    header["__metadata__"] = metadata
+    blob = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    blob += b" " * (-len(blob) % 8)  # the data area starts 8-byte aligned
+    path = Path(path)
+    with atomic_open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(blob)))
+        f.write(blob)
+        for arr in arrays.values():
+            if arr.nbytes:
+                f.write(memoryview(arr.reshape(-1).view(np.uint8)))
+    return path
+
+
+def load_tensors(path, mmap: str | None = None, mapped: Sequence[str] = ()
+                 ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Read a safetensors file with numpy alone (JSON header, raw little-endian arrays); the tensors named in
+    `mapped` become read-only memmaps when `mmap='r'`."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(8)
+            n = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
+            if n < 2 or 8 + n > size:
+                raise WordvecError(f"{path}: not a safetensors file (bad header length); was it written by "
+                                   f"KeyedVectors.save?")
+            try:
+                header = json.loads(f.read(n).decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise WordvecError(f"{path}: the safetensors header is not JSON ({e}); the file is damaged") \
+                    from None
+            if not isinstance(header, dict):
+                raise WordvecError(f"{path}: the safetensors header is not a JSON object; the file is damaged")
+            meta = header.pop("__metadata__", None) or {}
+            start = 8 + n
+            tensors = {}
+            for name, info in header.items():
+                try:
+                    dtype = np.dtype(_ST_DTYPES[info["dtype"]]).newbyteorder("<")
+                    shape = tuple(int(s) for s in info["shape"])
+                    a, b = (int(x) for x in info["data_offsets"])
+                except (KeyError, TypeError, ValueError):
+                    raise WordvecError(f"{path}: tensor {name!r} has an unreadable entry in the header ({info!r})") \
+                        from None
+                count = math.prod(shape)
+                if min(shape, default=1) < 0 or b - a != count * dtype.itemsize or a < 0 or start + b > size:
+                    raise WordvecError(f"{path}: tensor {name!r} does not fit the file (shape {shape}, bytes {a}..{b} "
+                                       f"of {size - start}); the file is damaged or truncated")
+                if mmap == "r" and name in mapped and count:
+                    tensors[name] = np.memmap(path, dtype=dtype, mode="r", offset=start + a, shape=shape)
+                else:
+                    f.seek(start + a)
+                    tensors[name] = np.fromfile(f, dtype=dtype, count=count).reshape(shape)
+    except OSError as e:
+        raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
+    return tensors, {str(k): str(v) for k, v in meta.items()}
+
+
+# ------------------------------------------------------------------------------------------------- word2vec format
+
+
+def _check_keys(index_to_key: Sequence, vectors: np.ndarray, prefix: str) -> list[str]:
+    if vectors.ndim != 2 or vectors.shape[0] != len(index_to_key):
+        raise WordvecError(f"need one vector per word: {len(index_to_key)} words, vectors of shape {vectors.shape}")
+    words = [f"{prefix}{k}" for k in index_to_key]
+    if _WS.search("\x00".join(words)) or "" in words or None in index_to_key:
+        bad = next(w if k is not None else k for w, k in zip(words, index_to_key)
+                   if k is None or not w or _WS.search(w))
+        raise WordvecError(f"the word2vec format cannot hold the word {bad!r} (empty, None or containing whitespace)")
+    return words
+
+
+def _open_write(f, path: Path):
+    """Compress when the name says so (.gz / .bz2), as gensim does."""
+    if path.suffix == ".gz":
+        return gzip.GzipFile(fileobj=f, mode="wb")
+    if path.suffix == ".bz2":
+        return bz2.BZ2File(f, mode="wb")
+    return None
+
+
+def save_word2vec_format(fname, index_to_key: Sequence, vectors, fvocab=None, binary: bool = False,
+                         total_vec: int | None = None, write_header: bool = True, prefix: str = "",
+                         append: bool = False, counts=None) -> Path:
+    """word2vec.c's format: header `V D`, then per word `word v1 ... vD` (text) or `word ` + D float32 LE + `\\n`.
+
+    Rows are written in the order given. Text values round-trip exactly (%.9g for float32). `fvocab` also writes
+    `word count` lines from `counts`. The other arguments are those of `KeyedVectors.save_word2vec_format`."""
+    vectors = np.asarray(vectors)
+    if vectors.dtype.kind != "f":
+        vectors = vectors.astype(np.float32)
+    words = _check_keys(index_to_key, vectors, prefix)
+    n, dim = vectors.shape
+    path = Path(fname)
+    if fvocab is not None:
+        if counts is None:
+            raise WordvecError("cannot write fvocab: these vectors have no counts (vecattr 'count')")
+        counts = np.asarray(counts)
+        with atomic_open(fvocab, "wb") as f:
+            f.write("".join(f"{w} {int(c)}\n" for w, c in zip(words, counts.tolist())).encode("utf-8"))
+    with atomic_open(path, "wb") as f:
+        if append and path.exists():
+            with open(path, "rb") as old:
+                shutil.copyfileobj(old, f)
+        z = _open_write(f, path)
+        out = z or f
+        if write_header:
+            out.write(f"{n if total_vec is None else int(total_vec)} {dim}\n".encode())
+        if binary:
+            rows = vectors.astype("<f4", copy=False)
+            for a in range(0, n, _BLOCK_ROWS):
+                out.write(b"".join(w.encode("utf-8") + b" " + r.tobytes() + b"\n"
+                                   for w, r in zip(words[a:a + _BLOCK_ROWS], rows[a:a + _BLOCK_ROWS])))
+        else:
+            digits = {2: 5, 4: 9}.get(vectors.dtype.itemsize, 17)  # shortest precision that round-trips
+            fmt = " ".join([f"%.{digits}g"] * dim)
+            for a in range(0, n, _BLOCK_ROWS):
+                block = vectors[a:a + _BLOCK_ROWS].tolist()
+                out.write("".join(f"{w} {fmt % tuple(r)}\n"
+                                  for w, r in zip(words[a:a + _BLOCK_ROWS], block)).encode("utf-8"))
+        if z is not None:
+            z.close()
+    return path
+
+
+def _open_read(path: Path):
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    if path.suffix == ".bz2":
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
+class _Reader:
+    """State of one word2vec file being read: where we are, how words decode, where errors point."""
+
+    def __init__(self, path: Path, encoding: str, unicode_errors: str):
+        self.path, self.encoding, self.errors = path, encoding, unicode_errors
+        try:
+            codecs.lookup(encoding)
+            codecs.lookup_error(unicode_errors)
+        except LookupError as e:
+            raise WordvecError(f"{e}; give an encoding / unicode_errors Python knows (e.g. 'utf8', 'strict')") \
+                from None
+
+    def bad(self, where: str, what: str, cls=VectorFileError) -> VectorFileError:
+        return cls(f"{self.path}: {where}: {what}")
+
+    def word(self, raw: bytes, where: str) -> str:
+        if not raw:
+            raise self.bad(where, "the word is empty; is this a word2vec-format file?")
+        try:
+            return raw.decode(self.encoding, self.errors)
+        except UnicodeDecodeError as e:
+            raise WordDecodeError(f"{self.path}: {where}: the word {raw[:40]!r} is not {self.encoding} "
+                                  f"({e.reason}); pass encoding= the file's encoding, or unicode_errors='replace' "
+                                  f"or 'ignore'", e) from None
+
+
+def _header(r: _Reader, line: bytes) -> tuple[int, int]:
+    parts = line.split()
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise r.bad("line 1", f"expected a header 'WORDS DIMENSION', got {line[:60]!r}; is this a word2vec-format "
+                              f"file? (a file without a header: no_header=True)")
+    n, dim = int(parts[0]), int(parts[1])
+    if dim == 0:
+        raise r.bad("line 1", f"the header says {n} words of dimension 0; vectors need at least one value")
+    return n, dim
+
+
+def load_word2vec_format(fname, fvocab=None, binary: bool = False, encoding: str = "utf8",
+                         unicode_errors: str = "strict", limit: int | None = None, datatype=np.float32,
+                         no_header: bool = False, cls=None) -> "KeyedVectors":
+    """Read word2vec text or binary vectors into KeyedVectors (see `KeyedVectors.load_word2vec_format`)."""
+    path = Path(fname)
+    r = _Reader(path, encoding, unicode_errors)
+    if limit is not None and (not isinstance(limit, Integral) or limit < 0):
+        raise WordvecError(f"limit must be a non-negative int (or None for all), got {limit!r}")
+    if no_header and binary:
+        raise UnsupportedError("no_header=True works only with text files (binary=False), as in gensim")
+    datatype = np.dtype(datatype)
+    if datatype.kind != "f":
+        raise WordvecError(f"datatype must be a float type (np.float16/32/64), got {datatype}")
+    counts_by_word = _read_fvocab(fvocab, encoding, unicode_errors) if fvocab is not None else None
+    try:
+        with _open_read(path) as f:
+            if no_header:
+                n, dim = _count_rows(f, r)
+                f.seek(0)
+                start_line = 1
+            else:
+                n, dim = _header(r, f.readline(256))
+                start_line = 2
+            rows = min(n, limit) if limit else n
+            _check_size(r, f, path, rows, dim, binary)
+            try:
+                vectors = np.empty((rows, dim), dtype=datatype)
+            except (MemoryError, ValueError):
+                raise r.bad("line 1", f"the header announces {rows} x {dim} values, too many to hold in "
+                                      f"memory") from None
+            keys = (_read_binary if binary else _read_text)(f, r, vectors, n, start_line, check_end=rows == n)
+    except WordvecError:
+        raise
+    except (OSError, EOFError, zlib.error) as e:  # unreadable, or a damaged .gz / .bz2
+        cls_ = TruncatedFileError if isinstance(e, EOFError) else VectorFileError
+        raise cls_(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    index: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        if k in index:
+            unit, first = ("entry", 1) if binary else ("line", start_line)
+            hint = " (unicode_errors may have made two words equal)" if unicode_errors != "strict" else ""
+            raise r.bad(f"{unit} {i + first}", f"the word {k!r} appears again (first at {unit} {index[k] + first})"
+                                               f"{hint}; each word needs exactly one vector")
+        index[k] = i
+    kv = (cls or KeyedVectors)(dim, 0, datatype)
+    kv.index_to_key, kv.key_to_index = keys, index
+    kv.vectors = vectors
+    kv.next_index = rows
+    if counts_by_word is not None:
+        missing = next((k for k in keys if k not in counts_by_word), None)
+        if missing is not None:
+            raise VectorFileError(f"{fvocab}: no count for the word {missing!r} of {path}; give the vocabulary "
+                                  f"file written with these vectors, or leave out fvocab")
+        kv.counts = [counts_by_word[k] for k in keys]
+    logger.info("loaded %d x %d vectors from %s", rows, dim, path)
+    return kv
+
+
+def _check_size(r: _Reader, f, path: Path, rows: int, dim: int, binary: bool) -> None:
+    """Refuse a header that promises (much) more than the file can hold before allocating for it."""
+    if path.suffix in (".gz", ".bz2") or rows * dim * 4 < (1 << 24):  # small: the row-by-row checks say more
+        return
+    left = os.fstat(f.fileno()).st_size - f.tell()
+    least = rows * (4 * dim + 2) if binary else rows * (2 * dim + 1) - 1  # 1-byte words, 1-char values
+    if rows and least > left:
+        raise r.bad("line 1", f"the header promises {rows} words of {dim} values, more than the {left} bytes "
+                              f"after it can hold: the file is truncated or the header is wrong",
+                    TruncatedFileError)
+
+
+def _count_rows(f, r: _Reader) -> tuple[int, int]:
+    """no_header: the first pass counts the rows and takes the dimension from the first one."""
+    n, dim = 0, 0
+    for line in f:
+        if line.strip():
+            if n == 0:
+                dim = len(line.rstrip().partition(b" ")[2].split())
+                if dim == 0:
+                    raise r.bad("line 1", "no values after the word (no_header=True expects `word v1 ... vD` "
+                                          "rows)")
+            n += 1
+    if n == 0:
+        raise r.bad("line 1", "the file holds no vectors (no_header=True expects `word v1 ... vD` rows)")
+    return n, dim
+
+
+def _finite(r: _Reader, block: np.ndarray, keys: list[str], row0: int, line0: int, unit: str) -> None:
+    ok = np.isfinite(block).all(axis=1)
+    if not ok.all():
+        j = int(np.argmin(ok))
+        small = f", or too large for {block.dtype}" if block.dtype.itemsize < 4 else ""
+        raise r.bad(f"{unit} {line0 + j}", f"row {row0 + j + 1} (word {keys[row0 + j]!r}) has a non-finite value "
+                                           f"(NaN or inf{small}); fix or drop that row")
+
+
+def _parse_values(rests: list[bytes], dim: int, dtype) -> np.ndarray | None:
+    """All rows' values in one C-speed parse; None when any row is not exactly `dim` plain numbers."""
+    if any(rest.count(b" ") != dim - 1 for rest in rests):
+        return None
+    blob = b" ".join(rests)
+    if any(c in blob for c in (b"\t", b"\r", b"\x0b", b"\x0c")):
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns, and stops, at the first token that is not a number
+        try:
+            flat = np.fromstring(blob, dtype=dtype, sep=" ")
+        except (ValueError, DeprecationWarning):
+            return None
+    return flat.reshape(-1, dim) if flat.size == len(rests) * dim else None
+
+
+def _read_text(f, r: _Reader, out: np.ndarray, n: int, line0: int, check_end: bool) -> list[str]:
+    rows, dim = out.shape
+    parse_dtype = np.float64 if out.dtype == np.float64 else np.float32
+    keys: list[str] = []
+    step = max(16, _TEXT_BLOCK_BYTES // (12 * max(dim, 1)))  # ~12 bytes a value: a few MB of text per block
+    for a in range(0, rows, step):
+        lines = list(itertools.islice(f, min(step, rows - a)))
+        first = line0 + a
+        words, rests = [], []
+        for line in lines:
+            w, _, rest = line.rstrip().partition(b" ")
+            words.append(w)
+            rests.append(rest.strip(b" "))
+        got = len(lines)
+        del lines[:]  # the block's text is held once, as `rests`
+        block = _parse_values(rests, dim, parse_dtype)
+        if block is None:
+            k = got
+            while k and not words[k - 1] and not rests[k - 1]:
+                k -= 1
+            if k < got and not any(line.strip() for line in f):  # blank lines, then the end: too few rows
+                raise r.bad(f"line {first + k} (end of file)", f"the header (line 1) says {n} words but the file "
+                                                               f"has {a + k} rows", TruncatedFileError)
+            block = _parse_slowly(r, words, rests, dim, parse_dtype, first)
+        keys += [r.word(w, f"line {first + j}") for j, w in enumerate(words)]
+        if got < min(step, rows - a):
+            raise r.bad(f"line {first + got} (end of file)", f"the header (line 1) says {n} words but the file has "
+                                                             f"{a + got} rows", TruncatedFileError)
+        block = block.astype(out.dtype, copy=False)
+        _finite(r, block, keys, a, first, "line")
+        out[a:a + got] = block
+    if check_end:
+        for j, line in enumerate(f):
+            if line.strip():
+                raise r.bad(f"line {line0 + rows + j}", f"the header (line 1) says {n} words but the file has "
+                                                        f"more rows")
+    return keys
+
+
+def _parse_slowly(r: _Reader, words, rests, dim: int, dtype, first: int) -> np.ndarray:
+    """Row by row, to name the line that is wrong (only after the fast parse failed)."""
+    out = np.empty((len(rests), dim), dtype=dtype)
+    for j, rest in enumerate(rests):
+        vals = rest.split()
+        if not words[j] and not vals:
+            raise r.bad(f"line {first + j}", "the line is empty; expected a word and its values")
+        if len(vals) != dim:
+            raise r.bad(f"line {first + j}", f"expected a word and {dim} values (the header's dimension), got "
+                                             f"{len(vals)} values")
+        try:
+            out[j] = np.array(vals, dtype=dtype)
+        except ValueError:
+            for tok in vals:
+                try:
+                    float(tok)
+                except ValueError:
+                    raise r.bad(f"line {first + j}", f"{tok[:30].decode(errors='replace')!r} is not a number") \
+                        from None
+            raise
+    return out
+
+
+def _read_binary(f, r: _Reader, out: np.ndarray, n: int, line0: int, check_end: bool) -> list[str]:
+    rows, dim = out.shape
+    width = 4 * dim
+    need = MAX_WORD_BYTES + 3 + width  # enough buffered for one row: newlines, the longest word, the space, values
+    buf, pos = b"", 0
+    eof = False
+    keys: list[str] = []
+    offset = f.tell()  # bytes of the file before buf[0]
+    for i in range(rows):
+        if len(buf) - pos < need and not eof:
+            more = f.read(max(_CHUNK, need))
+            eof = len(more) == 0 or len(more) < max(_CHUNK, need)
+            offset += pos
+            buf, pos = buf[pos:] + more, 0
+        while pos < len(buf) and buf[pos] in (10, 13):  # word2vec.c ends rows with \n, gensim does not
+            pos += 1
+        where = f"entry {i + 1} of {n} (byte {offset + pos})"
+        sp = buf.find(b" ", pos, pos + MAX_WORD_BYTES + 1)
+        if sp < 0 and len(buf) - pos > MAX_WORD_BYTES:
+            raise r.bad(where, f"no space within {MAX_WORD_BYTES} bytes: a word longer than {MAX_WORD_BYTES} bytes "
+                               f"means the file is damaged or not binary word2vec (a text file? use binary=False)")
+        if sp < 0 or sp + 1 + width > len(buf):
+            raise r.bad(where, f"the file is truncated: the header promises {n} words of {dim} float32 values",
+                        TruncatedFileError)
+        keys.append(r.word(buf[pos:sp], where))
+        out[i] = np.frombuffer(buf, dtype="<f4", count=dim, offset=sp + 1)
+        pos = sp + 1 + width
+    if rows:
+        for a in range(0, rows, _BLOCK_ROWS):
+            _finite(r, out[a:a + _BLOCK_ROWS], keys, a, a + 1, "entry")
+    if check_end:
+        rest = buf[pos:] + f.read(_CHUNK)
+        if rest.strip():
+            raise r.bad(f"byte {offset + pos}", f"data after the {n} words the header announces")
+    return keys
+
+
+def _read_fvocab(fvocab, encoding: str, unicode_errors: str) -> dict[str, int]:
+    """word2vec.c's -save-vocab file: `word count` per line."""
+    path = Path(fvocab)
+    counts: dict[str, int] = {}
+    try:
+        with _open_read(path) as f:
+            for lineno, line in enumerate(f, 1):
+                parts = line.split()
+                if not parts:
+                    continue
+                if len(parts) != 2 or not parts[1].isdigit():
+                    raise VectorFileError(f"{path}: line {lineno}: expected `word count`, got {line[:60]!r}")
+                try:
+                    word = parts[0].decode(encoding, unicode_errors)
+                except UnicodeDecodeError as e:
+                    raise WordDecodeError(f"{path}: line {lineno}: the word {parts[0][:40]!r} is not {encoding}; "
+                                          f"pass encoding= or unicode_errors='replace'", e) from None
+                counts[word] = int(parts[1])
+    except (OSError, EOFError) as e:
+        raise VectorFileError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
+    return counts
+
+
+__all__ = ["KeyedVectors", "UnknownWordError", "UnknownAttributeError", "VectorFileError", "TruncatedFileError",
+           "WordDecodeError", "UnsupportedError", "EmptyWordListError", "MissingDependencyError",
+           "load_word2vec_format", "save_word2vec_format", "save_tensors", "load_tensors", "cosine_similarities",
+           "pair_similarities", "predict_analogies", "predict_3cosadd", "read_word_pairs", "read_analogies",
+           "resolve_keys"]
