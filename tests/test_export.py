@@ -5,14 +5,12 @@ import os
 import numpy as np
 import pytest
 
-from wordvec import export
 from wordvec.cli import main
 from wordvec.errors import WordvecError
-from wordvec.export import (export_run, load_safetensors, load_word2vec_format, save_projector, save_safetensors,
-                            save_word2vec_format)
-from wordvec.vectors import KeyedVectors
-
-from test_vectors import make_run
+from fakes import make_run
+from wordvec.export import save_projector
+from wordvec.rundir import export_run, load_vectors
+from wordvec.vectors import KeyedVectors, load_word2vec_format, save_word2vec_format
 
 gensim_models = pytest.importorskip("gensim.models")
 
@@ -66,8 +64,8 @@ def test_reads_word2vec_c_text_with_trailing_space(tmp_path):
 
 
 def test_safetensors_round_trip(tmp_path, kv):
-    path = save_safetensors(tmp_path / "v.safetensors", kv)
-    back = load_safetensors(path)
+    path = kv.save(tmp_path / "v.safetensors")
+    back = KeyedVectors.load(path)
     assert back.index_to_key == kv.index_to_key and back.counts.tolist() == kv.counts.tolist()
     np.testing.assert_array_equal(back.vectors, kv.vectors)
 
@@ -102,7 +100,7 @@ def test_unwritable_path_and_no_partial_file(tmp_path, kv, monkeypatch):
     def fail(*a):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(export.os, "replace", fail)
+    monkeypatch.setattr(os, "replace", fail)
     with pytest.raises(WordvecError, match="No space left"):
         save_word2vec_format(tmp_path / "out.txt", kv.index_to_key, kv.vectors)
     assert os.listdir(tmp_path) == ["file"]  # neither the target nor the temporary remains
@@ -139,19 +137,19 @@ def test_cli_export(tmp_path, run_dir, fmt, capsys):
     out = tmp_path / ("proj" if fmt == "projector" else "out.vec")
     assert main(["export", str(run_dir), "--format", fmt, "--out", str(out), "--vectors", "input"]) == 0
     assert str(out) in capsys.readouterr().out
-    want = KeyedVectors.load_run(run_dir, which="input")
+    want = load_vectors(run_dir, which="input")
     if fmt == "projector":
         got = np.loadtxt(out / "vectors.tsv", delimiter="\t")
         np.testing.assert_allclose(got, want.vectors, rtol=1e-5, atol=1e-6)
         return
-    got = load_safetensors(out) if fmt == "safetensors" else load_word2vec_format(out, binary="binary" in fmt)
+    got = KeyedVectors.load(out) if fmt == "safetensors" else load_word2vec_format(out, binary="binary" in fmt)
     assert got.index_to_key == want.index_to_key
     np.testing.assert_array_equal(got.vectors, want.vectors)
 
 
 def test_cli_export_default_vectors_and_errors(tmp_path, run_dir, capsys):
     out = export_run(run_dir, "word2vec-text", tmp_path / "v.txt")
-    np.testing.assert_array_equal(load_word2vec_format(out).vectors, KeyedVectors.load_run(run_dir).vectors)
+    np.testing.assert_array_equal(load_word2vec_format(out).vectors, load_vectors(run_dir).vectors)
     assert main(["export", str(tmp_path / "nope"), "--format", "safetensors", "--out", str(tmp_path / "x")]) == 2
     assert "wordvec train --out" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()

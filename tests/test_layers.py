@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "wordvec"
 LAYERS = [
     ["errors"],
     ["config", "files", "kernels", "weights", "devices"],
-    ["corpus", "preprocess", "vocab", "checkpoint"],
+    ["corpus", "preprocess", "vocab", "state"],
     ["store", "windows", "models", "engine_torch"],
     ["engine", "train", "vectors"],
     ["evaluate", "downstream", "export", "plots", "report", "word2vec"],

@@ -160,48 +160,6 @@ def test_bad_construction():
         KeyedVectors(["a"], np.zeros((1, 2)), tokenizer="nope")
 
 
-# ------------------------------------------------------------------------------------------------- runs
-
-
-def make_run(tmp, words, embed, expand=None, vectors="input", tokenizer="simple"):
-    """A run directory as the training pipeline writes it."""
-    from safetensors.numpy import save_file
-
-    from wordvec.export import save_word2vec_format
-
-    tmp.mkdir(parents=True, exist_ok=True)
-    (tmp / "metrics.json").write_text(json.dumps({"config": {"tokenizer": tokenizer, "vectors": vectors}}))
-    (tmp / "vocab.txt").write_text("".join(f"{w}\t{100 - i}\n" for i, w in enumerate(words)))
-    chosen = {"input": embed, "output": expand, "mean": None if expand is None else (embed + expand) / 2}[vectors]
-    save_word2vec_format(tmp / "vectors.txt", words, chosen)
-    tensors = {"embed.weight": embed} if expand is None else {"embed.weight": embed, "expand.weight": expand}
-    save_file(tensors, str(tmp / "model.safetensors"))
-    return tmp
-
-
-def test_load_run(tmp_path):
-    rng = np.random.default_rng(1)
-    words = ["good", "bad", "school", "day", "run"]
-    emb, exp = rng.standard_normal((2, 5, 6)).astype(np.float32)
-    run = make_run(tmp_path / "r", words, emb, exp, vectors="output")
-    kv = KeyedVectors.load_run(run)
-    np.testing.assert_allclose(kv.vectors, exp, rtol=1e-6)
-    assert kv.index_to_key == words and kv.counts.tolist() == [100, 99, 98, 97, 96] and kv.tokenizer == "simple"
-    np.testing.assert_array_equal(KeyedVectors.load_run(run, which="input").vectors, emb)
-    np.testing.assert_allclose(KeyedVectors.load_run(run, which="mean").vectors, (emb + exp) / 2, rtol=1e-6)
-
-
-def test_load_run_errors(tmp_path):
-    with pytest.raises(WordvecError, match="wordvec train --out"):
-        KeyedVectors.load_run(tmp_path / "missing")
-    run = make_run(tmp_path / "hs", ["a", "b"], np.ones((2, 3), np.float32))
-    with pytest.raises(WordvecError, match="no expand.weight"):
-        KeyedVectors.load_run(run, which="output")
-    (run / "vectors.txt").unlink()
-    with pytest.raises(WordvecError, match="vectors.txt is missing"):
-        KeyedVectors.load_run(run)
-
-
 # ------------------------------------------------------------------------------------------------- gensim's API
 
 

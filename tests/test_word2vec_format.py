@@ -132,16 +132,13 @@ def test_writer_options_by_hand(tmp_path):
         assert GKV.load_word2vec_format(str(path), binary=True).index_to_key == ["b", "c", "a"]
 
 
-def test_module_function_for_pipeline_callers(tmp_path):
-    """`save_word2vec_format(path, index_to_key, vectors, binary=...)`, as pipeline.py calls it via export."""
-    from wordvec import export
-
+def test_module_functions_round_trip(tmp_path):
+    """`save_word2vec_format(path, index_to_key, vectors, binary=...)`: the module-level form, without a kv."""
     v = np.array([[1, 2], [3, 4]], dtype=np.float32)
     for binary in (False, True):
-        path = export.save_word2vec_format(tmp_path / "v", ["x", "y"], v, binary=binary)
-        back = export.load_word2vec_format(path, binary=binary)
+        path = save_word2vec_format(tmp_path / "v", ["x", "y"], v, binary=binary)
+        back = load_word2vec_format(path, binary=binary)
         assert back.index_to_key == ["x", "y"] and back.vectors.tolist() == v.tolist()
-    assert save_word2vec_format is export.save_word2vec_format and load_word2vec_format is export.load_word2vec_format
 
 
 # ------------------------------------------------------------------------------------------------- damaged files

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from .config import PRESETS, VECTORS as VECTOR_CHOICES, Config, preset
+from .state import DEFAULT_CHECKPOINT_EVERY, Stopped
 from .errors import WordvecError
 
 # ------------------------------------------------------------------------------------------------- train
@@ -82,7 +83,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     cfg = config_from_args(args)
     out = Path(args.out) if args.out else Path("runs") / args.preset
-    metrics = train_pipeline(cfg, out, overwrite=args.overwrite, tensorboard=args.tensorboard, quiet=args.quiet)
+    metrics = train_pipeline(cfg, out, overwrite=args.overwrite, tensorboard=args.tensorboard, quiet=args.quiet,
+                             checkpoint_every=args.checkpoint_every, resume=args.resume)
     print(training_report(metrics, out), end="")
     return 0
 
@@ -149,7 +151,7 @@ def _add_export_command(sub) -> None:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from .export import export_run
+    from .rundir import export_run
 
     path = export_run(args.run_dir, args.format, args.out, which=args.vectors, limit=args.limit)
     print(f"wrote {path}")
@@ -179,6 +181,17 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------------------------- main
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--checkpoint-every takes seconds, got {text!r}") from None
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"--checkpoint-every must be 0 (never) or a positive number of seconds, "
+                                         f"got {text}")
+    return value
 
 
 def _positive(flag: str, minimum: int = 1):
@@ -213,6 +226,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
     p.add_argument("--tensorboard", default=None, metavar="DIR", help="also log loss scalars for TensorBoard")
     p.add_argument("-q", "--quiet", action="store_true", help="print only the report and errors")
+    p.add_argument("--checkpoint-every", type=_seconds, default=DEFAULT_CHECKPOINT_EVERY, metavar="SECONDS",
+                   help=f"save the training state to OUT.checkpoint this often, and on SIGTERM (0: never; default "
+                        f"{DEFAULT_CHECKPOINT_EVERY:g})")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the interrupted run in OUT.checkpoint (same arguments and data)")
     _add_config_flags(p)
     p.set_defaults(func=_cmd_train)
 
@@ -235,7 +253,11 @@ class _Terminated(BaseException):
 
 
 def _on_sigterm(signum, frame):
-    raise _Terminated()
+    """A listening training run saves a checkpoint and stops at its next boundary; anything else stops now."""
+    from .state import request_stop
+
+    if not request_stop():
+        raise _Terminated()
 
 
 class _Stderr(logging.StreamHandler):
@@ -277,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except _Terminated:
         print("wordvec: terminated; nothing was written", file=sys.stderr)
+        return 143
+    except Stopped as e:
+        print(f"wordvec: {e}", file=sys.stderr)
         return 143
     finally:
         if main_thread:

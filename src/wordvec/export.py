@@ -1,9 +1,8 @@
-"""Moving a run's vectors out of wordvec: word2vec C text/binary, safetensors, TensorBoard projector files.
+"""Vectors out of wordvec: word2vec C text/binary and safetensors (formats owned by `wordvec.vectors`, beside
+KeyedVectors, as in gensim), and TensorBoard projector files (owned here).
 
-The word2vec format and the safetensors layout belong to `wordvec.vectors` (beside KeyedVectors, as in gensim);
-`save_word2vec_format` / `load_word2vec_format` are re-exported here for existing callers. Every writer goes
-to a temporary name in the target folder and is renamed into place, so an error (full disk, bad word, Ctrl-C)
-never leaves a half-written file under the real name.
+Every writer goes to a temporary name in the target folder and is renamed into place, so an error (full disk,
+bad word, Ctrl-C) never leaves a half-written file under the real name.
 """
 
 from __future__ import annotations
@@ -16,20 +15,10 @@ import numpy as np
 
 from .errors import WordvecError
 from .files import atomic_open
-from .vectors import KeyedVectors, load_word2vec_format, save_word2vec_format
+from .vectors import KeyedVectors
 
 FORMATS = ("word2vec-text", "word2vec-binary", "safetensors", "projector")
 _WS = re.compile(r"\s")
-
-
-def save_safetensors(path: str | os.PathLike, kv: KeyedVectors) -> Path:
-    """One self-contained file: `KeyedVectors.save`'s layout (vectors, keys, counts, tokenizer)."""
-    return kv.save(path)
-
-
-def load_safetensors(path: str | os.PathLike) -> KeyedVectors:
-    """Read a file written by `save_safetensors` / `KeyedVectors.save` (or by wordvec's earlier export)."""
-    return KeyedVectors.load(path)
 
 
 def save_projector(out_dir: str | os.PathLike, kv: KeyedVectors, limit: int | None = None) -> Path:
@@ -62,20 +51,21 @@ def save_projector(out_dir: str | os.PathLike, kv: KeyedVectors, limit: int | No
 # ------------------------------------------------------------------------------------------------- runs
 
 
-def export_run(run_dir: str | os.PathLike, format: str, out: str | os.PathLike, which: str | None = None,
-               limit: int | None = None) -> Path:
-    """Write a run's vectors (vectors.txt, or `which` matrix of model.safetensors) in `format` to `out`."""
+def export_vectors(kv: KeyedVectors, format: str, out: str | os.PathLike, limit: int | None = None) -> Path:
+    """Write `kv` (only its `limit` most frequent words, when given) in `format` to `out`."""
     if format not in FORMATS:
         raise WordvecError(f"unknown export format {format!r}; use one of {', '.join(FORMATS)}")
-    kv = KeyedVectors.load_run(run_dir, which=which)
-    if format == "word2vec-text":
-        return save_word2vec_format(out, kv.index_to_key, kv.vectors, binary=False)
-    if format == "word2vec-binary":
-        return save_word2vec_format(out, kv.index_to_key, kv.vectors, binary=True)
+    if limit is not None:
+        if limit < 1:
+            raise WordvecError(f"--limit must be at least 1, got {limit}")
+        rows = kv.most_frequent(limit)
+        kv = KeyedVectors([kv.index_to_key[i] for i in rows.tolist()], kv.vectors[rows],
+                          None if kv.counts is None else kv.counts[rows], kv.tokenizer)
+    if format in ("word2vec-text", "word2vec-binary"):
+        return kv.save_word2vec_format(out, binary=format == "word2vec-binary", sort_attr=None)
     if format == "safetensors":
-        return save_safetensors(out, kv)
-    return save_projector(out, kv, limit=limit)
+        return kv.save(out)
+    return save_projector(out, kv)
 
 
-__all__ = ["FORMATS", "save_word2vec_format", "load_word2vec_format", "save_safetensors", "load_safetensors",
-           "save_projector", "export_run"]
+__all__ = ["FORMATS", "save_projector", "export_vectors"]

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from . import __version__
+from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listening, load_state
 from .config import Config
 from .corpus import load_corpus
 from .devices import resolve_device
@@ -26,21 +27,53 @@ log = logging.getLogger("wordvec")
 
 
 def fit(config: Config, vocab: Vocab, train: Encoded, heldout: Encoded | None = None, progress: bool = False,
-        callback=None) -> TrainResult:
-    """Train whichever model `config` names on an encoded corpus; `callback(epoch, loss, heldout loss)`."""
+        callback=None, checkpoint: Checkpointer | None = None, resume: tuple[dict, dict] | None = None
+        ) -> TrainResult:
+    """Train whichever model `config` names on an encoded corpus; `callback(epoch, loss, heldout loss)`.
+    `checkpoint` saves the training state when due; `resume` continues from such a state."""
     if config.model == "softmax":
         from .train import train_lab
         from .windows import all_pairs
 
         pairs = all_pairs(train, config.window)
         held = all_pairs(heldout, config.window) if heldout is not None else None
-        result = train_lab(config, len(vocab), pairs, held, progress=progress, callback=callback)
+        result = train_lab(config, len(vocab), pairs, held, progress=progress, callback=callback,
+                           checkpoint=checkpoint, resume=resume)
         result.words = len(train) * config.epochs
         result.effective_words = result.words
         return result
     from .engine import train_word2vec
 
-    return train_word2vec(config, vocab, train, progress=progress, callback=callback)
+    return train_word2vec(config, vocab, train, progress=progress, callback=callback, checkpoint=checkpoint,
+                          resume=resume)
+
+
+#: Settings that may change between a run and its resume: they do not change what is computed.
+RESUMABLE_CHANGES = frozenset({"progress", "query_words", "topn", "threads", "device"})
+
+
+def identity(config: Config, vocab: Vocab, train: Encoded) -> dict:
+    """What a resumed run must share with the one that wrote the checkpoint."""
+    settings = {k: v for k, v in config.to_dict().items() if k not in RESUMABLE_CHANGES}
+    settings["dataset"] = _local_dataset(config.dataset)
+    return {"config": settings, "vocabulary": fingerprint(vocab.id2tok, vocab.counts), "tokens": len(train),
+            "documents": train.n_docs}
+
+
+def check_resume(path: Path, meta: dict, want: dict) -> None:
+    """Refuse a checkpoint written by a different command or on different data, naming every difference."""
+    have = meta.get("identity") or {}
+    diffs = []
+    for key, value in want["config"].items():
+        old = (have.get("config") or {}).get(key, "(unset)")
+        if old != value:
+            diffs.append(f"--{key.replace('_', '-')} {old} -> {value}")
+    for key in ("vocabulary", "tokens", "documents"):
+        if have.get(key) != want[key]:
+            diffs.append(f"the data ({key} {have.get(key)} -> {want[key]})")
+    if diffs:
+        raise WordvecError(f"{path} was written by a different run: {'; '.join(diffs)}; resume with the same "
+                           f"arguments and data, or start afresh without --resume")
 
 
 def _local_dataset(dataset: str) -> str:
@@ -67,22 +100,36 @@ def _tensorboard_writer(logdir):
 
 
 def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = False,
-                   tensorboard: str | os.PathLike | None = None, quiet: bool = False) -> dict:
-    """Train `config` and write the run directory `out`; returns the metrics dict (also in out/metrics.json)."""
+                   tensorboard: str | os.PathLike | None = None, quiet: bool = False,
+                   checkpoint_every: float = DEFAULT_CHECKPOINT_EVERY, resume: bool = False) -> dict:
+    """Train `config` and write the run directory `out`; returns the metrics dict (also in out/metrics.json).
+
+    While training, the state is saved every `checkpoint_every` seconds (0: never) to `OUT.checkpoint` beside the
+    run, and once more on SIGTERM; `resume=True` continues from that file. It is removed when the run is written.
+    """
     config.validate()
     device = resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
+    if checkpoint_every < 0 or checkpoint_every != checkpoint_every:
+        raise WordvecError(f"--checkpoint-every must be 0 (off) or a number of seconds, got {checkpoint_every}")
     with reserve(out, overwrite) as pending:
+        ckpt = pending.checkpoint_path
+        if resume and not ckpt.is_file():
+            raise WordvecError(f"nothing to resume: no checkpoint at {ckpt}; run without --resume")
+        if not resume and ckpt.exists() and not overwrite:
+            raise WordvecError(f"{ckpt} holds an interrupted run; continue it with --resume, or pass --overwrite "
+                               f"to start afresh")
         writer = _tensorboard_writer(tensorboard)
         try:
-            metrics, vocab, kv, result = _train(config, device, writer, quiet)
+            metrics, vocab, kv, result = _train(config, device, writer, quiet, ckpt, checkpoint_every, resume)
         finally:
             if writer is not None:
                 writer.close()
         pending.commit(metrics, vocab, kv, result)
+        ckpt.unlink(missing_ok=True)
     return metrics
 
 
-def _train(config: Config, device: str, writer, quiet: bool):
+def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpoint_every: float, resume: bool):
     t_start = time.perf_counter()
     splits = load_corpus(config.dataset, config.text_column, config.label_column)
     tokenize = get_tokenizer(config.tokenizer)
@@ -106,7 +153,18 @@ def _train(config: Config, device: str, writer, quiet: bool):
                 writer.add_scalar("loss/heldout", held, epoch + 1)
             writer.flush()
 
-    result = fit(config, vocab, train_enc, test_enc, progress=config.progress and not quiet, callback=on_epoch)
+    me = identity(config, vocab, train_enc)
+    state = None
+    if resume:
+        state = load_state(ckpt)
+        check_resume(ckpt, state[1], me)
+        log.info("resuming from %s", ckpt)
+    checkpointer = Checkpointer(ckpt, checkpoint_every, me) if checkpoint_every > 0 else None
+    with listening(checkpointer):
+        result = fit(config, vocab, train_enc, test_enc, progress=config.progress and not quiet, callback=on_epoch,
+                     checkpoint=checkpointer, resume=state)
+    if checkpointer is not None and checkpointer.saves:
+        log.info("%d checkpoint(s) written in %.2f s", checkpointer.saves, checkpointer.seconds)
     kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
                       counts=vocab.counts, tokenizer=config.tokenizer)
     neighbors = {word: [w for w, _ in kv.most_similar(word, topn=config.topn)]

@@ -290,6 +290,11 @@ class PendingRun:
     def parent(self) -> Path:
         return self.out.absolute().parent
 
+    @property
+    def checkpoint_path(self) -> Path:
+        """Where the run in progress keeps its checkpoint: beside the run directory, `OUT.checkpoint`."""
+        return self.parent / f"{self.out.name}.checkpoint"
+
     def _stale(self) -> list[Path]:
         """Temporary folders left by killed runs aimed at this --out (the lock proves nobody else uses them)."""
         name = self.out.name
@@ -463,7 +468,7 @@ def plot_run(run_dir, method: str = "pca", top: int = 150, words=None) -> list[P
         if not words:
             log.warning("plot: none of the query words %s is in the vocabulary; highlighting the most "
                         "frequent words instead", ", ".join(config.query_words))
-            words = [kv.index_to_key[i] for i in _most_frequent(kv, 4)]
+            words = [kv.index_to_key[i] for i in kv.most_frequent(4)]
     how = {"pca": "PCA", "tsne": "t-SNE"}.get(method, method)
     title = (f"{run.resolve().name} ({config.model}): {how} map of the {min(top, len(kv.index_to_key))} most "
              f"frequent words" + (f", query words with their {config.topn} nearest neighbours" if words else ""))
@@ -472,12 +477,14 @@ def plot_run(run_dir, method: str = "pca", top: int = 150, words=None) -> list[P
     return written
 
 
-def _most_frequent(kv: KeyedVectors, n: int) -> np.ndarray:
-    if kv.counts is None:
-        return np.arange(min(n, len(kv)))
-    return np.argsort(-kv.counts, kind="stable")[:n]
+def export_run(run_dir, format: str, out, which: str | None = None, limit: int | None = None) -> Path:
+    """A run's vectors (vectors.txt, or the `which` matrix of model.safetensors) written in `format` to `out`."""
+    from .export import export_vectors
+
+    return export_vectors(load_vectors(run_dir, which), format, out, limit)
 
 
 __all__ = ["METRICS", "VOCAB", "VECTORS", "MODEL", "INPUT", "OUTPUT", "HS", "TENSORS", "read_metrics",
            "read_config", "read_vocab", "read_tensors", "load_vectors", "write_metrics", "update_metrics",
-           "strict_json", "is_run_dir", "check_out", "reserve", "PendingRun", "evaluate_run", "plot_run"]
+           "strict_json", "is_run_dir", "check_out", "reserve", "PendingRun", "evaluate_run", "plot_run",
+           "export_run"]

@@ -14,12 +14,12 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .checkpoint import Checkpointer, Stopped, rng_to_array
+from .state import Checkpointer, Stopped, rng_to_array
 from .config import Config
 from .devices import resolve_device
 from .errors import WordvecError
 from .models import SoftmaxWord2Vec
-from .weights import TrainResult, check_finite
+from .weights import TrainResult, as_hooks, check_finite
 
 
 # ------------------------------------------------------------------------------------------------ set-up helpers
@@ -135,7 +135,7 @@ class _LabRun:
     """One run of the lab trainer, with its state gathered so it can be saved and restored between batches."""
 
     def __init__(self, config, vocab_size, pairs, heldout_pairs, progress, callback, checkpoint, resume):
-        self.config, self.callback, self.checkpoint = config, callback, checkpoint
+        self.config, self.hooks, self.checkpoint = config, as_hooks(callback), checkpoint
         self.progress = config.progress if progress is None else progress
         self.device = torch.device(resolve_device(config.device))
         self.gen = seed_everything(config.seed)
@@ -204,6 +204,8 @@ class _LabRun:
                    disable=not self.progress, desc="train", dynamic_ncols=True, leave=False)
         t0 = time.perf_counter()
         while self.epoch < config.epochs:
+            if self.lo == 0:
+                self.hooks.epoch_begin(self.epoch)
             self.gen.set_state(self.gen_state)
             perm = torch.randperm(n, generator=self.gen).to(self.device)
             epoch_total = torch.tensor(self.epoch_total, dtype=torch.float64, device=self.device)
@@ -228,7 +230,7 @@ class _LabRun:
                     self.epoch_total = float(epoch_total)
                     self._save(self.seconds_before + time.perf_counter() - t0)
                     self._stop_if_asked()
-            self._end_epoch(float(epoch_total) / n)
+            self._end_epoch(float(epoch_total))
             bar.set_postfix(loss=f"{self.losses[-1]:.4f}")
             if self.checkpoint is not None and self.epoch < config.epochs and self.checkpoint.due():
                 self._save(self.seconds_before + time.perf_counter() - t0)
@@ -244,14 +246,14 @@ class _LabRun:
             heldout_losses=self.held_losses,
         )
 
-    def _end_epoch(self, loss: float) -> None:
+    def _end_epoch(self, loss_sum: float) -> None:
+        loss = loss_sum / self.n
         self.losses.append(loss)
         check_finite(self.epoch, loss, *(float(p.detach().double().sum()) for p in self.model.parameters()),
                      lr=self.config.lr, chance=math.log(self.vocab_size))
         if self.held is not None:
             self.held_losses.append(heldout_loss(self.model, self.held))
-        if self.callback is not None:
-            self.callback(self.epoch, loss, self.held_losses[-1] if self.held_losses else None)
+        self.hooks.epoch_end(self.epoch, loss, self.held_losses[-1] if self.held_losses else None, loss_sum, self.n)
         self.epoch, self.lo, self.epoch_total = self.epoch + 1, 0, 0.0
         self.gen_state = self.gen.get_state()
 

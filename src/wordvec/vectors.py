@@ -45,7 +45,6 @@ import math
 import os
 import re
 import shutil
-import struct
 import warnings
 import zlib
 from numbers import Integral, Real
@@ -56,6 +55,7 @@ import numpy as np
 
 from .errors import WordvecError
 from .files import atomic_open
+from .state import keys_from_tensors, keys_to_tensors, load_tensors, parse_header, save_state
 
 logger = logging.getLogger("wordvec")
 
@@ -1032,18 +1032,14 @@ class KeyedVectors:
         if all(isinstance(k, Integral) for k in self.index_to_key) and self.index_to_key:
             tensors["keys.int"] = np.asarray(self.index_to_key, dtype=np.int64)
         elif all(isinstance(k, str) for k in self.index_to_key):
-            raw = [k.encode("utf-8", "surrogatepass") for k in self.index_to_key]
-            tensors["keys.utf8"] = np.frombuffer(b"".join(raw), dtype=np.uint8)
-            tensors["keys.offsets"] = np.concatenate([[0], np.cumsum([len(r) for r in raw])]).astype(np.int64)
+            tensors.update(keys_to_tensors(self.index_to_key))
         else:
             raise WordvecError("save: keys must be all str or all int")
         for name, arr in self.expandos.items():
             if arr.dtype == object:
                 raise WordvecError(f"save: attribute {name!r} holds Python objects; only numbers can be saved")
             tensors[f"attr.{name}"] = arr
-        header = {"format": STATE_FORMAT, "version": STATE_VERSION, "kind": "keyedvectors",
-                  "tokenizer": self.tokenizer}
-        return save_tensors(fname, tensors, {"wordvec": json.dumps(header, ensure_ascii=False)})
+        return save_state(fname, "keyedvectors", tensors, {"tokenizer": self.tokenizer})
 
     @classmethod
     def load(cls, fname, mmap: str | None = None) -> "KeyedVectors":
@@ -1052,33 +1048,8 @@ class KeyedVectors:
         if mmap not in (None, "r"):
             raise UnsupportedError(f"mmap must be None or 'r' (read-only), got {mmap!r}")
         tensors, meta = load_tensors(fname, mmap=mmap, mapped=("vectors",))
-        try:
-            header = json.loads(meta["wordvec"]) if "wordvec" in meta else {}
-        except json.JSONDecodeError as e:
-            raise WordvecError(f"{fname}: the 'wordvec' metadata is not JSON ({e}); the file is damaged") from None
-        if not isinstance(header, dict) or header.get("kind", "keyedvectors") != "keyedvectors":
-            kind = header.get("kind") if isinstance(header, dict) else header
-            raise WordvecError(f"{fname} holds a wordvec {kind!r} state, not KeyedVectors")
-        version = header.get("version", STATE_VERSION)
-        if not isinstance(version, int) or version > STATE_VERSION:
-            raise WordvecError(f"{fname} was written by a newer wordvec (format version {version!r}); "
-                               f"upgrade wordvec to read it")
-        if "vectors" not in tensors:
-            raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no 'vectors' tensor)")
-        vectors = tensors["vectors"]
-        if "keys.int" in tensors:
-            keys = tensors["keys.int"].tolist()
-        elif "keys.utf8" in tensors and "keys.offsets" in tensors:
-            blob, off = tensors["keys.utf8"].tobytes(), tensors["keys.offsets"].tolist()
-            if len(off) != len(vectors) + 1 or off[0] != 0 or off[-1] != len(blob) or any(
-                    a > b for a, b in zip(off, off[1:])):
-                raise WordvecError(f"{fname}: keys.offsets does not match keys.utf8 and the {len(vectors)} vectors; "
-                                   f"the file is damaged")
-            try:
-                keys = [blob[a:b].decode("utf-8", "surrogatepass") for a, b in zip(off, off[1:])]
-            except UnicodeDecodeError:
-                raise WordvecError(f"{fname}: keys.utf8 is not UTF-8; the file is damaged") from None
-        elif "wordvec.index_to_key" in meta:  # wordvec's earlier export layout
+        if "wordvec.index_to_key" in meta:  # wordvec 0.1's safetensors export
+            header = {"tokenizer": meta.get("wordvec.tokenizer")}
             try:
                 keys = json.loads(meta["wordvec.index_to_key"])
                 if "wordvec.counts" in meta:
@@ -1086,10 +1057,21 @@ class KeyedVectors:
             except json.JSONDecodeError as e:
                 raise WordvecError(f"{fname}: metadata is not valid JSON ({e})") from None
         else:
-            raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no keys)")
+            header = parse_header(fname, meta, ("keyedvectors",))
+            if "vectors" not in tensors:
+                raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no 'vectors' tensor)")
+            if "keys.int" in tensors:
+                keys = tensors["keys.int"].tolist()
+            elif "keys.utf8" in tensors and "keys.offsets" in tensors:
+                keys = keys_from_tensors(tensors, len(tensors["vectors"]), fname)
+            else:
+                raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no keys)")
+        vectors = tensors.get("vectors")
+        if vectors is None:
+            raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no 'vectors' tensor)")
         if vectors.ndim != 2 or len(keys) != vectors.shape[0]:
             raise WordvecError(f"{fname}: {len(keys)} keys for vectors of shape {vectors.shape}; the file is damaged")
-        kv = cls(vectors.shape[1], 0, vectors.dtype, tokenizer=header.get("tokenizer") or meta.get("wordvec.tokenizer"))
+        kv = cls(vectors.shape[1], 0, vectors.dtype, tokenizer=header.get("tokenizer"))
         kv._set_keys(keys)
         kv.vectors = vectors
         for name, arr in tensors.items():
@@ -1101,62 +1083,6 @@ class KeyedVectors:
         return kv
 
     # --- a training run ---------------------------------------------------------------------------------------
-    @classmethod
-    def load_run(cls, run_dir: str | os.PathLike, which: str | None = None) -> "KeyedVectors":
-        """Vectors of a training run: `vectors.txt` (which=None) or input/output/mean from model.safetensors."""
-        from .vocab import Vocab
-
-        run = Path(run_dir)
-        fix = f"run `wordvec train --out {run}` first"
-        if not run.is_dir():
-            raise WordvecError(f"{run}: no such run directory; {fix}")
-        metrics_path = run / "metrics.json"
-        if not metrics_path.is_file():
-            raise WordvecError(f"{metrics_path} is missing, so {run} is not a finished wordvec run; {fix}")
-        try:
-            cfg = json.loads(metrics_path.read_text(encoding="utf-8")).get("config", {}) or {}
-        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as e:
-            raise WordvecError(f"{metrics_path} is not valid JSON ({e}); {fix}") from None
-        vocab_path = run / "vocab.txt"
-        if not vocab_path.is_file():
-            raise WordvecError(f"{vocab_path} is missing; {fix}")
-        vocab = Vocab.load(vocab_path)
-        tokenizer = cfg.get("tokenizer")
-        if which is None:
-            vec_path = run / "vectors.txt"
-            if not vec_path.is_file():
-                raise WordvecError(f"{vec_path} is missing; {fix}")
-            kv = cls.load_word2vec_format(vec_path)
-            if kv.index_to_key == vocab.id2tok:
-                counts = vocab.counts
-            else:
-                counts = np.array([vocab.counts[vocab.tok2id[k]] if k in vocab.tok2id else 0
-                                   for k in kv.index_to_key], dtype=np.int64)
-            return cls(kv.index_to_key, kv.vectors, counts, tokenizer)
-        if which not in _VECTOR_CHOICES:
-            raise WordvecError(f"which must be one of {', '.join(_VECTOR_CHOICES)}, got {which!r}")
-        model_path = run / "model.safetensors"
-        if not model_path.is_file():
-            raise WordvecError(f"{model_path} is missing; {fix}")
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
-
-        try:
-            tensors = load_file(str(model_path))
-        except (SafetensorError, OSError) as e:
-            raise WordvecError(f"{model_path} is not a readable safetensors file ({e}); {fix}") from None
-        need = {"input": ["embed.weight"], "output": ["expand.weight"],
-                "mean": ["embed.weight", "expand.weight"]}[which]
-        missing = [t for t in need if t not in tensors]
-        if missing:
-            raise WordvecError(f"{model_path} has no {', '.join(missing)} tensor, so there are no {which} vectors "
-                               f"(hierarchical-softmax runs have no output vectors); use --vectors input")
-        mats = [tensors[t].float() for t in need]
-        vecs = (mats[0] if len(mats) == 1 else (mats[0] + mats[1]) / 2).numpy()
-        if vecs.shape[0] != len(vocab):
-            raise WordvecError(f"{model_path} has {vecs.shape[0]} rows but {vocab_path} has {len(vocab)} words; "
-                               f"the run directory is inconsistent; {fix}")
-        return cls(vocab.id2tok, vecs, vocab.counts, tokenizer)
 
 
 def resolve_keys(kv: "KeyedVectors", words: Sequence[str], case_insensitive: bool = True,
@@ -1179,87 +1105,6 @@ def resolve_keys(kv: "KeyedVectors", words: Sequence[str], case_insensitive: boo
             memo[word] = idx
         out[i] = idx
     return out
-
-
-# ------------------------------------------------------------------------------------------------- safetensors
-
-STATE_FORMAT, STATE_VERSION = "wordvec-state", 1  # the convention of wordvec's state files (checkpoints, models)
-_ST_DTYPES = {"F16": np.float16, "F32": np.float32, "F64": np.float64, "I8": np.int8, "I16": np.int16,
-              "I32": np.int32, "I64": np.int64, "U8": np.uint8, "BOOL": np.bool_}
-_ST_NAMES = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
-
-
-def save_tensors(path, tensors: dict[str, np.ndarray], metadata: dict[str, str]) -> Path:
-    """Write a safetensors file, streaming each array from memory (no copy of the whole file in memory)."""
-    header: dict = {}
-    offset = 0
-    arrays = {}
-    for name, arr in tensors.items():
-        arr = np.ascontiguousarray(arr)
-        kind = np.dtype(arr.dtype.name)
-        if kind not in _ST_NAMES:
-            raise WordvecError(f"cannot store {name} of dtype {arr.dtype} in safetensors")
-        arr = arr.astype(kind.newbyteorder("<"), copy=False)
-        arrays[name] = arr
-        header[name] = {"dtype": _ST_NAMES[kind], "shape": list(arr.shape),
-                        "data_offsets": [offset, offset + arr.nbytes]}
-        offset += arr.nbytes
-    header["__metadata__"] = metadata
-    blob = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    blob += b" " * (-len(blob) % 8)  # the data area starts 8-byte aligned
-    path = Path(path)
-    with atomic_open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(blob)))
-        f.write(blob)
-        for arr in arrays.values():
-            if arr.nbytes:
-                f.write(memoryview(arr.reshape(-1).view(np.uint8)))
-    return path
-
-
-def load_tensors(path, mmap: str | None = None, mapped: Sequence[str] = ()
-                 ) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    """Read a safetensors file with numpy alone (JSON header, raw little-endian arrays); the tensors named in
-    `mapped` become read-only memmaps when `mmap='r'`."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(8)
-            n = struct.unpack("<Q", head)[0] if len(head) == 8 else -1
-            if n < 2 or 8 + n > size:
-                raise WordvecError(f"{path}: not a safetensors file (bad header length); was it written by "
-                                   f"KeyedVectors.save?")
-            try:
-                header = json.loads(f.read(n).decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as e:
-                raise WordvecError(f"{path}: the safetensors header is not JSON ({e}); the file is damaged") \
-                    from None
-            if not isinstance(header, dict):
-                raise WordvecError(f"{path}: the safetensors header is not a JSON object; the file is damaged")
-            meta = header.pop("__metadata__", None) or {}
-            start = 8 + n
-            tensors = {}
-            for name, info in header.items():
-                try:
-                    dtype = np.dtype(_ST_DTYPES[info["dtype"]]).newbyteorder("<")
-                    shape = tuple(int(s) for s in info["shape"])
-                    a, b = (int(x) for x in info["data_offsets"])
-                except (KeyError, TypeError, ValueError):
-                    raise WordvecError(f"{path}: tensor {name!r} has an unreadable entry in the header ({info!r})") \
-                        from None
-                count = math.prod(shape)
-                if min(shape, default=1) < 0 or b - a != count * dtype.itemsize or a < 0 or start + b > size:
-                    raise WordvecError(f"{path}: tensor {name!r} does not fit the file (shape {shape}, bytes {a}..{b} "
-                                       f"of {size - start}); the file is damaged or truncated")
-                if mmap == "r" and name in mapped and count:
-                    tensors[name] = np.memmap(path, dtype=dtype, mode="r", offset=start + a, shape=shape)
-                else:
-                    f.seek(start + a)
-                    tensors[name] = np.fromfile(f, dtype=dtype, count=count).reshape(shape)
-    except OSError as e:
-        raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
-    return tensors, {str(k): str(v) for k, v in meta.items()}
 
 
 # ------------------------------------------------------------------------------------------------- word2vec format
@@ -1609,6 +1454,6 @@ def _read_fvocab(fvocab, encoding: str, unicode_errors: str) -> dict[str, int]:
 
 __all__ = ["KeyedVectors", "UnknownWordError", "UnknownAttributeError", "VectorFileError", "TruncatedFileError",
            "WordDecodeError", "UnsupportedError", "EmptyWordListError", "MissingDependencyError",
-           "load_word2vec_format", "save_word2vec_format", "save_tensors", "load_tensors", "cosine_similarities",
+           "load_word2vec_format", "save_word2vec_format", "cosine_similarities",
            "pair_similarities", "predict_analogies", "predict_3cosadd", "read_word_pairs", "read_analogies",
            "resolve_keys"]

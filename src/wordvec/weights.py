@@ -36,6 +36,31 @@ class TrainResult:
         return self.words / self.seconds if self.seconds > 0 else float("nan")
 
 
+class Hooks:
+    """What a trainer reports while it runs; override what you need (gensim's callbacks are built on this)."""
+
+    def epoch_begin(self, epoch: int) -> None:
+        pass
+
+    def epoch_end(self, epoch: int, loss: float, heldout: float | None, loss_sum: float, examples: int) -> None:
+        """After `epoch` (0-based): its mean loss per example, the held-out loss (lab model), the summed loss."""
+
+
+class _CallbackHooks(Hooks):
+    def __init__(self, callback):
+        self.callback = callback
+
+    def epoch_end(self, epoch, loss, heldout, loss_sum, examples):
+        self.callback(epoch, loss, heldout)
+
+
+def as_hooks(callback) -> Hooks:
+    """Hooks as given, a plain `callback(epoch, mean loss, held-out loss)` wrapped, or none."""
+    if callback is None or isinstance(callback, Hooks):
+        return callback or Hooks()
+    return _CallbackHooks(callback)
+
+
 def init_vectors(seed: int, n_words: int, n_out: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
     """gensim's start for skip-gram/CBOW: input vectors uniform in [-1, 1)/dim (word2vec.c uses half that range),
     output vectors zero. The same seed gives the same matrices on every backend."""
@@ -87,4 +112,4 @@ def matrix_sum(m: np.ndarray) -> float:
     return float(np.add.reduce(m, axis=None, dtype=np.float64))
 
 
-__all__ = ["TrainResult", "init_vectors", "word_vectors", "check_finite", "matrix_sum"]
+__all__ = ["TrainResult", "Hooks", "as_hooks", "init_vectors", "word_vectors", "check_finite", "matrix_sum"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from wordvec.checkpoint import Checkpointer, Stopped, fingerprint, load_state, read_header, save_state
+from wordvec.state import Checkpointer, Stopped, fingerprint, load_state, read_header, save_state
 from wordvec.config import LAB
 from wordvec.errors import WordvecError
 from wordvec.train import train_lab
@@ -42,7 +42,7 @@ def test_state_file_round_trip_and_mmap(tmp_path):
 def test_damaged_state_files_are_one_error(tmp_path, content):
     path = tmp_path / "bad.ckpt"
     path.write_bytes(content)
-    with pytest.raises(WordvecError, match="not a wordvec model or checkpoint"):
+    with pytest.raises(WordvecError, match="not a wordvec model, vectors or checkpoint"):
         read_header(path)
 
 
