@@ -34,6 +34,8 @@ class Config:
     sample: float = 1e-3  # frequent-word subsampling threshold (0 disables; word2vec.c formula)
     shared_negatives: bool = True  # skip-gram NS (numba): one negative draw per centre word, shared by its contexts
     reduced_window: bool = True  # draw the effective window uniformly in 1..window per centre word
+    both_heads: bool = False  # loss 'hs' plus a negative-sampling head (gensim's hs=1 with negative>0)
+    cbow_mean: bool = True  # CBOW: mean of the context vectors (False: their sum, gensim's cbow_mean=0)
     vectors: str = "input"  # which matrix the word vectors are: 'input', 'output' or 'mean' of both
     # --- optimisation -----------------------------------------------------------------------------------------
     epochs: int = 5  # passes over the corpus
@@ -84,6 +86,11 @@ class Config:
             (self.negative >= 0, f"--negative must be 0 or more, got {self.negative}"),
             (self.loss != "ns" or self.negative >= 1,
              "--loss ns needs --negative of at least 1 (or use --loss hs)"),
+            (not self.both_heads or (self.loss == "hs" and self.negative >= 1),
+             "both_heads trains hierarchical softmax and negative sampling together: it needs --loss hs and "
+             f"--negative of at least 1 (got --loss {self.loss}, --negative {self.negative})"),
+            (self.cbow_mean or self.model == "cbow",
+             f"cbow_mean=False (the sum of the context vectors) applies to --model cbow only, got {self.model!r}"),
             (self.sample >= 0, f"--sample must be 0 or more, got {self.sample}"),
             (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
             (self.lr > 0, f"--lr must be positive, got {self.lr}"),

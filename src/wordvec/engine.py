@@ -76,10 +76,11 @@ def _chunk_seed(seed: int, epoch: int, chunk: int) -> int:
 
 
 def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: bool = True) -> TrainResult:
-    """Train skip-gram or CBOW (cbow_mean=1) with negative sampling or hierarchical softmax; see the module doc.
+    """Train skip-gram or CBOW (mean, or sum with cbow_mean=False) with negative sampling, hierarchical softmax or
+    both heads (both_heads); see the module doc.
 
-    Returns a TrainResult: input_vectors (syn0), output_vectors (syn1neg; None for hs, whose inner-node vectors
-    are in extra_tensors['hs.weight']), the mean loss per example for each epoch, wall seconds, and counts:
+    Returns a TrainResult: input_vectors (syn0), output_vectors (syn1neg; None for hs alone), the hs inner-node
+    vectors (syn1) in extra_tensors['hs.weight'], the mean loss per example for each epoch, wall seconds, and counts:
     words = in-vocabulary tokens x epochs (before subsampling), effective_words = tokens kept by subsampling,
     pairs = (centre, context) pairs trained.
     """
@@ -93,40 +94,41 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
 
 # --- numba / Hogwild ----------------------------------------------------------------------------------------------
 
+def _heads(config: Config) -> tuple[int, int]:
+    """(hs, negative) as the kernels take them: hierarchical softmax on/off, noise words (0: no ns head)."""
+    hs = 1 if config.loss == "hs" else 0
+    negative = int(config.negative) if (not hs or config.both_heads) else 0
+    return hs, negative
+
+
 def _tables(config: Config, vocab: Vocab):
+    """keep-probabilities, the Huffman paths (codes, points, lengths, inner-node count; hs) and the noise alias
+    table (prob, alias; ns). A head that does not train gets one-element placeholders and 0 rows."""
     keep = keep_probabilities(vocab.counts, config.sample)
-    v = len(vocab)
-    if config.loss == "ns":
+    hs, negative = _heads(config)
+    if hs:
+        tree = huffman_tree(vocab.counts)
+        codes, points, lengths, n_inner = tree.codes, tree.points, tree.lengths, tree.n_inner
+    else:
+        codes, points, lengths, n_inner = (np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32),
+                                            np.zeros(1, np.int32), 0)
+    if negative:
         prob, alias = alias_table(noise_distribution(vocab.counts, config.ns_exponent))
-        codes = np.zeros((1, 1), np.uint8)
-        points = np.zeros((1, 1), np.int32)
-        lengths = np.zeros(1, np.int32)
-        n_out = v
     else:
         prob, alias = np.ones(1, np.float32), np.zeros(1, np.int32)
-        tree = huffman_tree(vocab.counts)
-        codes, points, lengths = tree.codes, tree.points, tree.lengths
-        n_out = tree.n_inner
-    return keep, prob, alias, codes, points, lengths, n_out
+    return keep, codes, points, lengths, n_inner, prob, alias
 
 
-def warm_up() -> None:
-    """Compile (or load from the on-disk cache) every kernel variant on a tiny corpus, so timings exclude the JIT."""
-    from .kernels import sigmoid_tables, train_chunk
-
-    sig, logsig = sigmoid_tables()
-    ids = np.array([0, 1, 2, 1, 0, 2, 1], dtype=np.int32)
-    offsets = np.array([0, 4, 7], dtype=np.int64)
+def warm_up(config: Config | None = None) -> None:
+    """Compile (or load from numba's on-disk cache) the kernel `config` will run, by training a three-word corpus
+    through the same code path, so timings exclude the JIT. Without a config, every kernel."""
+    configs = [config] if config is not None else [Config(model="skipgram"), Config(model="cbow")]
     counts = np.array([3, 3, 2])
-    tree = huffman_tree(counts)
-    prob, alias = alias_table(noise_distribution(counts))
-    keep = keep_probabilities(counts, 1e-3)
-    for sg in (1, 0):
-        for hs in (0, 1):
-            syn0 = np.full((3, 4), 0.1, np.float32)
-            syn1 = np.zeros((3, 4), np.float32)
-            train_chunk(ids, offsets, 0, 7, syn0, syn1, keep, prob, alias, tree.codes, tree.points, tree.lengths,
-                        sig, logsig, sg, hs, 2, 2, True, 0.025, 0.02, 1, True)
+    vocab = Vocab(["a", "b", "c"], counts)
+    encoded = Encoded(np.array([0, 1, 2, 1, 0, 2, 1, 0], dtype=np.int32), np.array([0, 4, 8], dtype=np.int64))
+    for c in configs:
+        if c.model in ("skipgram", "cbow") and c.loss in ("ns", "hs"):
+            _train_numba(c.replace(epochs=1, threads=1, vector_size=4), vocab, encoded, progress=False)
 
 
 def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
@@ -141,12 +143,17 @@ def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
 
 
 def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool) -> TrainResult:
-    from .kernels import sigmoid_tables, train_chunk
+    from .kernels import kernel_for, sigmoid_tables
 
     threads = config.threads or os.cpu_count() or 1
-    keep, prob, alias, codes, points, lengths, n_out = _tables(config, vocab)
+    keep, codes, points, lengths, n_inner, prob, alias = _tables(config, vocab)
+    hs, negative = _heads(config)
     sig, logsig = sigmoid_tables()
-    syn0, syn1 = _init_vectors(config, len(vocab), n_out)
+    # syn0 first, from the seed; then the output matrix of config.loss (zeros), then the second head's (zeros)
+    syn0, out = _init_vectors(config, len(vocab), n_inner if hs else len(vocab))
+    placeholder = np.zeros((1, 1), np.float32)
+    syn1 = out if hs else placeholder
+    syn1neg = (np.zeros_like(syn0) if hs else out) if negative else placeholder
     ids = np.ascontiguousarray(encoded.ids, dtype=np.int32)
     offsets = np.ascontiguousarray(encoded.offsets, dtype=np.int64)
     n = len(ids)
@@ -155,10 +162,7 @@ def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool)
     n_chunks = len(bounds) - 1
     total = n * config.epochs
     a0, a1 = float(config.lr), float(config.min_lr)
-    sg = 1 if config.model == "skipgram" else 0
-    hs = 1 if config.loss == "hs" else 0
-    negative = int(config.negative) if not hs else 0
-    shared = bool(config.shared_negatives)  # only skip-gram with NS uses it
+    kernel = kernel_for(config.model == "skipgram")
 
     def alpha_at(done: int) -> float:
         return a0 - (a0 - a1) * (done / total)
@@ -166,10 +170,10 @@ def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool)
     def job(epoch: int, c: int):
         s, e = bounds[c], bounds[c + 1]
         done = epoch * n
-        return train_chunk(ids, offsets, s, e, syn0, syn1, keep, prob, alias, codes, points, lengths, sig, logsig,
-                           sg, hs, negative, int(config.window), bool(config.reduced_window),
-                           alpha_at(done + s), alpha_at(done + e), _chunk_seed(config.seed, epoch, c),
-                           shared)
+        return kernel(ids, offsets, s, e, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, sig, logsig,
+                      hs, negative, int(config.window), bool(config.reduced_window), alpha_at(done + s),
+                      alpha_at(done + e), _chunk_seed(config.seed, epoch, c), bool(config.shared_negatives),
+                      bool(config.cbow_mean))
 
     bar = _progress_bar(progress, config.epochs * n_chunks)
     epoch_losses: list[float] = []
@@ -205,15 +209,18 @@ def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool)
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - t0
-    return _result(config, syn0, syn1, epoch_losses, seconds, "cpu", n, kept_total, pairs_total)
+    return _result(config, syn0, out, epoch_losses, seconds, "cpu", n, kept_total, pairs_total,
+                   syn1neg=syn1neg if hs and negative else None)
 
 
-def _result(config, syn0, syn1, losses, seconds, device, n, kept, pairs) -> TrainResult:
+def _result(config, syn0, out, losses, seconds, device, n, kept, pairs, syn1neg=None) -> TrainResult:
+    """`out` is the output matrix of config.loss: syn1neg for 'ns', the inner-node vectors for 'hs' (saved as
+    hs.weight); with both heads, `syn1neg` is the negative-sampling one and becomes the output vectors."""
     hs = config.loss == "hs"
     return TrainResult(
-        input_vectors=syn0, output_vectors=None if hs else syn1, epoch_losses=losses, seconds=seconds,
+        input_vectors=syn0, output_vectors=syn1neg if hs else out, epoch_losses=losses, seconds=seconds,
         device=device, words=int(n) * config.epochs, effective_words=int(kept), pairs=int(pairs),
-        extra_tensors={"hs.weight": syn1} if hs else {},
+        extra_tensors={"hs.weight": out} if hs else {},
     )
 
 
@@ -230,6 +237,9 @@ def _progress_bar(progress: bool, total: int):
 # --- torch, batched ------------------------------------------------------------------------------------------------
 
 def _train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, progress: bool) -> TrainResult:
+    if config.both_heads or not config.cbow_mean:
+        raise WordvecError("both_heads and cbow_mean=False are trained by the numba CPU kernels only; "
+                           "use --device cpu --backend numba (or auto)")
     import torch
 
     from .models import Word2VecWeights
