@@ -143,12 +143,11 @@ def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
 
 
 def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool) -> TrainResult:
-    from .kernels import kernel_for, sigmoid_tables
+    from .kernels import kernel_for
 
     threads = config.threads or os.cpu_count() or 1
     keep, codes, points, lengths, n_inner, prob, alias = _tables(config, vocab)
     hs, negative = _heads(config)
-    sig, logsig = sigmoid_tables()
     # syn0 first, from the seed; then the output matrix of config.loss (zeros), then the second head's (zeros)
     syn0, out = _init_vectors(config, len(vocab), n_inner if hs else len(vocab))
     placeholder = np.zeros((1, 1), np.float32)
@@ -170,10 +169,9 @@ def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool)
     def job(epoch: int, c: int):
         s, e = bounds[c], bounds[c + 1]
         done = epoch * n
-        return kernel(ids, offsets, s, e, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, sig, logsig,
-                      hs, negative, int(config.window), bool(config.reduced_window), alpha_at(done + s),
-                      alpha_at(done + e), _chunk_seed(config.seed, epoch, c), bool(config.shared_negatives),
-                      bool(config.cbow_mean))
+        return kernel(ids, offsets, s, e, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs, negative,
+                      int(config.window), bool(config.reduced_window), alpha_at(done + s), alpha_at(done + e),
+                      _chunk_seed(config.seed, epoch, c), bool(config.shared_negatives), bool(config.cbow_mean))
 
     bar = _progress_bar(progress, config.epochs * n_chunks)
     epoch_losses: list[float] = []

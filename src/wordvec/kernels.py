@@ -20,6 +20,14 @@ Skip-gram with negative sampling can share one negative draw per centre word acr
 
 Randomness is a xorshift64* stream seeded per chunk, so a chunk's draws do not depend on which thread runs it.
 
+Why the helpers look the way they do: numba adds a reference-count increment and decrement (atomic operations,
+shared between threads) for every array handed to an inlined function, and removes the pair only when nothing
+between them may release an array: no nested helper that takes arrays, no exception path. A per-example helper
+that kept them cost 6-11% against the hand-inlined loop. So the sigmoid tables are module constants (`_sig_grad`
+takes scalars), a noise draw returns the alias-table bucket and lets the caller read `prob` / `alias`, the entry
+points use error_model="numpy" (no ZeroDivisionError path in `%`), and the shared-negatives helper handles a
+whole window per call.
+
 `cache=True` stores the compiled machine code in `__pycache__` next to this file, so only the first run pays the
 JIT compile. Where that folder is not writable (a read-only site-packages), numba caches under the user's cache
 directory (~/.cache/numba) instead, or under NUMBA_CACHE_DIR when that is set.
@@ -43,6 +51,7 @@ def sigmoid_tables() -> tuple[np.ndarray, np.ndarray]:
 
 _SCALE = EXP_TABLE_SIZE / MAX_EXP / 2.0
 _LOG_TINY = np.float32(np.log(1.0 / (1.0 + np.exp(MAX_EXP))))  # log sigmoid(-MAX_EXP), loss floor outside the table
+_SIG, _LOGSIG = sigmoid_tables()  # numba freezes global arrays into the compiled code as constants
 
 
 # --- random numbers ----------------------------------------------------------------------------------------------
@@ -72,12 +81,11 @@ def _uniform(r):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _draw_negative(state, prob, alias, n):
+def _alias_draw(state, n):
+    """One draw for the alias method: (state, bucket i uniform in [0, n), u uniform in [0, 1)); the noise word is
+    i if u < prob[i] else alias[i], read by the caller."""
     state, r = _rand(state)
-    i = np.int64((r >> np.uint64(32)) % np.uint64(n))
-    if _uniform(r << np.uint64(32)) >= prob[i]:
-        i = alias[i]
-    return state, i
+    return state, np.int64((r >> np.uint64(32)) % np.uint64(n)), _uniform(r << np.uint64(32))
 
 
 # --- per-token helpers -------------------------------------------------------------------------------------------
@@ -112,7 +120,7 @@ def _window(state, i, m, window, reduced_window):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _sig_grad(f, label, sig, logsig):
+def _sig_grad(f, label):
     """(label - sigmoid(f), loss); outside [-MAX_EXP, MAX_EXP] the sigmoid is saturated and, as in gensim, the
     example makes no update (the loss is still counted)."""
     if f >= MAX_EXP:
@@ -121,34 +129,35 @@ def _sig_grad(f, label, sig, logsig):
         return np.float32(0.0), (-_LOG_TINY - f - MAX_EXP if label > 0.5 else np.float32(0.0))
     i = int((f + MAX_EXP) * _SCALE)
     if label > 0.5:
-        return label - sig[i], -logsig[i]
-    return label - sig[i], -logsig[EXP_TABLE_SIZE - 1 - i]
+        return label - _SIG[i], -_LOGSIG[i]
+    return label - _SIG[i], -_LOGSIG[EXP_TABLE_SIZE - 1 - i]
 
 
 # --- one objective for one input vector --------------------------------------------------------------------------
 # The input vector is a row of a matrix, inp[row] (syn0[context] for skip-gram, the combined context neu1[0] for
-# CBOW): passing the matrix and the row index, not a row view, keeps numba from building an array per example.
-# Each helper adds its input gradient to `work` and updates its output rows at once; the caller applies `work`.
+# CBOW): the matrix and the row index, not a row view, so no array is built per example. Each helper adds its input
+# gradient to `work` and updates its output rows at once; the caller applies `work`.
 
 @njit(cache=True, nogil=True, inline="always")
-def _ns_update(inp, row, syn1neg, word, negative, prob, alias, alpha, work, sig, logsig, state, loss):
+def _ns_update(inp, row, syn1neg, word, negative, prob, alias, alpha, work, state, loss):
     """Negative sampling: `word` is the positive target, `negative` noise words are drawn (a draw equal to `word`
     is skipped, as in word2vec.c). Returns (state, loss)."""
     dim = inp.shape[1]
     n_vocab = syn1neg.shape[0]
     for q in range(negative + 1):
         if q == 0:
-            target = word
+            target = np.int64(word)
             label = np.float32(1.0)
         else:
-            state, target = _draw_negative(state, prob, alias, n_vocab)
+            state, i, u = _alias_draw(state, n_vocab)
+            target = i if u < prob[i] else np.int64(alias[i])
             if target == word:
                 continue
             label = np.float32(0.0)
         f = np.float32(0.0)
         for k in range(dim):
             f += inp[row, k] * syn1neg[target, k]
-        g, l = _sig_grad(f, label, sig, logsig)
+        g, l = _sig_grad(f, label)
         loss += l
         g *= alpha
         for k in range(dim):
@@ -158,7 +167,7 @@ def _ns_update(inp, row, syn1neg, word, negative, prob, alias, alpha, work, sig,
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _hs_update(inp, row, syn1, codes, points, lengths, word, alpha, work, sig, logsig, loss):
+def _hs_update(inp, row, syn1, codes, points, lengths, word, alpha, work, loss):
     """Hierarchical softmax: one binary decision per inner node on the Huffman path of `word` (label 1 - code).
     Returns loss."""
     dim = inp.shape[1]
@@ -167,7 +176,7 @@ def _hs_update(inp, row, syn1, codes, points, lengths, word, alpha, work, sig, l
         f = np.float32(0.0)
         for k in range(dim):
             f += inp[row, k] * syn1[node, k]
-        g, l = _sig_grad(f, np.float32(1.0 - codes[word, p]), sig, logsig)
+        g, l = _sig_grad(f, np.float32(1.0 - codes[word, p]))
         loss += l
         g *= alpha
         for k in range(dim):
@@ -176,60 +185,55 @@ def _hs_update(inp, row, syn1, codes, points, lengths, word, alpha, work, sig, l
     return loss
 
 
-# Skip-gram NS with negatives shared by a centre word's context words (Ji et al. 2016). The k+1 output rows
-# (centre + noise) are copied to `out_rows` and stay at their old values while every context row is scored against
-# them; each context row gets its update right after its own k+1 gradients (so it is read once), the output rows
-# get the summed update at the end.
-
 @njit(cache=True, nogil=True, inline="always")
-def _ns_shared_draw(centre, syn1neg, negative, prob, alias, out_rows, out_grad, targets, state):
-    """Draw the shared noise words, copy the k+1 output rows and zero their gradients; returns state."""
-    dim = syn1neg.shape[1]
+def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows, out_grad, targets, grads,
+               state):
+    """Skip-gram NS for the window buf[lo:hi] of centre buf[i], Ji et al. 2016: the `negative` noise words are
+    drawn once and shared by all its context words. The k+1 output rows are copied to `out_rows` and stay at their
+    old values while every context row is scored against them; each context row gets its update right after its
+    own k+1 gradients (so it is read once), the output rows get the summed update at the end. Returns
+    (state, loss)."""
+    dim = syn0.shape[1]
+    centre = buf[i]
     targets[0] = centre
     for q in range(1, negative + 1):
-        state, targets[q] = _draw_negative(state, prob, alias, syn1neg.shape[0])
+        state, j, u = _alias_draw(state, syn1neg.shape[0])
+        targets[q] = j if u < prob[j] else alias[j]
     for q in range(negative + 1):
         t = targets[q]
         for k in range(dim):
             out_rows[q, k] = syn1neg[t, k]
             out_grad[q, k] = 0.0
-    return state
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _ns_shared_pair(inp, row, centre, negative, out_rows, out_grad, targets, grads, alpha, sig, logsig, loss):
-    """Score inp[row] against the shared rows, collect the output gradients, update inp[row]; returns loss."""
-    dim = inp.shape[1]
-    for q in range(negative + 1):
-        if q > 0 and targets[q] == centre:
-            grads[q] = 0.0
+    loss = 0.0
+    for j in range(lo, hi):
+        if j == i:
             continue
-        f = np.float32(0.0)
-        for k in range(dim):
-            f += inp[row, k] * out_rows[q, k]
-        g, l = _sig_grad(f, np.float32(1.0) if q == 0 else np.float32(0.0), sig, logsig)
-        loss += l
-        grads[q] = g * alpha
-    for q in range(negative + 1):
-        g = grads[q]
-        for k in range(dim):
-            out_grad[q, k] += g * inp[row, k]
-    for q in range(negative + 1):
-        g = grads[q]
-        for k in range(dim):
-            inp[row, k] += g * out_rows[q, k]
-    return loss
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _ns_shared_flush(centre, syn1neg, negative, out_grad, targets):
-    """Apply the summed output gradients (a noise word equal to the centre was skipped)."""
+        ctx = buf[j]
+        for q in range(negative + 1):
+            if q > 0 and targets[q] == centre:
+                grads[q] = 0.0
+                continue
+            f = np.float32(0.0)
+            for k in range(dim):
+                f += syn0[ctx, k] * out_rows[q, k]
+            g, l = _sig_grad(f, np.float32(1.0) if q == 0 else np.float32(0.0))
+            loss += l
+            grads[q] = g * alpha
+        for q in range(negative + 1):
+            g = grads[q]
+            for k in range(dim):
+                out_grad[q, k] += g * syn0[ctx, k]
+        for q in range(negative + 1):
+            g = grads[q]
+            for k in range(dim):
+                syn0[ctx, k] += g * out_rows[q, k]
     for q in range(negative + 1):
         if q > 0 and targets[q] == centre:
             continue
         t = targets[q]
-        for k in range(syn1neg.shape[1]):
+        for k in range(dim):
             syn1neg[t, k] += out_grad[q, k]
+    return state, loss
 
 
 # --- CBOW: the context in, the error out -------------------------------------------------------------------------
@@ -269,32 +273,30 @@ def _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean):
 
 
 # --- the entry points: one per architecture ----------------------------------------------------------------------
-# Both take the same arguments (the engine builds one tuple), return (loss sum, examples, kept words, pairs):
-#   ids, offsets, start, stop   tokens ids[start:stop], documents cut by `offsets`
-#   syn0                        input vectors (V, E), updated in place
+# Both take the same arguments (the engine builds one tuple) and return (loss sum, examples, kept words, pairs):
+#   ids, offsets, start, stop       tokens ids[start:stop], documents cut by `offsets`
+#   syn0                            input vectors (V, E), updated in place
 #   syn1, codes, points, lengths    hierarchical softmax: inner-node vectors (V-1, E) and the Huffman paths
-#   syn1neg, prob, alias        negative sampling: output vectors (V, E) and the noise alias table
-#   keep                        per-word subsampling keep-probability
-#   sig, logsig                 `sigmoid_tables()`
-#   hs, negative                train the hs head (0/1) and the ns head with `negative` noise words (0: none)
-#   window, reduced_window      context words each side; draw the window in 1..window per centre word
-#   alpha0, alpha1              learning rate at the first / last token of the chunk (linear in between)
-#   seed                        seeds the chunk's random stream
-#   shared_negatives            skip-gram NS only: one noise draw per centre word shared by its contexts
-#   cbow_mean                   CBOW only: mean (1) or sum (0) of the context vectors
-# Unused matrices and tables may be (1, 1) / (1,) placeholders. An *example* is one (context -> centre) pair for
-# skip-gram, one centre word for CBOW; with both heads its loss is the sum of both.
+#   syn1neg, prob, alias            negative sampling: output vectors (V, E) and the noise alias table
+#   keep                            per-word subsampling keep-probability
+#   hs, negative                    train the hs head (0/1) and the ns head with `negative` noise words (0: none)
+#   window, reduced_window          context words each side; draw the window in 1..window per centre word
+#   alpha0, alpha1                  learning rate at the first / last token of the chunk (linear in between)
+#   seed                            seeds the chunk's random stream
+#   shared_negatives                skip-gram with NS alone: one noise draw per centre word shared by its contexts
+#   cbow_mean                       CBOW: mean (True) or sum (False) of the context vectors
+# The matrices and tables of a head that does not train may be (1, 1) / (1,) placeholders. An *example* is one
+# (context -> centre) pair for skip-gram, one centre word for CBOW; with both heads its loss is the sum of both.
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
-                   sig, logsig, hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives,
-                   cbow_mean):
+                   hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
     """Skip-gram on one chunk: each context word of a centre word predicts the centre word (word2vec.c's order)."""
     dim = syn0.shape[1]
     state = _seed_state(seed)
     work = np.empty(dim, dtype=np.float32)
     buf = np.empty(stop - start, dtype=np.int32)
-    shared = negative > 0 and shared_negatives
+    shared = negative > 0 and shared_negatives and not hs
     n_out = negative + 1 if shared else 1
     out_rows = np.empty((n_out, dim), dtype=np.float32)
     out_grad = np.empty((n_out, dim), dtype=np.float32)
@@ -317,32 +319,17 @@ def train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths
         alpha = np.float32(alpha0 + (alpha1 - alpha0) * ((a - start) / total))
         for i in range(m):
             state, lo, hi = _window(state, i, m, window, reduced_window)
-            centre = buf[i]
             if shared:
                 count = hi - lo - 1
                 if count <= 0:
                     continue
                 pairs += count
                 examples += count
-                state = _ns_shared_draw(centre, syn1neg, negative, prob, alias, out_rows, out_grad, targets, state)
-                centre_loss = 0.0
-                for j in range(lo, hi):
-                    if j == i:
-                        continue
-                    ctx = buf[j]
-                    if hs:  # both heads: the hs gradient is taken before the ns update moves syn0[ctx]
-                        for k in range(dim):
-                            work[k] = 0.0
-                        centre_loss = _hs_update(syn0, ctx, syn1, codes, points, lengths, centre, alpha, work, sig,
-                                                 logsig, centre_loss)
-                    centre_loss = _ns_shared_pair(syn0, ctx, centre, negative, out_rows, out_grad, targets, grads,
-                                                  alpha, sig, logsig, centre_loss)
-                    if hs:
-                        for k in range(dim):
-                            syn0[ctx, k] += work[k]
-                _ns_shared_flush(centre, syn1neg, negative, out_grad, targets)
-                loss += centre_loss
+                state, l = _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows,
+                                      out_grad, targets, grads, state)
+                loss += l
                 continue
+            centre = buf[i]
             for j in range(lo, hi):
                 if j == i:
                     continue
@@ -352,18 +339,18 @@ def train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths
                 for k in range(dim):
                     work[k] = 0.0
                 if hs:
-                    loss = _hs_update(syn0, ctx, syn1, codes, points, lengths, centre, alpha, work, sig, logsig, loss)
+                    loss = _hs_update(syn0, ctx, syn1, codes, points, lengths, centre, alpha, work, loss)
                 if negative > 0:
-                    state, loss = _ns_update(syn0, ctx, syn1neg, centre, negative, prob, alias, alpha, work, sig,
-                                             logsig, state, loss)
+                    state, loss = _ns_update(syn0, ctx, syn1neg, centre, negative, prob, alias, alpha, work, state,
+                                             loss)
                 for k in range(dim):
                     syn0[ctx, k] += work[k]
     return loss, examples, kept_words, pairs
 
 
-@njit(cache=True, nogil=True, fastmath=True)
+@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
-               sig, logsig, hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
+               hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
     """CBOW on one chunk: the combined context (mean or sum) predicts the centre word."""
     dim = syn0.shape[1]
     state = _seed_state(seed)
@@ -395,16 +382,15 @@ def train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, sy
             centre = buf[i]
             _cbow_combine(buf, i, lo, hi, syn0, neu1, work, cbow_mean)
             if hs:
-                loss = _hs_update(neu1, 0, syn1, codes, points, lengths, centre, alpha, work, sig, logsig, loss)
+                loss = _hs_update(neu1, 0, syn1, codes, points, lengths, centre, alpha, work, loss)
             if negative > 0:
-                state, loss = _ns_update(neu1, 0, syn1neg, centre, negative, prob, alias, alpha, work, sig, logsig,
-                                         state, loss)
+                state, loss = _ns_update(neu1, 0, syn1neg, centre, negative, prob, alias, alpha, work, state, loss)
             _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean)
     return loss, examples, kept_words, pairs
 
 
 def kernel_for(sg: bool):
-    """The entry point for an architecture; only the one called is compiled or loaded from the cache."""
+    """The entry point for an architecture; numba compiles (or loads from its cache) only the one that is called."""
     return train_skipgram if sg else train_cbow
 
 
@@ -413,9 +399,9 @@ def sample_noise(prob, alias, n_draws, seed):
     """`n_draws` negatives drawn exactly as the training kernels draw them (for tests of the noise distribution)."""
     state = _seed_state(seed)
     out = np.empty(n_draws, dtype=np.int64)
-    n = prob.shape[0]
-    for i in range(n_draws):
-        state, out[i] = _draw_negative(state, prob, alias, n)
+    for n in range(n_draws):
+        state, i, u = _alias_draw(state, prob.shape[0])
+        out[n] = i if u < prob[i] else alias[i]
     return out
 
 
