@@ -88,6 +88,9 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     device = resolve_device(config.device)
     backend = config.backend
     if device.startswith("cuda") or backend == "torch":
+        if config.both_heads or not config.cbow_mean:
+            raise WordvecError("both_heads and cbow_mean=False are trained by the numba CPU kernels only; "
+                               "use --device cpu --backend numba (or auto)")
         return _train_torch(config, vocab, encoded, device, progress)
     return _train_numba(config, vocab, encoded, progress)
 
@@ -235,9 +238,6 @@ def _progress_bar(progress: bool, total: int):
 # --- torch, batched ------------------------------------------------------------------------------------------------
 
 def _train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, progress: bool) -> TrainResult:
-    if config.both_heads or not config.cbow_mean:
-        raise WordvecError("both_heads and cbow_mean=False are trained by the numba CPU kernels only; "
-                           "use --device cpu --backend numba (or auto)")
     import torch
 
     from .models import Word2VecWeights

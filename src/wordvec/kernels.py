@@ -21,12 +21,14 @@ Skip-gram with negative sampling can share one negative draw per centre word acr
 Randomness is a xorshift64* stream seeded per chunk, so a chunk's draws do not depend on which thread runs it.
 
 Why the helpers look the way they do: numba adds a reference-count increment and decrement (atomic operations,
-shared between threads) for every array handed to an inlined function, and removes the pair only when nothing
-between them may release an array: no nested helper that takes arrays, no exception path. A per-example helper
-that kept them cost 6-11% against the hand-inlined loop. So the sigmoid tables are module constants (`_sig_grad`
-takes scalars), a noise draw returns the alias-table bucket and lets the caller read `prob` / `alias`, the entry
-points use error_model="numpy" (no ZeroDivisionError path in `%`), and the shared-negatives helper handles a
-whole window per call.
+on counters that the threads share) for every array handed to an inlined function, and removes the pair only when
+nothing between them may release an array: no nested helper that takes arrays, no exception path. A per-example
+helper that kept them was measurably slower than the hand-inlined loop. So the sigmoid tables are module constants
+(`_sig_grad` takes scalars), a noise draw returns the alias-table bucket and lets the caller read `prob` /
+`alias`, the entry points use error_model="numpy" (no ZeroDivisionError path in `%`), and the shared-negatives
+helper handles a whole window per call. For the same reason each architecture has its own loop over documents and
+centre words rather than one driver with an architecture flag: a per-centre-word helper would bring the counts
+back, and a flag would make numba type and compile both architectures into each entry point.
 
 `cache=True` stores the compiled machine code in `__pycache__` next to this file, so only the first run pays the
 JIT compile. Where that folder is not writable (a read-only site-packages), numba caches under the user's cache
