@@ -29,6 +29,17 @@ def planted():
     return build_and_encode(planted_corpus(), min_count=1)
 
 
+def planted_hits(vocab, vectors):
+    """How many of each planted word's 3 nearest neighbours (cosine) are in its group; 60 at most."""
+    w = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    hits = 0
+    for group in GROUPS:
+        for word in group:
+            top = [vocab.id2tok[i] for i in np.argsort(-(w @ w[vocab[word]]))[1:4]]
+            hits += sum(t in group for t in top)
+    return hits
+
+
 def cfg(**kw):
     base = dict(vector_size=24, window=3, negative=5, sample=0.0, epochs=8, lr=0.025, min_lr=0.0001, seed=3,
                 device="cpu", threads=1, backend="numba", batch_size=256, progress=False)
@@ -48,13 +59,7 @@ def test_planted_neighbours_and_loss_decreases(planted, model, loss, backend):
     assert (r.output_vectors is None) == (loss == "hs") and (("hs.weight" in r.extra_tensors) == (loss == "hs"))
     assert r.epoch_losses[-1] < r.epoch_losses[0]
     assert r.words == len(enc) * 8 and r.effective_words == r.words  # sample=0 keeps every token
-    w = r.input_vectors / np.linalg.norm(r.input_vectors, axis=1, keepdims=True)
-    hits = 0
-    for group in GROUPS:
-        for word in group:
-            sims = w @ w[vocab[word]]
-            top = [vocab.id2tok[i] for i in np.argsort(-sims)[1:4]]
-            hits += sum(t in group for t in top)
+    hits = planted_hits(vocab, r.input_vectors)
     assert hits >= 0.9 * 3 * 20, f"{model}/{loss}/{backend}: only {hits}/60 planted neighbours found"
 
 
@@ -156,10 +161,46 @@ def test_skipgram_ns_negative_sharing(planted, shared):
     assert a.epoch_losses == b.epoch_losses and a.epoch_losses[-1] < a.epoch_losses[0]
     other = train_word2vec(c.replace(shared_negatives=not shared), vocab, enc, progress=False)
     assert abs(other.pairs / a.pairs - 1) < 0.01 and not np.array_equal(other.input_vectors, a.input_vectors)
-    w = a.input_vectors / np.linalg.norm(a.input_vectors, axis=1, keepdims=True)
-    hits = 0
-    for group in GROUPS:
-        for word in group:
-            top = [vocab.id2tok[i] for i in np.argsort(-(w @ w[vocab[word]]))[1:4]]
-            hits += sum(t in group for t in top)
+    hits = planted_hits(vocab, a.input_vectors)
     assert hits >= 0.9 * 3 * 20, f"shared_negatives={shared}: only {hits}/60 planted neighbours found"
+
+
+@pytest.mark.parametrize("model", ["skipgram", "cbow"])
+def test_both_heads_learn_and_both_matrices_move(planted, model):
+    """loss='hs' with both_heads: the hs inner nodes and syn1neg both train on the same input vectors (gensim's
+    hs=1 with negative>0); the result holds syn1neg as output_vectors and the inner nodes as hs.weight."""
+    vocab, enc = planted
+    r = train_word2vec(cfg(model=model, loss="hs", both_heads=True, negative=5), vocab, enc, progress=False)
+    inner, out = r.extra_tensors["hs.weight"], r.output_vectors
+    assert inner.shape == (len(vocab) - 1, 24) and out.shape == (len(vocab), 24)
+    assert np.abs(inner).sum(axis=1).min() > 0 and np.abs(out).sum(axis=1).min() > 0  # every row moved from 0
+    assert r.epoch_losses[-1] < r.epoch_losses[0]
+    hits = planted_hits(vocab, r.input_vectors)
+    assert hits >= 0.9 * 60, f"{model} hs+ns: only {hits}/60 planted neighbours found"
+    hs_only = train_word2vec(cfg(model=model, loss="hs", negative=5), vocab, enc, progress=False)
+    assert hs_only.output_vectors is None and not np.array_equal(hs_only.input_vectors, r.input_vectors)
+    # the loss per example adds both heads' losses
+    assert r.epoch_losses[0] > hs_only.epoch_losses[0]
+
+
+@pytest.mark.parametrize("loss", ["ns", "hs"])
+def test_cbow_sum_learns_and_differs_from_the_mean(planted, loss):
+    vocab, enc = planted
+    summed = train_word2vec(cfg(model="cbow", loss=loss, cbow_mean=False), vocab, enc, progress=False)
+    mean = train_word2vec(cfg(model="cbow", loss=loss), vocab, enc, progress=False)
+    assert not np.array_equal(summed.input_vectors, mean.input_vectors)
+    assert summed.epoch_losses[-1] < summed.epoch_losses[0] and summed.pairs == mean.pairs
+    hits = planted_hits(vocab, summed.input_vectors)
+    assert hits >= 0.9 * 60, f"cbow sum/{loss}: only {hits}/60 planted neighbours found"
+
+
+def test_new_objectives_validate_and_torch_refuses_them(planted):
+    vocab, enc = planted
+    for bad, message in ((dict(loss="ns", both_heads=True), "--both-heads"),
+                         (dict(loss="hs", negative=0, both_heads=True), "--both-heads"),
+                         (dict(model="skipgram", cbow_mean=False), "--cbow-mean")):
+        with pytest.raises(WordvecError, match=message):
+            train_word2vec(cfg(**bad), vocab, enc)
+    for new in (dict(loss="hs", both_heads=True), dict(model="cbow", cbow_mean=False)):
+        with pytest.raises(WordvecError, match="numba"):
+            train_word2vec(cfg(backend="torch", **new), vocab, enc)

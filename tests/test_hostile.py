@@ -363,7 +363,7 @@ def test_sigterm_leaves_nothing_behind_and_a_rerun_cleans_a_sigkilled_one(tmp_pa
     corpus = _big_text(tmp_path / "c.txt", lines=80000)
     out = tmp_path / "run"
     common = ["train", "--preset", "sgns", "--tokenizer", "simple", "--out", str(out), "--no-progress",
-              "--threads", "1", "--min-count", "1"]
+              "--threads", "1", "--min-count", "1", "--checkpoint-every", "0"]
     proc = _cli(*common, "--dataset", str(corpus), "--epochs", "20")
     deadline = time.time() + 60
     while not (tmp_path / ".run.lock").exists() and time.time() < deadline:

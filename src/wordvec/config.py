@@ -68,6 +68,10 @@ class Config:
                                       "context words (Ji et al. 2016)")
     reduced_window: bool = _f(True, "draw the effective window uniformly in 1..window per centre word "
                                     "(--no-reduced-window: always the full window)")
+    both_heads: bool = _f(False, "with --loss hs, also train a negative-sampling head, as gensim's hs=1 with "
+                                 "negative>0 does")
+    cbow_mean: bool = _f(True, "CBOW: the mean of the context vectors (--no-cbow-mean: their sum, gensim's "
+                               "cbow_mean=0)")
     vectors: str = _f("input", "which matrix the word vectors are: 'input', 'output' or the 'mean' of both",
                       VECTORS)
     # --- optimisation -----------------------------------------------------------------------------------------
@@ -142,6 +146,9 @@ class Config:
             (self.negative >= 0, f"--negative must be 0 or more, got {self.negative}"),
             (self.loss != "ns" or self.negative >= 1, "--loss ns needs --negative of at least 1 (or use --loss hs)"),
             (self.ns_exponent >= 0 or self.loss != "ns", f"--ns-exponent must be 0 or more, got {self.ns_exponent}"),
+            (not self.both_heads or (self.loss == "hs" and self.negative >= 1),
+             "--both-heads trains hierarchical softmax and negative sampling together: it needs --loss hs and "
+             f"--negative of at least 1 (got --loss {self.loss}, --negative {self.negative})"),
             (self.sample >= 0, f"--sample must be 0 or more, got {self.sample}"),
             (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
             (self.lr > 0, f"--lr must be positive, got {self.lr}"),
@@ -157,7 +164,7 @@ class Config:
             (0 <= self.seed < 2 ** 32, f"--seed must be between 0 and 2**32-1, got {self.seed}"),
             (self.threads >= 0, f"--threads must be 0 (all cores) or more, got {self.threads}"),
             (self.topn >= 1, f"-k/--topn must be at least 1, got {self.topn}"),
-            (not (self.loss == "hs" and self.vectors != "input"),
+            (not (self.loss == "hs" and not self.both_heads and self.vectors != "input"),
              f"--vectors {self.vectors} needs output vectors, and --loss hs has none (its output matrix is the "
              f"Huffman tree's inner nodes); use --vectors input"),
         ]
@@ -172,14 +179,23 @@ class Config:
                                    f"drop it")
         return self
 
+    def heads(self) -> tuple[int, int]:
+        """(hs, negative) as the skip-gram/CBOW kernels take them: hierarchical softmax on/off, noise words per
+        example (0: no negative-sampling head)."""
+        hs = 1 if self.loss == "hs" else 0
+        return hs, (int(self.negative) if (not hs or self.both_heads) else 0)
+
     def ignored(self) -> list[str]:
         """The fields the chosen model and loss never read."""
         out = []
         if self.model == "softmax":
-            out += ["negative", "ns_exponent", "sample", "shared_negatives", "reduced_window", "backend"]
+            out += ["negative", "ns_exponent", "sample", "shared_negatives", "reduced_window", "backend",
+                    "both_heads", "cbow_mean"]
         if self.model == "cbow":
             out += ["shared_negatives"]
-        if self.loss == "hs":
+        if self.model == "skipgram":
+            out += ["cbow_mean"]
+        if self.loss == "hs" and not self.both_heads:
             out += ["negative", "ns_exponent", "shared_negatives"]
         if self.optimizer == "adamw":
             out += ["min_lr"]

@@ -1,4 +1,4 @@
-"""The word2vec engine: skip-gram / CBOW with negative sampling or hierarchical softmax, gensim's recipe.
+"""The word2vec engine: skip-gram / CBOW with negative sampling, hierarchical softmax or both, gensim's recipe.
 
 `train_word2vec(config, vocab, encoded)` is the one entry point. Two backends share the recipe (subsampling with
 word2vec.c's formula redrawn every epoch, a reduced window drawn uniformly in 1..window per centre word, noise
@@ -14,31 +14,71 @@ over all epochs, input vectors uniform in [-1, 1)/vector_size as gensim does, ou
 * ``torch`` (any device; always used on CUDA): batched tensor operations, in `wordvec.engine_torch` (imported
   only when it runs, so a CPU run never loads torch).
 
+Training can stop at a chunk boundary and continue later exactly where it stopped (`checkpoint`, `resume`):
+the position, the loss sums and the chunking are part of the saved state, and every chunk's random stream depends
+only on (seed, epoch, chunk), so with one thread a resumed run is bit-identical to one that never stopped.
 Pairs are never materialised for the whole corpus: the corpus is one int32 id array plus document offsets.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import time
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from .config import Config
 from .devices import resolve_device
 from .errors import WordvecError
-from .vocab import Encoded, Vocab, alias_table, huffman_tree, keep_probabilities, noise_distribution
-from .weights import TrainResult, init_vectors
+from .state import Checkpointer, Stopped
+from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
+from .weights import HS, INPUT, OUTPUT, TrainResult, as_hooks, check_finite, init_vectors, matrix_sum
 
 
-def _check(config: Config, vocab: Vocab, encoded: Encoded) -> None:
+@dataclass
+class Weights:
+    """The matrices skip-gram / CBOW train, updated in place: syn0 (the word vectors), syn1 (hierarchical
+    softmax's inner nodes; None without hs) and syn1neg (negative sampling's output vectors; None without ns)."""
+
+    syn0: np.ndarray
+    syn1: np.ndarray | None = None
+    syn1neg: np.ndarray | None = None
+
+    def tensors(self) -> dict[str, np.ndarray]:
+        """Under the run directory's names."""
+        out = {INPUT: self.syn0}
+        if self.syn1neg is not None:
+            out[OUTPUT] = self.syn1neg
+        if self.syn1 is not None:
+            out[HS] = self.syn1
+        return out
+
+    @classmethod
+    def from_tensors(cls, tensors: dict[str, np.ndarray]) -> "Weights":
+        """Writable float32 copies of saved matrices."""
+        get = lambda name: None if name not in tensors else np.array(tensors[name], dtype=np.float32)  # noqa: E731
+        return cls(get(INPUT), get(HS), get(OUTPUT))
+
+
+def new_weights(config: Config, vocab: Vocab) -> Weights:
+    """gensim's start: syn0 uniform in [-1, 1)/dim from the seed, the output matrices zero."""
+    hs, negative = config.heads()
+    n_inner = huffman_tree(vocab.counts).n_inner if hs else 0
+    syn0, out = init_vectors(config.seed, len(vocab), n_inner if hs else len(vocab), config.vector_size)
+    if hs:
+        return Weights(syn0, out, np.zeros_like(syn0) if negative else None)
+    return Weights(syn0, None, out)
+
+
+def _check(config: Config, vocab: Vocab, encoded: Encoded, weights: Weights | None) -> None:
     config.validate()
     if config.model not in ("skipgram", "cbow"):
         raise WordvecError(f"the word2vec engine trains --model skipgram or cbow, got {config.model!r} "
                            f"(the lab's full-softmax network is trained by wordvec.train)")
-    if config.loss not in ("ns", "hs"):
-        raise WordvecError(f"the word2vec engine trains --loss ns or hs, got {config.loss!r}")
     if len(vocab) == 0:
         raise WordvecError("the vocabulary is empty; lower --min-count or give a larger corpus")
     if len(encoded) == 0:
@@ -54,67 +94,97 @@ def _check(config: Config, vocab: Vocab, encoded: Encoded) -> None:
     if not np.any(np.diff(off) >= 2):
         raise WordvecError("there are no training pairs: every document has fewer than two in-vocabulary words; "
                            "lower --min-count or give a larger corpus")
+    if weights is not None:
+        hs, negative = config.heads()
+        shapes = {"syn0": (weights.syn0, (len(vocab), config.vector_size)),
+                  "syn1neg": (weights.syn1neg, (len(vocab), config.vector_size) if negative else None),
+                  "syn1": (weights.syn1, (max(len(vocab) - 1, 1), config.vector_size) if hs else None)}
+        for name, (mat, want) in shapes.items():
+            if (mat is None) != (want is None) or (mat is not None and mat.shape != want):
+                raise WordvecError(f"{name} has shape {None if mat is None else mat.shape}, but this vocabulary "
+                                   f"and config need {want}")
 
 
 def _chunk_seed(seed: int, epoch: int, chunk: int) -> int:
     return (seed * 0x9E3779B1 + epoch * 0x85EBCA77 + chunk * 0xC2B2AE3D + 0x27D4EB2F) % (2 ** 63)
 
 
-def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: bool = True,
-                   callback=None) -> TrainResult:
-    """Train skip-gram or CBOW (cbow_mean=1) with negative sampling or hierarchical softmax; see the module doc.
+def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: bool = True, callback=None,
+                   checkpoint: Checkpointer | None = None, resume: tuple[dict, dict] | None = None,
+                   weights: Weights | None = None, start_alpha: float | None = None, end_alpha: float | None = None,
+                   epoch_offset: int = 0) -> TrainResult:
+    """Train skip-gram or CBOW (mean, or sum with cbow_mean=False) with negative sampling, hierarchical softmax or
+    both heads (both_heads); see the module doc.
 
-    Returns a TrainResult: input_vectors (syn0), output_vectors (syn1neg; None for hs, whose inner-node vectors
-    are in extra_tensors['hs.weight']), the mean loss per example for each epoch, wall seconds, and counts:
-    words = in-vocabulary tokens x epochs (before subsampling), effective_words = tokens kept by subsampling,
-    pairs = (centre, context) pairs trained. `callback(epoch, mean loss, None)` runs after every epoch.
+    `weights` continues training matrices in place (else they start afresh); `start_alpha`/`end_alpha` override
+    config.lr/min_lr for this call; `epoch_offset` counts epochs trained before (it seeds the random streams, so
+    training in several calls is the same as in one). `callback` is a `weights.Hooks` or a plain
+    `callback(epoch, mean loss, None)`. `checkpoint` saves the state at chunk boundaries when due; `resume` is
+    such a state (`state.load_state`) to continue from.
+
+    Returns a TrainResult: input_vectors (syn0), output_vectors (syn1neg; None for hs alone), the hs inner-node
+    vectors (syn1) in extra_tensors['hs.weight'], the mean loss per example for each epoch, wall seconds, and
+    counts: words = in-vocabulary tokens x epochs (before subsampling), effective_words = tokens kept by
+    subsampling, pairs = (centre, context) pairs trained.
     """
-    _check(config, vocab, encoded)
+    if resume is not None and weights is None:
+        weights = Weights.from_tensors(resume[0])
+    _check(config, vocab, encoded, weights)
     device = resolve_device(config.device)
-    backend = config.backend
-    if device.startswith("cuda") or backend == "torch":
+    hooks = as_hooks(callback)
+    alphas = (float(config.lr if start_alpha is None else start_alpha),
+              float(config.min_lr if end_alpha is None else end_alpha))
+    if weights is None:
+        weights = new_weights(config, vocab)
+    if device.startswith("cuda") or config.backend == "torch":
+        if config.both_heads or not config.cbow_mean:
+            raise WordvecError("--both-heads and --no-cbow-mean are trained by the numba CPU kernels only; use "
+                               "--device cpu --backend numba (or auto)")
         from .engine_torch import train_torch
 
-        return train_torch(config, vocab, encoded, device, progress, callback)
-    return _train_numba(config, vocab, encoded, progress, callback)
+        return train_torch(config, vocab, encoded, device, progress, hooks, checkpoint, resume, weights, alphas,
+                           epoch_offset)
+    warm_up(config)  # compile or load the kernel before the clock starts
+    return _NumbaRun(config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint,
+                     None if resume is None else resume[1]["state"]).run(progress)
 
 
 # --- numba / Hogwild ----------------------------------------------------------------------------------------------
 
 def _tables(config: Config, vocab: Vocab):
+    """keep-probabilities, the Huffman paths (codes, points, lengths; hs) and the noise alias table (prob, alias;
+    ns). A head that does not train gets one-element placeholders."""
     keep = keep_probabilities(vocab.counts, config.sample)
-    v = len(vocab)
-    if config.loss == "ns":
-        prob, alias = alias_table(noise_distribution(vocab.counts, config.ns_exponent))
-        codes = np.zeros((1, 1), np.uint8)
-        points = np.zeros((1, 1), np.int32)
-        lengths = np.zeros(1, np.int32)
-        n_out = v
-    else:
-        prob, alias = np.ones(1, np.float32), np.zeros(1, np.int32)
+    hs, negative = config.heads()
+    if hs:
         tree = huffman_tree(vocab.counts)
         codes, points, lengths = tree.codes, tree.points, tree.lengths
-        n_out = tree.n_inner
-    return keep, prob, alias, codes, points, lengths, n_out
+    else:
+        codes, points, lengths = np.zeros((1, 1), np.uint8), np.zeros((1, 1), np.int32), np.zeros(1, np.int32)
+    if negative:
+        prob, alias = alias_table(noise_distribution(vocab.counts, config.ns_exponent))
+    else:
+        prob, alias = np.ones(1, np.float32), np.zeros(1, np.int32)
+    return keep, codes, points, lengths, prob, alias
 
 
-def warm_up() -> None:
-    """Compile (or load from the on-disk cache) every kernel variant on a tiny corpus, so timings exclude the JIT."""
-    from .kernels import sigmoid_tables, train_chunk
+_WARM: set = set()
 
-    sig, logsig = sigmoid_tables()
-    ids = np.array([0, 1, 2, 1, 0, 2, 1], dtype=np.int32)
-    offsets = np.array([0, 4, 7], dtype=np.int64)
+
+def warm_up(config: Config | None = None) -> None:
+    """Compile (or load from numba's on-disk cache) the kernel `config` will run, by training a three-word corpus
+    through the same code path, so timings exclude the JIT. Without a config, every kernel. Once per process."""
+    configs = [config] if config is not None else [Config(model="skipgram"), Config(model="cbow")]
     counts = np.array([3, 3, 2])
-    tree = huffman_tree(counts)
-    prob, alias = alias_table(noise_distribution(counts))
-    keep = keep_probabilities(counts, 1e-3)
-    for sg in (1, 0):
-        for hs in (0, 1):
-            syn0 = np.full((3, 4), 0.1, np.float32)
-            syn1 = np.zeros((3, 4), np.float32)
-            train_chunk(ids, offsets, 0, 7, syn0, syn1, keep, prob, alias, tree.codes, tree.points, tree.lengths,
-                        sig, logsig, sg, hs, 2, 2, True, 0.025, 0.02, 1, True)
+    vocab = Vocab(["a", "b", "c"], counts)
+    encoded = Encoded(np.array([0, 1, 2, 1, 0, 2, 1, 0], dtype=np.int32), np.array([0, 4, 8], dtype=np.int64))
+    for c in configs:
+        key = (c.model, c.heads())
+        if c.model in ("skipgram", "cbow") and c.loss in ("ns", "hs") and key not in _WARM:
+            tiny = c.replace(epochs=1, threads=1, vector_size=4, device="cpu", backend="numba", min_count=1)
+            _NumbaRun(tiny, vocab, encoded, new_weights(tiny, vocab), (0.025, 0.0001), 0, as_hooks(None), None,
+                      None).run(progress=False)
+            _WARM.add(key)
 
 
 def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
@@ -128,93 +198,158 @@ def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
     return sorted({0, n, *[int(c) for c in cuts if 0 < c < n]})
 
 
-def _train_numba(config: Config, vocab: Vocab, encoded: Encoded, progress: bool, callback=None) -> TrainResult:
-    from .kernels import sigmoid_tables, train_chunk
+@dataclass
+class Position:
+    """Where a run stands, and the sums it has gathered: everything a checkpoint needs besides the weights."""
 
-    threads = config.threads or os.cpu_count() or 1
-    keep, prob, alias, codes, points, lengths, n_out = _tables(config, vocab)
-    sig, logsig = sigmoid_tables()
-    syn0, syn1 = init_vectors(config.seed, len(vocab), n_out, config.vector_size)
-    ids = np.ascontiguousarray(encoded.ids, dtype=np.int32)
-    offsets = np.ascontiguousarray(encoded.offsets, dtype=np.int64)
-    n = len(ids)
-    chunk = int(min(100_000, max(10_000, n // (8 * threads))))
-    bounds = chunk_bounds(offsets, chunk)
-    n_chunks = len(bounds) - 1
-    total = n * config.epochs
-    a0, a1 = float(config.lr), float(config.min_lr)
-    sg = 1 if config.model == "skipgram" else 0
-    hs = 1 if config.loss == "hs" else 0
-    negative = int(config.negative) if not hs else 0
-    shared = bool(config.shared_negatives)  # only skip-gram with NS uses it
+    epoch: int = 0  # epochs of this call completed
+    chunk: int = 0  # chunks of the current epoch completed
+    chunk_size: int = 0  # the corpus is cut the same way on resume, whatever the thread count
+    loss: float = 0.0  # sums over the current epoch's completed chunks
+    examples: int = 0
+    kept: int = 0
+    pairs: int = 0
+    kept_total: int = 0  # over the completed epochs
+    pairs_total: int = 0
+    epoch_losses: list = field(default_factory=list)
+    seconds: float = 0.0
+    start_alpha: float = 0.0
+    end_alpha: float = 0.0
+    epochs: int = 0
+    epoch_offset: int = 0
 
-    def alpha_at(done: int) -> float:
-        return a0 - (a0 - a1) * (done / total)
 
-    def job(epoch: int, c: int):
-        s, e = bounds[c], bounds[c + 1]
-        done = epoch * n
-        return train_chunk(ids, offsets, s, e, syn0, syn1, keep, prob, alias, codes, points, lengths, sig, logsig,
-                           sg, hs, negative, int(config.window), bool(config.reduced_window),
-                           alpha_at(done + s), alpha_at(done + e), _chunk_seed(config.seed, epoch, c),
-                           shared)
+class _Done:
+    """A finished job, shaped like a Future (one thread: no pool)."""
 
-    bar = _progress_bar(progress, config.epochs * n_chunks)
-    epoch_losses: list[float] = []
-    kept_total = 0
-    pairs_total = 0
-    t0 = time.perf_counter()
-    pool = ThreadPoolExecutor(max_workers=threads) if threads > 1 else None
-    try:
-        for epoch in range(config.epochs):
-            if pool is None:
-                results = []
-                for c in range(n_chunks):
-                    results.append(job(epoch, c))
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+class _NumbaRun:
+    def __init__(self, config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint, state):
+        from .kernels import kernel_for
+
+        self.config, self.vocab, self.weights, self.hooks, self.checkpoint = config, vocab, weights, hooks, checkpoint
+        self.threads = config.threads or os.cpu_count() or 1
+        self.ids = np.ascontiguousarray(encoded.ids, dtype=np.int32)
+        self.offsets = np.ascontiguousarray(encoded.offsets, dtype=np.int64)
+        self.n = len(self.ids)
+        if state is None:
+            chunk = int(min(100_000, max(10_000, self.n // (8 * self.threads))))
+            self.pos = Position(chunk_size=chunk, start_alpha=alphas[0], end_alpha=alphas[1], epochs=config.epochs,
+                                epoch_offset=epoch_offset)
+        else:
+            self.pos = Position(**state)
+            mine = (alphas[0], alphas[1], config.epochs, epoch_offset)
+            theirs = (self.pos.start_alpha, self.pos.end_alpha, self.pos.epochs, self.pos.epoch_offset)
+            if mine != theirs:
+                raise WordvecError(f"the checkpoint was written by a run with (start_alpha, end_alpha, epochs, "
+                                   f"epochs before) {theirs}, this one has {mine}; resume with the same settings")
+        self.bounds = chunk_bounds(self.offsets, self.pos.chunk_size)
+        self.tables = _tables(config, vocab)
+        self.hs, self.negative = config.heads()
+        self.kernel = kernel_for(config.model == "skipgram")
+        placeholder = np.zeros((1, 1), np.float32)
+        self.syn1 = weights.syn1 if weights.syn1 is not None else placeholder
+        self.syn1neg = weights.syn1neg if weights.syn1neg is not None else placeholder
+        self.chance = chance_loss(vocab.counts, self.hs, self.negative)
+
+    def alpha_at(self, done: int) -> float:
+        a0, a1 = self.pos.start_alpha, self.pos.end_alpha
+        return a0 - (a0 - a1) * (done / (self.n * self.config.epochs))
+
+    def job(self, epoch: int, c: int):
+        s, e = self.bounds[c], self.bounds[c + 1]
+        done = epoch * self.n
+        keep, codes, points, lengths, prob, alias = self.tables
+        cfg = self.config
+        return self.kernel(self.ids, self.offsets, s, e, self.weights.syn0, self.syn1, codes, points, lengths,
+                           self.syn1neg, prob, alias, keep, self.hs, self.negative, int(cfg.window),
+                           bool(cfg.reduced_window), self.alpha_at(done + s), self.alpha_at(done + e),
+                           _chunk_seed(cfg.seed, self.pos.epoch_offset + epoch, c), bool(cfg.shared_negatives),
+                           bool(cfg.cbow_mean))
+
+    def _take(self, future) -> None:
+        loss, examples, kept, pairs = future.result()
+        p = self.pos
+        p.loss += loss
+        p.examples += examples
+        p.kept += kept
+        p.pairs += pairs
+        p.chunk += 1
+
+    def run(self, progress: bool) -> TrainResult:
+        p, n_chunks = self.pos, len(self.bounds) - 1
+        bar = _progress_bar(progress, self.config.epochs * n_chunks, p.epoch * n_chunks + p.chunk)
+        t0 = time.perf_counter()
+        pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
+        try:
+            while p.epoch < self.config.epochs:
+                if p.chunk == 0:
+                    self.hooks.epoch_begin(p.epoch)
+                inflight: deque = deque()
+                c = p.chunk
+                while c < n_chunks or inflight:
+                    while c < n_chunks and len(inflight) < 2 * self.threads:
+                        inflight.append(pool.submit(self.job, p.epoch, c) if pool else _Done(self.job(p.epoch, c)))
+                        c += 1
+                    self._take(inflight.popleft())
                     if bar is not None:
                         bar.update(1)
-            else:
-                futures = [pool.submit(job, epoch, c) for c in range(n_chunks)]
-                results = []
-                for f in futures:
-                    results.append(f.result())
-                    if bar is not None:
-                        bar.update(1)
-            loss = sum(r[0] for r in results)
-            examples = sum(r[1] for r in results)
-            kept_total += sum(r[2] for r in results)
-            pairs_total += sum(r[3] for r in results)
-            epoch_losses.append(float(loss / examples) if examples else float("nan"))
+                    if self.checkpoint is not None and p.chunk < n_chunks and self.checkpoint.due():
+                        while inflight:  # a consistent point: every chunk before p.chunk done, none after started
+                            self._take(inflight.popleft())
+                        c = p.chunk
+                        self._save(t0)
+                self._end_epoch(bar)
+                if self.checkpoint is not None and p.epoch < self.config.epochs and self.checkpoint.due():
+                    self._save(t0)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
             if bar is not None:
-                bar.set_postfix(epoch=epoch + 1, loss=f"{epoch_losses[-1]:.4f}")
-            if callback is not None:
-                callback(epoch, epoch_losses[-1], None)
-    finally:
-        if pool is not None:
-            pool.shutdown()
+                bar.close()
+        seconds = p.seconds + time.perf_counter() - t0
+        w = self.weights
+        return TrainResult(
+            input_vectors=w.syn0, output_vectors=w.syn1neg, epoch_losses=list(p.epoch_losses), seconds=seconds,
+            device="cpu", words=self.n * self.config.epochs, effective_words=p.kept_total,
+            pairs=p.pairs_total, extra_tensors={HS: w.syn1} if w.syn1 is not None else {},
+        )
+
+    def _end_epoch(self, bar) -> None:
+        p = self.pos
+        loss = p.loss / p.examples if p.examples else float("nan")
+        if p.examples:
+            sums = [matrix_sum(m) for m in self.weights.tensors().values()]
+            check_finite(p.epoch, loss, *sums, lr=p.start_alpha, chance=self.chance)
+        p.epoch_losses.append(loss)
+        p.kept_total += p.kept
+        p.pairs_total += p.pairs
         if bar is not None:
-            bar.close()
-    seconds = time.perf_counter() - t0
-    return _result(config, syn0, syn1, epoch_losses, seconds, "cpu", n, kept_total, pairs_total)
+            bar.set_postfix(epoch=p.epoch + 1, loss=f"{loss:.4f}")
+        self.hooks.epoch_end(p.epoch, loss, None, p.loss, p.examples)
+        p.epoch += 1
+        p.chunk, p.loss, p.examples, p.kept, p.pairs = 0, 0.0, 0, 0, 0
+
+    def _save(self, t0: float) -> None:
+        state = asdict(self.pos)
+        state["seconds"] = self.pos.seconds + time.perf_counter() - t0
+        self.checkpoint.save("word2vec", self.weights.tensors(), state)
+        if self.checkpoint.stop_requested:
+            raise Stopped(self.checkpoint.path)
 
 
-def _result(config, syn0, syn1, losses, seconds, device, n, kept, pairs) -> TrainResult:
-    hs = config.loss == "hs"
-    return TrainResult(
-        input_vectors=syn0, output_vectors=None if hs else syn1, epoch_losses=losses, seconds=seconds,
-        device=device, words=int(n) * config.epochs, effective_words=int(kept), pairs=int(pairs),
-        extra_tensors={"hs.weight": syn1} if hs else {},
-    )
-
-
-def _progress_bar(progress: bool, total: int):
+def _progress_bar(progress: bool, total: int, initial: int = 0):
     if not progress:
         return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover
-        return None
-    return tqdm(total=total, desc="word2vec", unit="chunk", leave=False)
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, desc="word2vec", unit="chunk", leave=False)
 
 
-__all__ = ["train_word2vec", "warm_up", "chunk_bounds"]
+__all__ = ["train_word2vec", "Weights", "new_weights", "warm_up", "chunk_bounds"]

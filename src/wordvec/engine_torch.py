@@ -20,20 +20,26 @@ import torch
 import torch.nn.functional as F
 
 from .config import Config
-from .vocab import Encoded, Vocab, alias_table, huffman_tree, keep_probabilities, noise_distribution
-from .weights import TrainResult, init_vectors
+from .errors import WordvecError
+from .state import Checkpointer, Stopped, rng_to_array
+from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
+from .weights import HS, INPUT, OUTPUT, Hooks, TrainResult, check_finite
 
 
 def train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, progress: bool = False,
-                callback=None) -> TrainResult:
-    """Train `config` (skipgram/cbow, ns/hs) on `device`; `callback(epoch, loss, None)` after every epoch."""
+                hooks: Hooks | None = None, checkpoint: Checkpointer | None = None,
+                resume: tuple[dict, dict] | None = None, weights=None, alphas: tuple[float, float] | None = None,
+                epoch_offset: int = 0) -> TrainResult:
+    """Train `config` (skipgram/cbow, ns/hs) on `device`, with the arguments of `engine.train_word2vec`: the
+    matrices in `weights` are trained (and written back in place), the state saved at batch boundaries."""
     dev = torch.device(device)
     threads = config.threads or os.cpu_count() or 1
     old_threads = torch.get_num_threads()
     if dev.type == "cpu":
         torch.set_num_threads(threads)
     try:
-        return _loop(config, vocab, encoded, dev, progress, callback)
+        return _Run(config, vocab, encoded, dev, hooks or Hooks(), checkpoint, resume, weights,
+                    alphas or (config.lr, config.min_lr), epoch_offset).run(progress)
     finally:
         torch.set_num_threads(old_threads)
 
@@ -57,132 +63,188 @@ def _progress_bar(progress: bool, total: int):
     return tqdm(total=total, desc="word2vec", unit="batch", leave=False)
 
 
-def _loop(config, vocab, encoded, dev, progress, callback) -> TrainResult:
-    torch.manual_seed(config.seed)
-    gen = torch.Generator(device=dev).manual_seed(config.seed)
-    v, dim, window = len(vocab), config.vector_size, int(config.window)
-    hs = config.loss == "hs"
-    sg = config.model == "skipgram"
-    keep_np = keep_probabilities(vocab.counts, config.sample)
-    if hs:
-        tree = huffman_tree(vocab.counts)
-        n_out = tree.n_inner
-        points = torch.from_numpy(tree.points.astype(np.int64)).to(dev)
-        labels_hs = torch.from_numpy(1.0 - tree.codes.astype(np.float32)).to(dev)
-        path_mask = (torch.arange(tree.codes.shape[1])[None, :] < torch.from_numpy(tree.lengths)[:, None]).to(dev)
-    else:
-        n_out = v
-        prob_np, alias_np = alias_table(noise_distribution(vocab.counts, config.ns_exponent))
-        prob = torch.from_numpy(prob_np).to(dev)
-        alias = torch.from_numpy(alias_np.astype(np.int64)).to(dev)
-    syn0_np, syn1_np = init_vectors(config.seed, v, n_out, dim)
-    syn0, syn1 = torch.from_numpy(syn0_np).to(dev), torch.from_numpy(syn1_np).to(dev)
-    keep = torch.from_numpy(keep_np).to(dev)
-    ids = torch.from_numpy(np.ascontiguousarray(encoded.ids)).to(dev)
-    lengths = torch.from_numpy(np.diff(encoded.offsets)).to(dev)
-    doc = torch.repeat_interleave(torch.arange(encoded.n_docs, device=dev, dtype=torch.int32), lengths)
-    n = len(encoded)
-    total = n * config.epochs
-    a0, a1 = float(config.lr), float(config.min_lr)
-    bsz = int(config.batch_size)
-    offs = torch.cat([torch.arange(-window, 0, device=dev), torch.arange(1, window + 1, device=dev)])
-    dist = offs.abs()
-    k = int(config.negative)
+class _Run:
+    def __init__(self, config, vocab, encoded, dev, hooks, checkpoint, resume, weights, alphas, epoch_offset):
+        self.config, self.vocab, self.dev, self.hooks, self.checkpoint = config, vocab, dev, hooks, checkpoint
+        self.weights = weights
+        self.hs = config.loss == "hs"
+        self.sg = config.model == "skipgram"
+        self.gen = torch.Generator(device=dev).manual_seed(config.seed + 7919 * epoch_offset)
+        # where the run stands (see engine.Position); rng_epoch is the generator's state when this epoch began
+        self.pos = {"epoch": 0, "batch": 0, "loss": 0.0, "examples": 0, "kept": 0, "pairs": 0, "kept_total": 0,
+                    "pairs_total": 0, "epoch_losses": [], "seconds": 0.0, "start_alpha": float(alphas[0]),
+                    "end_alpha": float(alphas[1]), "epochs": config.epochs, "epoch_offset": epoch_offset,
+                    "batch_size": int(config.batch_size)}
+        self.rng_epoch = self.gen.get_state()
+        self.rng_now = None
+        if resume is not None:
+            state = resume[1]["state"]
+            mine = {k: self.pos[k] for k in ("start_alpha", "end_alpha", "epochs", "epoch_offset", "batch_size")}
+            theirs = {k: state.get(k) for k in mine}
+            if mine != theirs:
+                raise WordvecError(f"the checkpoint was written with {theirs}, this run has {mine}; resume with the "
+                                   f"same settings")
+            self.pos.update(state)
+            self.rng_epoch = torch.from_numpy(np.array(resume[0]["rng.epoch"]))
+            self.rng_now = torch.from_numpy(np.array(resume[0]["rng.now"]))
+        self.n = len(encoded)
+        ids = torch.from_numpy(np.ascontiguousarray(encoded.ids)).to(dev)
+        self.ids = ids
+        lengths = torch.from_numpy(np.diff(encoded.offsets)).to(dev)
+        self.doc = torch.repeat_interleave(torch.arange(encoded.n_docs, device=dev, dtype=torch.int32), lengths)
+        self.keep = torch.from_numpy(keep_probabilities(vocab.counts, config.sample)).to(dev)
+        if self.hs:
+            tree = huffman_tree(vocab.counts)
+            self.points = torch.from_numpy(tree.points.astype(np.int64)).to(dev)
+            self.labels_hs = torch.from_numpy(1.0 - tree.codes.astype(np.float32)).to(dev)
+            self.path_mask = (torch.arange(tree.codes.shape[1])[None, :]
+                              < torch.from_numpy(tree.lengths)[:, None]).to(dev)
+            out = weights.syn1
+        else:
+            prob_np, alias_np = alias_table(noise_distribution(vocab.counts, config.ns_exponent))
+            self.prob = torch.from_numpy(prob_np).to(dev)
+            self.alias = torch.from_numpy(alias_np.astype(np.int64)).to(dev)
+            out = weights.syn1neg
+        self.syn0 = torch.from_numpy(weights.syn0).to(dev)
+        self.syn1 = torch.from_numpy(out).to(dev)
+        window = int(config.window)
+        self.offs = torch.cat([torch.arange(-window, 0, device=dev), torch.arange(1, window + 1, device=dev)])
 
-    def negatives(shape):
-        i = torch.randint(0, v, shape, device=dev, generator=gen)
-        u = torch.rand(shape, device=dev, generator=gen)
-        return torch.where(u < prob[i], i, alias[i])
+    def negatives(self, shape):
+        i = torch.randint(0, len(self.vocab), shape, device=self.dev, generator=self.gen)
+        u = torch.rand(shape, device=self.dev, generator=self.gen)
+        return torch.where(u < self.prob[i], i, self.alias[i])
 
-    epoch_losses: list[float] = []
-    kept_total = 0
-    pairs_total = 0
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
-    t0 = time.perf_counter()
-    with torch.no_grad():
-        for epoch in range(config.epochs):
-            if config.sample > 0:
-                mask = torch.rand(n, device=dev, generator=gen) < keep[ids.long()]
-                kept, kdoc = ids[mask].long(), doc[mask]
+    def run(self, progress: bool) -> TrainResult:
+        config, p, dev = self.config, self.pos, self.dev
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            while p["epoch"] < config.epochs:
+                self._epoch(progress, t0)
+        if dev.type == "cuda":
+            torch.cuda.synchronize(dev)
+        seconds = p["seconds"] + time.perf_counter() - t0
+        out = self.weights.syn1 if self.hs else self.weights.syn1neg
+        self.weights.syn0[...] = self.syn0.cpu().numpy()  # in place: the caller's matrices are the model
+        out[...] = self.syn1.cpu().numpy()
+        where = "cpu" if dev.type == "cpu" else f"cuda:{dev.index or 0}"
+        return TrainResult(
+            input_vectors=self.weights.syn0, output_vectors=None if self.hs else out,
+            epoch_losses=list(p["epoch_losses"]), seconds=seconds, device=where, words=self.n * config.epochs,
+            effective_words=int(p["kept_total"]), pairs=int(p["pairs_total"]),
+            extra_tensors={HS: out} if self.hs else {},
+        )
+
+    def _epoch(self, progress: bool, t0: float) -> None:
+        config, p, dev, n = self.config, self.pos, self.dev, self.n
+        syn0, syn1 = self.syn0, self.syn1
+        v, dim, window = len(self.vocab), config.vector_size, int(config.window)
+        if p["batch"] == 0:
+            self.hooks.epoch_begin(p["epoch"])
+            self.rng_epoch = self.gen.get_state()
+        self.gen.set_state(self.rng_epoch)  # the epoch's subsampling draw, again on resume
+        if config.sample > 0:
+            mask = torch.rand(n, device=dev, generator=self.gen) < self.keep[self.ids.long()]
+            kept, kdoc = self.ids[mask].long(), self.doc[mask]
+        else:
+            kept, kdoc = self.ids.long(), self.doc
+        if self.rng_now is not None:  # resumed mid-epoch: the generator as it was after the last batch
+            self.gen.set_state(self.rng_now)
+            self.rng_now = None
+        m = int(kept.shape[0])
+        bsz = p["batch_size"]
+        loss_sum = torch.tensor(p["loss"], device=dev, dtype=torch.float64)
+        total = n * config.epochs
+        a0, a1 = p["start_alpha"], p["end_alpha"]
+        dist = self.offs.abs()
+        bar = _progress_bar(progress, (m + bsz - 1) // bsz)
+        if bar is not None:
+            bar.update(p["batch"] // bsz)
+        for s in range(p["batch"], m, bsz):
+            e = min(m, s + bsz)
+            pos = torch.arange(s, e, device=dev)
+            centre = kept[s:e]
+            q = pos[:, None] + self.offs[None, :]
+            qc = q.clamp(0, m - 1)
+            valid = (q >= 0) & (q < m) & (kdoc[qc] == kdoc[s:e, None])
+            if config.reduced_window:
+                b = torch.randint(1, window + 1, (e - s, 1), device=dev, generator=self.gen)
+                valid &= dist[None, :] <= b
+            ctx = kept[qc]
+            frac = (p["epoch"] * n + (s + e) / 2 * n / max(m, 1)) / total
+            alpha = a0 - (a0 - a1) * frac
+            if self.sg:
+                rows, cols = valid.nonzero(as_tuple=True)
+                inp = ctx[rows, cols]  # context word predicts the centre word (word2vec.c's order)
+                tgt_word = centre[rows]
+                p["pairs"] += int(inp.shape[0])
+                p["examples"] += int(inp.shape[0])
+                vin = syn0[inp]
             else:
-                kept, kdoc = ids.long(), doc
-            m = int(kept.shape[0])
-            kept_total += m
-            loss_sum = torch.zeros((), device=dev, dtype=torch.float64)
-            examples = 0
-            bar = _progress_bar(progress, (m + bsz - 1) // bsz)
-            for s in range(0, m, bsz):
-                e = min(m, s + bsz)
-                pos = torch.arange(s, e, device=dev)
-                centre = kept[s:e]
-                q = pos[:, None] + offs[None, :]
-                qc = q.clamp(0, m - 1)
-                valid = (q >= 0) & (q < m) & (kdoc[qc] == kdoc[s:e, None])
-                if config.reduced_window:
-                    b = torch.randint(1, window + 1, (e - s, 1), device=dev, generator=gen)
-                    valid &= dist[None, :] <= b
-                ctx = kept[qc]
-                frac = (epoch * n + (s + e) / 2 * n / max(m, 1)) / total
-                alpha = a0 - (a0 - a1) * frac
-                if sg:
-                    rows, cols = valid.nonzero(as_tuple=True)
-                    inp = ctx[rows, cols]  # context word predicts the centre word (word2vec.c's order)
-                    tgt_word = centre[rows]
-                    pairs_total += int(inp.shape[0])
-                    examples += int(inp.shape[0])
-                    vin = syn0[inp]
-                else:
-                    count = valid.sum(1)
-                    has = count > 0
-                    validf = valid.to(syn0.dtype)
-                    vin = (syn0[ctx] * validf[..., None]).sum(1) / count.clamp(min=1)[:, None].to(syn0.dtype)
-                    tgt_word = centre
-                    pairs_total += int(count.sum())
-                    examples += int(has.sum())
-                if hs:
-                    targets = points[tgt_word]
-                    labels = labels_hs[tgt_word]
-                    weight = path_mask[tgt_word].to(syn0.dtype)
-                else:
-                    negs = negatives((tgt_word.shape[0], k))
-                    targets = torch.cat([tgt_word[:, None], negs], 1)
-                    labels = torch.zeros(targets.shape, device=dev, dtype=syn0.dtype)
-                    labels[:, 0] = 1.0
-                    weight = torch.ones(targets.shape, device=dev, dtype=syn0.dtype)
-                    weight[:, 1:] = (negs != tgt_word[:, None]).to(syn0.dtype)
-                if not sg:
-                    weight = weight * has[:, None].to(syn0.dtype)
-                vout = syn1[targets]
-                f = torch.einsum("be,bke->bk", vin, vout)
-                sign = 2.0 * labels - 1.0
-                loss_sum += (-F.logsigmoid(sign * f) * weight).sum().double()
-                g = (labels - torch.sigmoid(f)) * weight * alpha
-                grad_in = torch.einsum("bk,bke->be", g, vout)
-                grad_out = g[..., None] * vin[:, None, :]
-                _averaged_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), n_out)
-                if sg:
-                    _averaged_add(syn0, inp, grad_in, v)
-                else:
-                    r, c = valid.nonzero(as_tuple=True)
-                    _averaged_add(syn0, ctx[r, c], grad_in[r], v)
-                if bar is not None:
-                    bar.update(1)
+                count = valid.sum(1)
+                has = count > 0
+                validf = valid.to(syn0.dtype)
+                vin = (syn0[ctx] * validf[..., None]).sum(1) / count.clamp(min=1)[:, None].to(syn0.dtype)
+                tgt_word = centre
+                p["pairs"] += int(count.sum())
+                p["examples"] += int(has.sum())
+            if self.hs:
+                targets = self.points[tgt_word]
+                labels = self.labels_hs[tgt_word]
+                weight = self.path_mask[tgt_word].to(syn0.dtype)
+            else:
+                negs = self.negatives((tgt_word.shape[0], int(config.negative)))
+                targets = torch.cat([tgt_word[:, None], negs], 1)
+                labels = torch.zeros(targets.shape, device=dev, dtype=syn0.dtype)
+                labels[:, 0] = 1.0
+                weight = torch.ones(targets.shape, device=dev, dtype=syn0.dtype)
+                weight[:, 1:] = (negs != tgt_word[:, None]).to(syn0.dtype)
+            if not self.sg:
+                weight = weight * has[:, None].to(syn0.dtype)
+            vout = syn1[targets]
+            f = torch.einsum("be,bke->bk", vin, vout)
+            sign = 2.0 * labels - 1.0
+            loss_sum += (-F.logsigmoid(sign * f) * weight).sum().double()
+            g = (labels - torch.sigmoid(f)) * weight * alpha
+            grad_in = torch.einsum("bk,bke->be", g, vout)
+            grad_out = g[..., None] * vin[:, None, :]
+            _averaged_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), syn1.shape[0])
+            if self.sg:
+                _averaged_add(syn0, inp, grad_in, v)
+            else:
+                r, c = valid.nonzero(as_tuple=True)
+                _averaged_add(syn0, ctx[r, c], grad_in[r], v)
             if bar is not None:
-                bar.close()
-            epoch_losses.append(float(loss_sum) / examples if examples else float("nan"))
-            if callback is not None:
-                callback(epoch, epoch_losses[-1], None)
-    if dev.type == "cuda":
-        torch.cuda.synchronize(dev)
-    seconds = time.perf_counter() - t0
-    where = "cpu" if dev.type == "cpu" else f"cuda:{dev.index or 0}"
-    syn0_out, syn1_out = syn0.cpu().numpy().copy(), syn1.cpu().numpy().copy()
-    return TrainResult(
-        input_vectors=syn0_out, output_vectors=None if hs else syn1_out, epoch_losses=epoch_losses,
-        seconds=seconds, device=where, words=n * config.epochs, effective_words=int(kept_total),
-        pairs=int(pairs_total), extra_tensors={"hs.weight": syn1_out} if hs else {},
-    )
+                bar.update(1)
+            if self.checkpoint is not None and e < m and self.checkpoint.due():
+                p["batch"], p["loss"] = e, float(loss_sum)
+                self._save(t0)
+        if bar is not None:
+            bar.close()
+        loss_total, examples = float(loss_sum), p["examples"]
+        loss = loss_total / examples if examples else float("nan")
+        if examples:
+            check_finite(p["epoch"], loss, float(syn0.double().sum()), float(syn1.double().sum()), lr=a0,
+                         chance=chance_loss(self.vocab.counts, *config.heads()))
+        p["epoch_losses"].append(loss)
+        p["kept_total"] += m
+        p["pairs_total"] += p["pairs"]
+        self.hooks.epoch_end(p["epoch"], loss, None, loss_total, examples)
+        p.update(epoch=p["epoch"] + 1, batch=0, loss=0.0, examples=0, kept=0, pairs=0)
+        if self.checkpoint is not None and p["epoch"] < config.epochs and self.checkpoint.due():
+            self._save(t0)
+
+    def _save(self, t0: float) -> None:
+        state = {**self.pos, "seconds": self.pos["seconds"] + time.perf_counter() - t0}
+        out = self.syn1.cpu().numpy()
+        tensors = {INPUT: self.syn0.cpu().numpy(), HS if self.hs else OUTPUT: out,
+                   "rng.epoch": rng_to_array(self.rng_epoch.numpy().tobytes()),
+                   "rng.now": rng_to_array(self.gen.get_state().numpy().tobytes())}
+        self.checkpoint.save("word2vec", tensors, state)
+        if self.checkpoint.stop_requested:
+            raise Stopped(self.checkpoint.path)
 
 
 __all__ = ["train_torch"]

@@ -37,14 +37,12 @@ from .errors import WordvecError
 from .files import atomic_open
 from .vectors import KeyedVectors
 from .vocab import Vocab
-from .weights import TrainResult, word_vectors
+from .weights import HS, INPUT, OUTPUT, TrainResult, word_vectors
 
 log = logging.getLogger("wordvec")
 
 METRICS, VOCAB, VECTORS, MODEL, LOSS_PNG, MAP_PNG = (
     "metrics.json", "vocab.txt", "vectors.txt", "model.safetensors", "loss.png", "map.png")
-#: Tensor names in model.safetensors: the lab network's parameter names, shared by every model.
-INPUT, OUTPUT, HS = "embed.weight", "expand.weight", "hs.weight"
 TENSORS = {INPUT: "input vectors (syn0)", OUTPUT: "output vectors (syn1neg)",
            HS: "hierarchical-softmax inner nodes (syn1)"}
 RUN_FILES = frozenset({METRICS, VOCAB, VECTORS, MODEL, LOSS_PNG, MAP_PNG})

@@ -196,10 +196,13 @@ class Checkpointer:
     """When and where a training run saves its state: every `every` seconds (0: only when asked to stop), and once
     more when `stop()` is called (SIGTERM: the machine is being taken away)."""
 
-    def __init__(self, path: str | os.PathLike, every: float, identity: dict):
+    def __init__(self, path: str | os.PathLike, every: float, identity: dict,
+                 extras: dict[str, np.ndarray] | None = None, meta: dict | None = None):
         self.path = Path(path)
         self.every = float(every)
         self.identity = identity  # config and vocabulary fingerprint: what a resume must match
+        self.extras = extras or {}  # arrays the owner adds to every checkpoint (e.g. the vocabulary)
+        self.meta = meta or {}  # header fields the owner adds (e.g. the config)
         self.last = time.monotonic()
         self.stop_requested = False
         self.saves = 0
@@ -213,7 +216,8 @@ class Checkpointer:
 
     def save(self, kind: str, tensors: dict[str, np.ndarray], state: dict) -> None:
         t0 = time.monotonic()
-        save_state(self.path, kind, tensors, {"identity": self.identity, "state": state})
+        save_state(self.path, kind, {**self.extras, **tensors}, {**self.meta, "identity": self.identity,
+                                                                    "state": state})
         self.last = time.monotonic()
         self.saves += 1
         self.seconds += self.last - t0

@@ -341,6 +341,13 @@ def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return prob.astype(np.float32), alias
 
 
+def chance_loss(counts: np.ndarray, hs: int, negative: int) -> float:
+    """Loss per example of an untrained model (every score 0: log 2 per binary decision), the yardstick of the
+    divergence check: the negative-sampling decisions plus the longest Huffman path."""
+    decisions = (negative + 1 if negative else 0) + (int(huffman_tree(counts).lengths.max()) if hs else 0)
+    return decisions * float(np.log(2.0))
+
+
 @dataclass
 class Huffman:
     """Huffman tree over the vocabulary for hierarchical softmax (the tree word2vec.c and gensim build).
@@ -436,4 +443,4 @@ Vocab.huffman = _vocab_huffman
 
 __all__ = ["Vocab", "Encoded", "Scan", "scan_corpus", "select_vocab", "encode_scan", "build_and_encode", "keep_word",
            "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "keep_probabilities", "noise_distribution",
-           "alias_table", "Huffman", "huffman_tree"]
+           "alias_table", "Huffman", "huffman_tree", "chance_loss"]

@@ -3,7 +3,7 @@ trainer returns. numpy only, so the CPU engine and the run directory never need 
 
 One name per matrix everywhere: `input_vectors` is the lab's `embed.weight` and word2vec's syn0;
 `output_vectors` is the lab's `expand.weight` and word2vec's syn1neg; hierarchical softmax's inner-node vectors
-(word2vec's syn1) travel in `extra_tensors["hs.weight"]`. The run directory's tensor names are in `rundir`.
+(word2vec's syn1) travel in `extra_tensors["hs.weight"]`; saved files use the names INPUT, OUTPUT and HS.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import WordvecError
+
+#: Names of the trained matrices in model.safetensors, checkpoints and saved models (the lab network's names).
+INPUT, OUTPUT, HS = "embed.weight", "expand.weight", "hs.weight"
 
 
 @dataclass
@@ -112,4 +115,4 @@ def matrix_sum(m: np.ndarray) -> float:
     return float(np.add.reduce(m, axis=None, dtype=np.float64))
 
 
-__all__ = ["TrainResult", "Hooks", "as_hooks", "init_vectors", "word_vectors", "check_finite", "matrix_sum"]
+__all__ = ["INPUT", "OUTPUT", "HS", "TrainResult", "Hooks", "as_hooks", "init_vectors", "word_vectors", "check_finite", "matrix_sum"]
