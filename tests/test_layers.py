@@ -21,8 +21,8 @@ LAYERS = [
     ["store", "windows", "models", "engine_torch"],
     ["engine", "train", "vectors"],
     ["evaluate", "downstream", "export", "plots", "report", "word2vec"],
-    ["rundir"],
-    ["pipeline", "distributed"],
+    ["rundir", "distributed"],
+    ["pipeline"],
     ["cli"],
     ["__main__"],
 ]

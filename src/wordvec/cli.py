@@ -78,15 +78,31 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .distributed import launch, launched, rank
     from .pipeline import train_pipeline
     from .report import training_report
 
     cfg = config_from_args(args)
+    if args.nproc > 1 and not launched():
+        return launch(args.nproc, _without_nproc(args.argv))
     out = Path(args.out) if args.out else Path("runs") / args.preset
     metrics = train_pipeline(cfg, out, overwrite=args.overwrite, tensorboard=args.tensorboard, quiet=args.quiet,
                              checkpoint_every=args.checkpoint_every, resume=args.resume)
-    print(training_report(metrics, out), end="")
+    if rank() == 0:
+        print(training_report(metrics, out), end="")
     return 0
+
+
+def _without_nproc(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--nproc":
+            skip = True
+        elif not a.startswith("--nproc="):
+            out.append(a)
+    return out
 
 
 # ------------------------------------------------------------------------------------------------- neighbors
@@ -231,6 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
                         f"{DEFAULT_CHECKPOINT_EVERY:g})")
     p.add_argument("--resume", action="store_true",
                    help="continue the interrupted run in OUT.checkpoint (same arguments and data)")
+    p.add_argument("--nproc", type=_positive("--nproc"), default=1, metavar="N",
+                   help="train with N processes on this machine (starts torchrun; see README for several machines)")
     _add_config_flags(p)
     p.set_defaults(func=_cmd_train)
 
@@ -272,21 +290,26 @@ class _Stderr(logging.StreamHandler):
         pass
 
 
-def _configure_logging(quiet: bool) -> None:
-    """The CLI's messages: `wordvec: ...` lines on stderr; --quiet keeps only warnings."""
+def _configure_logging(quiet: bool, silent: bool = False) -> None:
+    """The CLI's messages: `wordvec: ...` lines on stderr; --quiet keeps only warnings, `silent` (ranks other than
+    0 of a distributed run) only errors."""
     logger = logging.getLogger("wordvec")
     if not any(isinstance(h, _Stderr) for h in logger.handlers):
         handler = _Stderr()
         handler.setFormatter(logging.Formatter("wordvec: %(message)s"))
         logger.addHandler(handler)
-    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.setLevel(logging.ERROR if silent else logging.WARNING if quiet else logging.INFO)
     logger.propagate = False
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .distributed import launched, rank
+
+    argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging(getattr(args, "quiet", False))
+    args.argv = argv
+    _configure_logging(getattr(args, "quiet", False), silent=launched() and rank() != 0)
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:

@@ -23,11 +23,12 @@ LOSSES = ("softmax", "ns", "hs")
 VECTORS = ("input", "output", "mean")
 OPTIMIZERS = ("sgd", "adamw")
 BACKENDS = ("auto", "numba", "torch")
+SYNC_MODES = ("average", "sum")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 #: Upper bounds that no real run reaches; beyond them a typo would allocate gigabytes before failing.
 LIMITS = {"vector_size": 100_000, "window": 10_000, "negative": 1_000, "threads": 1_024, "epochs": 1_000_000,
-          "batch_size": 1 << 26, "topn": 100_000}
+          "batch_size": 1 << 26, "topn": 100_000, "sync_words": 1 << 40}
 
 
 def _f(default, help: str, choices: tuple | None = None, cli: bool = True, aliases: tuple = ()):
@@ -84,6 +85,10 @@ class Config:
     seed: int = _f(2023, "random seed, 0 .. 2**32-1 (the lab's is 2023)")
     device: str = _f("auto", "'auto' (CUDA if available), 'cpu', 'cuda' or 'cuda:N'")
     threads: int = _f(0, "CPU threads (0: all cores)")
+    sync_words: int = _f(100_000, "several processes (torchrun): make the skip-gram/CBOW copies equal after every "
+                                  "this many words each process trains")
+    sync: str = _f("average", "several processes: combine the copies' changes to a row by their 'average' over the "
+                              "processes that changed it, or their 'sum' (as Hogwild threads would)", SYNC_MODES)
     backend: str = _f("auto", "skip-gram/CBOW engine: 'auto' (numba on CPU, torch on CUDA), 'numba' or 'torch'",
                       BACKENDS)
     # --- reporting --------------------------------------------------------------------------------------------
@@ -163,6 +168,7 @@ class Config:
              f"--device {self.device!r} is not supported; use auto, cpu, cuda or cuda:N"),
             (0 <= self.seed < 2 ** 32, f"--seed must be between 0 and 2**32-1, got {self.seed}"),
             (self.threads >= 0, f"--threads must be 0 (all cores) or more, got {self.threads}"),
+            (self.sync_words >= 1, f"--sync-words must be at least 1, got {self.sync_words}"),
             (self.topn >= 1, f"-k/--topn must be at least 1, got {self.topn}"),
             (not (self.loss == "hs" and not self.both_heads and self.vectors != "input"),
              f"--vectors {self.vectors} needs output vectors, and --loss hs has none (its output matrix is the "
@@ -190,7 +196,7 @@ class Config:
         out = []
         if self.model == "softmax":
             out += ["negative", "ns_exponent", "sample", "shared_negatives", "reduced_window", "backend",
-                    "both_heads", "cbow_mean"]
+                    "both_heads", "cbow_mean", "sync_words", "sync"]
         if self.model == "cbow":
             out += ["shared_negatives"]
         if self.model == "skipgram":
@@ -295,4 +301,4 @@ def preset(name: str) -> Config:
 
 
 __all__ = ["Config", "PRESETS", "preset", "LAB", "SGNS", "CBOW", "DEFAULT_DATASET", "TOKENIZERS", "MODELS",
-           "LOSSES", "VECTORS", "OPTIMIZERS", "BACKENDS", "LIMITS", "available_memory"]
+           "LOSSES", "VECTORS", "OPTIMIZERS", "BACKENDS", "SYNC_MODES", "LIMITS", "available_memory"]

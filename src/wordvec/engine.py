@@ -36,7 +36,7 @@ from .devices import resolve_device
 from .errors import WordvecError
 from .state import Checkpointer, Stopped
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
-from .weights import HS, INPUT, OUTPUT, TrainResult, as_hooks, check_finite, init_vectors, matrix_sum
+from .weights import HS, INPUT, OUTPUT, Replicas, TrainResult, as_hooks, check_finite, init_vectors, matrix_sum
 
 
 @dataclass
@@ -112,7 +112,7 @@ def _chunk_seed(seed: int, epoch: int, chunk: int) -> int:
 def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: bool = True, callback=None,
                    checkpoint: Checkpointer | None = None, resume: tuple[dict, dict] | None = None,
                    weights: Weights | None = None, start_alpha: float | None = None, end_alpha: float | None = None,
-                   epoch_offset: int = 0) -> TrainResult:
+                   epoch_offset: int = 0, replicas: Replicas | None = None) -> TrainResult:
     """Train skip-gram or CBOW (mean, or sum with cbow_mean=False) with negative sampling, hierarchical softmax or
     both heads (both_heads); see the module doc.
 
@@ -120,7 +120,8 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     config.lr/min_lr for this call; `epoch_offset` counts epochs trained before (it seeds the random streams, so
     training in several calls is the same as in one). `callback` is a `weights.Hooks` or a plain
     `callback(epoch, mean loss, None)`. `checkpoint` saves the state at chunk boundaries when due; `resume` is
-    such a state (`state.load_state`) to continue from.
+    such a state (`state.load_state`) to continue from. `replicas` (several processes, `wordvec.distributed`):
+    each process trains its share of every round of chunks, then the copies are made equal (`Replicas.sync`).
 
     Returns a TrainResult: input_vectors (syn0), output_vectors (syn1neg; None for hs alone), the hs inner-node
     vectors (syn1) in extra_tensors['hs.weight'], the mean loss per example for each epoch, wall seconds, and
@@ -143,10 +144,11 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
         from .engine_torch import train_torch
 
         return train_torch(config, vocab, encoded, device, progress, hooks, checkpoint, resume, weights, alphas,
-                           epoch_offset)
+                           epoch_offset, replicas)
     warm_up(config)  # compile or load the kernel before the clock starts
-    return _NumbaRun(config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint,
-                     None if resume is None else resume[1]["state"]).run(progress)
+    run = _NumbaRun(config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint,
+                    None if resume is None else resume[1]["state"], replicas or Replicas())
+    return run.run(progress)
 
 
 # --- numba / Hogwild ----------------------------------------------------------------------------------------------
@@ -183,7 +185,7 @@ def warm_up(config: Config | None = None) -> None:
         if c.model in ("skipgram", "cbow") and c.loss in ("ns", "hs") and key not in _WARM:
             tiny = c.replace(epochs=1, threads=1, vector_size=4, device="cpu", backend="numba", min_count=1)
             _NumbaRun(tiny, vocab, encoded, new_weights(tiny, vocab), (0.025, 0.0001), 0, as_hooks(None), None,
-                      None).run(progress=False)
+                      None, Replicas()).run(progress=False)
             _WARM.add(key)
 
 
@@ -230,10 +232,11 @@ class _Done:
 
 
 class _NumbaRun:
-    def __init__(self, config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint, state):
+    def __init__(self, config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint, state, replicas):
         from .kernels import kernel_for
 
         self.config, self.vocab, self.weights, self.hooks, self.checkpoint = config, vocab, weights, hooks, checkpoint
+        self.replicas = replicas
         self.threads = config.threads or os.cpu_count() or 1
         self.ids = np.ascontiguousarray(encoded.ids, dtype=np.int32)
         self.offsets = np.ascontiguousarray(encoded.offsets, dtype=np.int64)
@@ -283,6 +286,8 @@ class _NumbaRun:
         p.chunk += 1
 
     def run(self, progress: bool) -> TrainResult:
+        if self.replicas.world > 1:
+            return self._finish(self._run_rounds(progress))
         p, n_chunks = self.pos, len(self.bounds) - 1
         bar = _progress_bar(progress, self.config.epochs * n_chunks, p.epoch * n_chunks + p.chunk)
         t0 = time.perf_counter()
@@ -313,6 +318,64 @@ class _NumbaRun:
                 pool.shutdown(cancel_futures=True)
             if bar is not None:
                 bar.close()
+        return self._finish(t0)
+
+    def _run_rounds(self, progress: bool) -> float:
+        """Several processes: each round of `world` x `chunks_per_sync` chunks is shared out (chunk c to process
+        c mod world, counted from the round's start), trained, and the copies synced; sums and decisions are
+        agreed on, so every process walks the same rounds and checkpoints at the same one."""
+        p, r, n_chunks = self.pos, self.replicas, len(self.bounds) - 1
+        per_round = r.world * max(1, int(self.config.sync_words) // max(1, p.chunk_size))
+        bar = _progress_bar(progress and r.rank == 0, self.config.epochs * n_chunks, p.epoch * n_chunks + p.chunk)
+        t0 = time.perf_counter()
+        pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
+        matrices = list(self.weights.tensors().values())
+        r.start(matrices)
+        try:
+            while p.epoch < self.config.epochs:
+                if p.chunk == 0:
+                    self.hooks.epoch_begin(p.epoch)
+                while p.chunk < n_chunks:
+                    end = min(n_chunks, p.chunk + per_round)
+                    mine = range(p.chunk + r.rank, end, r.world)
+                    jobs = [pool.submit(self.job, p.epoch, c) if pool else _Done(self.job(p.epoch, c)) for c in mine]
+                    sums = [0.0, 0, 0, 0]
+                    for job in jobs:
+                        for i, x in enumerate(job.result()):
+                            sums[i] += x
+                    r.sync(matrices)
+                    loss, examples, kept, pairs = r.total(sums)
+                    p.loss += loss
+                    p.examples, p.kept, p.pairs = p.examples + int(examples), p.kept + int(kept), p.pairs + int(pairs)
+                    if bar is not None:
+                        bar.update(end - p.chunk)
+                    p.chunk = end
+                    if p.chunk < n_chunks:
+                        self._checkpoint_if_due(t0)
+                self._end_epoch(bar)
+                if p.epoch < self.config.epochs:
+                    self._checkpoint_if_due(t0)
+        finally:
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
+            if bar is not None:
+                bar.close()
+        return t0
+
+    def _checkpoint_if_due(self, t0: float) -> None:
+        """Every process takes part in deciding; the first one writes (their weights are equal after a sync)."""
+        ck = self.checkpoint
+        if ck is None or not self.replicas.agree(ck.due()):
+            return
+        if self.replicas.agree(ck.stop_requested):
+            ck.stop()
+        if self.replicas.rank == 0:
+            self._save(t0)
+        elif ck.stop_requested:
+            raise Stopped(ck.path)
+
+    def _finish(self, t0: float) -> TrainResult:
+        p = self.pos
         seconds = p.seconds + time.perf_counter() - t0
         w = self.weights
         return TrainResult(

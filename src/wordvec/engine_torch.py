@@ -29,9 +29,11 @@ from .weights import HS, INPUT, OUTPUT, Hooks, TrainResult, check_finite
 def train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, progress: bool = False,
                 hooks: Hooks | None = None, checkpoint: Checkpointer | None = None,
                 resume: tuple[dict, dict] | None = None, weights=None, alphas: tuple[float, float] | None = None,
-                epoch_offset: int = 0) -> TrainResult:
+                epoch_offset: int = 0, replicas=None) -> TrainResult:
     """Train `config` (skipgram/cbow, ns/hs) on `device`, with the arguments of `engine.train_word2vec`: the
-    matrices in `weights` are trained (and written back in place), the state saved at batch boundaries."""
+    matrices in `weights` are trained (and written back in place), the state saved at batch boundaries. With
+    `replicas` (several processes), each process trains every world-th batch of a round, then the copies are made
+    equal: per row, the mean of the changes of the processes that changed it (all-reduced on the device)."""
     dev = torch.device(device)
     threads = config.threads or os.cpu_count() or 1
     old_threads = torch.get_num_threads()
@@ -39,7 +41,7 @@ def train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, pro
         torch.set_num_threads(threads)
     try:
         return _Run(config, vocab, encoded, dev, hooks or Hooks(), checkpoint, resume, weights,
-                    alphas or (config.lr, config.min_lr), epoch_offset).run(progress)
+                    alphas or (config.lr, config.min_lr), epoch_offset, replicas).run(progress)
     finally:
         torch.set_num_threads(old_threads)
 
@@ -63,30 +65,39 @@ def _progress_bar(progress: bool, total: int):
     return tqdm(total=total, desc="word2vec", unit="batch", leave=False)
 
 
+def _seed(*parts: int) -> int:
+    h = 0x27D4EB2F
+    for x in parts:
+        h = (h * 0x9E3779B1 + int(x) + 0x85EBCA77) % (2 ** 63)
+    return h
+
+
 class _Run:
-    def __init__(self, config, vocab, encoded, dev, hooks, checkpoint, resume, weights, alphas, epoch_offset):
+    def __init__(self, config, vocab, encoded, dev, hooks, checkpoint, resume, weights, alphas, epoch_offset,
+                 replicas):
         self.config, self.vocab, self.dev, self.hooks, self.checkpoint = config, vocab, dev, hooks, checkpoint
         self.weights = weights
+        self.rank, self.world = (replicas.rank, replicas.world) if replicas is not None else (0, 1)
+        self.replicas = replicas if self.world > 1 else None
         self.hs = config.loss == "hs"
         self.sg = config.model == "skipgram"
-        self.gen = torch.Generator(device=dev).manual_seed(config.seed + 7919 * epoch_offset)
-        # where the run stands (see engine.Position); rng_epoch is the generator's state when this epoch began
+        # every epoch's subsampling comes from (seed, epoch), the same on every rank; windows and negatives come
+        # from this rank's own generator, whose state a checkpoint keeps
+        self.gen = torch.Generator(device=dev).manual_seed(_seed(config.seed, epoch_offset, self.rank))
         self.pos = {"epoch": 0, "batch": 0, "loss": 0.0, "examples": 0, "kept": 0, "pairs": 0, "kept_total": 0,
                     "pairs_total": 0, "epoch_losses": [], "seconds": 0.0, "start_alpha": float(alphas[0]),
                     "end_alpha": float(alphas[1]), "epochs": config.epochs, "epoch_offset": epoch_offset,
-                    "batch_size": int(config.batch_size)}
-        self.rng_epoch = self.gen.get_state()
-        self.rng_now = None
+                    "batch_size": int(config.batch_size), "world": self.world}
         if resume is not None:
             state = resume[1]["state"]
-            mine = {k: self.pos[k] for k in ("start_alpha", "end_alpha", "epochs", "epoch_offset", "batch_size")}
-            theirs = {k: state.get(k) for k in mine}
+            mine = {k: self.pos[k] for k in ("start_alpha", "end_alpha", "epochs", "epoch_offset", "batch_size",
+                                             "world")}
+            theirs = {k: state.get(k, 1 if k == "world" else None) for k in mine}
             if mine != theirs:
                 raise WordvecError(f"the checkpoint was written with {theirs}, this run has {mine}; resume with the "
                                    f"same settings")
             self.pos.update(state)
-            self.rng_epoch = torch.from_numpy(np.array(resume[0]["rng.epoch"]))
-            self.rng_now = torch.from_numpy(np.array(resume[0]["rng.now"]))
+            self.gen.set_state(torch.from_numpy(np.array(resume[0][f"rng.rank{self.rank}"])))
         self.n = len(encoded)
         ids = torch.from_numpy(np.ascontiguousarray(encoded.ids)).to(dev)
         self.ids = ids
@@ -120,6 +131,8 @@ class _Run:
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
         t0 = time.perf_counter()
+        if self.replicas is not None:
+            self.replicas.start_tensors([self.syn0, self.syn1])
         with torch.no_grad():
             while p["epoch"] < config.epochs:
                 self._epoch(progress, t0)
@@ -139,110 +152,142 @@ class _Run:
 
     def _epoch(self, progress: bool, t0: float) -> None:
         config, p, dev, n = self.config, self.pos, self.dev, self.n
-        syn0, syn1 = self.syn0, self.syn1
-        v, dim, window = len(self.vocab), config.vector_size, int(config.window)
         if p["batch"] == 0:
             self.hooks.epoch_begin(p["epoch"])
-            self.rng_epoch = self.gen.get_state()
-        self.gen.set_state(self.rng_epoch)  # the epoch's subsampling draw, again on resume
         if config.sample > 0:
-            mask = torch.rand(n, device=dev, generator=self.gen) < self.keep[self.ids.long()]
+            draw = torch.Generator(device=dev).manual_seed(_seed(config.seed, p["epoch_offset"] + p["epoch"], 101))
+            mask = torch.rand(n, device=dev, generator=draw) < self.keep[self.ids.long()]
             kept, kdoc = self.ids[mask].long(), self.doc[mask]
         else:
             kept, kdoc = self.ids.long(), self.doc
-        if self.rng_now is not None:  # resumed mid-epoch: the generator as it was after the last batch
-            self.gen.set_state(self.rng_now)
-            self.rng_now = None
         m = int(kept.shape[0])
         bsz = p["batch_size"]
-        loss_sum = torch.tensor(p["loss"], device=dev, dtype=torch.float64)
-        total = n * config.epochs
-        a0, a1 = p["start_alpha"], p["end_alpha"]
-        dist = self.offs.abs()
-        bar = _progress_bar(progress, (m + bsz - 1) // bsz)
+        # this rank's sums for the epoch; a resumed partial sum is counted once, on rank 0
+        first = self.rank == 0
+        self.loss_sum = torch.tensor(p["loss"] if first else 0.0, device=dev, dtype=torch.float64)
+        self.examples, self.pairs = (p["examples"], p["pairs"]) if first else (0, 0)
+        n_batches = (m + bsz - 1) // bsz
+        per_round = self.world * max(1, int(config.sync_words) // bsz)
+        bar = _progress_bar(progress and first, n_batches)
         if bar is not None:
-            bar.update(p["batch"] // bsz)
-        for s in range(p["batch"], m, bsz):
-            e = min(m, s + bsz)
-            pos = torch.arange(s, e, device=dev)
-            centre = kept[s:e]
-            q = pos[:, None] + self.offs[None, :]
-            qc = q.clamp(0, m - 1)
-            valid = (q >= 0) & (q < m) & (kdoc[qc] == kdoc[s:e, None])
-            if config.reduced_window:
-                b = torch.randint(1, window + 1, (e - s, 1), device=dev, generator=self.gen)
-                valid &= dist[None, :] <= b
-            ctx = kept[qc]
-            frac = (p["epoch"] * n + (s + e) / 2 * n / max(m, 1)) / total
-            alpha = a0 - (a0 - a1) * frac
-            if self.sg:
-                rows, cols = valid.nonzero(as_tuple=True)
-                inp = ctx[rows, cols]  # context word predicts the centre word (word2vec.c's order)
-                tgt_word = centre[rows]
-                p["pairs"] += int(inp.shape[0])
-                p["examples"] += int(inp.shape[0])
-                vin = syn0[inp]
-            else:
-                count = valid.sum(1)
-                has = count > 0
-                validf = valid.to(syn0.dtype)
-                vin = (syn0[ctx] * validf[..., None]).sum(1) / count.clamp(min=1)[:, None].to(syn0.dtype)
-                tgt_word = centre
-                p["pairs"] += int(count.sum())
-                p["examples"] += int(has.sum())
-            if self.hs:
-                targets = self.points[tgt_word]
-                labels = self.labels_hs[tgt_word]
-                weight = self.path_mask[tgt_word].to(syn0.dtype)
-            else:
-                negs = self.negatives((tgt_word.shape[0], int(config.negative)))
-                targets = torch.cat([tgt_word[:, None], negs], 1)
-                labels = torch.zeros(targets.shape, device=dev, dtype=syn0.dtype)
-                labels[:, 0] = 1.0
-                weight = torch.ones(targets.shape, device=dev, dtype=syn0.dtype)
-                weight[:, 1:] = (negs != tgt_word[:, None]).to(syn0.dtype)
-            if not self.sg:
-                weight = weight * has[:, None].to(syn0.dtype)
-            vout = syn1[targets]
-            f = torch.einsum("be,bke->bk", vin, vout)
-            sign = 2.0 * labels - 1.0
-            loss_sum += (-F.logsigmoid(sign * f) * weight).sum().double()
-            g = (labels - torch.sigmoid(f)) * weight * alpha
-            grad_in = torch.einsum("bk,bke->be", g, vout)
-            grad_out = g[..., None] * vin[:, None, :]
-            _averaged_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), syn1.shape[0])
-            if self.sg:
-                _averaged_add(syn0, inp, grad_in, v)
-            else:
-                r, c = valid.nonzero(as_tuple=True)
-                _averaged_add(syn0, ctx[r, c], grad_in[r], v)
+            bar.update(p["batch"])
+        while p["batch"] < n_batches:
+            end = min(n_batches, p["batch"] + per_round)
+            for b in range(p["batch"] + self.rank, end, self.world):
+                self._batch(b * bsz, min(m, (b + 1) * bsz), kept, kdoc, m)
+            if self.replicas is not None:
+                self.replicas.sync_tensors([self.syn0, self.syn1])
             if bar is not None:
-                bar.update(1)
-            if self.checkpoint is not None and e < m and self.checkpoint.due():
-                p["batch"], p["loss"] = e, float(loss_sum)
+                bar.update(end - p["batch"])
+            p["batch"] = end
+            if end < n_batches and self._due():
+                p["loss"], p["examples"], p["pairs"] = self._totals()
                 self._save(t0)
         if bar is not None:
             bar.close()
-        loss_total, examples = float(loss_sum), p["examples"]
+        loss_total, examples, pairs = self._totals()
         loss = loss_total / examples if examples else float("nan")
         if examples:
-            check_finite(p["epoch"], loss, float(syn0.double().sum()), float(syn1.double().sum()), lr=a0,
-                         chance=chance_loss(self.vocab.counts, *config.heads()))
+            check_finite(p["epoch"], loss, float(self.syn0.double().sum()), float(self.syn1.double().sum()),
+                         lr=p["start_alpha"], chance=chance_loss(self.vocab.counts, *config.heads()))
         p["epoch_losses"].append(loss)
-        p["kept_total"] += m
-        p["pairs_total"] += p["pairs"]
+        p["kept_total"] += m  # every rank subsampled the same tokens
+        p["pairs_total"] += pairs
         self.hooks.epoch_end(p["epoch"], loss, None, loss_total, examples)
         p.update(epoch=p["epoch"] + 1, batch=0, loss=0.0, examples=0, kept=0, pairs=0)
-        if self.checkpoint is not None and p["epoch"] < config.epochs and self.checkpoint.due():
+        if p["epoch"] < config.epochs and self._due():
             self._save(t0)
 
+    def _totals(self) -> tuple[float, int, int]:
+        """(loss, examples, pairs) of the epoch so far, over every rank."""
+        values = [float(self.loss_sum), self.examples, self.pairs]
+        if self.replicas is not None:
+            values = self.replicas.total(values)
+        return float(values[0]), int(values[1]), int(values[2])
+
+    def _due(self) -> bool:
+        ck = self.checkpoint
+        if ck is None:
+            return False
+        if self.replicas is None:
+            return ck.due()
+        if not self.replicas.agree(ck.due()):
+            return False
+        if self.replicas.agree(ck.stop_requested):
+            ck.stop()
+        return True
+
+    def _batch(self, s: int, e: int, kept, kdoc, m: int) -> None:
+        """One batch of centre words kept[s:e]: gather, score, update (sparse SGD, repeated rows averaged)."""
+        config, p, dev, n = self.config, self.pos, self.dev, self.n
+        syn0, syn1 = self.syn0, self.syn1
+        v, dim, window = len(self.vocab), config.vector_size, int(config.window)
+        total = n * config.epochs
+        a0, a1 = p["start_alpha"], p["end_alpha"]
+        dist = self.offs.abs()
+        pos = torch.arange(s, e, device=dev)
+        centre = kept[s:e]
+        q = pos[:, None] + self.offs[None, :]
+        qc = q.clamp(0, m - 1)
+        valid = (q >= 0) & (q < m) & (kdoc[qc] == kdoc[s:e, None])
+        if config.reduced_window:
+            b = torch.randint(1, window + 1, (e - s, 1), device=dev, generator=self.gen)
+            valid &= dist[None, :] <= b
+        ctx = kept[qc]
+        frac = (p["epoch"] * n + (s + e) / 2 * n / max(m, 1)) / total
+        alpha = a0 - (a0 - a1) * frac
+        if self.sg:
+            rows, cols = valid.nonzero(as_tuple=True)
+            inp = ctx[rows, cols]  # context word predicts the centre word (word2vec.c's order)
+            tgt_word = centre[rows]
+            self.pairs += int(inp.shape[0])
+            self.examples += int(inp.shape[0])
+            vin = syn0[inp]
+        else:
+            count = valid.sum(1)
+            has = count > 0
+            validf = valid.to(syn0.dtype)
+            vin = (syn0[ctx] * validf[..., None]).sum(1) / count.clamp(min=1)[:, None].to(syn0.dtype)
+            tgt_word = centre
+            self.pairs += int(count.sum())
+            self.examples += int(has.sum())
+        if self.hs:
+            targets = self.points[tgt_word]
+            labels = self.labels_hs[tgt_word]
+            weight = self.path_mask[tgt_word].to(syn0.dtype)
+        else:
+            negs = self.negatives((tgt_word.shape[0], int(config.negative)))
+            targets = torch.cat([tgt_word[:, None], negs], 1)
+            labels = torch.zeros(targets.shape, device=dev, dtype=syn0.dtype)
+            labels[:, 0] = 1.0
+            weight = torch.ones(targets.shape, device=dev, dtype=syn0.dtype)
+            weight[:, 1:] = (negs != tgt_word[:, None]).to(syn0.dtype)
+        if not self.sg:
+            weight = weight * has[:, None].to(syn0.dtype)
+        vout = syn1[targets]
+        f = torch.einsum("be,bke->bk", vin, vout)
+        sign = 2.0 * labels - 1.0
+        self.loss_sum += (-F.logsigmoid(sign * f) * weight).sum().double()
+        g = (labels - torch.sigmoid(f)) * weight * alpha
+        grad_in = torch.einsum("bk,bke->be", g, vout)
+        grad_out = g[..., None] * vin[:, None, :]
+        _averaged_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), syn1.shape[0])
+        if self.sg:
+            _averaged_add(syn0, inp, grad_in, v)
+        else:
+            r, c = valid.nonzero(as_tuple=True)
+            _averaged_add(syn0, ctx[r, c], grad_in[r], v)
+
     def _save(self, t0: float) -> None:
-        state = {**self.pos, "seconds": self.pos["seconds"] + time.perf_counter() - t0}
-        out = self.syn1.cpu().numpy()
-        tensors = {INPUT: self.syn0.cpu().numpy(), HS if self.hs else OUTPUT: out,
-                   "rng.epoch": rng_to_array(self.rng_epoch.numpy().tobytes()),
-                   "rng.now": rng_to_array(self.gen.get_state().numpy().tobytes())}
-        self.checkpoint.save("word2vec", tensors, state)
+        """Rank 0 writes the weights (equal on every rank after a sync) and every rank's generator state."""
+        states = [self.gen.get_state()]
+        if self.replicas is not None:
+            states = self.replicas.gather_bytes(states[0])
+        if self.rank == 0:
+            state = {**self.pos, "seconds": self.pos["seconds"] + time.perf_counter() - t0}
+            tensors = {INPUT: self.syn0.cpu().numpy(), HS if self.hs else OUTPUT: self.syn1.cpu().numpy()}
+            tensors.update({f"rng.rank{r}": rng_to_array(st.cpu().numpy().tobytes()) for r, st in enumerate(states)})
+            self.checkpoint.save("word2vec", tensors, state)
         if self.checkpoint.stop_requested:
             raise Stopped(self.checkpoint.path)
 

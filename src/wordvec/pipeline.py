@@ -16,9 +16,10 @@ from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listenin
 from .config import Config
 from .corpus import load_corpus
 from .devices import resolve_device
+from .distributed import TorchReplicas, launched, session
 from .errors import WordvecError
 from .preprocess import get_tokenizer
-from .rundir import reserve
+from .rundir import checkpoint_path, reserve
 from .vectors import KeyedVectors
 from .vocab import Encoded, Vocab, build_and_encode
 from .weights import TrainResult, word_vectors
@@ -27,8 +28,8 @@ log = logging.getLogger("wordvec")
 
 
 def fit(config: Config, vocab: Vocab, train: Encoded, heldout: Encoded | None = None, progress: bool = False,
-        callback=None, checkpoint: Checkpointer | None = None, resume: tuple[dict, dict] | None = None
-        ) -> TrainResult:
+        callback=None, checkpoint: Checkpointer | None = None, resume: tuple[dict, dict] | None = None,
+        replicas=None) -> TrainResult:
     """Train whichever model `config` names on an encoded corpus; `callback(epoch, loss, heldout loss)`.
     `checkpoint` saves the training state when due; `resume` continues from such a state."""
     if config.model == "softmax":
@@ -38,14 +39,14 @@ def fit(config: Config, vocab: Vocab, train: Encoded, heldout: Encoded | None = 
         pairs = all_pairs(train, config.window)
         held = all_pairs(heldout, config.window) if heldout is not None else None
         result = train_lab(config, len(vocab), pairs, held, progress=progress, callback=callback,
-                           checkpoint=checkpoint, resume=resume)
+                           checkpoint=checkpoint, resume=resume, replicas=replicas)
         result.words = len(train) * config.epochs
         result.effective_words = result.words
         return result
     from .engine import train_word2vec
 
     return train_word2vec(config, vocab, train, progress=progress, callback=callback, checkpoint=checkpoint,
-                          resume=resume)
+                          resume=resume, replicas=replicas)
 
 
 #: Settings that may change between a run and its resume: they do not change what is computed.
@@ -106,30 +107,64 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
 
     While training, the state is saved every `checkpoint_every` seconds (0: never) to `OUT.checkpoint` beside the
     run, and once more on SIGTERM; `resume=True` continues from that file. It is removed when the run is written.
+    Started by torchrun as one of several ranks, the ranks train together (`wordvec.distributed`) and rank 0 alone
+    writes; a torchrun restart (`--max-restarts`) resumes from the checkpoint when there is one.
     """
     config.validate()
     device = resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
     if checkpoint_every < 0 or checkpoint_every != checkpoint_every:
         raise WordvecError(f"--checkpoint-every must be 0 (off) or a number of seconds, got {checkpoint_every}")
-    with reserve(out, overwrite) as pending:
-        ckpt = pending.checkpoint_path
-        if resume and not ckpt.is_file():
-            raise WordvecError(f"nothing to resume: no checkpoint at {ckpt}; run without --resume")
-        if not resume and ckpt.exists() and not overwrite:
-            raise WordvecError(f"{ckpt} holds an interrupted run; continue it with --resume, or pass --overwrite "
-                               f"to start afresh")
-        writer = _tensorboard_writer(tensorboard)
+    with session(device) as device:
+        group = TorchReplicas(config.sync) if launched() else None
+        if group is not None:
+            config = config.replace(device=device)
+        lead = group is None or group.rank == 0
+        pending = together(group, lambda: reserve(out, overwrite) if lead else None)
         try:
-            metrics, vocab, kv, result = _train(config, device, writer, quiet, ckpt, checkpoint_every, resume)
+            ckpt = checkpoint_path(out)
+            restarted = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") or 0) > 0 and ckpt.is_file()
+            resume = resume or restarted
+            together(group, lambda: _check_checkpoint(ckpt, resume, overwrite))
+            writer = together(group, lambda: _tensorboard_writer(tensorboard) if lead else None)
+            try:
+                metrics, vocab, kv, result = _train(config, device, writer, quiet, ckpt, checkpoint_every, resume,
+                                                    group)
+            finally:
+                if writer is not None:
+                    writer.close()
+            if lead:
+                pending.commit(metrics, vocab, kv, result)
+                ckpt.unlink(missing_ok=True)
         finally:
-            if writer is not None:
-                writer.close()
-        pending.commit(metrics, vocab, kv, result)
-        ckpt.unlink(missing_ok=True)
+            if pending is not None:
+                pending.release()
     return metrics
 
 
-def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpoint_every: float, resume: bool):
+def together(group, step):
+    """Run `step` on every rank; if it fails on any, it fails on all (one line each), instead of leaving the others
+    waiting in the next collective operation."""
+    try:
+        result, failed = step(), None
+    except WordvecError as e:
+        result, failed = None, e
+    if group is not None and group.agree(failed is not None) and failed is None:
+        raise WordvecError(f"rank {group.rank}: stopped because another rank failed (see its error)")
+    if failed is not None:
+        raise failed
+    return result
+
+
+def _check_checkpoint(ckpt: Path, resume: bool, overwrite: bool) -> None:
+    if resume and not ckpt.is_file():
+        raise WordvecError(f"nothing to resume: no checkpoint at {ckpt}; run without --resume")
+    if not resume and ckpt.exists() and not overwrite:
+        raise WordvecError(f"{ckpt} holds an interrupted run; continue it with --resume, or pass --overwrite to "
+                           f"start afresh")
+
+
+def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpoint_every: float, resume: bool,
+           group=None):
     t_start = time.perf_counter()
     splits = load_corpus(config.dataset, config.text_column, config.label_column)
     tokenize = get_tokenizer(config.tokenizer)
@@ -137,6 +172,8 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     vocab, train_enc = build_and_encode((tokenize(t) for t in splits["train"].texts), config.min_count,
                                         config.max_vocab_size, max_final_vocab=config.max_final_vocab,
                                         sort_by_count=config.sorted_vocab)
+    if group is not None:
+        group.same_everywhere(fingerprint(vocab.id2tok, vocab.counts), "vocabulary")
     test_split = splits.get("test")
     test_enc = None
     if test_split is not None and config.model == "softmax":
@@ -160,11 +197,15 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
         check_resume(ckpt, state[1], me)
         log.info("resuming from %s", ckpt)
     checkpointer = Checkpointer(ckpt, checkpoint_every, me) if checkpoint_every > 0 else None
+    lead = group is None or group.rank == 0
     with listening(checkpointer):
-        result = fit(config, vocab, train_enc, test_enc, progress=config.progress and not quiet, callback=on_epoch,
-                     checkpoint=checkpointer, resume=state)
+        result = fit(config, vocab, train_enc, test_enc, progress=config.progress and not quiet and lead,
+                     callback=on_epoch, checkpoint=checkpointer, resume=state, replicas=group)
     if checkpointer is not None and checkpointer.saves:
         log.info("%d checkpoint(s) written in %.2f s", checkpointer.saves, checkpointer.seconds)
+    if group is not None and config.model != "softmax":
+        log.info("%d processes: %d syncs, %.2f s synchronising, %s bytes sent by rank 0", group.world, group.syncs,
+                 group.seconds, f"{group.bytes:,}")
     kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
                       counts=vocab.counts, tokenizer=config.tokenizer)
     neighbors = {word: [w for w, _ in kv.most_similar(word, topn=config.topn)]
@@ -189,6 +230,7 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
         "words": int(result.words),
         "effective_words": int(result.effective_words),
         "device": result.device,
+        "processes": 1 if group is None else group.world,
         "config": {**config.to_dict(), "dataset": _local_dataset(config.dataset)},
         "neighbors": neighbors,
     }

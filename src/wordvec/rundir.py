@@ -275,6 +275,12 @@ def check_out(out: str | os.PathLike, overwrite: bool = False) -> Path:
     return out
 
 
+def checkpoint_path(out: str | os.PathLike) -> Path:
+    """Where the run in progress keeps its checkpoint: beside the run directory, `OUT.checkpoint`."""
+    out = Path(out)
+    return out.absolute().parent / f"{out.name}.checkpoint"
+
+
 @dataclass
 class PendingRun:
     """A run directory being made: the destination, checked and locked (see `reserve`)."""
@@ -290,8 +296,7 @@ class PendingRun:
 
     @property
     def checkpoint_path(self) -> Path:
-        """Where the run in progress keeps its checkpoint: beside the run directory, `OUT.checkpoint`."""
-        return self.parent / f"{self.out.name}.checkpoint"
+        return checkpoint_path(self.out)
 
     def _stale(self) -> list[Path]:
         """Temporary folders left by killed runs aimed at this --out (the lock proves nobody else uses them)."""
@@ -484,5 +489,5 @@ def export_run(run_dir, format: str, out, which: str | None = None, limit: int |
 
 __all__ = ["METRICS", "VOCAB", "VECTORS", "MODEL", "INPUT", "OUTPUT", "HS", "TENSORS", "read_metrics",
            "read_config", "read_vocab", "read_tensors", "load_vectors", "write_metrics", "update_metrics",
-           "strict_json", "is_run_dir", "check_out", "reserve", "PendingRun", "evaluate_run", "plot_run",
+           "strict_json", "is_run_dir", "check_out", "reserve", "PendingRun", "checkpoint_path", "evaluate_run", "plot_run",
            "export_run"]

@@ -118,24 +118,44 @@ def heldout_loss(model: SoftmaxWord2Vec, pairs: torch.Tensor, chunk: int = 1 << 
 def train_lab(config: Config, vocab_size: int, pairs: np.ndarray | torch.Tensor,
               heldout_pairs: np.ndarray | torch.Tensor | None = None, progress: bool | None = None,
               callback: Callable[[int, float, float | None], None] | None = None,
-              checkpoint: Checkpointer | None = None, resume: tuple[dict, dict] | None = None) -> TrainResult:
+              checkpoint: Checkpointer | None = None, resume: tuple[dict, dict] | None = None,
+              replicas=None) -> TrainResult:
     """Train the lab's `SoftmaxWord2Vec` on (centre, context) pairs: shuffle, minibatch, AdamW, cross-entropy.
 
     Input = context word, target = centre word, as in the notebook. `batch_size=1` is the notebook's loop exactly
     (one optimizer step per pair, in a shuffled order); larger batches take one step per batch with the mean loss.
     The reported epoch loss is the mean of every pair's loss at the moment its batch was trained, as the notebook's.
     `checkpoint` saves the whole state (weights, optimizer, shuffling generator, position, losses) between batches
-    when due; `resume` is such a state (`checkpoint.load_state`), from which the run continues as if never stopped.
+    when due; `resume` is such a state (`state.load_state`), from which the run continues as if never stopped.
+    `replicas` (several processes under torchrun, `wordvec.distributed`): DistributedDataParallel, each process
+    computing its slice of every batch; the gradients are all-reduced, so the steps are one process's.
     """
     with threads_limited(config.threads):
-        return _LabRun(config, vocab_size, pairs, heldout_pairs, progress, callback, checkpoint, resume).run()
+        return _LabRun(config, vocab_size, pairs, heldout_pairs, progress, callback, checkpoint, resume,
+                       replicas).run()
+
+
+class _SliceLoss(torch.nn.Module):
+    """The grouped loss of one process's slice of a batch, scaled so that DistributedDataParallel's mean over the
+    processes is the gradient of the whole batch's mean loss."""
+
+    def __init__(self, model: SoftmaxWord2Vec):
+        super().__init__()
+        self.model = model
+
+    def forward(self, context: torch.Tensor, centre: torch.Tensor, scale: float) -> torch.Tensor:
+        return grouped_cross_entropy(self.model, context, centre, reduction="sum") * scale
 
 
 class _LabRun:
     """One run of the lab trainer, with its state gathered so it can be saved and restored between batches."""
 
-    def __init__(self, config, vocab_size, pairs, heldout_pairs, progress, callback, checkpoint, resume):
+    def __init__(self, config, vocab_size, pairs, heldout_pairs, progress, callback, checkpoint, resume, replicas):
         self.config, self.hooks, self.checkpoint = config, as_hooks(callback), checkpoint
+        self.replicas = replicas if replicas is not None and replicas.world > 1 else None
+        if self.replicas is not None and config.batch_size < 2 * self.replicas.world:
+            raise WordvecError(f"--batch-size {config.batch_size} cannot be split over {self.replicas.world} "
+                               f"processes; the notebook's per-pair loop (--batch-size 1) runs in one process")
         self.progress = config.progress if progress is None else progress
         self.device = torch.device(resolve_device(config.device))
         self.gen = seed_everything(config.seed)
@@ -149,6 +169,11 @@ class _LabRun:
             self.device)
         self.vocab_size = vocab_size
         self.model = SoftmaxWord2Vec(vocab_size, config.vector_size).to(self.device)
+        self.ddp = None
+        if self.replicas is not None:
+            from torch.nn.parallel import DistributedDataParallel
+
+            self.ddp = DistributedDataParallel(_SliceLoss(self.model))  # rank 0's weights to every rank
         params = self.model.parameters()
         self.opt = (torch.optim.AdamW(params, lr=config.lr) if config.optimizer == "adamw"
                     else torch.optim.SGD(params, lr=config.lr))
@@ -174,10 +199,30 @@ class _LabRun:
         out["rng.shuffle"] = rng_to_array(self.gen_state.numpy().tobytes())
         return out
 
+    def _due(self) -> bool:
+        """A checkpoint now? Every process takes part in the decision (and in a stop)."""
+        if self.checkpoint is None:
+            return False
+        if self.replicas is None:
+            return self.checkpoint.due()
+        if not self.replicas.agree(self.checkpoint.due()):
+            return False
+        if self.replicas.agree(self.checkpoint.stop_requested):
+            self.checkpoint.stop()
+        return True
+
+    def _total(self, epoch_total: torch.Tensor) -> float:
+        """The loss summed over every process's slices (this epoch so far)."""
+        if self.replicas is None:
+            return float(epoch_total)
+        return self.replicas.total([float(epoch_total)])[0]
+
     def _save(self, seconds: float) -> None:
-        state = {"epoch": self.epoch, "lo": self.lo, "step": self.step, "epoch_total": self.epoch_total,
-                 "losses": self.losses, "heldout_losses": self.held_losses, "seconds": seconds}
-        self.checkpoint.save("lab", self._tensors(), state)
+        if self.replicas is None or self.replicas.rank == 0:
+            state = {"epoch": self.epoch, "lo": self.lo, "step": self.step, "epoch_total": self.epoch_total,
+                     "losses": self.losses, "heldout_losses": self.held_losses, "seconds": seconds}
+            self.checkpoint.save("lab", self._tensors(), state)
+        self._stop_if_asked()
 
     def _restore(self, tensors: dict, meta: dict) -> None:
         state = meta["state"]
@@ -208,33 +253,41 @@ class _LabRun:
                 self.hooks.epoch_begin(self.epoch)
             self.gen.set_state(self.gen_state)
             perm = torch.randperm(n, generator=self.gen).to(self.device)
-            epoch_total = torch.tensor(self.epoch_total, dtype=torch.float64, device=self.device)
+            # this process's part of the epoch's loss; a resumed partial sum is counted once, on rank 0
+            start = self.epoch_total if self.replicas is None or self.replicas.rank == 0 else 0.0
+            epoch_total = torch.tensor(start, dtype=torch.float64, device=self.device)
             while self.lo < n:
                 batch = self.pairs[perm[self.lo:self.lo + bs]]
+                size = batch.shape[0]
+                if self.ddp is not None:  # this process's slice; the loss scaled so the mean over processes is right
+                    batch = torch.tensor_split(batch, self.replicas.world)[self.replicas.rank]
                 centre, context = batch[:, 0], batch[:, 1]
-                if bs == 1:  # the notebook's per-pair step, verbatim
+                if self.ddp is not None:
+                    loss = self.ddp(context, centre, self.replicas.world / size)
+                    part = loss.detach() * size / self.replicas.world  # this slice's summed loss
+                elif bs == 1:  # the notebook's per-pair step, verbatim
                     loss = F.cross_entropy(model(context), centre)
+                    part = loss.detach()
                 else:
                     loss = grouped_cross_entropy(model, context, centre)
+                    part = loss.detach() * size
                 if self.decay:
                     for g in opt.param_groups:
                         g["lr"] = config.lr - self.decay * self.step
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
-                epoch_total += loss.detach() * centre.shape[0]
+                epoch_total += part
                 self.step += 1
                 self.lo += bs
-                bar.update(centre.shape[0])
-                if self.checkpoint is not None and self.lo < n and self.checkpoint.due():
-                    self.epoch_total = float(epoch_total)
+                bar.update(size)
+                if self.lo < n and self._due():
+                    self.epoch_total = self._total(epoch_total)
                     self._save(self.seconds_before + time.perf_counter() - t0)
-                    self._stop_if_asked()
-            self._end_epoch(float(epoch_total))
+            self._end_epoch(self._total(epoch_total))
             bar.set_postfix(loss=f"{self.losses[-1]:.4f}")
-            if self.checkpoint is not None and self.epoch < config.epochs and self.checkpoint.due():
+            if self.epoch < config.epochs and self._due():
                 self._save(self.seconds_before + time.perf_counter() - t0)
-                self._stop_if_asked()
         if self.device.type == "cuda":
             torch.cuda.synchronize()
         seconds = self.seconds_before + time.perf_counter() - t0

@@ -64,6 +64,37 @@ def as_hooks(callback) -> Hooks:
     return _CallbackHooks(callback)
 
 
+class Replicas:
+    """The processes that train one model together (`wordvec.distributed` implements it over torch.distributed).
+    A single process is a group of one: every method is then the identity."""
+
+    rank, world = 0, 1
+
+    def start(self, matrices: list[np.ndarray]) -> None:
+        """Before the first round: every process begins from the same matrices."""
+
+    def sync(self, matrices: list[np.ndarray]) -> None:
+        """Make every process's copies of `matrices` equal again after each trained on its own share."""
+
+    def agree(self, flag: bool) -> bool:
+        """True on every process when it is True on any (checkpoint due, stop asked)."""
+        return flag
+
+    def total(self, values: list[float]) -> list[float]:
+        """Element-wise sums over the processes (loss sums, counts)."""
+        return values
+
+    def start_tensors(self, tensors: list) -> None:
+        """As `start`, for torch tensors on the training device."""
+
+    def sync_tensors(self, tensors: list) -> None:
+        """As `sync`, for torch tensors on the training device."""
+
+    def gather_bytes(self, state) -> list:
+        """Every process's copy of a small uint8 tensor, in rank order."""
+        return [state]
+
+
 def init_vectors(seed: int, n_words: int, n_out: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
     """gensim's start for skip-gram/CBOW: input vectors uniform in [-1, 1)/dim (word2vec.c uses half that range),
     output vectors zero. The same seed gives the same matrices on every backend."""
@@ -115,4 +146,4 @@ def matrix_sum(m: np.ndarray) -> float:
     return float(np.add.reduce(m, axis=None, dtype=np.float64))
 
 
-__all__ = ["INPUT", "OUTPUT", "HS", "TrainResult", "Hooks", "as_hooks", "init_vectors", "word_vectors", "check_finite", "matrix_sum"]
+__all__ = ["INPUT", "OUTPUT", "HS", "TrainResult", "Hooks", "as_hooks", "Replicas", "init_vectors", "word_vectors", "check_finite", "matrix_sum"]
