@@ -174,6 +174,42 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------------- prepare
+
+
+def _add_prepare_command(sub) -> None:
+    p = sub.add_parser("prepare", help="tokenise a corpus once into an on-disk token store (larger than memory)")
+    p.add_argument("--dataset", required=True, metavar="SRC", help=_HELP["dataset"] + ", or .gz/.bz2/.xz text")
+    p.add_argument("--out", required=True, metavar="STORE", help="token store folder to write")
+    p.add_argument("--tokenizer", choices=["lab", "simple"], default=Config.tokenizer, help=_HELP["tokenizer"])
+    p.add_argument("--min-count", type=int, default=Config.min_count, metavar="N", help=_HELP["min_count"])
+    p.add_argument("--max-vocab-size", type=int, default=None, metavar="N", help=_HELP["max_vocab_size"])
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="processes that tokenise (default 0: one per CPU core)")
+    p.add_argument("--text-column", default=Config.text_column, metavar="C", help=_HELP["text_column"])
+    p.add_argument("--no-sort", action="store_true",
+                   help="keep the vocabulary in first-seen order (the lab's) instead of by descending count")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing token store")
+    p.set_defaults(func=_cmd_prepare)
+
+
+def _cmd_prepare(args: argparse.Namespace) -> int:
+    import time
+
+    from .store import open_store, prepare
+
+    t = time.perf_counter()
+    path = prepare(args.dataset, args.out, tokenizer=args.tokenizer, min_count=args.min_count,
+                   max_vocab_size=args.max_vocab_size, sort_by_count=not args.no_sort, workers=args.workers,
+                   text_column=args.text_column, overwrite=args.overwrite)
+    seconds = time.perf_counter() - t
+    m = open_store(path, check_ids=False).manifest
+    print(f"wrote {path}: {m['tokens']:,} tokens, {m['documents']:,} documents, {m['vocab_size']:,} words "
+          f"({m['tokenizer']} tokenizer, min_count {m['min_count']}, {m['vocab_order'].replace('_', '-')} order) "
+          f"in {seconds:.1f}s ({m['tokens'] / max(seconds, 1e-9):,.0f} tokens/s)")
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------- main
 
 
@@ -209,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate_command(sub)
     _add_export_command(sub)
     _add_plot_command(sub)
+    _add_prepare_command(sub)
     return parser
 
 
