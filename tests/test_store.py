@@ -189,6 +189,23 @@ def test_byte_ranges_start_at_line_starts(tmp_path):
         assert sum(data[s.start:s.end].count(b"\n") for s in segments) == data.count(b"\n")
 
 
+def test_lab_stems_each_distinct_word_once_per_worker(tmp_path, monkeypatch):
+    from wordvec import preprocess
+
+    calls = Counter()
+    stem = preprocess._stemmer()
+
+    def counting(word):
+        calls[word] += 1
+        return stem(word)
+
+    monkeypatch.setattr(preprocess, "_stemmer", lambda: counting)
+    src = write_lines(tmp_path / "c.txt", zipf_lines(5, 800))
+    out = prepare(src, tmp_path / "s", tokenizer="lab", min_count=1, workers=1, part_size=300)  # many parts
+    assert calls and max(calls.values()) == 1
+    assert_same_as_reference(out, src, "lab", 1)
+
+
 # ---- sources ------------------------------------------------------------------------------------------------------
 def test_single_compressed_files(tmp_path):
     lines = zipf_lines(8, 400)

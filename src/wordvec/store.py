@@ -84,10 +84,10 @@ class _PartEncoder:
     at the end); the lab tokenizer and in-memory texts go through the tokenizer's own str code.
     """
 
-    def __init__(self, path: Path, tokenizer: str, text_files: bool):
+    def __init__(self, path: Path, tokenizer, text_files: bool):
         self.path = path
-        self.as_bytes = text_files and tokenizer == "simple"
-        self.tokenize = get_tokenizer(tokenizer)  # one LabTokenizer per part: each distinct word is stemmed once
+        self.as_bytes = text_files and tokenizer.name == "simple"
+        self.tokenize = tokenizer  # one LabTokenizer per worker: each distinct word is stemmed once per worker
         self.words: list = []  # local id -> word
         self.index: dict = {b"\x80": _END} if self.as_bytes else {}  # b"\x80" marks a line end in the bytes path
         self.counts = np.zeros(1024, dtype=np.int64)
@@ -233,7 +233,7 @@ def _blocks(f, start: int, end: int | None):
         carry = buf[cut:]
 
 
-def _encode_part(index: int, segments: list[_Segment], tokenizer: str, tmpdir: str) -> dict:
+def _encode_part(index: int, segments: list[_Segment], tokenizer, tmpdir: str) -> dict:
     """Tokenise the segments of one part (files, or line-aligned byte ranges) into a temporary id file."""
     enc = _PartEncoder(Path(tmpdir) / f"part-{index:06d}.u32", tokenizer, text_files=True)
     for seg in segments:
@@ -267,7 +267,7 @@ def _decode_error(path: Path, start: int, lines_before: int, block: bytes, at: i
                         f"re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
 
 
-def _encode_texts(texts: list[str], tokenizer: str, tmpdir: str) -> dict:
+def _encode_texts(texts: list[str], tokenizer, tmpdir: str) -> dict:
     enc = _PartEncoder(Path(tmpdir) / "part-000000.u32", tokenizer, text_files=False)
     for lo in range(0, len(texts), 10_000):
         enc.add_docs(texts[lo:lo + 10_000])
@@ -334,6 +334,7 @@ def _line_starts(path: Path, total: int, step: int) -> list[int]:
 def _worker(tasks, results, tokenizer: str, tmpdir: str) -> None:
     """Worker process: encode parts until told to stop. Ctrl-C is the parent's to handle (it stops us)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tokenizer = get_tokenizer(tokenizer)
     while (task := tasks.get()) is not None:
         index, segments = task
         try:
@@ -347,8 +348,9 @@ def _worker(tasks, results, tokenizer: str, tmpdir: str) -> None:
 def _run_parts(parts: list[list[_Segment]], workers: int, tokenizer: str, tmpdir: str, merge) -> None:
     """Encode the parts in `workers` processes; `merge(index, result)` is called in part order."""
     if workers <= 1:
+        tok = get_tokenizer(tokenizer)
         for i, segments in enumerate(parts):
-            merge(i, _encode_part(i, segments, tokenizer, tmpdir))
+            merge(i, _encode_part(i, segments, tok, tmpdir))
         return
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")  # fork: no re-import, no copy
@@ -505,7 +507,7 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_vocab_s
             log.info("prepare: %d parts, %d workers", len(parts), min(workers, len(parts)))
             _run_parts(parts, min(workers, len(parts)), tokenizer, str(tmp), merger)
         else:
-            merger(0, _encode_texts(texts, tokenizer, str(tmp)))
+            merger(0, _encode_texts(texts, get_tokenizer(tokenizer), str(tmp)))
         if merger.docs == 0:
             raise WordvecError(f"{source} holds no text (only blank lines); give a corpus with one sentence a line")
         if not merger.seen:
