@@ -5,10 +5,10 @@ is cut into byte ranges that start at line starts (each line, i.e. document, is 
 compressed files (.gz, .bz2, .xz) go whole to a worker; in-memory sources (CSV, parquet, Hugging Face datasets)
 are tokenised in the main process. Each worker numbers the words of its part in first-seen order and streams
 these local ids to a temporary file; the main process merges the parts' vocabularies in source order (so the
-first-seen order is that of reading the source front to back), applies min_count / max_vocab_size, orders the
+first-seen order is that of reading the source front to back), applies min_count / max_final_vocab, orders the
 vocabulary and rewrites every temporary file, chunk by chunk, into the final id file. Memory holds vocabulary-sized
 tables and fixed-size buffers, never anything proportional to the corpus. The ids and offsets are exactly those of
-`vocab.build_and_encode` over the same tokens (re-ordered by count when `sort_by_count`).
+`vocab.build_and_encode` over the same tokens with the same min_count / max_final_vocab / sort_by_count.
 
 Only the `train` split of a source is stored.
 
@@ -21,7 +21,7 @@ The store is a directory, built under a temporary name beside its destination an
     vocab.txt      `token<TAB>count`, line i = id i (the format of `Vocab.save`)
     manifest.json  {"format": "wordvec-token-store", "format_version": 1, "wordvec_version", "created",
                     "source" (as given), "split": "train", "files": [{"path" (resolved), "size", "mtime"}],
-                    "text_column", "tokenizer", "min_count", "max_vocab_size",
+                    "text_column", "tokenizer", "min_count", "max_final_vocab",
                     "vocab_order": "count" (descending count, ties first-seen: gensim's) | "first_seen" (the lab's),
                     "vocab_size", "tokens", "documents"}
 
@@ -68,6 +68,9 @@ _LONG_LINE = 4 << 20  # a line longer than this is cut after a space (a token bo
 _MIN_PART, _MAX_PART = 8 << 20, 256 << 20  # bytes of plain text a worker tokenises as one task
 _CHUNK = 1 << 22  # ids rewritten / checked at a time
 _MAX_VOCAB = 2 ** 31 - 1  # ids are read as int32 by the kernels
+_NO_PRUNING = ("--max-vocab-size (gensim's pruning of rare words while counting) does not apply to a token store: "
+               "prepare counts the corpus in parallel parts, exactly, in vocabulary-sized memory; drop it, and cap "
+               "the vocabulary with --max-final-vocab")
 # bytes.lower() for ASCII, and the four ASCII separators str.split() treats as whitespace but bytes.split() does not
 _ASCII_LOWER = bytes.maketrans(bytes(range(65, 91)) + b"\x1c\x1d\x1e\x1f", bytes(range(97, 123)) + b"    ")
 # the characters above ASCII that str.split() splits on (str.isspace(); a test checks the list)
@@ -426,23 +429,28 @@ class _Merger:
         self.files.append(part["path"])
         self.docs += part["docs"]
 
-    def vocab(self, min_count: int, max_vocab_size: int | None, sort_by_count: bool) -> tuple[Vocab, np.ndarray]:
-        """The kept words (as `build_and_encode` keeps them), ordered; and first-seen id -> final id (-1: dropped)."""
+    def vocab(self, min_count: int, max_final_vocab: int | None, sort_by_count: bool) -> tuple[Vocab, np.ndarray]:
+        """The kept words, ordered, and first-seen id -> final id (-1: dropped).
+
+        gensim's rules, as `vocab.select_vocab`: keep words seen at least min_count times, min_count raised if
+        needed so that at most `max_final_vocab` words stay (the cut falls between counts: ties at it all go).
+        """
         counts = self.counts
-        keep = counts >= min_count
-        if max_vocab_size is not None and keep.sum() > max_vocab_size:
-            keep[np.argsort(-counts, kind="stable")[max_vocab_size:]] = False
+        effective = min_count
+        if max_final_vocab is not None and max_final_vocab < len(counts):
+            effective = max(min_count, int(np.sort(counts)[::-1][max_final_vocab]) + 1)
+        keep = counts >= effective
         if not keep.any():
             top = int(counts.argmax())
             word = next(w for w, i in self.seen.items() if i == top)
-            raise WordvecError(f"the vocabulary is empty: no word occurs at least {min_count} times (the most "
+            raise WordvecError(f"the vocabulary is empty: no word occurs at least {effective} times (the most "
                                f"frequent, {word!r}, occurs {int(counts[top])} times); lower --min-count")
         kept = np.flatnonzero(keep)
         if sort_by_count:
             kept = kept[np.argsort(-counts[kept], kind="stable")]
         if len(kept) > _MAX_VOCAB:
             raise WordvecError(f"{len(kept):,} words is more than a token store holds (2**31 - 1); "
-                               f"raise --min-count or set --max-vocab-size")
+                               f"raise --min-count or set --max-final-vocab")
         final = np.full(len(counts), -1, dtype=np.int64)
         final[kept] = np.arange(len(kept))
         words = np.empty(len(counts), dtype=object)
@@ -474,10 +482,16 @@ def _rewrite(merger: _Merger, final: np.ndarray, ids_path: Path, offsets_path: P
 # ------------------------------------------------------------------------------------------------- prepare
 
 
-def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_vocab_size: int | None = None,
+def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_vocab: int | None = None,
             sort_by_count: bool = True, workers: int | None = None, text_column: str = "tweet",
-            overwrite: bool = False, part_size: int | None = None) -> Path:
+            overwrite: bool = False, part_size: int | None = None, max_vocab_size: int | None = None) -> Path:
     """Tokenise `source` once into a token store at `out` (see the module docstring); returns its path.
+
+    The vocabulary follows gensim: words seen at least `min_count` times, at most `max_final_vocab` of them (by
+    raising min_count), numbered by descending count with ties in first-seen order (`sort_by_count=False`: the
+    lab's first-seen order). gensim's `max_vocab_size` (prune rare words WHILE counting, to bound memory) depends
+    on the order the corpus is read in, one document after another; the parts are counted in parallel, so it is
+    refused rather than approximated.
 
     `workers`: processes that tokenise (None or 0: one per CPU core). `part_size`: bytes of plain text per task
     (default: about two tasks a worker, 8-256 MB each). An existing `out` is replaced only with `overwrite`
@@ -486,8 +500,10 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_vocab_s
     get_tokenizer(tokenizer)
     if min_count < 1:
         raise WordvecError(f"--min-count must be at least 1, got {min_count}")
-    if max_vocab_size is not None and max_vocab_size < 1:
-        raise WordvecError(f"--max-vocab-size must be at least 1, got {max_vocab_size}")
+    if max_final_vocab is not None and max_final_vocab < 1:
+        raise WordvecError(f"--max-final-vocab must be at least 1, got {max_final_vocab}")
+    if max_vocab_size is not None:
+        raise WordvecError(_NO_PRUNING)
     workers = _worker_count(workers)
     out = Path(out).expanduser()
     _check_out(out, overwrite)
@@ -504,7 +520,8 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_vocab_s
         merger = _Merger()
         if isinstance(texts, TextLines):
             parts = _plan_parts(texts.paths, part_size or _part_size(sum(f["size"] for f in files), workers))
-            log.info("prepare: %d parts, %d workers", len(parts), min(workers, len(parts)))
+            log.info("prepare: tokenising %s in %d parts, %d worker processes", source, len(parts),
+                     min(workers, len(parts)))
             _run_parts(parts, min(workers, len(parts)), tokenizer, str(tmp), merger)
         else:
             merger(0, _encode_texts(texts, get_tokenizer(tokenizer), str(tmp)))
@@ -513,14 +530,14 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_vocab_s
         if not merger.seen:
             raise WordvecError("the corpus has no tokens after preprocessing; check --dataset, --text-column and "
                                "--tokenizer (the lab tokenizer keeps only a-z, @ and #)")
-        vocab, final = merger.vocab(min_count, max_vocab_size, sort_by_count)
+        vocab, final = merger.vocab(min_count, max_final_vocab, sort_by_count)
         n_tokens = _rewrite(merger, final, tmp / IDS, tmp / OFFSETS)
         vocab.save(tmp / VOCAB)
         manifest = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "wordvec_version": __version__,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "source": str(source), "split": "train",
             "files": files, "text_column": text_column, "tokenizer": tokenizer, "min_count": min_count,
-            "max_vocab_size": max_vocab_size, "vocab_order": "count" if sort_by_count else "first_seen",
+            "max_final_vocab": max_final_vocab, "vocab_order": "count" if sort_by_count else "first_seen",
             "vocab_size": len(vocab), "tokens": n_tokens, "documents": merger.docs,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
@@ -529,7 +546,6 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_vocab_s
         shutil.rmtree(tmp, ignore_errors=True)
         _remove_dirs(made)
         raise
-    log.info("prepare: wrote %s (%d tokens, %d documents, %d words)", out, n_tokens, merger.docs, len(vocab))
     return out
 
 
@@ -644,26 +660,31 @@ class TokenStore:
         return (f"TokenStore({self.path}: {m['tokens']:,} tokens, {m['documents']:,} documents, {m['vocab_size']:,} "
                 f"words, {m['tokenizer']} tokenizer, min_count {m['min_count']})")
 
-    def check(self, tokenizer: str | None = None, min_count: int | None = None, max_vocab_size=...,
-              sort_by_count: bool | None = None) -> None:
+    def check(self, tokenizer: str | None = None, min_count: int | None = None, max_final_vocab=...,
+              sort_by_count: bool | None = None, max_vocab_size: int | None = None) -> None:
         """Raise one WordvecError naming every given setting that differs from the store's.
 
-        A setting left out (None; `...` for max_vocab_size, where None means "no cap") is not compared.
+        A setting left out (None; `...` for max_final_vocab, where None means "no cap") is not compared.
+        `max_vocab_size` (gensim's pruning while counting) never matches a store: any value is named.
         """
         m = self.manifest
-        wanted = {"tokenizer": tokenizer, "min_count": min_count, "max_vocab_size": max_vocab_size,
+        wanted = {"tokenizer": tokenizer, "min_count": min_count, "max_final_vocab": max_final_vocab,
                   "vocab_order": None if sort_by_count is None else ("count" if sort_by_count else "first_seen")}
-        given = {k: v for k, v in wanted.items() if v is not (... if k == "max_vocab_size" else None)}
+        given = {k: v for k, v in wanted.items() if v is not (... if k == "max_final_vocab" else None)}
         differ = [k for k, v in given.items() if v != m[k]]
-        if not differ:
+        problems = [f"{k} {m[k]!r} (asked for {given[k]!r})" for k in differ]
+        if max_vocab_size is not None:
+            problems.append(f"max_vocab_size {max_vocab_size} asked for: {_NO_PRUNING}")
+        if not problems:
             return
-        said = "; ".join(f"{k} {m[k]!r} (asked for {given[k]!r})" for k in differ)
-        flags = " ".join(f for k in differ for f in _prepare_flags(k, given[k]))
-        theirs = ", ".join(f"{k}={m[k]!r}" for k in differ)
-        raise WordvecError(
-            f"the token store {self.path} was prepared with other settings: {said}; re-run `wordvec prepare "
-            f"--dataset {m['source']} --out {self.path} {flags} --overwrite` (add your other prepare flags), or use "
-            f"the store's settings ({theirs})")
+        fixes = []
+        if differ:
+            flags = " ".join(f for k in differ for f in _prepare_flags(k, given[k]))
+            theirs = ", ".join(f"{k}={m[k]!r}" for k in differ)
+            fixes.append(f"re-run `wordvec prepare --dataset {m['source']} --out {self.path} {flags} --overwrite` "
+                         f"(with your other prepare flags), or use the store's settings ({theirs})")
+        raise WordvecError(f"the token store {self.path} does not match the settings asked for: "
+                           f"{'; '.join(problems)}" + (f"; {fixes[0]}" if fixes else ""))
 
     def changed_sources(self) -> list[str]:
         """Source files whose size or mtime changed since prepare, or that are gone (the caller warns)."""
@@ -707,7 +728,7 @@ def open_store(path, check_ids: bool = True) -> TokenStore:
                            f"reads version {FORMAT_VERSION}: {fix}")
     try:
         n_tokens, n_docs, n_words = int(m["tokens"]), int(m["documents"]), int(m["vocab_size"])
-        [m[k] for k in ("tokenizer", "min_count", "max_vocab_size", "vocab_order", "files", "source")]
+        [m[k] for k in ("tokenizer", "min_count", "max_final_vocab", "vocab_order", "files", "source")]
     except (KeyError, TypeError, ValueError) as e:
         raise WordvecError(f"{path / MANIFEST} lacks or garbles {e}; the store is damaged: {fix}") from None
     if n_words > _MAX_VOCAB:
