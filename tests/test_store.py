@@ -85,6 +85,8 @@ def assert_same_as_reference(path, source, tokenizer, min_count, sort_by_count=T
     assert st.ids.dtype == np.int32 and np.array_equal(st.ids, ids)
     assert st.offsets.dtype == np.int64 and np.array_equal(st.offsets, offsets)
     assert st.manifest["tokens"] == len(ids) and st.manifest["documents"] == len(offsets) - 1
+    tokenize = get_tokenizer(tokenizer)
+    assert st.manifest["tokens_read"] == sum(len(tokenize(t)) for t in load_corpus(source, **kw)["train"].texts)
     return st
 
 

@@ -210,9 +210,10 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
                    text_column=args.text_column, overwrite=args.overwrite)
     seconds = time.perf_counter() - t
     m = open_store(path, check_ids=False).manifest
+    order = "by count" if m["vocab_order"] == "count" else "in first-seen order"
     print(f"wrote {path}: {m['tokens']:,} tokens, {m['documents']:,} documents, {m['vocab_size']:,} words "
-          f"({m['tokenizer']} tokenizer, min_count {m['min_count']}, {m['vocab_order'].replace('_', '-')} order) "
-          f"in {seconds:.1f}s ({m['tokens'] / max(seconds, 1e-9):,.0f} tokens/s)")
+          f"({m['tokenizer']} tokenizer, min_count {m['min_count']}, numbered {order}) in {seconds:.1f}s "
+          f"({m['tokens_read'] / max(seconds, 1e-9):,.0f} tokens read a second)")
     return 0
 
 

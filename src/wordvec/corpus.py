@@ -14,8 +14,8 @@ import csv
 import gzip
 import lzma
 import os
-import zlib
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable, Iterator

@@ -23,7 +23,7 @@ The store is a directory, built under a temporary name beside its destination an
                     "source" (as given), "split": "train", "files": [{"path" (resolved), "size", "mtime"}],
                     "text_column", "tokenizer", "min_count", "max_final_vocab",
                     "vocab_order": "count" (descending count, ties first-seen: gensim's) | "first_seen" (the lab's),
-                    "vocab_size", "tokens", "documents"}
+                    "vocab_size", "tokens" (kept), "tokens_read" (before the vocabulary cut), "documents"}
 
 `open_store` checks the manifest, that every file's size agrees with the manifest's counts, that the offsets start
 at 0, end at the token count and never decrease (one chunked pass over offsets.i64: 8 bytes per document) and, by
@@ -416,7 +416,7 @@ class _Merger:
         self.counts = np.zeros(0, dtype=np.int64)
         self.maps: list[np.ndarray] = []  # part -> local id -> first-seen id
         self.files: list[str] = []
-        self.docs = 0
+        self.docs = self.tokens = 0
 
     def __call__(self, index: int, part: dict) -> None:
         seen = self.seen
@@ -428,6 +428,7 @@ class _Merger:
         self.maps.append(ids)
         self.files.append(part["path"])
         self.docs += part["docs"]
+        self.tokens += part["tokens"]
 
     def vocab(self, min_count: int, max_final_vocab: int | None, sort_by_count: bool) -> tuple[Vocab, np.ndarray]:
         """The kept words, ordered, and first-seen id -> final id (-1: dropped).
@@ -538,7 +539,7 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "source": str(source), "split": "train",
             "files": files, "text_column": text_column, "tokenizer": tokenizer, "min_count": min_count,
             "max_final_vocab": max_final_vocab, "vocab_order": "count" if sort_by_count else "first_seen",
-            "vocab_size": len(vocab), "tokens": n_tokens, "documents": merger.docs,
+            "vocab_size": len(vocab), "tokens": n_tokens, "tokens_read": merger.tokens, "documents": merger.docs,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         _install(tmp, out, overwrite)
