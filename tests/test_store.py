@@ -512,6 +512,24 @@ def test_out_is_a_store_needs_overwrite(tmp_path):
     assert listing(tmp_path) == before  # the old store is gone, no temporary left
 
 
+def test_failed_rename_keeps_the_old_store(tmp_path, monkeypatch):
+    src = write_lines(tmp_path / "c.txt", zipf_lines(1, 200))
+    out = prepare(src, tmp_path / "s", tokenizer="simple", min_count=1)
+    real = os.replace
+
+    def failing(a, b):
+        if Path(b) == out and str(a).endswith(".tmp"):  # the new store; putting the old one back works
+            raise OSError(28, "No space left on device", str(b))
+        return real(a, b)
+
+    monkeypatch.setattr(store.os, "replace", failing)
+    before = listing(tmp_path)
+    with pytest.raises(WordvecError, match="No space left on device"):
+        prepare(src, out, tokenizer="simple", min_count=2, overwrite=True)
+    monkeypatch.undo()
+    assert listing(tmp_path) == before and open_store(out).manifest["min_count"] == 1
+
+
 def test_out_is_an_empty_folder(tmp_path):
     src = write_lines(tmp_path / "c.txt", zipf_lines(1, 50))
     (tmp_path / "empty").mkdir()

@@ -10,7 +10,8 @@ vocabulary and rewrites every temporary file, chunk by chunk, into the final id 
 tables and fixed-size buffers, never anything proportional to the corpus. The ids and offsets are exactly those of
 `vocab.build_and_encode` over the same tokens with the same min_count / max_final_vocab / sort_by_count.
 
-Only the `train` split of a source is stored.
+Only the `train` split of a source is stored. Workers are forked (spawned where there is no fork) and ignore
+Ctrl-C: the main process stops them, on Ctrl-C, on an error or when one dies, and removes the temporary folder.
 
 The store is a directory, built under a temporary name beside its destination and renamed into place:
 
@@ -368,13 +369,15 @@ def _run_parts(parts: list[list[_Segment]], workers: int, tokenizer: str, tmpdir
         for _ in procs:
             tasks.put(None)
         done: dict[int, dict] = {}
-        next_index = 0
+        next_index, idle = 0, 0
         while next_index < len(parts):
             try:
                 index, result, error = results.get(timeout=0.5)
             except queue.Empty:
-                _check_alive(procs)
+                idle += 1
+                _check_alive(procs, idle)
                 continue
+            idle = 0
             if error is not None:
                 if error[0] == "user":
                     raise WordvecError(error[1])
@@ -393,11 +396,14 @@ def _run_parts(parts: list[list[_Segment]], workers: int, tokenizer: str, tmpdir
         results.cancel_join_thread()
 
 
-def _check_alive(procs) -> None:
-    """A worker that died (killed, out of memory) never reports: notice it instead of waiting forever."""
+def _check_alive(procs, idle: int) -> None:
+    """A worker that died (killed, out of memory) never reports: notice it instead of waiting forever.
+
+    Workers that all exited normally have flushed their results before exiting; allow a few more waits for them
+    to arrive before calling that a failure."""
     codes = [p.exitcode for p in procs]
     dead = [c for c in codes if c not in (None, 0)]
-    if not dead and None in codes:
+    if not dead and (None in codes or idle < 10):
         return
     how = (f"was killed by signal {-dead[0]}" if dead[0] < 0 else f"exited with code {dead[0]}") if dead \
         else "stopped"
@@ -543,9 +549,12 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         _install(tmp, out, overwrite)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
         _remove_dirs(made)
+        if isinstance(e, OSError):  # disk full, a source file vanishing, permissions
+            raise WordvecError(f"prepare failed on {e.filename or out}: {e.strerror or e}; check the free disk "
+                               f"space and that the files can be read and written") from None
         raise
     return out
 
@@ -629,7 +638,12 @@ def _install(tmp: Path, out: Path, overwrite: bool) -> None:
     if out.exists() and any(out.iterdir()):
         old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
         os.replace(out, old / "store")
-        os.replace(tmp, out)
+        try:
+            os.replace(tmp, out)
+        except BaseException:
+            os.replace(old / "store", out)  # put the old store back
+            old.rmdir()
+            raise
         shutil.rmtree(old, ignore_errors=True)
     else:
         os.replace(tmp, out)
