@@ -196,6 +196,49 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------------- prepare
+
+
+def _add_prepare_command(sub) -> None:
+    p = sub.add_parser("prepare", help="tokenise a corpus once into an on-disk token store (larger than memory)")
+    p.add_argument("--dataset", required=True, metavar="SRC",
+                   help="Hub id, folder with train.csv, .csv/.parquet file, .txt file or folder of them, plain or "
+                        ".gz/.bz2/.xz (only the train split is stored)")
+    p.add_argument("--out", required=True, metavar="STORE", help="token store folder to write")
+    p.add_argument("--tokenizer", choices=["lab", "simple"], default=Config.tokenizer,
+                   help="'lab' (the lab's NLTK pipeline) or 'simple' (lower-case, split on whitespace)")
+    p.add_argument("--min-count", type=int, default=Config.min_count, metavar="N",
+                   help="keep words seen at least this often (the lab's `count > 10` is 11)")
+    p.add_argument("--max-final-vocab", type=int, default=None, metavar="N",
+                   help="keep at most this many words, the most frequent, by raising --min-count (gensim's meaning)")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="processes that tokenise (default 0: one per CPU core)")
+    p.add_argument("--text-column", default=Config.text_column, metavar="C",
+                   help="column holding the text (CSV, parquet, Hub datasets)")
+    p.add_argument("--no-sort", "--no-sorted-vocab", dest="no_sort", action="store_true",
+                   help="number the words in first-seen order (the lab's) instead of by descending count (gensim's)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing token store")
+    p.set_defaults(func=_cmd_prepare)
+
+
+def _cmd_prepare(args: argparse.Namespace) -> int:
+    import time
+
+    from .store import open_store, prepare
+
+    t = time.perf_counter()
+    path = prepare(args.dataset, args.out, tokenizer=args.tokenizer, min_count=args.min_count,
+                   max_final_vocab=args.max_final_vocab, sort_by_count=not args.no_sort, workers=args.workers,
+                   text_column=args.text_column, overwrite=args.overwrite)
+    seconds = time.perf_counter() - t
+    m = open_store(path, check_ids=False).manifest
+    order = "by count" if m["vocab_order"] == "count" else "in first-seen order"
+    print(f"wrote {path}: {m['tokens']:,} tokens, {m['documents']:,} documents, {m['vocab_size']:,} words "
+          f"({m['tokenizer']} tokenizer, min_count {m['min_count']}, numbered {order}) in {seconds:.1f}s "
+          f"({m['tokens_read'] / max(seconds, 1e-9):,.0f} tokens read a second)")
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------- main
 
 
@@ -263,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_evaluate_command(sub)
     _add_export_command(sub)
     _add_plot_command(sub)
+    _add_prepare_command(sub)
     return parser
 
 

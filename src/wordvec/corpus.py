@@ -1,5 +1,6 @@
 """Raw texts in: a Hugging Face Hub id, a local folder of train.csv/test.csv, a .csv/.parquet/.txt file, or a
-folder of .txt files (one sentence per line).
+folder of .txt files (one sentence per line). Plain text may be compressed (.gz, .bz2, .xz): it is decompressed
+while it is read.
 
 Every loader returns `{split name: Split}`. Plain-text sources are not read into memory: their `Split.texts`
 is a re-iterable stream of lines, so corpora larger than memory can be counted and encoded in one pass.
@@ -7,13 +8,18 @@ is a re-iterable stream of lines, so corpora larger than memory can be counted a
 
 from __future__ import annotations
 
+import bz2
+import contextlib
 import csv
+import gzip
 import logging
+import lzma
 import os
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
 import numpy as np
 
@@ -23,6 +29,7 @@ from .errors import WordvecError
 log = logging.getLogger("wordvec")
 
 TEXT_SUFFIXES = (".txt", ".text", ".tokens")
+COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}  # suffix -> opener of a binary stream
 LOCAL_HINT = ("pass a local copy instead: --dataset PATH, a folder holding train.csv and test.csv (or a single "
               ".csv/.txt file), or set WORDVEC_DATASET=PATH")
 
@@ -46,7 +53,7 @@ class TextLines:
 
     def __iter__(self) -> Iterator[str]:
         for path in self.paths:
-            with open(path, "rb") as f:
+            with read_errors(path), open_binary(path) as f:
                 for lineno, raw in enumerate(f, 1):
                     try:
                         line = raw.decode("utf-8")
@@ -63,6 +70,33 @@ class TextLines:
 
     def __repr__(self) -> str:
         return f"TextLines({len(self.paths)} files)"
+
+
+def is_compressed(path: Path) -> bool:
+    return path.suffix in COMPRESSED
+
+
+def is_text_file(path: Path) -> bool:
+    """A plain-text corpus file in a folder: .txt/.text/.tokens, possibly compressed (corpus.txt.gz)."""
+    return path.suffix in TEXT_SUFFIXES or (is_compressed(path) and Path(path.stem).suffix in TEXT_SUFFIXES)
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a text file for reading bytes; .gz / .bz2 / .xz are decompressed on the fly."""
+    return COMPRESSED.get(Path(path).suffix, open)(path, "rb")
+
+
+@contextlib.contextmanager
+def read_errors(path: Path) -> Iterator[None]:
+    """Turn a failure to read or decompress `path` into one WordvecError that names the file."""
+    try:
+        yield
+    except (EOFError, zlib.error, lzma.LZMAError, OSError) as e:
+        if is_compressed(Path(path)) and not isinstance(e, FileNotFoundError):
+            raise WordvecError(f"{path} is not a readable {Path(path).suffix[1:]} file, it is corrupt or truncated "
+                               f"({e}); re-download or re-compress it") from None
+        raise WordvecError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}; check the path and its "
+                           f"permissions") from None
 
 
 def default_dataset() -> str:
@@ -94,7 +128,7 @@ def load_corpus(source: str | os.PathLike | None = None, text_column: str = "twe
 def _looks_like_path(source: str) -> bool:
     """A Hub id is 'name' or 'owner/name'; anything else that does not exist is a mistyped path."""
     return (source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source
-            or source.endswith((".csv", ".parquet") + TEXT_SUFFIXES) or Path(source.split("/")[0]).is_dir())
+            or source.endswith((".csv", ".parquet") + TEXT_SUFFIXES + tuple(COMPRESSED)) or Path(source.split("/")[0]).is_dir())
 
 
 def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[str, Split]:
@@ -108,10 +142,10 @@ def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[
         parquets = {p.stem: p for p in sorted(path.glob("*.parquet")) if p.is_file()}
         if "train" in parquets:
             return {name: _read_parquet(p, text_column, label_column) for name, p in parquets.items()}
-        texts = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES)
+        texts = sorted(p for p in path.rglob("*") if p.is_file() and is_text_file(p))
         if texts:
             return {"train": Split(_nonempty_lines(TextLines(texts), path))}
-        raise WordvecError(f"folder {path} holds no train.csv, train.parquet or .txt files; put the corpus there "
+        raise WordvecError(f"folder {path} holds no train.csv, train.parquet or .txt(.gz) files; put the corpus there "
                            f"(train.csv with a '{text_column}' column, or plain-text files, one sentence per line)")
     if path.suffix == ".csv":
         return {"train": _read_csv(path, text_column, label_column)}
@@ -251,4 +285,5 @@ def _from_hf(data, text_column: str, label_column: str | None, where: str) -> di
     return out
 
 
-__all__ = ["Split", "TextLines", "load_corpus", "default_dataset"]
+__all__ = ["Split", "TextLines", "load_corpus", "default_dataset", "is_text_file", "is_compressed", "open_binary",
+           "read_errors"]

@@ -1,0 +1,797 @@
+"""A corpus tokenised once into token ids on disk: `prepare` writes a token store, `open_store` maps it.
+
+A corpus larger than memory is read in ONE streaming pass, split across worker processes: a large plain-text file
+is cut into byte ranges that start at line starts (each line, i.e. document, is read by exactly one worker);
+compressed files (.gz, .bz2, .xz) go whole to a worker; in-memory sources (CSV, parquet, Hugging Face datasets)
+are tokenised in the main process. Each worker numbers the words of its part in first-seen order and streams
+these local ids to a temporary file; the main process merges the parts' vocabularies in source order (so the
+first-seen order is that of reading the source front to back), applies min_count / max_final_vocab, orders the
+vocabulary and rewrites every temporary file, chunk by chunk, into the final id file. Memory holds vocabulary-sized
+tables and fixed-size buffers, never anything proportional to the corpus. The ids and offsets are exactly those of
+`vocab.build_and_encode` over the same tokens with the same min_count / max_final_vocab / sort_by_count.
+
+Only the `train` split of a source is stored. Workers are forked (spawned where there is no fork) and ignore
+Ctrl-C: the main process stops them, on Ctrl-C, on an error or when one dies, and removes the temporary folder.
+
+The store is a directory, built under a temporary name beside its destination and renamed into place:
+
+    ids.u32        every kept token's id, flat little-endian uint32, in corpus order (out-of-vocabulary dropped)
+    offsets.i64    little-endian int64 document offsets, n_docs + 1 of them: 0, ..., n_tokens;
+                   document d is ids[offsets[d]:offsets[d+1]] (a document is a non-blank line of a text file,
+                   or a row of a CSV / parquet / Hub dataset; it may be empty once rare words are dropped)
+    vocab.txt      `token<TAB>count`, line i = id i (the format of `Vocab.save`)
+    manifest.json  {"format": "wordvec-token-store", "format_version": 1, "wordvec_version", "created",
+                    "source" (as given), "split": "train", "files": [{"path" (resolved), "size", "mtime"}],
+                    "text_column", "tokenizer", "min_count", "max_final_vocab",
+                    "vocab_order": "count" (descending count, ties first-seen: gensim's) | "first_seen" (the lab's),
+                    "vocab_size", "tokens" (kept), "tokens_read" (before the vocabulary cut), "documents"}
+
+`open_store` checks the manifest, that every file's size agrees with the manifest's counts, that the offsets start
+at 0, end at the token count and never decrease (one chunked pass over offsets.i64: 8 bytes per document) and, by
+default, that every id is inside the vocabulary (one chunked pass over ids.u32; `check_ids=False` skips it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import multiprocessing
+import os
+import queue
+import re
+import shutil
+import signal
+import tempfile
+import time
+import traceback
+from array import array
+from dataclasses import dataclass
+from itertools import chain
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .corpus import TextLines, is_compressed, load_corpus, open_binary, read_errors
+from .errors import WordvecError
+from .preprocess import get_tokenizer
+from .vocab import Encoded, Vocab
+
+log = logging.getLogger("wordvec")
+
+FORMAT = "wordvec-token-store"
+FORMAT_VERSION = 1
+IDS, OFFSETS, VOCAB, MANIFEST = "ids.u32", "offsets.i64", "vocab.txt", "manifest.json"
+
+_END = 0xFFFFFFFF  # end of a document in the temporary per-part id streams
+_BLOCK = 1 << 20  # bytes read at a time; a block of whole lines is tokenised at once
+_LONG_LINE = 4 << 20  # a line longer than this is cut after a space (a token boundary for both tokenizers)
+_MIN_PART, _MAX_PART = 8 << 20, 256 << 20  # bytes of plain text a worker tokenises as one task
+_CHUNK = 1 << 22  # ids rewritten / checked at a time
+_MAX_VOCAB = 2 ** 31 - 1  # ids are read as int32 by the kernels
+_NO_PRUNING = ("--max-vocab-size (gensim's pruning of rare words while counting) does not apply to a token store: "
+               "prepare counts the corpus in parallel parts, exactly, in vocabulary-sized memory; drop it, and cap "
+               "the vocabulary with --max-final-vocab")
+# bytes.lower() for ASCII, and the four ASCII separators str.split() treats as whitespace but bytes.split() does not
+_ASCII_LOWER = bytes.maketrans(bytes(range(65, 91)) + b"\x1c\x1d\x1e\x1f", bytes(range(97, 123)) + b"    ")
+# the characters above ASCII that str.split() splits on (str.isspace(); a test checks the list)
+_UNICODE_SPACE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
+# ------------------------------------------------------------------------------------------------- one part
+
+
+class _PartEncoder:
+    """Tokenises one part: local ids in first-seen order, streamed with an _END after each document to a file.
+
+    Text files with the simple tokenizer are tokenised as bytes (one split of a whole block, words decoded only
+    at the end); the lab tokenizer and in-memory texts go through the tokenizer's own str code.
+    """
+
+    def __init__(self, path: Path, tokenizer, text_files: bool):
+        self.path = path
+        self.as_bytes = text_files and tokenizer.name == "simple"
+        self.tokenize = tokenizer  # one LabTokenizer per worker: each distinct word is stemmed once per worker
+        self.words: list = []  # local id -> word
+        self.index: dict = {b"\x80": _END} if self.as_bytes else {}  # b"\x80" marks a line end in the bytes path
+        self.counts = np.zeros(1024, dtype=np.int64)
+        self.tokens = self.docs = 0
+        self.open_line_has_text = False  # the line being read (a long line comes in pieces) is not blank so far
+        try:
+            self.file = open(path, "wb")
+        except OSError as e:
+            raise _write_error(path, e) from None
+
+    # --- text files: blocks of whole lines (or a long line cut after a space) ----------------------------------
+    def add_block(self, block: bytes) -> None:
+        if self.as_bytes:
+            if not block.isascii():  # str.lower() and str.split()'s Unicode spaces, then back to bytes
+                block = _UNICODE_SPACE.sub(" ", block.decode("utf-8").lower()).encode("utf-8")
+            return self._add_simple(block)
+        lines = block.decode("utf-8").split("\n")  # the caller turns a UnicodeDecodeError into a line number
+        token_lists = list(map(self.tokenize, lines))
+        has_text = np.fromiter((bool(line.strip()) for line in lines), dtype=bool, count=len(lines))
+        # every finished non-blank line is a document; the text after the last newline is not finished yet
+        ends = has_text.copy()
+        ends[-1] = False
+        if len(lines) > 1 and self.open_line_has_text:  # the first line finishes one begun in an earlier block
+            ends[0] = True
+        self.open_line_has_text = bool(has_text[-1]) or (len(lines) == 1 and self.open_line_has_text)
+        self._emit(token_lists, ends)
+
+    def _add_simple(self, block: bytes) -> None:
+        """`line.lower().split()` for every line of the block at once: an _END token per line, blank lines dropped."""
+        words = block.translate(_ASCII_LOWER).replace(b"\n", b" \x80 ").split()
+        if not words:
+            return
+        ids = np.frombuffer(self._ids(words), dtype=np.uint32)
+        end = ids == _END
+        after_end = np.empty_like(end)  # an end right after an end (or at a line start) closes a blank line
+        after_end[0] = not self.open_line_has_text
+        after_end[1:] = end[:-1]
+        self.open_line_has_text = not end[-1]
+        ids = ids[~(end & after_end)]
+        end = ids == _END
+        self._write(ids, ids[~end], int(end.sum()))
+
+    # --- in-memory sources: every text is one document ---------------------------------------------------------
+    def add_docs(self, texts: list[str]) -> None:
+        self._emit(list(map(self.tokenize, texts)), np.ones(len(texts), dtype=bool))
+
+    # --- ids, counts, the temporary file -----------------------------------------------------------------------
+    def _ids(self, words: list) -> array:
+        """Local ids of `words`; a new word gets the next id (first-seen order).
+
+        array.extend keeps what it appended before a KeyError, and the map has consumed the missing word: number
+        it and go on from there. A block with many new words (more than one in 50 tokens: an exception costs about
+        what 50 tokens of the batch pass cost) has them numbered in one pass instead.
+        """
+        index = self.index
+        lookup = index.__getitem__
+        ids = array("I")
+        rest = iter(words)
+        for _ in range(max(32, len(words) // 50)):
+            try:
+                ids.extend(map(lookup, rest))
+                return ids
+            except KeyError as missing:
+                ids.append(self._add(missing.args[0]))
+        rest = list(rest)
+        for word in dict.fromkeys(rest):
+            if word not in index:
+                self._add(word)
+        ids.extend(map(lookup, rest))
+        return ids
+
+    def _add(self, word) -> int:
+        i = self.index[word] = len(self.words)
+        self.words.append(word)
+        return i
+
+    def _emit(self, token_lists: list[list[str]], ends: np.ndarray) -> None:
+        """Write the ids of `token_lists` with an _END after each list whose `ends` is set."""
+        tokens = np.frombuffer(self._ids(list(chain.from_iterable(token_lists))), dtype=np.uint32)
+        lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
+        at = np.cumsum(lengths)[ends]
+        self._write(np.insert(tokens, at, np.uint32(_END)), tokens, len(at))
+
+    def _write(self, stream: np.ndarray, tokens: np.ndarray, docs: int) -> None:
+        if len(self.words) > len(self.counts):
+            grown = np.zeros(max(len(self.words), 2 * len(self.counts)), dtype=np.int64)
+            grown[:len(self.counts)] = self.counts
+            self.counts = grown
+        if len(tokens):
+            self.counts[:len(self.words)] += np.bincount(tokens, minlength=len(self.words))
+        self.tokens += len(tokens)
+        self.docs += docs
+        try:
+            self.file.write(stream.astype("<u4", copy=False).data)
+        except OSError as e:
+            raise _write_error(self.path, e) from None
+
+    def finish(self) -> dict:
+        try:
+            self.file.close()
+        except OSError as e:
+            raise _write_error(self.path, e) from None
+        words = [w.decode("utf-8") for w in self.words] if self.as_bytes else self.words
+        return {"words": words, "counts": self.counts[:len(words)].copy(), "tokens": self.tokens,
+                "docs": self.docs, "path": str(self.path)}
+
+
+def _write_error(path: Path, e: OSError) -> WordvecError:
+    return WordvecError(f"cannot write {path}: {e.strerror or e}; free some disk space or choose another --out")
+
+
+@dataclass
+class _Segment:
+    """Bytes [start, end) of a file (end None: to the end, for compressed files); start is a line start."""
+
+    path: str
+    start: int = 0
+    end: int | None = None
+
+
+def _blocks(f, start: int, end: int | None):
+    """Yield blocks of whole lines (each ending in b"\\n") of f between start and end; a long line comes in pieces
+    cut after a space. A last line without a newline gets one."""
+    remaining = None if end is None else end - start
+    carry = b""
+    while True:
+        n = _BLOCK if remaining is None else min(_BLOCK, remaining)
+        data = f.read(n) if n > 0 else b""
+        if not data:
+            if carry:
+                yield carry if carry.endswith(b"\n") else carry + b"\n"
+            return
+        if remaining is not None:
+            remaining -= len(data)
+        buf = carry + data if carry else data
+        cut = buf.rfind(b"\n") + 1
+        if cut == 0 and len(buf) >= _LONG_LINE:
+            cut = buf.rfind(b" ") + 1
+        if cut == 0:
+            carry = buf
+            continue
+        yield buf[:cut] if cut < len(buf) else buf
+        carry = buf[cut:]
+
+
+def _encode_part(index: int, segments: list[_Segment], tokenizer, tmpdir: str) -> dict:
+    """Tokenise the segments of one part (files, or line-aligned byte ranges) into a temporary id file."""
+    enc = _PartEncoder(Path(tmpdir) / f"part-{index:06d}.u32", tokenizer, text_files=True)
+    for seg in segments:
+        path = Path(seg.path)
+        with read_errors(path), open_binary(path) as f:
+            if seg.start:
+                f.seek(seg.start)
+            lines_before = 0
+            for block in _blocks(f, seg.start, seg.end):
+                try:
+                    enc.add_block(block)
+                except UnicodeDecodeError as e:
+                    raise _decode_error(path, seg.start, lines_before, block, e.start) from None
+                lines_before += block.count(b"\n")
+    return enc.finish()
+
+
+def _decode_error(path: Path, start: int, lines_before: int, block: bytes, at: int) -> WordvecError:
+    """The message corpus.TextLines gives for the same bytes: file, line number, reason."""
+    with open_binary(path) as f:  # lines before this segment: counted only now, on the error path
+        lines_before += sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(min(_BLOCK, start - f.tell())), b""))
+    line_start = block.rfind(b"\n", 0, at) + 1
+    line_end = block.find(b"\n", at) + 1 or len(block)
+    try:
+        block[line_start:line_end].decode("utf-8")
+        reason, where = "invalid UTF-8", at - line_start
+    except UnicodeDecodeError as e:
+        reason, where = e.reason, e.start
+    lineno = lines_before + block.count(b"\n", 0, at) + 1
+    return WordvecError(f"{path}: line {lineno} is not valid UTF-8 ({reason} at byte {where} of the line); "
+                        f"re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)")
+
+
+def _encode_texts(texts: list[str], tokenizer, tmpdir: str) -> dict:
+    enc = _PartEncoder(Path(tmpdir) / "part-000000.u32", tokenizer, text_files=False)
+    for lo in range(0, len(texts), 10_000):
+        enc.add_docs(texts[lo:lo + 10_000])
+    return enc.finish()
+
+
+# ------------------------------------------------------------------------------------------------- parts & workers
+
+
+def _plan_parts(paths: list[Path], part_size: int) -> list[list[_Segment]]:
+    """Group files and line-aligned byte ranges of large plain files into parts of about `part_size` bytes,
+    in source order."""
+    parts, current, size = [], [], 0
+    for path in paths:
+        total = path.stat().st_size
+        if is_compressed(path) or total <= part_size:
+            segments = [_Segment(str(path), 0, None if is_compressed(path) else total)]
+        else:
+            cuts = _line_starts(path, total, part_size)
+            segments = [_Segment(str(path), a, b) for a, b in zip([0] + cuts, cuts + [total])]
+        for seg in segments:
+            current.append(seg)
+            size += (seg.end if seg.end is not None else total) - seg.start
+            if size >= part_size:
+                parts.append(current)
+                current, size = [], 0
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _part_size(total: int, workers: int) -> int:
+    """About two parts a worker (they are handed out as workers free up), each 8-256 MB: every part finds its
+    vocabulary afresh, so parts much smaller than that cost more than they gain in balance."""
+    n = max(2 * workers, -(-total // _MAX_PART))
+    n = max(1, min(n, -(-total // _MIN_PART)))
+    return max(1, -(-total // n))
+
+
+def _line_starts(path: Path, total: int, step: int) -> list[int]:
+    """Line starts near every `step` bytes: the first line start at or after each nominal cut."""
+    cuts = []
+    with read_errors(path), open(path, "rb") as f:
+        pos = step
+        while pos < total:
+            f.seek(pos - 1)
+            skipped = 0
+            while True:
+                window = f.read(1 << 16)
+                nl = window.find(b"\n")
+                if nl >= 0 or not window:
+                    break
+                skipped += len(window)
+            if nl < 0:
+                break
+            cut = pos + skipped + nl  # the byte after the newline (reading started one byte early)
+            if cut >= total:
+                break
+            cuts.append(cut)
+            pos = cut + step
+    return cuts
+
+
+def _worker(tasks, results, tokenizer: str, tmpdir: str) -> None:
+    """Worker process: encode parts until told to stop. Ctrl-C is the parent's to handle (it stops us)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tokenizer = get_tokenizer(tokenizer)
+    while (task := tasks.get()) is not None:
+        index, segments = task
+        try:
+            results.put((index, _encode_part(index, segments, tokenizer, tmpdir), None))
+        except WordvecError as e:
+            results.put((index, None, ("user", str(e))))
+        except BaseException:
+            results.put((index, None, ("bug", traceback.format_exc())))
+
+
+def _run_parts(parts: list[list[_Segment]], workers: int, tokenizer: str, tmpdir: str, merge) -> None:
+    """Encode the parts in `workers` processes; `merge(index, result)` is called in part order."""
+    if workers <= 1:
+        tok = get_tokenizer(tokenizer)
+        for i, segments in enumerate(parts):
+            merge(i, _encode_part(i, segments, tok, tmpdir))
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")  # fork: no re-import, no copy
+    tasks, results = ctx.Queue(), ctx.Queue()
+    procs = [ctx.Process(target=_worker, args=(tasks, results, tokenizer, tmpdir), daemon=True)
+             for _ in range(workers)]
+    try:
+        for p in procs:
+            p.start()
+        for i, segments in enumerate(parts):
+            tasks.put((i, segments))
+        for _ in procs:
+            tasks.put(None)
+        done: dict[int, dict] = {}
+        next_index, idle = 0, 0
+        while next_index < len(parts):
+            try:
+                index, result, error = results.get(timeout=0.5)
+            except queue.Empty:
+                idle += 1
+                _check_alive(procs, idle)
+                continue
+            idle = 0
+            if error is not None:
+                if error[0] == "user":
+                    raise WordvecError(error[1])
+                raise RuntimeError(f"a prepare worker failed:\n{error[1]}")
+            done[index] = result
+            while next_index in done:
+                merge(next_index, done.pop(next_index))
+                next_index += 1
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join()
+        tasks.cancel_join_thread()
+        results.cancel_join_thread()
+
+
+def _check_alive(procs, idle: int) -> None:
+    """A worker that died (killed, out of memory) never reports: notice it instead of waiting forever.
+
+    Workers that all exited normally have flushed their results before exiting; allow a few more waits for them
+    to arrive before calling that a failure."""
+    codes = [p.exitcode for p in procs]
+    dead = [c for c in codes if c not in (None, 0)]
+    if not dead and (None in codes or idle < 10):
+        return
+    how = (f"was killed by signal {-dead[0]}" if dead[0] < 0 else f"exited with code {dead[0]}") if dead \
+        else "stopped"
+    raise WordvecError(f"a prepare worker process {how} before finishing its part (out of memory?); nothing was "
+                       f"written; re-run, with fewer --workers if memory is short")
+
+
+# ------------------------------------------------------------------------------------------------- vocabulary
+
+
+class _Merger:
+    """Merges the parts' vocabularies in part order: global first-seen ids, summed counts, one map per part."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, int] = {}
+        self.counts = np.zeros(0, dtype=np.int64)
+        self.maps: list[np.ndarray] = []  # part -> local id -> first-seen id
+        self.files: list[str] = []
+        self.docs = self.tokens = 0
+
+    def __call__(self, index: int, part: dict) -> None:
+        seen = self.seen
+        setdefault = seen.setdefault
+        ids = np.array([setdefault(w, len(seen)) for w in part["words"]], dtype=np.int64)
+        if len(seen) > len(self.counts):
+            self.counts = np.concatenate([self.counts, np.zeros(len(seen) - len(self.counts), dtype=np.int64)])
+        self.counts[ids] += part["counts"]  # ids are distinct within a part
+        self.maps.append(ids)
+        self.files.append(part["path"])
+        self.docs += part["docs"]
+        self.tokens += part["tokens"]
+
+    def vocab(self, min_count: int, max_final_vocab: int | None, sort_by_count: bool) -> tuple[Vocab, np.ndarray]:
+        """The kept words, ordered, and first-seen id -> final id (-1: dropped).
+
+        gensim's rules, as `vocab.select_vocab`: keep words seen at least min_count times, min_count raised if
+        needed so that at most `max_final_vocab` words stay (the cut falls between counts: ties at it all go).
+        """
+        counts = self.counts
+        effective = min_count
+        if max_final_vocab is not None and max_final_vocab < len(counts):
+            effective = max(min_count, int(np.sort(counts)[::-1][max_final_vocab]) + 1)
+        keep = counts >= effective
+        if not keep.any():
+            top = int(counts.argmax())
+            word = next(w for w, i in self.seen.items() if i == top)
+            raise WordvecError(f"the vocabulary is empty: no word occurs at least {effective} times (the most "
+                               f"frequent, {word!r}, occurs {int(counts[top])} times); lower --min-count")
+        kept = np.flatnonzero(keep)
+        if sort_by_count:
+            kept = kept[np.argsort(-counts[kept], kind="stable")]
+        if len(kept) > _MAX_VOCAB:
+            raise WordvecError(f"{len(kept):,} words is more than a token store holds (2**31 - 1); "
+                               f"raise --min-count or set --max-final-vocab")
+        final = np.full(len(counts), -1, dtype=np.int64)
+        final[kept] = np.arange(len(kept))
+        words = np.empty(len(counts), dtype=object)
+        words[list(self.seen.values())] = list(self.seen.keys())
+        return Vocab(words[kept].tolist(), counts[kept]), final
+
+
+def _rewrite(merger: _Merger, final: np.ndarray, ids_path: Path, offsets_path: Path) -> int:
+    """Rewrite every part's local ids as final ids (dropping the cut words) and write the document offsets."""
+    written = 0
+    with open(ids_path, "wb") as ids_out, open(offsets_path, "wb") as off_out:
+        off_out.write(np.zeros(1, dtype="<i8").data)
+        for part_file, local_map in zip(merger.files, merger.maps):
+            table = np.append(final[local_map], -2).astype(np.int32)  # the last entry: the end of a document
+            last = len(table) - 1
+            with open(part_file, "rb") as f:
+                while len(chunk := np.fromfile(f, dtype="<u4", count=_CHUNK)):
+                    mapped = table[np.minimum(chunk, last)]
+                    mapped = mapped[mapped != -1]
+                    ends = np.flatnonzero(mapped == -2)
+                    ids = mapped[mapped >= 0]
+                    off_out.write((written + ends - np.arange(len(ends))).astype("<i8").data)
+                    ids_out.write(ids.astype("<u4").data)
+                    written += len(ids)
+            os.unlink(part_file)
+    return written
+
+
+# ------------------------------------------------------------------------------------------------- prepare
+
+
+def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_vocab: int | None = None,
+            sort_by_count: bool = True, workers: int | None = None, text_column: str = "tweet",
+            overwrite: bool = False, part_size: int | None = None, max_vocab_size: int | None = None) -> Path:
+    """Tokenise `source` once into a token store at `out` (see the module docstring); returns its path.
+
+    The vocabulary follows gensim: words seen at least `min_count` times, at most `max_final_vocab` of them (by
+    raising min_count), numbered by descending count with ties in first-seen order (`sort_by_count=False`: the
+    lab's first-seen order). gensim's `max_vocab_size` (prune rare words WHILE counting, to bound memory) depends
+    on the order the corpus is read in, one document after another; the parts are counted in parallel, so it is
+    refused rather than approximated.
+
+    `workers`: processes that tokenise (None or 0: one per CPU core). `part_size`: bytes of plain text per task
+    (default: about two tasks a worker, 8-256 MB each). An existing `out` is replaced only with `overwrite`
+    and only if it is a token store (or an empty folder).
+    """
+    get_tokenizer(tokenizer)
+    if min_count < 1:
+        raise WordvecError(f"--min-count must be at least 1, got {min_count}")
+    if max_final_vocab is not None and max_final_vocab < 1:
+        raise WordvecError(f"--max-final-vocab must be at least 1, got {max_final_vocab}")
+    if max_vocab_size is not None:
+        raise WordvecError(_NO_PRUNING)
+    workers = _worker_count(workers)
+    out = Path(out).expanduser()
+    _check_out(out, overwrite)
+    splits = load_corpus(source, text_column, label_column=None)
+    texts = splits["train"].texts
+    files = _source_files(source, texts)
+    made = _make_parent(out)
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    except OSError as e:
+        _remove_dirs(made)
+        raise WordvecError(f"cannot create the store {out}: {e.strerror or e}; choose a writable --out") from None
+    try:
+        merger = _Merger()
+        if isinstance(texts, TextLines):
+            parts = _plan_parts(texts.paths, part_size or _part_size(sum(f["size"] for f in files), workers))
+            log.info("prepare: tokenising %s in %d parts, %d worker processes", source, len(parts),
+                     min(workers, len(parts)))
+            _run_parts(parts, min(workers, len(parts)), tokenizer, str(tmp), merger)
+        else:
+            merger(0, _encode_texts(texts, get_tokenizer(tokenizer), str(tmp)))
+        if merger.docs == 0:
+            raise WordvecError(f"{source} holds no text (only blank lines); give a corpus with one sentence a line")
+        if not merger.seen:
+            raise WordvecError("the corpus has no tokens after preprocessing; check --dataset, --text-column and "
+                               "--tokenizer (the lab tokenizer keeps only a-z, @ and #)")
+        vocab, final = merger.vocab(min_count, max_final_vocab, sort_by_count)
+        n_tokens = _rewrite(merger, final, tmp / IDS, tmp / OFFSETS)
+        vocab.save(tmp / VOCAB)
+        manifest = {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "wordvec_version": __version__,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "source": str(source), "split": "train",
+            "files": files, "text_column": text_column, "tokenizer": tokenizer, "min_count": min_count,
+            "max_final_vocab": max_final_vocab, "vocab_order": "count" if sort_by_count else "first_seen",
+            "vocab_size": len(vocab), "tokens": n_tokens, "tokens_read": merger.tokens, "documents": merger.docs,
+        }
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+        _install(tmp, out, overwrite)
+    except BaseException as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        _remove_dirs(made)
+        if isinstance(e, OSError):  # disk full, a source file vanishing, permissions
+            raise WordvecError(f"prepare failed on {e.filename or out}: {e.strerror or e}; check the free disk "
+                               f"space and that the files can be read and written") from None
+        raise
+    return out
+
+
+def _worker_count(workers: int | None) -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if workers is None or workers == 0:
+        return cores
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
+        raise WordvecError(f"--workers must be 0 (one per CPU core) or more, got {workers!r}")
+    if workers > cores:
+        log.warning("--workers %d is more than the %d CPU cores; using %d", workers, cores, cores)
+        return cores
+    return workers
+
+
+def _source_files(source, texts) -> list[dict]:
+    """The files the train split was read from (a Hub dataset has none), with their size and mtime."""
+    if isinstance(texts, TextLines):
+        paths = texts.paths
+    else:
+        path = Path(str(source)).expanduser()
+        if not path.exists():
+            paths = []
+        elif path.is_file():
+            paths = [path]
+        elif (path / "dataset_dict.json").exists() or (path / "dataset_info.json").exists():
+            paths = sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            paths = [p for p in (path / "train.csv", path / "train.parquet") if p.is_file()][:1]
+    files = []
+    for p in paths:
+        st = Path(p).stat()
+        files.append({"path": str(Path(p).resolve()), "size": st.st_size, "mtime": st.st_mtime})
+    return files
+
+
+def _is_store(path: Path) -> bool:
+    try:
+        return json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    """Refuse, before any work, an `out` that must not be replaced."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_dir() and not out.is_symlink() and not any(out.iterdir()):
+        return
+    if not (out.is_dir() and not out.is_symlink() and _is_store(out)):
+        raise WordvecError(f"{out} exists and is not a wordvec token store; refusing to replace it: choose another "
+                           f"--out (or remove it yourself)")
+    if not overwrite:
+        raise WordvecError(f"{out} already exists; pass --overwrite to replace it, or choose another --out")
+
+
+def _make_parent(out: Path) -> list[Path]:
+    """Create the missing folders above `out`; returns them (deepest last) so a failure can remove them."""
+    missing = [p for p in reversed(out.absolute().parents) if not p.exists()]
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        _remove_dirs(missing)
+        raise WordvecError(f"cannot create the store {out}: {e.strerror or e} ({out.parent}); choose a writable "
+                           f"--out") from None
+    return missing
+
+
+def _remove_dirs(dirs: list[Path]) -> None:
+    for d in reversed(dirs):
+        try:
+            d.rmdir()
+        except OSError:
+            return
+
+
+def _install(tmp: Path, out: Path, overwrite: bool) -> None:
+    """Rename the finished store into place; an old store is moved aside first and removed after."""
+    _check_out(out, overwrite)  # again: it may have appeared while we worked
+    if out.exists() and any(out.iterdir()):
+        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+        os.replace(out, old / "store")
+        try:
+            os.replace(tmp, out)
+        except BaseException:
+            os.replace(old / "store", out)  # put the old store back
+            old.rmdir()
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(tmp, out)
+
+
+# ------------------------------------------------------------------------------------------------- reading
+
+
+class TokenStore:
+    """A prepared corpus: `ids` (int32 memmap), `offsets` (int64 memmap), `vocab`, `manifest`; see open_store."""
+
+    def __init__(self, path: Path, manifest: dict, vocab: Vocab, ids: np.ndarray, offsets: np.ndarray):
+        self.path, self.manifest, self.vocab, self.ids, self.offsets = path, manifest, vocab, ids, offsets
+
+    @property
+    def encoded(self) -> Encoded:
+        """The corpus as the trainers take it, over the memmaps (nothing is read or copied)."""
+        return Encoded(self.ids, self.offsets)
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @property
+    def n_docs(self) -> int:
+        return int(self.offsets.shape[0] - 1)
+
+    def __repr__(self) -> str:
+        m = self.manifest
+        return (f"TokenStore({self.path}: {m['tokens']:,} tokens, {m['documents']:,} documents, {m['vocab_size']:,} "
+                f"words, {m['tokenizer']} tokenizer, min_count {m['min_count']})")
+
+    def check(self, tokenizer: str | None = None, min_count: int | None = None, max_final_vocab=...,
+              sort_by_count: bool | None = None, max_vocab_size: int | None = None) -> None:
+        """Raise one WordvecError naming every given setting that differs from the store's.
+
+        A setting left out (None; `...` for max_final_vocab, where None means "no cap") is not compared.
+        `max_vocab_size` (gensim's pruning while counting) never matches a store: any value is named.
+        """
+        m = self.manifest
+        wanted = {"tokenizer": tokenizer, "min_count": min_count, "max_final_vocab": max_final_vocab,
+                  "vocab_order": None if sort_by_count is None else ("count" if sort_by_count else "first_seen")}
+        given = {k: v for k, v in wanted.items() if v is not (... if k == "max_final_vocab" else None)}
+        differ = [k for k, v in given.items() if v != m[k]]
+        problems = [f"{k} {m[k]!r} (asked for {given[k]!r})" for k in differ]
+        if max_vocab_size is not None:
+            problems.append(f"max_vocab_size {max_vocab_size} asked for: {_NO_PRUNING}")
+        if not problems:
+            return
+        fixes = []
+        if differ:
+            flags = " ".join(f for k in differ for f in _prepare_flags(k, given[k]))
+            theirs = ", ".join(f"{k}={m[k]!r}" for k in differ)
+            fixes.append(f"re-run `wordvec prepare --dataset {m['source']} --out {self.path} {flags} --overwrite` "
+                         f"(with your other prepare flags), or use the store's settings ({theirs})")
+        raise WordvecError(f"the token store {self.path} does not match the settings asked for: "
+                           f"{'; '.join(problems)}" + (f"; {fixes[0]}" if fixes else ""))
+
+    def changed_sources(self) -> list[str]:
+        """Source files whose size or mtime changed since prepare, or that are gone (the caller warns)."""
+        changed = []
+        for f in self.manifest["files"]:
+            try:
+                st = os.stat(f["path"])
+            except OSError:
+                changed.append(f["path"])
+                continue
+            if st.st_size != f["size"] or st.st_mtime != f["mtime"]:
+                changed.append(f["path"])
+        return changed
+
+
+def _prepare_flags(key: str, value) -> list[str]:
+    """The `wordvec prepare` flags that ask for `key` = `value` (none for a default)."""
+    if key == "vocab_order":
+        return ["--no-sort"] if value == "first_seen" else []
+    if value is None:
+        return []
+    return [f"--{key.replace('_', '-')}", str(value)]
+
+
+def open_store(path, check_ids: bool = True) -> TokenStore:
+    """Open a token store: validate it (see the module docstring) and map its ids and offsets."""
+    path = Path(path).expanduser()
+    fix = f"re-create it with `wordvec prepare --out {path} --overwrite`"
+    if not (path / MANIFEST).is_file():
+        what = "does not exist" if not path.exists() else f"is not a token store (no {MANIFEST})"
+        raise WordvecError(f"{path} {what}; create one with `wordvec prepare --dataset SRC --out {path}`")
+    try:
+        m = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise WordvecError(f"{path / MANIFEST} is not readable JSON ({e}); the store is damaged: {fix}") from None
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise WordvecError(f"{path / MANIFEST} is not a wordvec token store manifest (format "
+                           f"{m.get('format') if isinstance(m, dict) else None!r}); {fix}")
+    if m.get("format_version") != FORMAT_VERSION:
+        raise WordvecError(f"{path} is a token store of format version {m.get('format_version')!r}; this wordvec "
+                           f"reads version {FORMAT_VERSION}: {fix}")
+    try:
+        n_tokens, n_docs, n_words = int(m["tokens"]), int(m["documents"]), int(m["vocab_size"])
+        [m[k] for k in ("tokenizer", "min_count", "max_final_vocab", "vocab_order", "files", "source")]
+    except (KeyError, TypeError, ValueError) as e:
+        raise WordvecError(f"{path / MANIFEST} lacks or garbles {e}; the store is damaged: {fix}") from None
+    if n_words > _MAX_VOCAB:
+        raise WordvecError(f"{path} has {n_words:,} words; the kernels take int32 ids (at most 2**31 - 1 words)")
+    for name, want in ((IDS, 4 * n_tokens), (OFFSETS, 8 * (n_docs + 1))):
+        try:
+            size = (path / name).stat().st_size
+        except OSError:
+            raise WordvecError(f"{path / name} is missing; the store is damaged: {fix}") from None
+        if size != want:
+            raise WordvecError(f"{path / name} has {size:,} bytes but the manifest ({n_tokens:,} tokens, {n_docs:,} "
+                               f"documents) needs {want:,}: the store is truncated or damaged; {fix}")
+    if not (path / VOCAB).is_file():
+        raise WordvecError(f"{path / VOCAB} is missing; the store is damaged: {fix}")
+    vocab = Vocab.load(path / VOCAB)
+    if len(vocab) != n_words:
+        raise WordvecError(f"{path / VOCAB} has {len(vocab):,} words, the manifest says {n_words:,}; {fix}")
+    _check_offsets(path / OFFSETS, n_tokens, fix)
+    if check_ids:
+        _check_ids(path / IDS, n_words, fix)
+    ids = np.memmap(path / IDS, dtype="<i4", mode="r", shape=(n_tokens,)) if n_tokens else np.zeros(0, np.int32)
+    offsets = np.memmap(path / OFFSETS, dtype="<i8", mode="r", shape=(n_docs + 1,))
+    return TokenStore(path, m, vocab, ids, offsets)
+
+
+def _check_offsets(path: Path, n_tokens: int, fix: str) -> None:
+    """One chunked pass (8 bytes a document): starts at 0, never decreases, ends at the token count."""
+    prev, first = None, True
+    with open(path, "rb") as f:
+        while len(chunk := np.fromfile(f, dtype="<i8", count=_CHUNK)):
+            if first and chunk[0] != 0:
+                raise WordvecError(f"{path} does not start at 0; the store is damaged: {fix}")
+            first = False
+            if (prev is not None and chunk[0] < prev) or (np.diff(chunk) < 0).any():
+                raise WordvecError(f"{path}: document offsets decrease; the store is damaged: {fix}")
+            prev = int(chunk[-1])
+    if prev != n_tokens:
+        raise WordvecError(f"{path} ends at {prev}, not at the {n_tokens:,} tokens of ids.u32; the store is "
+                           f"damaged: {fix}")
+
+
+def _check_ids(path: Path, n_words: int, fix: str) -> None:
+    """One chunked pass (4 bytes a token, read, not mapped): every id is below the vocabulary size."""
+    with open(path, "rb") as f:
+        while len(chunk := np.fromfile(f, dtype="<u4", count=_CHUNK)):
+            if int(chunk.max()) >= n_words:
+                raise WordvecError(f"{path} holds id {int(chunk.max())}, outside the vocabulary of {n_words:,} "
+                                   f"words; the store is damaged: {fix}")
+
+
+__all__ = ["prepare", "open_store", "TokenStore", "FORMAT", "FORMAT_VERSION"]
