@@ -190,7 +190,7 @@ def test_only_the_kernel_that_runs_is_compiled():
         vocab, enc = build_and_encode([["a", "b", "c", "a", "b"]] * 20, min_count=1)
         warm_up(Config(model="cbow", loss="hs", device="cpu"))
         after_warm = compiled(train_skipgram), compiled(train_cbow)
-        train_word2vec(Config(model="cbow", loss="hs", vector_size=8, epochs=1, device="cpu", threads=1,
+        train_word2vec(Config(model="cbow", loss="hs", vector_size=8, epochs=1, sample=0.0, device="cpu", threads=1,
                               backend="numba", progress=False), vocab, enc, progress=False)
         print(repr((after_warm, (compiled(train_skipgram), compiled(train_cbow)))))
     """)

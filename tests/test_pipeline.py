@@ -196,3 +196,34 @@ def test_word2vec_presets_write_run(small_csv, tmp_path, capsys, preset, extra, 
     np.testing.assert_allclose(np.array(row[1:], dtype=np.float32), tensors["embed.weight"][0], rtol=1e-5)
     assert len(m["neighbors"]["cat"]) == 10
     assert "cat ->" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("preset,extra", [("sgns", ["--tokenizer", "simple", "--min-count", "1"]),
+                                          ("cbow", ["--tokenizer", "simple", "--min-count", "1", "--loss", "hs"])])
+def test_training_from_a_token_store_equals_training_from_memory(tmp_path, preset, extra):
+    rng = np.random.default_rng(2)
+    text = tmp_path / "c.txt"
+    text.write_text("\n".join(" ".join(rng.choice(WORDS, 12)) for _ in range(3000)) + "\n")
+    assert main(["prepare", "--dataset", str(text), "--out", str(tmp_path / "store"), "--tokenizer", "simple",
+                 "--min-count", "1"]) == 0
+    common = ["train", "--preset", preset, "--no-progress", "-q", "--threads", "1", "--epochs", "2", *extra]
+    assert main(common + ["--dataset", str(text), "--out", str(tmp_path / "mem")]) == 0
+    assert main(common + ["--dataset", str(tmp_path / "store"), "--out", str(tmp_path / "disk")]) == 0
+    mem, disk = load_file(str(tmp_path / "mem" / "model.safetensors")), load_file(str(tmp_path / "disk" /
+                                                                                      "model.safetensors"))
+    assert set(mem) == set(disk)
+    for name in mem:
+        np.testing.assert_array_equal(mem[name], disk[name], err_msg=name)
+
+
+def test_a_token_store_with_other_settings_is_refused(tmp_path, capsys):
+    text = tmp_path / "c.txt"
+    text.write_text("a b c d e f\n" * 50)
+    assert main(["prepare", "--dataset", str(text), "--out", str(tmp_path / "store"), "--tokenizer", "simple",
+                 "--min-count", "1"]) == 0
+    capsys.readouterr()
+    assert main(["train", "--preset", "sgns", "--dataset", str(tmp_path / "store"), "--out", str(tmp_path / "r"),
+                 "--no-progress", "--min-count", "3"]) == 2
+    err = capsys.readouterr().err
+    assert "does not match" in err and "tokenizer 'simple' (asked for 'lab')" in err and "min_count 1" in err
+    assert not (tmp_path / "r").exists()

@@ -86,6 +86,8 @@ def _check(config: Config, vocab: Vocab, encoded: Encoded, weights: Weights | No
     ids = encoded.ids
     if ids.dtype != np.int32:
         raise WordvecError(f"encoded token ids must be int32, got {ids.dtype}")
+    if encoded.checked:  # a token store validated itself on open; reading it all again costs a corpus pass
+        return
     if int(ids.min()) < 0 or int(ids.max()) >= len(vocab):
         raise WordvecError("encoded token ids fall outside the vocabulary; encode the corpus with this vocabulary")
     off = encoded.offsets
@@ -183,7 +185,8 @@ def warm_up(config: Config | None = None) -> None:
     for c in configs:
         key = (c.model, c.heads())
         if c.model in ("skipgram", "cbow") and c.loss in ("ns", "hs") and key not in _WARM:
-            tiny = c.replace(epochs=1, threads=1, vector_size=4, device="cpu", backend="numba", min_count=1)
+            tiny = c.replace(epochs=1, threads=1, vector_size=4, device="cpu", backend="numba", min_count=1,
+                             sample=0.0)
             _NumbaRun(tiny, vocab, encoded, new_weights(tiny, vocab), (0.025, 0.0001), 0, as_hooks(None), None,
                       None, Replicas()).run(progress=False)
             _WARM.add(key)
@@ -238,8 +241,10 @@ class _NumbaRun:
         self.config, self.vocab, self.weights, self.hooks, self.checkpoint = config, vocab, weights, hooks, checkpoint
         self.replicas = replicas
         self.threads = config.threads or os.cpu_count() or 1
-        self.ids = np.ascontiguousarray(encoded.ids, dtype=np.int32)
-        self.offsets = np.ascontiguousarray(encoded.offsets, dtype=np.int64)
+        self.file = _ids_file(encoded.ids)
+        self.ids = encoded.ids if self.file is not None else np.ascontiguousarray(encoded.ids, dtype=np.int32)
+        self.offsets = encoded.offsets if self.file is not None else np.ascontiguousarray(encoded.offsets,
+                                                                                             dtype=np.int64)
         self.n = len(self.ids)
         if state is None:
             chunk = int(min(100_000, max(10_000, self.n // (8 * self.threads))))
@@ -260,17 +265,36 @@ class _NumbaRun:
         self.syn1 = weights.syn1 if weights.syn1 is not None else placeholder
         self.syn1neg = weights.syn1neg if weights.syn1neg is not None else placeholder
         self.chance = chance_loss(vocab.counts, self.hs, self.negative)
+        self.vocab_size = len(vocab)
 
     def alpha_at(self, done: int) -> float:
         a0, a1 = self.pos.start_alpha, self.pos.end_alpha
         return a0 - (a0 - a1) * (done / (self.n * self.config.epochs))
+
+    def _chunk(self, s: int, e: int):
+        """(ids, offsets, start, stop) for the kernel. From a file (a token store), this chunk's ids are read into a
+        buffer, with the offsets of the documents it touches made local: memory stays flat whatever the corpus
+        size, and the kernel sees the same documents as from memory."""
+        if self.file is None:
+            return self.ids, self.offsets, s, e
+        fd, base = self.file
+        buf = np.empty(e - s, dtype=np.int32)
+        if os.preadv(fd, [memoryview(buf).cast("B")], base + 4 * s) != buf.nbytes:
+            raise WordvecError("the token store's ids file is shorter than its manifest says; re-create the store")
+        if self.vocab_size <= int(buf.max()) or int(buf.min()) < 0:
+            raise WordvecError("the token store holds ids outside its vocabulary; re-create the store")
+        d0 = int(np.searchsorted(self.offsets, s, side="right")) - 1
+        d1 = int(np.searchsorted(self.offsets, e, side="left"))
+        local = np.asarray(self.offsets[d0:d1 + 1], dtype=np.int64) - s
+        return buf, local, 0, e - s
 
     def job(self, epoch: int, c: int):
         s, e = self.bounds[c], self.bounds[c + 1]
         done = epoch * self.n
         keep, codes, points, lengths, prob, alias = self.tables
         cfg = self.config
-        return self.kernel(self.ids, self.offsets, s, e, self.weights.syn0, self.syn1, codes, points, lengths,
+        ids, offsets, start, stop = self._chunk(s, e)
+        return self.kernel(ids, offsets, start, stop, self.weights.syn0, self.syn1, codes, points, lengths,
                            self.syn1neg, prob, alias, keep, self.hs, self.negative, int(cfg.window),
                            bool(cfg.reduced_window), self.alpha_at(done + s), self.alpha_at(done + e),
                            _chunk_seed(cfg.seed, self.pos.epoch_offset + epoch, c), bool(cfg.shared_negatives),
@@ -286,6 +310,14 @@ class _NumbaRun:
         p.chunk += 1
 
     def run(self, progress: bool) -> TrainResult:
+        try:
+            return self._run(progress)
+        finally:
+            if self.file is not None:
+                os.close(self.file[0])
+                self.file = None
+
+    def _run(self, progress: bool) -> TrainResult:
         if self.replicas.world > 1:
             return self._finish(self._run_rounds(progress))
         p, n_chunks = self.pos, len(self.bounds) - 1
@@ -386,6 +418,9 @@ class _NumbaRun:
 
     def _end_epoch(self, bar) -> None:
         p = self.pos
+        if p.pairs == 0 and p.epoch == 0:
+            raise WordvecError("there are no training pairs: every document has fewer than two in-vocabulary "
+                               "words (after subsampling); lower --min-count or --sample, or give a larger corpus")
         loss = p.loss / p.examples if p.examples else float("nan")
         if p.examples:
             sums = [matrix_sum(m) for m in self.weights.tensors().values()]
@@ -405,6 +440,13 @@ class _NumbaRun:
         self.checkpoint.save("word2vec", self.weights.tensors(), state)
         if self.checkpoint.stop_requested:
             raise Stopped(self.checkpoint.path)
+
+
+def _ids_file(ids: np.ndarray) -> tuple[int, int] | None:
+    """(file descriptor, byte offset) of memory-mapped little-endian int32 ids (a token store), else None."""
+    if isinstance(ids, np.memmap) and ids.filename and ids.dtype.byteorder in ("<", "=", "|") and os.name == "posix":
+        return os.open(ids.filename, os.O_RDONLY), int(ids.offset)
+    return None
 
 
 def _progress_bar(progress: bool, total: int, initial: int = 0):

@@ -21,6 +21,7 @@ from .errors import WordvecError
 from .preprocess import get_tokenizer
 from .rundir import checkpoint_path, reserve
 from .vectors import KeyedVectors
+from .store import is_store
 from .vocab import Encoded, Vocab, build_and_encode
 from .weights import TrainResult, word_vectors
 
@@ -155,6 +156,20 @@ def together(group, step):
     return result
 
 
+def _from_store(config: Config) -> tuple[Vocab, Encoded]:
+    """A token store (`wordvec prepare`) as the training corpus: mapped, not read; its settings must be the run's."""
+    from .store import open_store
+
+    store = open_store(config.dataset)
+    store.check(tokenizer=config.tokenizer, min_count=config.min_count, max_final_vocab=config.max_final_vocab,
+                sort_by_count=config.sorted_vocab, max_vocab_size=config.max_vocab_size)
+    for path in store.changed_sources():
+        log.warning("%s changed or vanished since the store was prepared; re-run wordvec prepare to train on the "
+                    "current text", path)
+    log.info("token store %s: %s words, %s tokens", store.path, f"{len(store.vocab):,}", f"{len(store):,}")
+    return store.vocab, store.encoded
+
+
 def _check_checkpoint(ckpt: Path, resume: bool, overwrite: bool) -> None:
     if resume and not ckpt.is_file():
         raise WordvecError(f"nothing to resume: no checkpoint at {ckpt}; run without --resume")
@@ -166,20 +181,24 @@ def _check_checkpoint(ckpt: Path, resume: bool, overwrite: bool) -> None:
 def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpoint_every: float, resume: bool,
            group=None):
     t_start = time.perf_counter()
-    splits = load_corpus(config.dataset, config.text_column, config.label_column)
-    tokenize = get_tokenizer(config.tokenizer)
-    log.info("tokenising %s (%s tokenizer)", config.dataset, config.tokenizer)
-    vocab, train_enc = build_and_encode((tokenize(t) for t in splits["train"].texts), config.min_count,
-                                        config.max_vocab_size, max_final_vocab=config.max_final_vocab,
-                                        sort_by_count=config.sorted_vocab)
+    if is_store(config.dataset):
+        vocab, train_enc = _from_store(config)
+        test_split = test_enc = None
+    else:
+        splits = load_corpus(config.dataset, config.text_column, config.label_column)
+        tokenize = get_tokenizer(config.tokenizer)
+        log.info("tokenising %s (%s tokenizer)", config.dataset, config.tokenizer)
+        vocab, train_enc = build_and_encode((tokenize(t) for t in splits["train"].texts), config.min_count,
+                                            config.max_vocab_size, max_final_vocab=config.max_final_vocab,
+                                            sort_by_count=config.sorted_vocab)
+        test_split = splits.get("test")
+        test_enc = None
+        if test_split is not None and config.model == "softmax":
+            test_enc = vocab.encode(tokenize(t) for t in test_split.texts)
     if group is not None:
         group.same_everywhere(fingerprint(vocab.id2tok, vocab.counts), "vocabulary")
-    test_split = splits.get("test")
-    test_enc = None
-    if test_split is not None and config.model == "softmax":
-        test_enc = vocab.encode(tokenize(t) for t in test_split.texts)
     prep_seconds = time.perf_counter() - t_start
-    config.check_memory(len(vocab), len(train_enc))
+    config.check_memory(len(vocab), 0 if train_enc.checked and config.model != "softmax" else len(train_enc))
     log.info("%s words, %s training tokens; training %s/%s on %s", f"{len(vocab):,}", f"{len(train_enc):,}",
              config.model, config.loss, device)
 
@@ -231,6 +250,8 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
         "effective_words": int(result.effective_words),
         "device": result.device,
         "processes": 1 if group is None else group.world,
+        "sync": None if group is None else {"syncs": group.syncs, "seconds": round(group.seconds, 4),
+                                             "bytes_sent_by_rank0": int(group.bytes)},
         "config": {**config.to_dict(), "dataset": _local_dataset(config.dataset)},
         "neighbors": neighbors,
     }

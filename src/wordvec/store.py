@@ -655,13 +655,15 @@ def _install(tmp: Path, out: Path, overwrite: bool) -> None:
 class TokenStore:
     """A prepared corpus: `ids` (int32 memmap), `offsets` (int64 memmap), `vocab`, `manifest`; see open_store."""
 
-    def __init__(self, path: Path, manifest: dict, vocab: Vocab, ids: np.ndarray, offsets: np.ndarray):
+    def __init__(self, path: Path, manifest: dict, vocab: Vocab, ids: np.ndarray, offsets: np.ndarray,
+                 checked: bool = False):
         self.path, self.manifest, self.vocab, self.ids, self.offsets = path, manifest, vocab, ids, offsets
+        self.checked = checked  # ids and offsets were validated on open
 
     @property
     def encoded(self) -> Encoded:
         """The corpus as the trainers take it, over the memmaps (nothing is read or copied)."""
-        return Encoded(self.ids, self.offsets)
+        return Encoded(self.ids, self.offsets, checked=self.checked)
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -766,7 +768,7 @@ def open_store(path, check_ids: bool = True) -> TokenStore:
         _check_ids(path / IDS, n_words, fix)
     ids = np.memmap(path / IDS, dtype="<i4", mode="r", shape=(n_tokens,)) if n_tokens else np.zeros(0, np.int32)
     offsets = np.memmap(path / OFFSETS, dtype="<i8", mode="r", shape=(n_docs + 1,))
-    return TokenStore(path, m, vocab, ids, offsets)
+    return TokenStore(path, m, vocab, ids, offsets, checked=check_ids)
 
 
 def _check_offsets(path: Path, n_tokens: int, fix: str) -> None:
@@ -794,4 +796,12 @@ def _check_ids(path: Path, n_words: int, fix: str) -> None:
                                    f"words; the store is damaged: {fix}")
 
 
-__all__ = ["prepare", "open_store", "TokenStore", "FORMAT", "FORMAT_VERSION"]
+def is_store(path) -> bool:
+    """A folder `prepare` wrote (it holds the manifest), as `--dataset` may name one."""
+    try:
+        return (Path(path).expanduser() / MANIFEST).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+__all__ = ["prepare", "open_store", "is_store", "TokenStore", "FORMAT", "FORMAT_VERSION"]

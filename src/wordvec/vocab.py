@@ -26,6 +26,7 @@ class Encoded:
 
     ids: np.ndarray  # int32, all kept tokens in corpus order
     offsets: np.ndarray  # int64, n_docs + 1 entries, offsets[0] == 0, offsets[-1] == len(ids)
+    checked: bool = False  # already validated (a token store checks ids and offsets on open): skip O(n) checks
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
