@@ -23,7 +23,7 @@ LOSSES = ("softmax", "ns", "hs")
 VECTORS = ("input", "output", "mean")
 OPTIMIZERS = ("sgd", "adamw")
 BACKENDS = ("auto", "numba", "torch")
-SYNC_MODES = ("average", "sum")
+SYNC_MODES = ("sum", "average")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 #: Upper bounds that no real run reaches; beyond them a typo would allocate gigabytes before failing.
@@ -85,10 +85,10 @@ class Config:
     seed: int = _f(2023, "random seed, 0 .. 2**32-1 (the lab's is 2023)")
     device: str = _f("auto", "'auto' (CUDA if available), 'cpu', 'cuda' or 'cuda:N'")
     threads: int = _f(0, "CPU threads (0: all cores)")
-    sync_words: int = _f(100_000, "several processes (torchrun): make the skip-gram/CBOW copies equal after every "
-                                  "this many words each process trains")
-    sync: str = _f("average", "several processes: combine the copies' changes to a row by their 'average' over the "
-                              "processes that changed it, or their 'sum' (as Hogwild threads would)", SYNC_MODES)
+    sync_words: int = _f(20_000, "several processes (torchrun): make the skip-gram/CBOW copies equal after every "
+                                 "this many words each process trains")
+    sync: str = _f("sum", "several processes: combine the copies' changes to a row by their 'sum' (as Hogwild "
+                          "threads would), or their 'average' over the processes that changed it", SYNC_MODES)
     backend: str = _f("auto", "skip-gram/CBOW engine: 'auto' (numba on CPU, torch on CUDA), 'numba' or 'torch'",
                       BACKENDS)
     # --- reporting --------------------------------------------------------------------------------------------

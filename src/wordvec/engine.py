@@ -248,6 +248,8 @@ class _NumbaRun:
         self.n = len(self.ids)
         if state is None:
             chunk = int(min(100_000, max(10_000, self.n // (8 * self.threads))))
+            if replicas.world > 1:  # a round must fit in sync_words, so chunks cannot be larger
+                chunk = int(max(1_000, min(chunk, config.sync_words)))
             self.pos = Position(chunk_size=chunk, start_alpha=alphas[0], end_alpha=alphas[1], epochs=config.epochs,
                                 epoch_offset=epoch_offset)
         else:
