@@ -11,6 +11,8 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__
 from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listening, load_state
 from .config import Config
@@ -76,6 +78,19 @@ def check_resume(path: Path, meta: dict, want: dict) -> None:
     if diffs:
         raise WordvecError(f"{path} was written by a different run: {'; '.join(diffs)}; resume with the same "
                            f"arguments and data, or start afresh without --resume")
+
+
+def nearest(kv: KeyedVectors, word: str, topn: int) -> list[str]:
+    """The report's neighbours of one word: cosine over the raw vectors and their norms, without the normalised
+    copy of the whole matrix that KeyedVectors caches for repeated queries."""
+    i = kv.get_index(word)
+    v = kv.vectors
+    norms = np.sqrt(np.einsum("ij,ij->i", v, v))
+    sims = (v @ v[i]) / np.maximum(norms * norms[i], 1e-30)
+    sims[i] = -np.inf
+    k = min(topn, len(sims) - 1)
+    top = np.argpartition(-sims, k - 1)[:k] if k > 0 else np.zeros(0, dtype=np.int64)
+    return [kv.index_to_key[j] for j in top[np.lexsort((top, -sims[top]))].tolist()]
 
 
 def _local_dataset(dataset: str) -> str:
@@ -227,8 +242,7 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
                  group.seconds, f"{group.bytes:,}")
     kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
                       counts=vocab.counts, tokenizer=config.tokenizer)
-    neighbors = {word: [w for w, _ in kv.most_similar(word, topn=config.topn)]
-                 for word in config.query_words if word in kv}
+    neighbors = {word: nearest(kv, word, config.topn) for word in config.query_words if word in kv}
     metrics = {
         "wordvec_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -250,6 +264,8 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
         "effective_words": int(result.effective_words),
         "device": result.device,
         "processes": 1 if group is None else group.world,
+        "checkpoints": None if checkpointer is None else {"every": checkpointer.every, "saves": checkpointer.saves,
+                                                          "seconds": round(checkpointer.seconds, 4)},
         "sync": None if group is None else {"syncs": group.syncs, "seconds": round(group.seconds, 4),
                                              "bytes_sent_by_rank0": int(group.bytes)},
         "config": {**config.to_dict(), "dataset": _local_dataset(config.dataset)},

@@ -307,9 +307,8 @@ class PendingRun:
     def commit(self, metrics: dict, vocab: Vocab, kv: KeyedVectors, result: TrainResult) -> Path:
         """Write every file into a temporary sibling folder, then rename it to `out` (replacing a run on
         --overwrite). A folder that appeared at `out` meanwhile is never replaced without --overwrite."""
-        from safetensors.numpy import save
-
         from .plots import plot_loss
+        from .state import save_tensors
 
         try:
             tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.parent))
@@ -325,10 +324,8 @@ class PendingRun:
             if result.output_vectors is not None:
                 tensors[OUTPUT] = result.output_vectors
             tensors.update(result.extra_tensors)
-            data = save({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()},
-                        metadata={"format": "wordvec", "model": str(metrics["config"]["model"])})
-            with atomic_open(tmp / MODEL, "wb") as f:
-                f.write(data)
+            save_tensors(tmp / MODEL, {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()},
+                         {"format": "wordvec", "model": str(metrics["config"]["model"])})  # streamed, not copied
             if metrics.get("epoch_losses") or metrics.get("heldout_losses"):
                 plot_loss(tmp / LOSS_PNG, metrics.get("epoch_losses") or [], metrics.get("heldout_losses"))
             self._move_into_place(tmp)
