@@ -8,8 +8,8 @@ cache, plus numba's own one-time set-up) is printed separately. numba's floor is
 @njit function (the row "numba floor"): its first call sets up numba's typing and lowering registries, which
 imports scipy.linalg to probe for BLAS when scipy is installed.
 
-The cache sits in `__pycache__` beside `kernels.py`; where that folder is not writable (a read-only
-site-packages) numba falls back to the user's cache directory (~/.cache/numba), or NUMBA_CACHE_DIR when set.
+numba's cache is under NUMBA_CACHE_DIR when that is set, else in `__pycache__` beside `kernels.py`, else (a
+read-only site-packages) in the user's cache directory (~/.cache/numba); the last line names the one used.
 
 Run: python benchmarks/cold_start.py [--runs 5]
 """

@@ -9,7 +9,7 @@ word2vec does per token happens in compiled code: subsampling, the reduced windo
 the sigmoid (table lookup) and the updates, with the learning rate decaying linearly across the chunk.
 
 The code is cut the way gensim's and fastText's loops are: one small helper per concern (`_subsample`,
-`_window`, `_ns_update`, `_hs_update`, the shared-negatives trio `_ns_shared_*`, `_cbow_combine` /
+`_window`, `_ns_update`, `_hs_update`, `_ns_shared` for shared negatives, `_cbow_combine` /
 `_cbow_scatter`), inlined by numba into one entry point per architecture (`train_skipgram`, `train_cbow`).
 `kernel_for(sg)` picks the entry point; numba compiles (or loads from its cache) only the one that is called.
 Each entry point trains hierarchical softmax (`hs`, inner-node matrix syn1), negative sampling (`negative` > 0,
@@ -30,9 +30,9 @@ helper handles a whole window per call. For the same reason each architecture ha
 centre words rather than one driver with an architecture flag: a per-centre-word helper would bring the counts
 back, and a flag would make numba type and compile both architectures into each entry point.
 
-`cache=True` stores the compiled machine code in `__pycache__` next to this file, so only the first run pays the
-JIT compile. Where that folder is not writable (a read-only site-packages), numba caches under the user's cache
-directory (~/.cache/numba) instead, or under NUMBA_CACHE_DIR when that is set.
+`cache=True` stores the compiled machine code on disk, so only the first run pays the JIT compile: under
+NUMBA_CACHE_DIR when that is set, else in `__pycache__` next to this file, else (a read-only site-packages) in the
+user's cache directory (~/.cache/numba).
 """
 
 from __future__ import annotations
