@@ -53,7 +53,7 @@ COMBOS = [(m, l, b) for b in ("numba", "torch") for m in ("skipgram", "cbow") fo
 @pytest.mark.parametrize("model,loss,backend", COMBOS)
 def test_planted_neighbours_and_loss_decreases(planted, model, loss, backend):
     vocab, enc = planted
-    # the torch path averages the updates a row gets within one batch: small batches on a 30-word vocabulary
+    # the torch path caps the updates a row gets within one batch: small batches on a 30-word vocabulary
     r = train_word2vec(cfg(model=model, loss=loss, backend=backend, batch_size=32), vocab, enc, progress=False)
     assert r.input_vectors.shape == (len(vocab), 24) and r.input_vectors.dtype == np.float32
     assert (r.output_vectors is None) == (loss == "hs") and (("hs.weight" in r.extra_tensors) == (loss == "hs"))
@@ -204,3 +204,19 @@ def test_new_objectives_validate_and_torch_refuses_them(planted):
     for new in (dict(loss="hs", both_heads=True), dict(model="cbow", cbow_mean=False)):
         with pytest.raises(WordvecError, match="numba"):
             train_word2vec(cfg(backend="torch", **new), vocab, enc)
+
+
+def test_torch_updates_sum_until_the_cap():
+    """A row hit h times moves by the sum of its updates while h is small, by MAX_ROW_UPDATES updates' worth beyond:
+    summing learns at the CPU kernels' pace, the cap keeps a row hit thousands of times from diverging."""
+    import torch
+
+    from wordvec.engine_torch import MAX_ROW_UPDATES, _capped_add
+
+    w = torch.zeros((3, 2))
+    hot = int(MAX_ROW_UPDATES * 4)
+    index = torch.tensor([0] * 3 + [1] * hot)
+    _capped_add(w, index, torch.ones((len(index), 2)), 3)
+    assert w[0].tolist() == [3.0, 3.0]  # a few hits: the plain sum
+    assert w[1].tolist() == pytest.approx([MAX_ROW_UPDATES, MAX_ROW_UPDATES])  # many hits: capped
+    assert w[2].tolist() == [0.0, 0.0]
