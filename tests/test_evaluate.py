@@ -289,3 +289,39 @@ def test_evaluate_run_without_labels_and_with_bad_files(tmp_path, capsys):
 def test_format_table_loss_only():
     text = format_table({"loss": {"epoch": [1, 2], "train": [3.0, 2.5], "heldout": [None, None]}})
     assert "2.5000" in text and "held-out" in text
+
+
+def test_restrict_vocab_means_the_most_frequent_words_not_the_first_rows(tmp_path):
+    """A lab run's vocabulary is in first-seen order: the most frequent words can be the last rows."""
+    rng = np.random.default_rng(0)
+    words = ["rare1", "rare2", "rare3", "common1", "common2", "common3"]
+    kv = KeyedVectors(words, rng.standard_normal((6, 4)).astype(np.float32), counts=np.array([1, 2, 3, 50, 60, 70]))
+    assert kv.most_frequent(3).tolist() == [5, 4, 3]
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text("common1\tcommon2\t5\ncommon2\tcommon3\t3\ncommon1\tcommon3\t1\nrare1\trare2\t9\n")
+    res = evaluate_word_pairs(kv, pairs, restrict_vocab=3)
+    assert res["n"] == 3 and res["oov"] == 1
+    questions = tmp_path / "q.txt"
+    questions.write_text(": s\ncommon1 common2 common3 common1\nrare1 rare2 rare3 rare1\n")
+    assert evaluate_word_analogies(kv, questions, restrict_vocab=3)["n"] == 1
+
+
+def test_the_map_labels_the_most_frequent_words(tmp_path, monkeypatch):
+    from wordvec import plots
+
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(40)]
+    vec = rng.standard_normal((40, 5)).astype(np.float32)
+    kv = KeyedVectors(words, vec, counts=np.arange(1, 41))  # the last rows are the most frequent
+    seen = {}
+    real = plots.project_2d
+
+    def spy(x, method="pca", seed=0):
+        seen["rows"] = x
+        return real(x, method, seed)
+
+    monkeypatch.setattr(plots, "project_2d", spy)
+    plots.plot_map(tmp_path / "map.png", kv, top=5, words=[])
+    normed = vec / np.linalg.norm(vec, axis=1, keepdims=True)
+    chosen = {int(np.argmin(np.linalg.norm(normed - r, axis=1))) for r in seen["rows"]}
+    assert chosen == {35, 36, 37, 38, 39}

@@ -173,6 +173,21 @@ def test_tensorboard_scalars_logged_per_epoch(small_csv, tmp_path):
     np.testing.assert_allclose([e.value for e in acc.Scalars("loss/heldout")], m["heldout_losses"], rtol=1e-6)
 
 
+def test_tensorboard_scalars_for_skipgram(small_csv, tmp_path):
+    """The skip-gram/CBOW engine reports every epoch too (it once dropped the callback)."""
+    pytest.importorskip("tensorboard")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logdir = tmp_path / "tb"
+    assert main(["train", "--preset", "sgns", "--dataset", str(small_csv), "--out", str(tmp_path / "run"),
+                 "--no-progress", "-q", "--min-count", "1", "--epochs", "3", "--tensorboard", str(logdir)]) == 0
+    acc = EventAccumulator(str(logdir))
+    acc.Reload()
+    m = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert [e.step for e in acc.Scalars("loss/train")] == [1, 2, 3]
+    np.testing.assert_allclose([e.value for e in acc.Scalars("loss/train")], m["epoch_losses"], rtol=1e-6)
+
+
 @pytest.mark.parametrize("preset, extra, has_output", [
     ("sgns", [], True),
     ("cbow", ["--loss", "hs"], False),
