@@ -16,7 +16,7 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test install install-dev bench clean
 
-$(VENV)/.stamp: pyproject.toml
+$(VENV)/.stamp: pyproject.toml src/wordvec/_kernels.c
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q "$(TORCH)"

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "wordvec"
 
 #: Lowest first; a module may import only from strictly lower layers.
 LAYERS = [
-    ["errors"],
+    ["errors", "kernels_numba"],
     ["config", "files", "kernels", "weights", "devices"],
     ["corpus", "preprocess", "vocab", "state"],
     ["store", "windows", "models", "engine_torch"],

@@ -1,411 +1,89 @@
-"""The CPU hot loop: numba-compiled Hogwild kernels for skip-gram and CBOW, negative sampling and/or hierarchical
-softmax.
+"""The CPU hot loop: Hogwild kernels for skip-gram and CBOW, negative sampling and/or hierarchical softmax, in C
+(`wordvec._kernels`, built when wordvec is installed) or, where that extension is absent, in numba
+(`wordvec.kernels_numba`).
 
 The approach of word2vec.c and gensim's Cython: plain SGD, one (centre, context) example at a time, updating the
 shared weight matrices in place without locks ("Hogwild"); several threads each run a kernel on their own slice of
-the corpus with the GIL released (`nogil=True`). One kernel call trains one *chunk*: a token range of the encoded
-corpus (document boundaries come from the offsets; windows never cross them). Inside a call, everything that
-word2vec does per token happens in compiled code: subsampling, the reduced window, negative draws (alias table),
-the sigmoid (table lookup) and the updates, with the learning rate decaying linearly across the chunk.
+the corpus with the GIL released. One kernel call trains one *chunk*: a token range of the encoded corpus (document
+boundaries come from the offsets; windows never cross them). Inside a call, everything that word2vec does per token
+happens in compiled code: subsampling, the reduced window, negative draws (alias table), the sigmoid (table lookup)
+and the updates, with the learning rate decaying linearly across the chunk.
 
-The code is cut the way gensim's and fastText's loops are: one small helper per concern (`_subsample`,
-`_window`, `_ns_update`, `_hs_update`, `_ns_shared` for shared negatives, `_cbow_combine` /
-`_cbow_scatter`), inlined by numba into one entry point per architecture (`train_skipgram`, `train_cbow`).
-`kernel_for(sg)` picks the entry point; numba compiles (or loads from its cache) only the one that is called.
 Each entry point trains hierarchical softmax (`hs`, inner-node matrix syn1), negative sampling (`negative` > 0,
 matrix syn1neg) or both heads at once, as gensim does with hs=1 and negative > 0: both heads score the same input
-vector and its update is the sum of both gradients (word2vec.c's neu1e).
-Skip-gram with negative sampling can share one negative draw per centre word across its context words
-(Ji et al. 2016, `shared_negatives`): k+1 output-row loads and k draws per centre word instead of per pair.
+vector and its update is the sum of both gradients (word2vec.c's neu1e). The sigmoid and its log come from tables of
+EXP_TABLE_SIZE = 1000 points on [-6, 6); outside that range the sigmoid is saturated and, as in gensim, the example
+makes no update (its loss still counts). Skip-gram with negative sampling can share one negative draw per centre
+word across its context words (Ji et al. 2016, `shared_negatives`): k+1 output-row loads and k draws per centre word
+instead of per pair. Randomness is a xorshift64* stream seeded per chunk, so a chunk's draws do not depend on which
+thread runs it.
 
-Randomness is a xorshift64* stream seeded per chunk, so a chunk's draws do not depend on which thread runs it.
+Both implementations run the same algorithm on the same random stream in float32 (the loss summed in double), so
+they train the same vectors up to float rounding (tested). The C extension is the default: it loads in milliseconds
+where numba costs ~66 MiB of libLLVM, scipy and a cache load per process. `WORDVEC_KERNELS=c` or `=numba` forces one.
 
-Why the helpers look the way they do: numba adds a reference-count increment and decrement (atomic operations,
-on counters that the threads share) for every array handed to an inlined function, and removes the pair only when
-nothing between them may release an array: no nested helper that takes arrays, no exception path. A per-example
-helper that kept them was measurably slower than the hand-inlined loop. So the sigmoid tables are module constants
-(`_sig_grad` takes scalars), a noise draw returns the alias-table bucket and lets the caller read `prob` /
-`alias`, the entry points use error_model="numpy" (no ZeroDivisionError path in `%`), and the shared-negatives
-helper handles a whole window per call. For the same reason each architecture has its own loop over documents and
-centre words rather than one driver with an architecture flag: a per-centre-word helper would bring the counts
-back, and a flag would make numba type and compile both architectures into each entry point.
-
-`cache=True` stores the compiled machine code on disk, so only the first run pays the JIT compile: under
-NUMBA_CACHE_DIR when that is set, else in `__pycache__` next to this file, else (a read-only site-packages) in the
-user's cache directory (~/.cache/numba).
+The entry points, `train_skipgram` and `train_cbow`, take the same arguments and return
+(loss sum, examples, kept words, pairs):
+  ids, offsets, start, stop       tokens ids[start:stop] (int32), documents cut by `offsets` (int64)
+  syn0                            input vectors (V, E) float32, updated in place
+  syn1, codes, points, lengths    hierarchical softmax: inner-node vectors (V-1, E) and the Huffman paths
+                                  (codes uint8 and points int32, (V, max length); lengths int32)
+  syn1neg, prob, alias            negative sampling: output vectors (V, E) and the noise alias table (float32, int32)
+  keep                            per-word subsampling keep-probability (float32)
+  hs, negative                    train the hs head (0/1) and the ns head with `negative` noise words (0: none)
+  window, reduced_window          context words each side; draw the window in 1..window per centre word
+  alpha0, alpha1                  learning rate at the first / last token of the chunk (linear in between)
+  seed                            seeds the chunk's random stream
+  shared_negatives                skip-gram with NS alone: one noise draw per centre word shared by its contexts
+  cbow_mean                       CBOW: mean (True) or sum (False) of the context vectors
+The matrices and tables of a head that does not train may be (1, 1) / (1,) placeholders. An *example* is one
+(context -> centre) pair for skip-gram, one centre word for CBOW; with both heads its loss is the sum of both.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from numba import njit
+import logging
+import os
 
-EXP_TABLE_SIZE = 1000
-MAX_EXP = 6.0
+from .errors import WordvecError
 
-
-def sigmoid_tables() -> tuple[np.ndarray, np.ndarray]:
-    """sigmoid(x) and log(sigmoid(x)) sampled on [-MAX_EXP, MAX_EXP) (word2vec.c's EXP_TABLE)."""
-    x = (np.arange(EXP_TABLE_SIZE, dtype=np.float64) / EXP_TABLE_SIZE * 2.0 - 1.0) * MAX_EXP
-    sig = 1.0 / (1.0 + np.exp(-x))
-    return sig.astype(np.float32), np.log(sig).astype(np.float32)
+IMPLEMENTATIONS = ("c", "numba")
+log = logging.getLogger("wordvec")
 
 
-_SCALE = EXP_TABLE_SIZE / MAX_EXP / 2.0
-_LOG_TINY = np.float32(np.log(1.0 / (1.0 + np.exp(MAX_EXP))))  # log sigmoid(-MAX_EXP), loss floor outside the table
-_SIG, _LOGSIG = sigmoid_tables()  # numba freezes global arrays into the compiled code as constants
-
-
-# --- random numbers ----------------------------------------------------------------------------------------------
-
-@njit(cache=True, nogil=True, inline="always")
-def _seed_state(seed):
-    """The xorshift64* state for a chunk seed (never 0, where xorshift would stay)."""
-    state = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(0x632BE59BD9B4E109)
-    if state == 0:
-        state = np.uint64(1)
-    return state
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _rand(state):
-    """xorshift64*: returns (new state, 64-bit random)."""
-    state ^= state >> np.uint64(12)
-    state ^= state << np.uint64(25)
-    state ^= state >> np.uint64(27)
-    return state, state * np.uint64(2685821657736338717)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _uniform(r):
-    """A float in [0, 1) from the top 24 bits of a 64-bit random."""
-    return np.float32(r >> np.uint64(40)) * np.float32(1.0 / 16777216.0)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _alias_draw(state, n):
-    """One draw for the alias method: (state, bucket i uniform in [0, n), u uniform in [0, 1)); the noise word is
-    i if u < prob[i] else alias[i], read by the caller."""
-    state, r = _rand(state)
-    return state, np.int64((r >> np.uint64(32)) % np.uint64(n)), _uniform(r << np.uint64(32))
-
-
-# --- per-token helpers -------------------------------------------------------------------------------------------
-
-@njit(cache=True, nogil=True, inline="always")
-def _subsample(ids, a, b, keep, buf, state):
-    """Copy the tokens ids[a:b] that survive subsampling (kept with probability keep[w]) to buf[0:m]; returns
-    (state, m)."""
-    m = 0
-    for t in range(a, b):
-        w = ids[t]
-        kp = keep[w]
-        if kp < 1.0:
-            state, r = _rand(state)
-            if _uniform(r) >= kp:
-                continue
-        buf[m] = w
-        m += 1
-    return state, m
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _window(state, i, m, window, reduced_window):
-    """The context span [lo, hi) of position i in a document of m kept words: `window` words each side, or a
-    window drawn uniformly in 1..window (word2vec's reduced window); returns (state, lo, hi)."""
-    if reduced_window:
-        state, r = _rand(state)
-        win = 1 + np.int64((r >> np.uint64(33)) % np.uint64(window))
-    else:
-        win = window
-    return state, max(0, i - win), min(m, i + win + 1)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _sig_grad(f, label):
-    """(label - sigmoid(f), loss); outside [-MAX_EXP, MAX_EXP] the sigmoid is saturated and, as in gensim, the
-    example makes no update (the loss is still counted)."""
-    if f >= MAX_EXP:
-        return np.float32(0.0), (np.float32(0.0) if label > 0.5 else -_LOG_TINY + f - MAX_EXP)
-    if f <= -MAX_EXP:
-        return np.float32(0.0), (-_LOG_TINY - f - MAX_EXP if label > 0.5 else np.float32(0.0))
-    i = int((f + MAX_EXP) * _SCALE)
-    if label > 0.5:
-        return label - _SIG[i], -_LOGSIG[i]
-    return label - _SIG[i], -_LOGSIG[EXP_TABLE_SIZE - 1 - i]
-
-
-# --- one objective for one input vector --------------------------------------------------------------------------
-# The input vector is a row of a matrix, inp[row] (syn0[context] for skip-gram, the combined context neu1[0] for
-# CBOW): the matrix and the row index, not a row view, so no array is built per example. Each helper adds its input
-# gradient to `work` and updates its output rows at once; the caller applies `work`.
-
-@njit(cache=True, nogil=True, inline="always")
-def _ns_update(inp, row, syn1neg, word, negative, prob, alias, alpha, work, state, loss):
-    """Negative sampling: `word` is the positive target, `negative` noise words are drawn (a draw equal to `word`
-    is skipped, as in word2vec.c). Returns (state, loss)."""
-    dim = inp.shape[1]
-    n_vocab = syn1neg.shape[0]
-    for q in range(negative + 1):
-        if q == 0:
-            target = np.int64(word)
-            label = np.float32(1.0)
+def implementation(name: str | None = None):
+    """The module holding the kernels: `name` ('c' or 'numba'), else WORDVEC_KERNELS, else C where it was built.
+    numba is imported only when it is the one returned."""
+    name = name or os.environ.get("WORDVEC_KERNELS") or None
+    if name not in (None, *IMPLEMENTATIONS):
+        raise WordvecError(f"WORDVEC_KERNELS={name!r} is not a kernel implementation; use one of "
+                           f"{', '.join(IMPLEMENTATIONS)} or unset it")
+    if name != "numba":
+        try:
+            from . import _kernels
+        except ImportError as e:
+            if name == "c":
+                raise WordvecError(f"the C kernels (wordvec._kernels) are not built ({e}); reinstall wordvec where "
+                                   f"a C compiler and Python's headers are present, or set WORDVEC_KERNELS=numba"
+                                   ) from None
+            log.debug("C kernels unavailable (%s); using numba", e)
         else:
-            state, i, u = _alias_draw(state, n_vocab)
-            target = i if u < prob[i] else np.int64(alias[i])
-            if target == word:
-                continue
-            label = np.float32(0.0)
-        f = np.float32(0.0)
-        for k in range(dim):
-            f += inp[row, k] * syn1neg[target, k]
-        g, l = _sig_grad(f, label)
-        loss += l
-        g *= alpha
-        for k in range(dim):
-            work[k] += g * syn1neg[target, k]
-            syn1neg[target, k] += g * inp[row, k]
-    return state, loss
+            return _kernels
+    from . import kernels_numba
 
-
-@njit(cache=True, nogil=True, inline="always")
-def _hs_update(inp, row, syn1, codes, points, lengths, word, alpha, work, loss):
-    """Hierarchical softmax: one binary decision per inner node on the Huffman path of `word` (label 1 - code).
-    Returns loss."""
-    dim = inp.shape[1]
-    for p in range(lengths[word]):
-        node = points[word, p]
-        f = np.float32(0.0)
-        for k in range(dim):
-            f += inp[row, k] * syn1[node, k]
-        g, l = _sig_grad(f, np.float32(1.0 - codes[word, p]))
-        loss += l
-        g *= alpha
-        for k in range(dim):
-            work[k] += g * syn1[node, k]
-            syn1[node, k] += g * inp[row, k]
-    return loss
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows, out_grad, targets, grads,
-               state):
-    """Skip-gram NS for the window buf[lo:hi] of centre buf[i], Ji et al. 2016: the `negative` noise words are
-    drawn once and shared by all its context words. The k+1 output rows are copied to `out_rows` and stay at their
-    old values while every context row is scored against them; each context row gets its update right after its
-    own k+1 gradients (so it is read once), the output rows get the summed update at the end. Returns
-    (state, loss)."""
-    dim = syn0.shape[1]
-    centre = buf[i]
-    targets[0] = centre
-    for q in range(1, negative + 1):
-        state, j, u = _alias_draw(state, syn1neg.shape[0])
-        targets[q] = j if u < prob[j] else alias[j]
-    for q in range(negative + 1):
-        t = targets[q]
-        for k in range(dim):
-            out_rows[q, k] = syn1neg[t, k]
-            out_grad[q, k] = 0.0
-    loss = 0.0
-    for j in range(lo, hi):
-        if j == i:
-            continue
-        ctx = buf[j]
-        for q in range(negative + 1):
-            if q > 0 and targets[q] == centre:
-                grads[q] = 0.0
-                continue
-            f = np.float32(0.0)
-            for k in range(dim):
-                f += syn0[ctx, k] * out_rows[q, k]
-            g, l = _sig_grad(f, np.float32(1.0) if q == 0 else np.float32(0.0))
-            loss += l
-            grads[q] = g * alpha
-        for q in range(negative + 1):
-            g = grads[q]
-            for k in range(dim):
-                out_grad[q, k] += g * syn0[ctx, k]
-        for q in range(negative + 1):
-            g = grads[q]
-            for k in range(dim):
-                syn0[ctx, k] += g * out_rows[q, k]
-    for q in range(negative + 1):
-        if q > 0 and targets[q] == centre:
-            continue
-        t = targets[q]
-        for k in range(dim):
-            syn1neg[t, k] += out_grad[q, k]
-    return state, loss
-
-
-# --- CBOW: the context in, the error out -------------------------------------------------------------------------
-
-@njit(cache=True, nogil=True, inline="always")
-def _cbow_combine(buf, i, lo, hi, syn0, neu1, work, cbow_mean):
-    """neu1[0] = mean (cbow_mean) or sum of the context vectors of position i; zeroes work."""
-    dim = syn0.shape[1]
-    for k in range(dim):
-        neu1[0, k] = 0.0
-        work[k] = 0.0
-    for j in range(lo, hi):
-        if j != i:
-            ctx = buf[j]
-            for k in range(dim):
-                neu1[0, k] += syn0[ctx, k]
-    if cbow_mean:
-        inv = np.float32(1.0 / (hi - lo - 1))
-        for k in range(dim):
-            neu1[0, k] *= inv
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean):
-    """Add the error to every context vector. For the sum (cbow_mean=0) gensim divides it by the context size
-    first (observed with gensim 4); the mean passes it on unchanged, as word2vec.c does."""
-    dim = syn0.shape[1]
-    if not cbow_mean:
-        inv = np.float32(1.0 / (hi - lo - 1))
-        for k in range(dim):
-            work[k] *= inv
-    for j in range(lo, hi):
-        if j != i:
-            ctx = buf[j]
-            for k in range(dim):
-                syn0[ctx, k] += work[k]
-
-
-# --- the entry points: one per architecture ----------------------------------------------------------------------
-# Both take the same arguments (the engine builds one tuple) and return (loss sum, examples, kept words, pairs):
-#   ids, offsets, start, stop       tokens ids[start:stop], documents cut by `offsets`
-#   syn0                            input vectors (V, E), updated in place
-#   syn1, codes, points, lengths    hierarchical softmax: inner-node vectors (V-1, E) and the Huffman paths
-#   syn1neg, prob, alias            negative sampling: output vectors (V, E) and the noise alias table
-#   keep                            per-word subsampling keep-probability
-#   hs, negative                    train the hs head (0/1) and the ns head with `negative` noise words (0: none)
-#   window, reduced_window          context words each side; draw the window in 1..window per centre word
-#   alpha0, alpha1                  learning rate at the first / last token of the chunk (linear in between)
-#   seed                            seeds the chunk's random stream
-#   shared_negatives                skip-gram with NS alone: one noise draw per centre word shared by its contexts
-#   cbow_mean                       CBOW: mean (True) or sum (False) of the context vectors
-# The matrices and tables of a head that does not train may be (1, 1) / (1,) placeholders. An *example* is one
-# (context -> centre) pair for skip-gram, one centre word for CBOW; with both heads its loss is the sum of both.
-
-@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
-                   hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
-    """Skip-gram on one chunk: each context word of a centre word predicts the centre word (word2vec.c's order)."""
-    dim = syn0.shape[1]
-    state = _seed_state(seed)
-    work = np.empty(dim, dtype=np.float32)
-    buf = np.empty(stop - start, dtype=np.int32)
-    shared = negative > 0 and shared_negatives and not hs
-    n_out = negative + 1 if shared else 1
-    out_rows = np.empty((n_out, dim), dtype=np.float32)
-    out_grad = np.empty((n_out, dim), dtype=np.float32)
-    targets = np.empty(n_out, dtype=np.int64)
-    grads = np.empty(n_out, dtype=np.float32)
-    loss = 0.0
-    examples = 0
-    kept_words = 0
-    pairs = 0
-    total = max(stop - start, 1)
-    d = np.searchsorted(offsets, start, side="right") - 1  # first document touching [start, stop)
-    while d < offsets.shape[0] - 1 and offsets[d] < stop:
-        a = max(offsets[d], start)
-        b = min(offsets[d + 1], stop)
-        d += 1
-        if b <= a:
-            continue
-        state, m = _subsample(ids, a, b, keep, buf, state)
-        kept_words += m
-        alpha = np.float32(alpha0 + (alpha1 - alpha0) * ((a - start) / total))
-        for i in range(m):
-            state, lo, hi = _window(state, i, m, window, reduced_window)
-            if shared:
-                count = hi - lo - 1
-                if count <= 0:
-                    continue
-                pairs += count
-                examples += count
-                state, l = _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows,
-                                      out_grad, targets, grads, state)
-                loss += l
-                continue
-            centre = buf[i]
-            for j in range(lo, hi):
-                if j == i:
-                    continue
-                ctx = buf[j]
-                pairs += 1
-                examples += 1
-                for k in range(dim):
-                    work[k] = 0.0
-                if hs:
-                    loss = _hs_update(syn0, ctx, syn1, codes, points, lengths, centre, alpha, work, loss)
-                if negative > 0:
-                    state, loss = _ns_update(syn0, ctx, syn1neg, centre, negative, prob, alias, alpha, work, state,
-                                             loss)
-                for k in range(dim):
-                    syn0[ctx, k] += work[k]
-    return loss, examples, kept_words, pairs
-
-
-@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
-               hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
-    """CBOW on one chunk: the combined context (mean or sum) predicts the centre word."""
-    dim = syn0.shape[1]
-    state = _seed_state(seed)
-    neu1 = np.empty((1, dim), dtype=np.float32)
-    work = np.empty(dim, dtype=np.float32)
-    buf = np.empty(stop - start, dtype=np.int32)
-    loss = 0.0
-    examples = 0
-    kept_words = 0
-    pairs = 0
-    total = max(stop - start, 1)
-    d = np.searchsorted(offsets, start, side="right") - 1  # first document touching [start, stop)
-    while d < offsets.shape[0] - 1 and offsets[d] < stop:
-        a = max(offsets[d], start)
-        b = min(offsets[d + 1], stop)
-        d += 1
-        if b <= a:
-            continue
-        state, m = _subsample(ids, a, b, keep, buf, state)
-        kept_words += m
-        alpha = np.float32(alpha0 + (alpha1 - alpha0) * ((a - start) / total))
-        for i in range(m):
-            state, lo, hi = _window(state, i, m, window, reduced_window)
-            count = hi - lo - 1
-            if count <= 0:
-                continue
-            pairs += count
-            examples += 1
-            centre = buf[i]
-            _cbow_combine(buf, i, lo, hi, syn0, neu1, work, cbow_mean)
-            if hs:
-                loss = _hs_update(neu1, 0, syn1, codes, points, lengths, centre, alpha, work, loss)
-            if negative > 0:
-                state, loss = _ns_update(neu1, 0, syn1neg, centre, negative, prob, alias, alpha, work, state, loss)
-            _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean)
-    return loss, examples, kept_words, pairs
+    return kernels_numba
 
 
 def kernel_for(sg: bool):
-    """The entry point for an architecture; numba compiles (or loads from its cache) only the one that is called."""
-    return train_skipgram if sg else train_cbow
+    """The entry point for an architecture, from `implementation()`."""
+    impl = implementation()
+    return impl.train_skipgram if sg else impl.train_cbow
 
 
-@njit(cache=True, nogil=True)
-def sample_noise(prob, alias, n_draws, seed):
-    """`n_draws` negatives drawn exactly as the training kernels draw them (for tests of the noise distribution)."""
-    state = _seed_state(seed)
-    out = np.empty(n_draws, dtype=np.int64)
-    for n in range(n_draws):
-        state, i, u = _alias_draw(state, prob.shape[0])
-        out[n] = i if u < prob[i] else alias[i]
-    return out
+def sample_noise(prob, alias, n_draws: int, seed: int):
+    """`n_draws` negatives (int64) drawn exactly as the training kernels draw them (for tests of the noise
+    distribution)."""
+    return implementation().sample_noise(prob, alias, n_draws, seed)
 
 
-__all__ = ["train_skipgram", "train_cbow", "kernel_for", "sample_noise", "sigmoid_tables", "EXP_TABLE_SIZE",
-           "MAX_EXP"]
+__all__ = ["IMPLEMENTATIONS", "implementation", "kernel_for", "sample_noise"]

@@ -1,0 +1,762 @@
+/* wordvec._kernels: the CPU hot loop of skip-gram and CBOW as a small C extension, the twin of the numba kernels.
+ *
+ * src/wordvec/kernels.py documents the algorithm and the arguments; kernels_numba.py is the other implementation.
+ * This file is the same algorithm cut into the same helpers (subsample, window_span, ns_update, hs_update,
+ * ns_shared, cbow_combine, cbow_scatter), consuming the same xorshift64* stream in the same order, in float32
+ * arithmetic with the loss summed in double. The dot products sum in the order numba's LLVM compiles for an AVX2
+ * CPU, so there the two implementations train the same vectors to the last bit; elsewhere, to float rounding.
+ *
+ * Arrays arrive through the buffer protocol, so the build needs no numpy headers. Every argument is checked while
+ * the GIL is held (a bad one raises TypeError or ValueError); indices read from the Huffman and alias tables are
+ * checked as they are used: a bad one skips its update and raises ValueError when the chunk is done. The loop
+ * itself runs with the GIL released: the engine trains several chunks at once on shared matrices (Hogwild).
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define EXP_TABLE_SIZE 1000
+#define MAX_EXP 6.0
+#define SCALE (EXP_TABLE_SIZE / MAX_EXP / 2.0)
+
+static float SIG[EXP_TABLE_SIZE];    /* sigmoid(x) on [-MAX_EXP, MAX_EXP), word2vec.c's EXP_TABLE */
+static float LOGSIG[EXP_TABLE_SIZE]; /* log sigmoid(x) on the same points */
+static float LOG_TINY;               /* log sigmoid(-MAX_EXP): the loss floor outside the table */
+
+/* Two x86-64 builds of the training loops, AVX2 + FMA and the baseline, one picked when the module loads: a wheel
+ * runs on any x86-64 CPU, and uses the vector width numba compiles for where the CPU has it. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && __GNUC__ >= 12
+#define CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CLONES
+#endif
+/* The helpers are inlined into every clone (gcc inlines a plain `inline` function only into a caller of its own
+ * -march). */
+#if defined(__GNUC__)
+#define INLINE static inline __attribute__((always_inline))
+#else
+#define INLINE static inline
+#endif
+
+/* --- what one call trains ------------------------------------------------------------------------------------- */
+
+typedef struct {
+    const int32_t *ids;           /* tokens ids[start:stop], documents cut by offsets */
+    const int64_t *offsets;
+    Py_ssize_t n_offsets, start, stop;
+    float *syn0, *syn1, *syn1neg; /* (n_words, dim), (n_inner, dim), (n_words, dim) */
+    Py_ssize_t n_words, dim, n_inner;
+    const uint8_t *codes;         /* (n_words, max_code) Huffman codes and inner-node points */
+    const int32_t *points, *lengths;
+    Py_ssize_t max_code;
+    const float *prob;            /* the noise alias table over the n_words output rows */
+    const int32_t *alias;
+    const float *keep;            /* per-word subsampling keep-probability */
+    int hs, reduced_window, shared_negatives, cbow_mean;
+    Py_ssize_t negative, window;
+    double alpha0, alpha1;
+    uint64_t seed;
+} Chunk;
+
+typedef struct {                  /* working memory, allocated while the GIL is held */
+    int32_t *buf;                 /* the kept words of one document */
+    float *work, *neu1;           /* the input gradient; CBOW's combined context */
+    float *out_grad, *grads;      /* shared negatives: the output rows' summed updates, one example's gradients */
+    int64_t *targets;             /* the centre word and its noise words */
+    float **outs;                 /* their output rows */
+} Scratch;
+
+typedef struct {
+    double loss;
+    long long examples, kept, pairs;
+    int bad_index;                /* a Huffman or alias table held an index outside its matrix */
+} Totals;
+
+/* --- random numbers: xorshift64*, seeded per chunk ------------------------------------------------------------ */
+
+INLINE uint64_t seed_state(uint64_t seed)
+{
+    uint64_t state = seed * 0x9E3779B97F4A7C15ULL + 0x632BE59BD9B4E109ULL;
+    return state ? state : 1; /* xorshift stays at 0 */
+}
+
+INLINE uint64_t next_random(uint64_t *state)
+{
+    uint64_t s = *state;
+    s ^= s >> 12;
+    s ^= s << 25;
+    s ^= s >> 27;
+    *state = s;
+    return s * 2685821657736338717ULL;
+}
+
+INLINE float uniform(uint64_t r) /* [0, 1) from the top 24 bits */
+{
+    return (float)(r >> 40) * (1.0f / 16777216.0f);
+}
+
+/* One noise word by the alias method: bucket i uniform in [0, n), kept if u < prob[i], else alias[i]. */
+INLINE int64_t noise_word(uint64_t *state, const float *prob, const int32_t *alias, Py_ssize_t n)
+{
+    uint64_t r = next_random(state);
+    int64_t i = (uint32_t)(r >> 32) % (uint32_t)n; /* n < 2**31: ids are int32 */
+    return uniform(r << 32) < prob[i] ? i : (int64_t)alias[i];
+}
+
+/* --- per-token helpers ---------------------------------------------------------------------------------------- */
+
+/* Copy the tokens ids[a:b] that survive subsampling to buf; returns how many. */
+INLINE Py_ssize_t subsample(const Chunk *c, Py_ssize_t a, Py_ssize_t b, int32_t *buf, uint64_t *state)
+{
+    Py_ssize_t m = 0;
+    for (Py_ssize_t t = a; t < b; t++) {
+        int32_t w = c->ids[t];
+        float kp = c->keep[w];
+        if (kp < 1.0f && uniform(next_random(state)) >= kp)
+            continue;
+        buf[m++] = w;
+    }
+    return m;
+}
+
+/* The context span [lo, hi) of position i among m kept words: `window` each side, or drawn in 1..window. */
+INLINE void window_span(const Chunk *c, uint64_t *state, Py_ssize_t i, Py_ssize_t m, Py_ssize_t *lo,
+                        Py_ssize_t *hi)
+{
+    Py_ssize_t win = c->window;
+    if (c->reduced_window)
+        win = 1 + (uint32_t)(next_random(state) >> 33) % (uint32_t)c->window;
+    *lo = i > win ? i - win : 0;
+    *hi = i + win + 1 < m ? i + win + 1 : m;
+}
+
+/* label - sigmoid(f), adding the example's loss; a saturated sigmoid gives 0 (no update; the loss still counts). */
+INLINE float sig_grad(float f, float label, double *loss)
+{
+    if (f >= MAX_EXP) {
+        if (!(label > 0.5f))
+            *loss += (double)(f - LOG_TINY) - MAX_EXP;
+        return 0.0f;
+    }
+    if (f <= -MAX_EXP) {
+        if (label > 0.5f)
+            *loss += (double)(-f - LOG_TINY) - MAX_EXP;
+        return 0.0f;
+    }
+    int i = (int)((double)f * SCALE + MAX_EXP * SCALE); /* (f + MAX_EXP) * SCALE, as numba's LLVM computes it */
+    *loss -= label > 0.5f ? LOGSIG[i] : LOGSIG[EXP_TABLE_SIZE - 1 - i];
+    return label - SIG[i];
+}
+
+/* a . b in 32 interleaved partial sums (four 8-float vectors) summed pairwise, then 4 at a time, then one at a
+ * time: short dependency chains in vector registers of any width, and the order of the sums that numba's LLVM
+ * compiles for an AVX2 CPU (so, there, the same vectors to the last bit). */
+#if defined(__GNUC__)
+typedef float vec8 __attribute__((vector_size(32), aligned(4), may_alias));
+typedef float vec4 __attribute__((vector_size(16), aligned(4), may_alias));
+#define V8(p) (*(const vec8 *)(p))
+#define V4(p) (*(const vec4 *)(p))
+INLINE float dot(const float *restrict a, const float *restrict b, Py_ssize_t n)
+{
+    vec8 s0 = {0.0f}, s1 = {0.0f}, s2 = {0.0f}, s3 = {0.0f};
+    Py_ssize_t k = 0;
+    for (; k + 32 <= n; k += 32) {
+        s0 += V8(a + k) * V8(b + k);
+        s1 += V8(a + k + 8) * V8(b + k + 8);
+        s2 += V8(a + k + 16) * V8(b + k + 16);
+        s3 += V8(a + k + 24) * V8(b + k + 24);
+    }
+    vec8 s = (s0 + s1) + (s2 + s3);
+    vec4 h = V4((const float *)&s) + V4((const float *)&s + 4);
+    vec4 t = {(h[0] + h[2]) + (h[1] + h[3]), 0.0f, 0.0f, 0.0f};
+    for (; k + 4 <= n; k += 4)
+        t += V4(a + k) * V4(b + k);
+    float f = (t[0] + t[2]) + (t[1] + t[3]);
+    for (; k < n; k++)
+        f += a[k] * b[k];
+    return f;
+}
+#else
+INLINE float dot(const float *restrict a, const float *restrict b, Py_ssize_t n)
+{
+    float f = 0.0f;
+    for (Py_ssize_t k = 0; k < n; k++)
+        f += a[k] * b[k];
+    return f;
+}
+#endif
+
+/* One SGD step of an (input, output row) example with gradient g: work += g * out, then out += g * in. */
+INLINE void sgd_step(float g, const float *restrict in, float *restrict out, float *restrict work, Py_ssize_t n)
+{
+    for (Py_ssize_t k = 0; k < n; k++) {
+        work[k] += g * out[k];
+        out[k] += g * in[k];
+    }
+}
+
+INLINE void add_scaled(float *restrict y, float a, const float *restrict x, Py_ssize_t n) /* y += a x */
+{
+    for (Py_ssize_t k = 0; k < n; k++)
+        y[k] += a * x[k];
+}
+
+/* --- one objective for one input vector: the input gradient goes to work, the output rows move at once ------- */
+
+/* Negative sampling: `word` is the positive target, then `negative` noise words (one equal to `word` is skipped). */
+INLINE void ns_update(const Chunk *c, const float *in, int32_t word, float alpha, float *work, uint64_t *state,
+                      Totals *t)
+{
+    for (Py_ssize_t q = 0; q <= c->negative; q++) {
+        int64_t target = word;
+        float label = 1.0f;
+        if (q > 0) {
+            target = noise_word(state, c->prob, c->alias, c->n_words);
+            if (target == word)
+                continue;
+            if ((uint64_t)target >= (uint64_t)c->n_words) {
+                t->bad_index = 1;
+                continue;
+            }
+            label = 0.0f;
+        }
+        float *out = c->syn1neg + target * c->dim;
+        float g = sig_grad(dot(in, out, c->dim), label, &t->loss) * alpha;
+        if (g != 0.0f)
+            sgd_step(g, in, out, work, c->dim);
+    }
+}
+
+/* Hierarchical softmax: one binary decision (label 1 - code) per inner node on the Huffman path of `word`. */
+INLINE void hs_update(const Chunk *c, const float *in, int32_t word, float alpha, float *work, Totals *t)
+{
+    int32_t length = c->lengths[word];
+    if (length < 0 || length > c->max_code) {
+        t->bad_index = 1;
+        return;
+    }
+    const int32_t *points = c->points + (Py_ssize_t)word * c->max_code;
+    const uint8_t *codes = c->codes + (Py_ssize_t)word * c->max_code;
+    for (int32_t p = 0; p < length; p++) {
+        if ((uint32_t)points[p] >= (uint64_t)c->n_inner) {
+            t->bad_index = 1;
+            continue;
+        }
+        float *out = c->syn1 + (Py_ssize_t)points[p] * c->dim;
+        float g = sig_grad(dot(in, out, c->dim), 1.0f - (float)codes[p], &t->loss) * alpha;
+        if (g != 0.0f)
+            sgd_step(g, in, out, work, c->dim);
+    }
+}
+
+/* One context row's step in a shared-negatives window, in one pass over the row: out_grad[q] += g[q] row (the old
+ * row) and row += g[q] outs[q], for q in order (two 8-float blocks at a time: two independent chains of sums). */
+INLINE void shared_step(float *restrict row, float *const *outs, const float *restrict g, float *restrict out_grad,
+                        Py_ssize_t n_out, Py_ssize_t dim)
+{
+    Py_ssize_t k = 0;
+#if defined(__GNUC__)
+    for (; k + 16 <= dim; k += 16) {
+        vec8 r0 = V8(row + k), r = r0, u0 = V8(row + k + 8), u = u0;
+        for (Py_ssize_t q = 0; q < n_out; q++) {
+            *(vec8 *)(out_grad + q * dim + k) += g[q] * r0;
+            *(vec8 *)(out_grad + q * dim + k + 8) += g[q] * u0;
+            r += g[q] * V8(outs[q] + k);
+            u += g[q] * V8(outs[q] + k + 8);
+        }
+        *(vec8 *)(row + k) = r;
+        *(vec8 *)(row + k + 8) = u;
+    }
+    for (; k + 4 <= dim; k += 4) {
+        vec4 r0 = V4(row + k), r = r0;
+        for (Py_ssize_t q = 0; q < n_out; q++) {
+            *(vec4 *)(out_grad + q * dim + k) += g[q] * r0;
+            r += g[q] * V4(outs[q] + k);
+        }
+        *(vec4 *)(row + k) = r;
+    }
+#endif
+    for (; k < dim; k++) {
+        float r0 = row[k], r = r0;
+        for (Py_ssize_t q = 0; q < n_out; q++) {
+            out_grad[q * dim + k] += g[q] * r0;
+            r += g[q] * outs[q][k];
+        }
+        row[k] = r;
+    }
+}
+
+/* Skip-gram NS for the window buf[lo:hi] of centre buf[i] with one noise draw shared by all its context words
+ * (Ji et al. 2016): every context row is scored against the k+1 output rows at their old values (the numba kernel
+ * copies them; here nothing writes them before the end of the window) and moves right after its own k+1
+ * gradients; the output rows get their summed update at the end. */
+INLINE void ns_shared(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi, float alpha,
+                      uint64_t *state, Totals *t)
+{
+    const Py_ssize_t dim = c->dim, n_out = c->negative + 1;
+    const int32_t centre = s->buf[i];
+    s->targets[0] = centre;
+    for (Py_ssize_t q = 1; q < n_out; q++) {
+        s->targets[q] = noise_word(state, c->prob, c->alias, c->n_words);
+        if ((uint64_t)s->targets[q] >= (uint64_t)c->n_words) {
+            t->bad_index = 1;
+            return;
+        }
+    }
+    memset(s->out_grad, 0, (size_t)(n_out * dim) * sizeof(float));
+    for (Py_ssize_t q = 0; q < n_out; q++)
+        s->outs[q] = c->syn1neg + s->targets[q] * dim;
+    double loss = 0.0;
+    for (Py_ssize_t j = lo; j < hi; j++) {
+        if (j == i)
+            continue;
+        float *row = c->syn0 + (Py_ssize_t)s->buf[j] * dim;
+        for (Py_ssize_t q = 0; q < n_out; q++) {
+            s->grads[q] = 0.0f;
+            if (q > 0 && s->targets[q] == centre)
+                continue;
+            const float *out = c->syn1neg + s->targets[q] * dim;
+            s->grads[q] = sig_grad(dot(row, out, dim), q == 0 ? 1.0f : 0.0f, &loss) * alpha;
+        }
+        shared_step(row, s->outs, s->grads, s->out_grad, n_out, dim);
+    }
+    for (Py_ssize_t q = 0; q < n_out; q++)
+        if (q == 0 || s->targets[q] != centre)
+            add_scaled(c->syn1neg + s->targets[q] * dim, 1.0f, s->out_grad + q * dim, dim);
+    t->loss += loss;
+}
+
+/* --- CBOW: the context in, the error out ---------------------------------------------------------------------- */
+
+/* neu1 = mean (cbow_mean) or sum of the context vectors of position i; zeroes work. */
+INLINE void cbow_combine(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi)
+{
+    const Py_ssize_t dim = c->dim;
+    memset(s->neu1, 0, (size_t)dim * sizeof(float));
+    memset(s->work, 0, (size_t)dim * sizeof(float));
+    for (Py_ssize_t j = lo; j < hi; j++)
+        if (j != i)
+            add_scaled(s->neu1, 1.0f, c->syn0 + (Py_ssize_t)s->buf[j] * dim, dim);
+    if (c->cbow_mean) {
+        float inv = (float)(1.0 / (double)(hi - lo - 1));
+        for (Py_ssize_t k = 0; k < dim; k++)
+            s->neu1[k] *= inv;
+    }
+}
+
+/* Add the error to every context vector; for the sum (cbow_mean=0) divided by the context size first, as gensim. */
+INLINE void cbow_scatter(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi)
+{
+    const Py_ssize_t dim = c->dim;
+    if (!c->cbow_mean) {
+        float inv = (float)(1.0 / (double)(hi - lo - 1));
+        for (Py_ssize_t k = 0; k < dim; k++)
+            s->work[k] *= inv;
+    }
+    for (Py_ssize_t j = lo; j < hi; j++)
+        if (j != i)
+            add_scaled(c->syn0 + (Py_ssize_t)s->buf[j] * dim, 1.0f, s->work, dim);
+}
+
+/* --- the loops: one per architecture, over the documents of the chunk and their kept words ------------------- */
+
+/* The first document touching [start, stop): the last offset <= start (numpy's searchsorted side="right", - 1). */
+static Py_ssize_t first_document(const Chunk *c)
+{
+    Py_ssize_t lo = 0, hi = c->n_offsets;
+    while (lo < hi) {
+        Py_ssize_t mid = lo + (hi - lo) / 2;
+        if (c->offsets[mid] <= c->start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 ? lo - 1 : 0;
+}
+
+/* The next document's kept words in s->buf (returns how many, -1 past the chunk) and its learning rate. */
+INLINE Py_ssize_t next_document(const Chunk *c, Scratch *s, Py_ssize_t *d, uint64_t *state, float *alpha,
+                                       Totals *t)
+{
+    while (*d < c->n_offsets - 1 && c->offsets[*d] < c->stop) {
+        Py_ssize_t a = c->offsets[*d] > c->start ? (Py_ssize_t)c->offsets[*d] : c->start;
+        Py_ssize_t b = c->offsets[*d + 1] < c->stop ? (Py_ssize_t)c->offsets[*d + 1] : c->stop;
+        (*d)++;
+        if (b <= a)
+            continue;
+        Py_ssize_t m = subsample(c, a, b, s->buf, state);
+        t->kept += m;
+        double total = c->stop - c->start > 1 ? (double)(c->stop - c->start) : 1.0;
+        *alpha = (float)(c->alpha0 + (c->alpha1 - c->alpha0) * ((double)(a - c->start) / total));
+        return m;
+    }
+    return -1;
+}
+
+/* Skip-gram: each context word of a centre word predicts the centre word (word2vec.c's order). */
+CLONES static void skipgram_loop(const Chunk *c, Scratch *s, Totals *t)
+{
+    const int shared = c->negative > 0 && c->shared_negatives && !c->hs;
+    uint64_t state = seed_state(c->seed);
+    Py_ssize_t d = first_document(c), m, lo, hi;
+    float alpha;
+    while ((m = next_document(c, s, &d, &state, &alpha, t)) >= 0) {
+        for (Py_ssize_t i = 0; i < m; i++) {
+            window_span(c, &state, i, m, &lo, &hi);
+            if (shared) {
+                if (hi - lo - 1 <= 0)
+                    continue;
+                t->pairs += hi - lo - 1;
+                t->examples += hi - lo - 1;
+                ns_shared(c, s, i, lo, hi, alpha, &state, t);
+                continue;
+            }
+            const int32_t centre = s->buf[i];
+            for (Py_ssize_t j = lo; j < hi; j++) {
+                if (j == i)
+                    continue;
+                float *row = c->syn0 + (Py_ssize_t)s->buf[j] * c->dim;
+                t->pairs++;
+                t->examples++;
+                memset(s->work, 0, (size_t)c->dim * sizeof(float));
+                if (c->hs)
+                    hs_update(c, row, centre, alpha, s->work, t);
+                if (c->negative > 0)
+                    ns_update(c, row, centre, alpha, s->work, &state, t);
+                add_scaled(row, 1.0f, s->work, c->dim);
+            }
+        }
+    }
+}
+
+/* CBOW: the combined context (mean or sum) predicts the centre word. */
+CLONES static void cbow_loop(const Chunk *c, Scratch *s, Totals *t)
+{
+    uint64_t state = seed_state(c->seed);
+    Py_ssize_t d = first_document(c), m, lo, hi;
+    float alpha;
+    while ((m = next_document(c, s, &d, &state, &alpha, t)) >= 0) {
+        for (Py_ssize_t i = 0; i < m; i++) {
+            window_span(c, &state, i, m, &lo, &hi);
+            if (hi - lo - 1 <= 0)
+                continue;
+            t->pairs += hi - lo - 1;
+            t->examples++;
+            cbow_combine(c, s, i, lo, hi);
+            if (c->hs)
+                hs_update(c, s->neu1, s->buf[i], alpha, s->work, t);
+            if (c->negative > 0)
+                ns_update(c, s->neu1, s->buf[i], alpha, s->work, &state, t);
+            cbow_scatter(c, s, i, lo, hi);
+        }
+    }
+}
+
+/* --- arguments: numpy arrays through the buffer protocol ------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    char kind;  /* 'i' signed integer, 'u' unsigned integer, 'f' floating point */
+    int size;   /* bytes per item */
+    int ndim;
+    int writable;
+    const char *dtype; /* for messages */
+} ArraySpec;
+
+/* The item kind of a buffer format ('i', 'u', 'f'), 0 for anything else or a byte order other than the native. */
+static char format_kind(const char *format)
+{
+    const union { uint16_t u; uint8_t b[2]; } probe = {1};
+    const char foreign = probe.b[0] ? '>' : '<';
+    if (format == NULL)
+        return 'u'; /* plain bytes */
+    if (*format == '@' || *format == '=' || *format == (probe.b[0] ? '<' : '>'))
+        format++;
+    if (*format == foreign || *format == '!' || format[0] == '\0' || format[1] != '\0')
+        return 0;
+    if (strchr("bhilqn", *format))
+        return 'i';
+    if (strchr("BHILQN", *format))
+        return 'u';
+    if (strchr("efd", *format))
+        return 'f';
+    return 0;
+}
+
+static int get_array(const char *func, PyObject *obj, const ArraySpec *spec, Py_buffer *view)
+{
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (spec->writable ? PyBUF_WRITABLE : 0);
+    if (!PyObject_CheckBuffer(obj)) {
+        PyErr_Format(PyExc_TypeError, "%s: %s must be a numpy array of %s, not %.100s", func, spec->name,
+                     spec->dtype, Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    if (PyObject_GetBuffer(obj, view, flags) < 0) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_ValueError, "%s: %s must be a C-contiguous%s array of %s (np.ascontiguousarray%s)",
+                     func, spec->name, spec->writable ? ", writable" : "", spec->dtype,
+                     spec->writable ? " or .copy()" : "");
+        return -1;
+    }
+    if (format_kind(view->format) != spec->kind || view->itemsize != spec->size || view->ndim != spec->ndim) {
+        PyErr_Format(PyExc_TypeError, "%s: %s must be a %d-D array of %s, got %d-D of format '%s' (%zd bytes)",
+                     func, spec->name, spec->ndim, spec->dtype, view->ndim, view->format ? view->format : "B",
+                     view->itemsize);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static int overlap(const Py_buffer *a, const Py_buffer *b)
+{
+    const char *pa = a->buf, *pb = b->buf;
+    return a->len > 0 && b->len > 0 && pa < pb + b->len && pb < pa + a->len;
+}
+
+enum { IDS, OFFSETS, SYN0, SYN1, CODES, POINTS, LENGTHS, SYN1NEG, PROB, ALIAS, KEEP, N_ARRAYS };
+
+static const ArraySpec SPECS[N_ARRAYS] = {
+    [IDS] = {"ids", 'i', 4, 1, 0, "int32"},
+    [OFFSETS] = {"offsets", 'i', 8, 1, 0, "int64"},
+    [SYN0] = {"syn0", 'f', 4, 2, 1, "float32"},
+    [SYN1] = {"syn1", 'f', 4, 2, 1, "float32"},
+    [CODES] = {"codes", 'u', 1, 2, 0, "uint8"},
+    [POINTS] = {"points", 'i', 4, 2, 0, "int32"},
+    [LENGTHS] = {"lengths", 'i', 4, 1, 0, "int32"},
+    [SYN1NEG] = {"syn1neg", 'f', 4, 2, 1, "float32"},
+    [PROB] = {"prob", 'f', 4, 1, 0, "float32"},
+    [ALIAS] = {"alias", 'i', 4, 1, 0, "int32"},
+    [KEEP] = {"keep", 'f', 4, 1, 0, "float32"},
+};
+
+#define FAIL(exc, ...) (PyErr_Format(exc, __VA_ARGS__), -1)
+
+/* Shapes, ranges and overlaps of the arrays the heads that train will read and write. */
+static int check_chunk(const char *func, const Chunk *c, const Py_buffer *v)
+{
+    const Py_ssize_t *ids = v[IDS].shape;
+    if (c->start < 0 || c->start > c->stop || c->stop > ids[0])
+        return FAIL(PyExc_ValueError, "%s: need 0 <= start <= stop <= len(ids) = %zd, got start %zd, stop %zd",
+                    func, ids[0], c->start, c->stop);
+    if (c->window < 1 || c->window > INT32_MAX)
+        return FAIL(PyExc_ValueError, "%s: window must be in 1..2**31-1, got %zd", func, c->window);
+    if (c->n_words > INT32_MAX)
+        return FAIL(PyExc_ValueError, "%s: syn0 has %zd rows; word ids are int32", func, c->n_words);
+    if (c->negative < 0 || c->negative > (1 << 20))
+        return FAIL(PyExc_ValueError, "%s: negative must be in 0..%d, got %zd", func, 1 << 20, c->negative);
+    if (v[KEEP].shape[0] != c->n_words)
+        return FAIL(PyExc_ValueError, "%s: keep has %zd entries, syn0 %zd rows", func, v[KEEP].shape[0],
+                    c->n_words);
+    if (c->negative > 0) {
+        if (v[SYN1NEG].shape[0] != c->n_words || v[SYN1NEG].shape[1] != c->dim)
+            return FAIL(PyExc_ValueError, "%s: syn1neg must have the shape of syn0 (%zd, %zd), got (%zd, %zd)",
+                        func, c->n_words, c->dim, v[SYN1NEG].shape[0], v[SYN1NEG].shape[1]);
+        if (v[PROB].shape[0] != c->n_words || v[ALIAS].shape[0] != c->n_words)
+            return FAIL(PyExc_ValueError, "%s: prob and alias must have one entry per word (%zd), got %zd and %zd",
+                        func, c->n_words, v[PROB].shape[0], v[ALIAS].shape[0]);
+        if (overlap(&v[SYN0], &v[SYN1NEG]))
+            return FAIL(PyExc_ValueError, "%s: syn0 and syn1neg must not share memory", func);
+    }
+    if (c->hs) {
+        if (v[SYN1].shape[1] != c->dim || v[SYN1].shape[0] < 1)
+            return FAIL(PyExc_ValueError, "%s: syn1 must have shape (inner nodes, %zd), got (%zd, %zd)", func,
+                        c->dim, v[SYN1].shape[0], v[SYN1].shape[1]);
+        if (v[CODES].shape[0] != c->n_words || v[POINTS].shape[0] != c->n_words ||
+            v[CODES].shape[1] != v[POINTS].shape[1] || v[LENGTHS].shape[0] != c->n_words)
+            return FAIL(PyExc_ValueError, "%s: codes and points must have the same shape (%zd, max code length) "
+                        "and lengths %zd entries", func, c->n_words, c->n_words);
+        if (overlap(&v[SYN0], &v[SYN1]) || (c->negative > 0 && overlap(&v[SYN1], &v[SYN1NEG])))
+            return FAIL(PyExc_ValueError, "%s: syn0, syn1 and syn1neg must not share memory", func);
+    }
+    for (Py_ssize_t t = c->start; t < c->stop; t++)
+        if ((uint32_t)c->ids[t] >= (uint64_t)c->n_words)
+            return FAIL(PyExc_ValueError, "%s: ids[%zd] = %d is outside the vocabulary of %zd words", func, t,
+                        (int)c->ids[t], c->n_words);
+    return 0;
+}
+
+static int alloc_scratch(const Chunk *c, Scratch *s)
+{
+    const size_t dim = (size_t)c->dim, n_out = (size_t)c->negative + 1;
+    s->buf = PyMem_Malloc(((size_t)(c->stop - c->start) + 1) * sizeof(int32_t));
+    s->work = PyMem_Malloc((dim + 1) * sizeof(float));
+    s->neu1 = PyMem_Malloc((dim + 1) * sizeof(float));
+    s->out_grad = PyMem_Malloc((n_out * dim + 1) * sizeof(float));
+    s->grads = PyMem_Malloc(n_out * sizeof(float));
+    s->targets = PyMem_Malloc(n_out * sizeof(int64_t));
+    s->outs = PyMem_Malloc(n_out * sizeof(float *));
+    if (!s->buf || !s->work || !s->neu1 || !s->out_grad || !s->grads || !s->targets || !s->outs) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
+static void free_scratch(Scratch *s)
+{
+    PyMem_Free(s->buf);
+    PyMem_Free(s->work);
+    PyMem_Free(s->neu1);
+    PyMem_Free(s->out_grad);
+    PyMem_Free(s->grads);
+    PyMem_Free(s->targets);
+    PyMem_Free(s->outs);
+}
+
+static char *KWLIST[] = {"ids", "offsets", "start", "stop", "syn0", "syn1", "codes", "points", "lengths",
+                         "syn1neg", "prob", "alias", "keep", "hs", "negative", "window", "reduced_window",
+                         "alpha0", "alpha1", "seed", "shared_negatives", "cbow_mean", NULL};
+
+static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const char *format,
+                       void (*loop)(const Chunk *, Scratch *, Totals *))
+{
+    PyObject *obj[N_ARRAYS];
+    Py_buffer view[N_ARRAYS];
+    Chunk c = {0};
+    Scratch s = {0};
+    Totals t = {0};
+    unsigned long long seed;
+    PyObject *result = NULL;
+    int n_views = 0;
+
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, KWLIST, &obj[IDS], &obj[OFFSETS], &c.start, &c.stop,
+                                     &obj[SYN0], &obj[SYN1], &obj[CODES], &obj[POINTS], &obj[LENGTHS],
+                                     &obj[SYN1NEG], &obj[PROB], &obj[ALIAS], &obj[KEEP], &c.hs, &c.negative,
+                                     &c.window, &c.reduced_window, &c.alpha0, &c.alpha1, &seed,
+                                     &c.shared_negatives, &c.cbow_mean))
+        return NULL;
+    for (; n_views < N_ARRAYS; n_views++)
+        if (get_array(func, obj[n_views], &SPECS[n_views], &view[n_views]) < 0)
+            goto done;
+    c.ids = view[IDS].buf;
+    c.offsets = view[OFFSETS].buf;
+    c.n_offsets = view[OFFSETS].shape[0];
+    c.syn0 = view[SYN0].buf;
+    c.n_words = view[SYN0].shape[0];
+    c.dim = view[SYN0].shape[1];
+    c.syn1 = view[SYN1].buf;
+    c.n_inner = view[SYN1].shape[0];
+    c.codes = view[CODES].buf;
+    c.points = view[POINTS].buf;
+    c.max_code = view[POINTS].shape[1];
+    c.lengths = view[LENGTHS].buf;
+    c.syn1neg = view[SYN1NEG].buf;
+    c.prob = view[PROB].buf;
+    c.alias = view[ALIAS].buf;
+    c.keep = view[KEEP].buf;
+    c.seed = seed;
+    if (check_chunk(func, &c, view) < 0 || alloc_scratch(&c, &s) < 0)
+        goto done;
+    Py_BEGIN_ALLOW_THREADS
+    loop(&c, &s, &t);
+    Py_END_ALLOW_THREADS
+    if (t.bad_index)
+        PyErr_Format(PyExc_ValueError, "%s: the Huffman tree (points, lengths) or the alias table holds an index "
+                     "outside its matrix; build them from this vocabulary", func);
+    else
+        result = Py_BuildValue("(dLLL)", t.loss, t.examples, t.kept, t.pairs);
+done:
+    free_scratch(&s);
+    while (n_views > 0)
+        PyBuffer_Release(&view[--n_views]);
+    return result;
+}
+
+static PyObject *train_skipgram(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    return train(args, kwargs, "train_skipgram", "OOnnOOOOOOOOOpnnpddKpp:train_skipgram", skipgram_loop);
+}
+
+static PyObject *train_cbow(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    return train(args, kwargs, "train_cbow", "OOnnOOOOOOOOOpnnpddKpp:train_cbow", cbow_loop);
+}
+
+/* `n_draws` negatives drawn exactly as the training loops draw them (for tests of the noise distribution). */
+static PyObject *sample_noise(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"prob", "alias", "n_draws", "seed", NULL};
+    PyObject *prob_obj, *alias_obj, *out = NULL;
+    Py_ssize_t n_draws;
+    unsigned long long seed;
+    Py_buffer prob, alias, view;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOnK:sample_noise", kwlist, &prob_obj, &alias_obj, &n_draws,
+                                     &seed))
+        return NULL;
+    if (get_array("sample_noise", prob_obj, &SPECS[PROB], &prob) < 0)
+        return NULL;
+    if (get_array("sample_noise", alias_obj, &SPECS[ALIAS], &alias) < 0)
+        goto release_prob;
+    Py_ssize_t n = prob.shape[0];
+    if (n < 1 || alias.shape[0] != n || n_draws < 0) {
+        PyErr_Format(PyExc_ValueError, "sample_noise: prob and alias must have the same length >= 1 (got %zd and "
+                     "%zd) and n_draws >= 0", n, alias.shape[0]);
+        goto release_alias;
+    }
+    PyObject *numpy = PyImport_ImportModule("numpy");
+    out = numpy ? PyObject_CallMethod(numpy, "empty", "ns", n_draws, "int64") : NULL;
+    Py_XDECREF(numpy);
+    if (out == NULL || PyObject_GetBuffer(out, &view, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) < 0) {
+        Py_CLEAR(out);
+        goto release_alias;
+    }
+    uint64_t state = seed_state(seed);
+    int64_t *draws = view.buf;
+    for (Py_ssize_t k = 0; k < n_draws; k++) {
+        draws[k] = noise_word(&state, prob.buf, alias.buf, n);
+        if ((uint64_t)draws[k] >= (uint64_t)n) {
+            PyErr_SetString(PyExc_ValueError, "sample_noise: alias holds an index outside the table");
+            Py_CLEAR(out);
+            break;
+        }
+    }
+    PyBuffer_Release(&view);
+release_alias:
+    PyBuffer_Release(&alias);
+release_prob:
+    PyBuffer_Release(&prob);
+    return out;
+}
+
+#define TRAIN_DOC(name, what)                                                                                     \
+    name "(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs, "      \
+         "negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean)\n--\n\n" what       \
+         " on one chunk, updating the matrices in place; returns (loss sum, examples, kept words, pairs). "        \
+         "wordvec.kernels documents the arguments."
+
+static PyMethodDef METHODS[] = {
+    {"train_skipgram", (PyCFunction)(void (*)(void))train_skipgram, METH_VARARGS | METH_KEYWORDS,
+     TRAIN_DOC("train_skipgram", "Skip-gram: each context word of a centre word predicts the centre word,")},
+    {"train_cbow", (PyCFunction)(void (*)(void))train_cbow, METH_VARARGS | METH_KEYWORDS,
+     TRAIN_DOC("train_cbow", "CBOW: the combined context (mean or sum) predicts the centre word,")},
+    {"sample_noise", (PyCFunction)(void (*)(void))sample_noise, METH_VARARGS | METH_KEYWORDS,
+     "sample_noise(prob, alias, n_draws, seed)\n--\n\n`n_draws` negatives (int64) drawn exactly as the training "
+     "loops draw them."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef MODULE = {
+    PyModuleDef_HEAD_INIT, "wordvec._kernels",
+    "skip-gram and CBOW's hot loop in C, the twin of wordvec.kernels_numba (see wordvec.kernels).", -1, METHODS,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__kernels(void)
+{
+    for (int i = 0; i < EXP_TABLE_SIZE; i++) {
+        double x = ((double)i / EXP_TABLE_SIZE * 2.0 - 1.0) * MAX_EXP;
+        double sig = 1.0 / (1.0 + exp(-x));
+        SIG[i] = (float)sig;
+        LOGSIG[i] = (float)log(sig);
+    }
+    LOG_TINY = (float)log(1.0 / (1.0 + exp(MAX_EXP)));
+    PyObject *m = PyModule_Create(&MODULE), *max_exp = PyFloat_FromDouble(MAX_EXP);
+    if (!m || !max_exp || PyModule_AddIntConstant(m, "EXP_TABLE_SIZE", EXP_TABLE_SIZE) < 0 ||
+        PyModule_AddObjectRef(m, "MAX_EXP", max_exp) < 0)
+        Py_CLEAR(m);
+    Py_XDECREF(max_exp);
+    return m;
+}
