@@ -220,3 +220,54 @@ def test_torch_updates_sum_until_the_cap():
     assert w[0].tolist() == [3.0, 3.0]  # a few hits: the plain sum
     assert w[1].tolist() == pytest.approx([MAX_ROW_UPDATES, MAX_ROW_UPDATES])  # many hits: capped
     assert w[2].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("model,loss", [("skipgram", "ns"), ("skipgram", "hs"), ("cbow", "ns"), ("cbow", "hs")])
+def test_c_and_numba_kernels_train_the_same_run(planted, monkeypatch, model, loss):
+    """The whole engine on the C kernels and on the numba fallback (WORDVEC_KERNELS), one thread: the same counts,
+    the same losses and vectors to float rounding (on an AVX2 CPU to the last bit; elsewhere the sums round
+    differently, and on this 30-word vocabulary every row takes thousands of updates that carry it on); both learn
+    the planted groups."""
+    from test_kernels import need_c_kernels
+
+    need_c_kernels()
+    vocab, enc = planted
+    runs = {}
+    for impl in ("c", "numba"):
+        monkeypatch.setenv("WORDVEC_KERNELS", impl)
+        runs[impl] = train_word2vec(cfg(model=model, loss=loss, sample=1e-2, epochs=3), vocab, enc, progress=False)
+    c, n = runs["c"], runs["numba"]
+    assert (c.effective_words, c.pairs) == (n.effective_words, n.pairs)
+    np.testing.assert_allclose(c.epoch_losses, n.epoch_losses, rtol=1e-4)
+    assert np.linalg.norm(c.input_vectors - n.input_vectors) <= 1e-4 * np.linalg.norm(n.input_vectors)
+    for r in (c, n):
+        assert planted_hits(vocab, r.input_vectors) >= 0.9 * 60
+
+
+@pytest.mark.parametrize("impl", ["c", "numba"])
+def test_both_kernel_implementations_train_on_two_threads(planted, monkeypatch, impl):
+    from test_kernels import need_c_kernels
+
+    if impl == "c":
+        need_c_kernels()
+    monkeypatch.setenv("WORDVEC_KERNELS", impl)
+    vocab, enc = planted
+    r = train_word2vec(cfg(threads=2, epochs=6), vocab, enc, progress=False)
+    assert r.epoch_losses[-1] < r.epoch_losses[0] and np.isfinite(r.input_vectors).all()
+    assert planted_hits(vocab, r.input_vectors) >= 0.9 * 60
+
+
+def test_warm_up_loads_no_numba_with_the_c_kernels():
+    """warm_up() runs every kernel once; with the C kernels that needs neither numba nor scipy (nor torch)."""
+    import subprocess
+    import sys
+
+    from test_kernels import need_c_kernels
+
+    need_c_kernels()
+    code = ("import sys\nfrom wordvec.engine import warm_up\nwarm_up()\n"
+            "print(sorted(m for m in ('numba', 'scipy', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "WORDVEC_KERNELS": ""})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"

@@ -61,6 +61,7 @@ typedef struct {
 } Chunk;
 
 typedef struct {                  /* working memory, allocated while the GIL is held */
+    void *block;                  /* all of it, in one allocation */
     int32_t *buf;                 /* the kept words of one document */
     float *work, *neu1;           /* the input gradient; CBOW's combined context */
     float *out_grad, *grads;      /* shared negatives: the output rows' summed updates, one example's gradients */
@@ -317,14 +318,13 @@ INLINE void ns_shared(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, P
             s->grads[q] = 0.0f;
             if (q > 0 && s->targets[q] == centre)
                 continue;
-            const float *out = c->syn1neg + s->targets[q] * dim;
-            s->grads[q] = sig_grad(dot(row, out, dim), q == 0 ? 1.0f : 0.0f, &loss) * alpha;
+            s->grads[q] = sig_grad(dot(row, s->outs[q], dim), q == 0 ? 1.0f : 0.0f, &loss) * alpha;
         }
         shared_step(row, s->outs, s->grads, s->out_grad, n_out, dim);
     }
     for (Py_ssize_t q = 0; q < n_out; q++)
         if (q == 0 || s->targets[q] != centre)
-            add_scaled(c->syn1neg + s->targets[q] * dim, 1.0f, s->out_grad + q * dim, dim);
+            add_scaled(s->outs[q], 1.0f, s->out_grad + q * dim, dim);
     t->loss += loss;
 }
 
@@ -378,7 +378,7 @@ static Py_ssize_t first_document(const Chunk *c)
 
 /* The next document's kept words in s->buf (returns how many, -1 past the chunk) and its learning rate. */
 INLINE Py_ssize_t next_document(const Chunk *c, Scratch *s, Py_ssize_t *d, uint64_t *state, float *alpha,
-                                       Totals *t)
+                                Totals *t)
 {
     while (*d < c->n_offsets - 1 && c->offsets[*d] < c->stop) {
         Py_ssize_t a = c->offsets[*d] > c->start ? (Py_ssize_t)c->offsets[*d] : c->start;
@@ -578,32 +578,39 @@ static int check_chunk(const char *func, const Chunk *c, const Py_buffer *v)
     return 0;
 }
 
+/* One block, each array on cache lines of its own: the engine's threads must not write to the same line (pymalloc
+ * would put their small arrays side by side). */
+#define LINE 64
+
+static size_t whole_lines(size_t bytes)
+{
+    return (bytes + LINE - 1) / LINE * LINE;
+}
+
 static int alloc_scratch(const Chunk *c, Scratch *s)
 {
-    const size_t dim = (size_t)c->dim, n_out = (size_t)c->negative + 1;
-    s->buf = PyMem_Malloc(((size_t)(c->stop - c->start) + 1) * sizeof(int32_t));
-    s->work = PyMem_Malloc((dim + 1) * sizeof(float));
-    s->neu1 = PyMem_Malloc((dim + 1) * sizeof(float));
-    s->out_grad = PyMem_Malloc((n_out * dim + 1) * sizeof(float));
-    s->grads = PyMem_Malloc(n_out * sizeof(float));
-    s->targets = PyMem_Malloc(n_out * sizeof(int64_t));
-    s->outs = PyMem_Malloc(n_out * sizeof(float *));
-    if (!s->buf || !s->work || !s->neu1 || !s->out_grad || !s->grads || !s->targets || !s->outs) {
+    const size_t dim = (size_t)c->dim, n_out = (size_t)c->negative + 1, n_buf = (size_t)(c->stop - c->start);
+    const size_t size[] = {whole_lines(n_buf * sizeof(int32_t)), whole_lines(dim * sizeof(float)),
+                           whole_lines(dim * sizeof(float)), whole_lines(n_out * dim * sizeof(float)),
+                           whole_lines(n_out * sizeof(float)), whole_lines(n_out * sizeof(int64_t)),
+                           whole_lines(n_out * sizeof(float *))};
+    size_t total = LINE;
+    for (size_t i = 0; i < sizeof size / sizeof size[0]; i++)
+        total += size[i];
+    s->block = PyMem_RawMalloc(total);
+    if (s->block == NULL) {
         PyErr_NoMemory();
         return -1;
     }
+    char *p = (char *)(((uintptr_t)s->block + LINE - 1) & ~(uintptr_t)(LINE - 1));
+    s->buf = (int32_t *)p;
+    s->work = (float *)(p += size[0]);
+    s->neu1 = (float *)(p += size[1]);
+    s->out_grad = (float *)(p += size[2]);
+    s->grads = (float *)(p += size[3]);
+    s->targets = (int64_t *)(p += size[4]);
+    s->outs = (float **)(p += size[5]);
     return 0;
-}
-
-static void free_scratch(Scratch *s)
-{
-    PyMem_Free(s->buf);
-    PyMem_Free(s->work);
-    PyMem_Free(s->neu1);
-    PyMem_Free(s->out_grad);
-    PyMem_Free(s->grads);
-    PyMem_Free(s->targets);
-    PyMem_Free(s->outs);
 }
 
 static char *KWLIST[] = {"ids", "offsets", "start", "stop", "syn0", "syn1", "codes", "points", "lengths",
@@ -659,7 +666,7 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
     else
         result = Py_BuildValue("(dLLL)", t.loss, t.examples, t.kept, t.pairs);
 done:
-    free_scratch(&s);
+    PyMem_RawFree(s.block);
     while (n_views > 0)
         PyBuffer_Release(&view[--n_views]);
     return result;

@@ -19,8 +19,9 @@ instead of per pair. Randomness is a xorshift64* stream seeded per chunk, so a c
 thread runs it.
 
 Both implementations run the same algorithm on the same random stream in float32 (the loss summed in double), so
-they train the same vectors up to float rounding (tested). The C extension is the default: it loads in milliseconds
-where numba costs ~66 MiB of libLLVM, scipy and a cache load per process. `WORDVEC_KERNELS=c` or `=numba` forces one.
+they train the same vectors up to float rounding (tested). The C extension is the default: a process that trains
+with it never loads numba's LLVM, scipy (which numba's first call imports) or numba's cache of compiled kernels, so
+many small jobs start faster and in less memory. `WORDVEC_KERNELS=c` or `=numba` forces one.
 
 The entry points, `train_skipgram` and `train_cbow`, take the same arguments and return
 (loss sum, examples, kept words, pairs):
