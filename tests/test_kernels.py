@@ -324,6 +324,20 @@ def test_kernel_for_follows_wordvec_kernels(monkeypatch):
         assert kernels.kernel_for(True) is _kernels.train_skipgram and kernels.kernel_for(False) is _kernels.train_cbow
 
 
+def test_without_the_c_kernels_numba_runs(monkeypatch):
+    """Where the extension was not built (no compiler at install), the numba kernels run; asking for C says how
+    to get it."""
+    import wordvec
+
+    monkeypatch.setitem(sys.modules, "wordvec._kernels", None)  # makes `from . import _kernels` fail
+    monkeypatch.delattr(wordvec, "_kernels", raising=False)
+    monkeypatch.delenv("WORDVEC_KERNELS", raising=False)
+    assert kernels.implementation().__name__ == "wordvec.kernels_numba"
+    monkeypatch.setenv("WORDVEC_KERNELS", "c")
+    with pytest.raises(WordvecError, match="not built.*C compiler.*WORDVEC_KERNELS=numba"):
+        kernels.kernel_for(True)
+
+
 def test_the_gil_is_released_while_a_kernel_runs(impl):
     """The engine trains chunks on several threads: while a kernel runs on one, Python keeps running on another.
     A kernel that held the GIL would let no tick of the main thread fall inside a call."""

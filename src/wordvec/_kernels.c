@@ -206,25 +206,35 @@ INLINE void add_scaled(float *restrict y, float a, const float *restrict x, Py_s
 
 /* --- one objective for one input vector: the input gradient goes to work, the output rows move at once ------- */
 
-/* Negative sampling: `word` is the positive target, then `negative` noise words (one equal to `word` is skipped). */
-INLINE void ns_update(const Chunk *c, const float *in, int32_t word, float alpha, float *work, uint64_t *state,
-                      Totals *t)
+/* Ask for a row's cache lines ahead of its use: the rows of a large vocabulary are mostly not in cache. */
+INLINE void prefetch_row(const float *row, Py_ssize_t dim)
 {
-    for (Py_ssize_t q = 0; q <= c->negative; q++) {
-        int64_t target = word;
-        float label = 1.0f;
-        if (q > 0) {
-            target = noise_word(state, c->prob, c->alias, c->n_words);
-            if (target == word)
-                continue;
-            if ((uint64_t)target >= (uint64_t)c->n_words) {
-                t->bad_index = 1;
-                continue;
-            }
-            label = 0.0f;
+#if defined(__GNUC__)
+    for (Py_ssize_t k = 0; k < dim; k += 16)
+        __builtin_prefetch(row + k);
+#endif
+}
+
+/* Negative sampling: `word` is the positive target, then `negative` noise words (one equal to `word` is skipped).
+ * The noise words are drawn first (the same draws in the same order: nothing between them takes a random number)
+ * so that their rows load while the first ones train. */
+INLINE void ns_update(const Chunk *c, int64_t *targets, const float *in, int32_t word, float alpha, float *work,
+                      uint64_t *state, Totals *t)
+{
+    targets[0] = word;
+    for (Py_ssize_t q = 1; q <= c->negative; q++) {
+        targets[q] = noise_word(state, c->prob, c->alias, c->n_words);
+        if ((uint64_t)targets[q] >= (uint64_t)c->n_words) {
+            t->bad_index = 1;
+            targets[q] = word; /* skipped below */
         }
-        float *out = c->syn1neg + target * c->dim;
-        float g = sig_grad(dot(in, out, c->dim), label, &t->loss) * alpha;
+        prefetch_row(c->syn1neg + targets[q] * c->dim, c->dim);
+    }
+    for (Py_ssize_t q = 0; q <= c->negative; q++) {
+        if (q > 0 && targets[q] == word)
+            continue;
+        float *out = c->syn1neg + targets[q] * c->dim;
+        float g = sig_grad(dot(in, out, c->dim), q == 0 ? 1.0f : 0.0f, &t->loss) * alpha;
         if (g != 0.0f)
             sgd_step(g, in, out, work, c->dim);
     }
@@ -250,6 +260,16 @@ INLINE void hs_update(const Chunk *c, const float *in, int32_t word, float alpha
         if (g != 0.0f)
             sgd_step(g, in, out, work, c->dim);
     }
+}
+
+/* Ask for the inner-node rows on the Huffman path of `word` (once per centre word: all its examples walk it). */
+INLINE void prefetch_path(const Chunk *c, int32_t word)
+{
+    int32_t length = c->lengths[word];
+    const int32_t *points = c->points + (Py_ssize_t)word * c->max_code;
+    for (int32_t p = 0; p < length && p < c->max_code; p++)
+        if ((uint32_t)points[p] < (uint64_t)c->n_inner)
+            prefetch_row(c->syn1 + (Py_ssize_t)points[p] * c->dim, c->dim);
 }
 
 /* One context row's step in a shared-negatives window, in one pass over the row: out_grad[q] += g[q] row (the old
@@ -307,8 +327,10 @@ INLINE void ns_shared(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, P
         }
     }
     memset(s->out_grad, 0, (size_t)(n_out * dim) * sizeof(float));
-    for (Py_ssize_t q = 0; q < n_out; q++)
+    for (Py_ssize_t q = 0; q < n_out; q++) {
         s->outs[q] = c->syn1neg + s->targets[q] * dim;
+        prefetch_row(s->outs[q], dim);
+    }
     double loss = 0.0;
     for (Py_ssize_t j = lo; j < hi; j++) {
         if (j == i)
@@ -395,63 +417,73 @@ INLINE Py_ssize_t next_document(const Chunk *c, Scratch *s, Py_ssize_t *d, uint6
     return -1;
 }
 
-/* Skip-gram: each context word of a centre word predicts the centre word (word2vec.c's order). */
-CLONES static void skipgram_loop(const Chunk *c, Scratch *s, Totals *t)
+/* Skip-gram, one centre word: each word of its window predicts it (word2vec.c's order). */
+INLINE void skipgram_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi, float alpha,
+                            uint64_t *state, Totals *t)
 {
-    const int shared = c->negative > 0 && c->shared_negatives && !c->hs;
-    uint64_t state = seed_state(c->seed);
-    Py_ssize_t d = first_document(c), m, lo, hi;
-    float alpha;
-    while ((m = next_document(c, s, &d, &state, &alpha, t)) >= 0) {
-        for (Py_ssize_t i = 0; i < m; i++) {
-            window_span(c, &state, i, m, &lo, &hi);
-            if (shared) {
-                if (hi - lo - 1 <= 0)
-                    continue;
-                t->pairs += hi - lo - 1;
-                t->examples += hi - lo - 1;
-                ns_shared(c, s, i, lo, hi, alpha, &state, t);
-                continue;
-            }
-            const int32_t centre = s->buf[i];
-            for (Py_ssize_t j = lo; j < hi; j++) {
-                if (j == i)
-                    continue;
-                float *row = c->syn0 + (Py_ssize_t)s->buf[j] * c->dim;
-                t->pairs++;
-                t->examples++;
-                memset(s->work, 0, (size_t)c->dim * sizeof(float));
-                if (c->hs)
-                    hs_update(c, row, centre, alpha, s->work, t);
-                if (c->negative > 0)
-                    ns_update(c, row, centre, alpha, s->work, &state, t);
-                add_scaled(row, 1.0f, s->work, c->dim);
-            }
-        }
+    t->pairs += hi - lo - 1;
+    t->examples += hi - lo - 1;
+    if (c->negative > 0 && c->shared_negatives && !c->hs) {
+        ns_shared(c, s, i, lo, hi, alpha, state, t);
+        return;
+    }
+    const int32_t centre = s->buf[i];
+    if (c->hs)
+        prefetch_path(c, centre);
+    for (Py_ssize_t j = lo; j < hi; j++) {
+        if (j == i)
+            continue;
+        float *row = c->syn0 + (Py_ssize_t)s->buf[j] * c->dim;
+        memset(s->work, 0, (size_t)c->dim * sizeof(float));
+        if (c->hs)
+            hs_update(c, row, centre, alpha, s->work, t);
+        if (c->negative > 0)
+            ns_update(c, s->targets, row, centre, alpha, s->work, state, t);
+        add_scaled(row, 1.0f, s->work, c->dim);
     }
 }
 
-/* CBOW: the combined context (mean or sum) predicts the centre word. */
-CLONES static void cbow_loop(const Chunk *c, Scratch *s, Totals *t)
+/* CBOW, one centre word: the combined context (mean or sum) predicts it. */
+INLINE void cbow_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi, float alpha,
+                        uint64_t *state, Totals *t)
+{
+    t->pairs += hi - lo - 1;
+    t->examples++;
+    if (c->hs)
+        prefetch_path(c, s->buf[i]);
+    cbow_combine(c, s, i, lo, hi);
+    if (c->hs)
+        hs_update(c, s->neu1, s->buf[i], alpha, s->work, t);
+    if (c->negative > 0)
+        ns_update(c, s->targets, s->neu1, s->buf[i], alpha, s->work, state, t);
+    cbow_scatter(c, s, i, lo, hi);
+}
+
+typedef void (*CentreStep)(const Chunk *, Scratch *, Py_ssize_t, Py_ssize_t, Py_ssize_t, float, uint64_t *,
+                           Totals *);
+
+/* Every kept word of the chunk with a non-empty window, in order, through `step` (inlined into each caller). */
+INLINE void each_centre(const Chunk *c, Scratch *s, Totals *t, CentreStep step)
 {
     uint64_t state = seed_state(c->seed);
     Py_ssize_t d = first_document(c), m, lo, hi;
     float alpha;
-    while ((m = next_document(c, s, &d, &state, &alpha, t)) >= 0) {
+    while ((m = next_document(c, s, &d, &state, &alpha, t)) >= 0)
         for (Py_ssize_t i = 0; i < m; i++) {
             window_span(c, &state, i, m, &lo, &hi);
-            if (hi - lo - 1 <= 0)
-                continue;
-            t->pairs += hi - lo - 1;
-            t->examples++;
-            cbow_combine(c, s, i, lo, hi);
-            if (c->hs)
-                hs_update(c, s->neu1, s->buf[i], alpha, s->work, t);
-            if (c->negative > 0)
-                ns_update(c, s->neu1, s->buf[i], alpha, s->work, &state, t);
-            cbow_scatter(c, s, i, lo, hi);
+            if (hi - lo - 1 > 0)
+                step(c, s, i, lo, hi, alpha, &state, t);
         }
-    }
+}
+
+CLONES static void skipgram_loop(const Chunk *c, Scratch *s, Totals *t)
+{
+    each_centre(c, s, t, skipgram_centre);
+}
+
+CLONES static void cbow_loop(const Chunk *c, Scratch *s, Totals *t)
+{
+    each_centre(c, s, t, cbow_centre);
 }
 
 /* --- arguments: numpy arrays through the buffer protocol ------------------------------------------------------ */

@@ -176,8 +176,10 @@ _WARM: set = set()
 
 
 def warm_up(config: Config | None = None) -> None:
-    """Compile (or load from numba's on-disk cache) the kernel `config` will run, by training a three-word corpus
-    through the same code path, so timings exclude the JIT. Without a config, every kernel. Once per process."""
+    """Run the kernel `config` will run once on a three-word corpus, through the same code path, so timings exclude
+    the set-up: with the numba kernels the JIT compile (or the load from numba's on-disk cache); the C kernels
+    (`wordvec.kernels`) need none, and this loads neither numba nor scipy. Without a config, every kernel. Once per
+    process."""
     configs = [config] if config is not None else [Config(model="skipgram"), Config(model="cbow")]
     counts = np.array([3, 3, 2])
     vocab = Vocab(["a", "b", "c"], counts)
