@@ -262,12 +262,15 @@ INLINE void hs_update(const Chunk *c, const float *in, int32_t word, float alpha
     }
 }
 
-/* Ask for the inner-node rows on the Huffman path of `word` (once per centre word: all its examples walk it). */
+/* Ask for the inner-node rows on the Huffman path of `word` (once per centre word: all its examples walk it), but
+ * for the HOT_LEVELS nearest the root: every path starts there, so those rows are in cache already, and asking
+ * for them early only pulls back lines that the other threads are writing. */
+#define HOT_LEVELS 4
 INLINE void prefetch_path(const Chunk *c, int32_t word)
 {
     int32_t length = c->lengths[word];
     const int32_t *points = c->points + (Py_ssize_t)word * c->max_code;
-    for (int32_t p = 0; p < length && p < c->max_code; p++)
+    for (int32_t p = HOT_LEVELS; p < length && p < c->max_code; p++)
         if ((uint32_t)points[p] < (uint64_t)c->n_inner)
             prefetch_row(c->syn1 + (Py_ssize_t)points[p] * c->dim, c->dim);
 }
