@@ -222,6 +222,14 @@ def _add_counts(counts: np.ndarray, raw: array, start: int, n_ids: int) -> np.nd
     return new
 
 
+def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int | None = None) -> int:
+    """min_count, raised if needed so that at most `max_final_vocab` of the words with these `counts` stay (gensim's
+    effective_min_count: the cut falls between counts, so ties at the cut are all dropped)."""
+    if max_final_vocab is not None and max_final_vocab < len(counts):
+        return max(min_count, int(np.sort(counts)[::-1][max_final_vocab]) + 1)
+    return min_count
+
+
 def select_vocab(scan: Scan, min_count: int = 5, max_final_vocab: int | None = None, trim_rule=None,
                  sort_by_count: bool = False, null_word: bool = False) -> tuple[Vocab, np.ndarray]:
     """The vocabulary a scan yields, and each provisional id's final id (-1: dropped).
@@ -233,9 +241,7 @@ def select_vocab(scan: Scan, min_count: int = 5, max_final_vocab: int | None = N
     """
     ids = np.flatnonzero(scan.alive)
     counts = scan.counts[ids]
-    effective = min_count
-    if max_final_vocab is not None and max_final_vocab < len(ids):
-        effective = max(min_count, int(np.sort(counts)[::-1][max_final_vocab]) + 1)
+    effective = effective_min_count(counts, min_count, max_final_vocab)
     if trim_rule is None:
         keep = counts >= effective
     else:
@@ -442,5 +448,6 @@ Vocab.noise_distribution = _vocab_noise_distribution
 Vocab.huffman = _vocab_huffman
 
 __all__ = ["Vocab", "Encoded", "Scan", "scan_corpus", "select_vocab", "encode_scan", "build_and_encode", "keep_word",
+           "effective_min_count",
            "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "keep_probabilities", "noise_distribution",
            "alias_table", "Huffman", "huffman_tree", "chance_loss"]
