@@ -402,8 +402,9 @@ class Word2Vec:
         return final
 
     def _merge_vocab(self, scan: Scan, trim_rule) -> np.ndarray:
-        """Online update: old words keep their ids and rows (counts grow), new words are appended, rows initialised
-        deterministically (seed, old size); the Huffman tree is rebuilt by the engine over all counts."""
+        """Online update: old words keep their ids and rows (counts grow), new words are appended in order of first
+        appearance (as gensim, sorted_vocab or not), rows initialised deterministically (seed, old size); the
+        Huffman tree is rebuilt by the engine over all counts."""
         old = self._vocab
         alive = np.flatnonzero(scan.alive)
         words = [scan.words[i] for i in alive.tolist()]
@@ -414,8 +415,6 @@ class Word2Vec:
         fresh = np.flatnonzero(old_ids < 0)
         fresh = fresh[[keep_word(words[i], int(counts[i]), self.min_count, trim_rule) for i in fresh.tolist()]] \
             if len(fresh) else fresh
-        if self.sorted_vocab:
-            fresh = fresh[np.argsort(-counts[fresh], kind="stable")]
         n_old, n_new = len(old), len(fresh)
         new_ids = old_ids.copy()
         new_ids[fresh] = np.arange(n_old, n_old + n_new)
@@ -597,7 +596,7 @@ class Word2Vec:
             tensors.update(extras)
             tensors.update(self._synced().tensors())
         header = {"config": config.to_dict(),
-                  "word2vec": {**{k: getattr(self, k) for k in _PARAMS}, **{k: getattr(self, k) for k in _STATE}}}
+                  "word2vec": {k: getattr(self, k) for k in _PARAMS + _STATE if hasattr(self, k)}}
         if self._snapshot is not None:
             snap = self._snapshot
             header["train"] = {k: v for k, v in snap.items() if k not in ("tensors", "call")}
