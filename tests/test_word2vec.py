@@ -66,7 +66,8 @@ def test_attributes_as_gensim():
     assert ours.syn1neg.shape == theirs.syn1neg.shape
     assert ours.syn1.shape == (len(ours.wv) - 1, 12)  # gensim allocates one unused row more
     assert ours.total_train_time > 0 and ours.running_training_loss > 0
-    assert ours.callbacks == ()
+    assert ours.callbacks == () and ours.hashfxn is theirs.hashfxn is hash  # accepted, unused
+    assert ours.wv.has_index_for("a") and not ours.wv.has_index_for("zz")
     assert str(Word2Vec(vector_size=4)) == str(GensimWord2Vec(vector_size=4))
 
 
@@ -437,6 +438,28 @@ def test_a_save_inside_train_continues_bit_identically(planted, tmp_path, sg, hs
     assert got == (whole.train_result.effective_words, whole.corpus_total_words * 4)
     assert loaded.train_result.epoch_losses == whole.train_result.epoch_losses
     assert (loaded.train_count, loaded.epochs_trained) == (1, 4)
+
+
+def test_a_continued_call_can_be_saved_and_continued_again(planted, tmp_path):
+    """Saved at the end of epoch 1, continued with a callback that saves again as its first epoch begins (before
+    any training in that process), continued from that file: still the uninterrupted result."""
+    class SaveAtBegin:
+        def __init__(self, path):
+            self.path, self.done = path, False
+
+        def on_epoch_begin(self, model):
+            if not self.done:
+                model.save(self.path)
+                self.done = True
+
+    kw = dict(FAST, sg=1, epochs=3)
+    whole = Word2Vec(planted, callbacks=[SaveAt(tmp_path / "a", 1)], **kw)
+    first = Word2Vec.load(tmp_path / "a")
+    first.train(planted, total_examples=600, epochs=3, callbacks=[SaveAtBegin(tmp_path / "b")])
+    second = Word2Vec.load(tmp_path / "b")
+    second.train(planted, total_examples=600, epochs=3)
+    assert np.array_equal(first.wv.vectors, whole.wv.vectors)
+    assert np.array_equal(second.wv.vectors, whole.wv.vectors)
 
 
 def test_a_different_train_call_starts_afresh(planted, tmp_path, caplog):

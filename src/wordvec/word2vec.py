@@ -459,15 +459,18 @@ class Word2Vec:
         start = float(self.alpha if start_alpha is None else start_alpha)
         end = float(self.min_alpha if end_alpha is None else end_alpha)
         read = self._read(corpus_iterable, corpus_file)
+        settings = config.to_dict()
         call = {"corpus": None, "vocabulary": fingerprint(self._vocab.id2tok, self._vocab.counts),
                 "sentences": read.sentences, "raw_words": read.raw_words, "epochs": epochs, "start_alpha": start,
                 "end_alpha": end, "epoch_offset": self.epochs_trained,
-                "config": {k: config.to_dict()[k] for k in _RESUME_KEYS}}
+                "config": {k: settings[k] for k in _RESUME_KEYS}}
         resume = self._take_resume(call, read)
         self.compute_loss = bool(compute_loss)
+        hooks = _TrainHooks(self, callbacks, _LazyCall(call, read))
         if resume is None:
             self.running_training_loss = 0.0
-        hooks = _TrainHooks(self, callbacks, _LazyCall(call, read))
+        else:  # until training moves on, a save records the loaded position again
+            self._snapshot = dict(resume, call=hooks.call)
         hooks.fire("on_train_begin")
         try:
             if resume is not None and "done" in resume:  # saved after its last epoch: nothing left to train
