@@ -479,7 +479,8 @@ class Word2Vec:
                                      d["device"], read.encoded.ids.shape[0] * epochs, d["effective_words"], d["pairs"])
             else:
                 result = train_word2vec(config, self._vocab, read.encoded, progress=bool(self.progress),
-                                        callback=hooks, checkpoint=hooks, weights=self._weights_for(config),
+                                        callback=hooks, checkpoint=hooks if hooks.callbacks else None,
+                                        weights=self._weights_for(config),
                                         resume=None if resume is None else (resume["tensors"], resume),
                                         start_alpha=start, end_alpha=end, epoch_offset=self.epochs_trained)
                 self._snapshot = {"call": hooks.call, "done": {
