@@ -1,5 +1,6 @@
 """Raw texts in: a Hugging Face Hub id, a local folder of train.csv/test.csv, a .csv/.parquet/.txt file, or a
-folder of .txt files (one sentence per line).
+folder of .txt files (one sentence per line). Plain text may be compressed (.gz, .bz2, .xz): it is decompressed
+while it is read.
 
 Every loader returns `{split name: Split}`. Plain-text sources are not read into memory: their `Split.texts`
 is a re-iterable stream of lines, so corpora larger than memory can be counted and encoded in one pass.
@@ -22,6 +23,7 @@ import logging
 import lzma
 import os
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterator
@@ -34,6 +36,7 @@ from .errors import WordvecError
 log = logging.getLogger("wordvec")
 
 TEXT_SUFFIXES = (".txt", ".text", ".tokens")
+COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}  # suffix -> opener of a binary stream
 LOCAL_HINT = ("pass a local copy instead: --dataset PATH, a folder holding train.csv and test.csv (or a single "
               ".csv/.txt file), or set WORDVEC_DATASET=PATH")
 
@@ -57,7 +60,7 @@ class TextLines:
 
     def __iter__(self) -> Iterator[str]:
         for path in self.paths:
-            with open(path, "rb") as f:
+            with read_errors(path), open_binary(path) as f:
                 for lineno, raw in enumerate(f, 1):
                     line = decode_line(raw, path, lineno).strip()
                     if line:
@@ -68,6 +71,33 @@ class TextLines:
 
     def __repr__(self) -> str:
         return f"TextLines({len(self.paths)} files)"
+
+
+def is_compressed(path: Path) -> bool:
+    return path.suffix in COMPRESSED
+
+
+def is_text_file(path: Path) -> bool:
+    """A plain-text corpus file in a folder: .txt/.text/.tokens, possibly compressed (corpus.txt.gz)."""
+    return path.suffix in TEXT_SUFFIXES or (is_compressed(path) and Path(path.stem).suffix in TEXT_SUFFIXES)
+
+
+def open_binary(path: Path) -> IO[bytes]:
+    """Open a text file for reading bytes; .gz / .bz2 / .xz are decompressed on the fly."""
+    return COMPRESSED.get(Path(path).suffix, open)(path, "rb")
+
+
+@contextlib.contextmanager
+def read_errors(path: Path) -> Iterator[None]:
+    """Turn a failure to read or decompress `path` into one WordvecError that names the file."""
+    try:
+        yield
+    except (EOFError, zlib.error, lzma.LZMAError, OSError) as e:
+        if is_compressed(Path(path)) and not isinstance(e, FileNotFoundError):
+            raise WordvecError(f"{path} is not a readable {Path(path).suffix[1:]} file, it is corrupt or truncated "
+                               f"({e}); re-download or re-compress it") from None
+        raise WordvecError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}; check the path and its "
+                           f"permissions") from None
 
 
 class CorpusDecodeError(WordvecError, UnicodeDecodeError):
@@ -127,7 +157,7 @@ def load_corpus(source: str | os.PathLike | None = None, text_column: str = "twe
 def _looks_like_path(source: str) -> bool:
     """A Hub id is 'name' or 'owner/name'; anything else that does not exist is a mistyped path."""
     return (source.startswith((".", "/", "~")) or source.count("/") > 1 or "\\" in source
-            or source.endswith((".csv", ".parquet") + TEXT_SUFFIXES) or Path(source.split("/")[0]).is_dir())
+            or source.endswith((".csv", ".parquet") + TEXT_SUFFIXES + tuple(COMPRESSED)) or Path(source.split("/")[0]).is_dir())
 
 
 def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[str, Split]:
@@ -141,10 +171,10 @@ def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[
         parquets = {p.stem: p for p in sorted(path.glob("*.parquet")) if p.is_file()}
         if "train" in parquets:
             return {name: _read_parquet(p, text_column, label_column) for name, p in parquets.items()}
-        texts = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES)
+        texts = sorted(p for p in path.rglob("*") if p.is_file() and is_text_file(p))
         if texts:
             return {"train": Split(_nonempty_lines(TextLines(texts), path))}
-        raise WordvecError(f"folder {path} holds no train.csv, train.parquet or .txt files; put the corpus there "
+        raise WordvecError(f"folder {path} holds no train.csv, train.parquet or .txt(.gz) files; put the corpus there "
                            f"(train.csv with a '{text_column}' column, or plain-text files, one sentence per line)")
     if path.suffix == ".csv":
         return {"train": _read_csv(path, text_column, label_column)}
@@ -286,20 +316,6 @@ def _from_hf(data, text_column: str, label_column: str | None, where: str) -> di
 
 # --- gensim's readers ---------------------------------------------------------------------------------------------
 
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-
-
-def open_binary(path: str | os.PathLike) -> IO[bytes]:
-    """`path` opened for reading bytes, decompressed by its suffix (.gz, .bz2, .xz), as gensim's readers do."""
-    path = Path(path)
-    try:
-        return _OPENERS.get(path.suffix.lower(), open)(path, "rb")
-    except FileNotFoundError:
-        raise CorpusPathError(f"corpus file {path} does not exist; check the path") from None
-    except OSError as e:
-        raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
-
-
 def _check_reader_args(max_sentence_length, limit) -> None:
     if not isinstance(max_sentence_length, int) or isinstance(max_sentence_length, bool) or max_sentence_length < 1:
         raise WordvecError(f"max_sentence_length must be a positive whole number, got {max_sentence_length!r}")
@@ -336,14 +352,14 @@ class LineSentence:
         self.limit = limit
 
     def __iter__(self) -> Iterator[list[str]]:
-        if hasattr(self.source, "read"):
+        if hasattr(self.source, "read"):  # an open file: rewound, left open
             if self.source.seekable():
                 self.source.seek(0)
-            f, where = contextlib.nullcontext(self.source), getattr(self.source, "name", "the corpus")
-        else:
-            f, where = open_binary(self.source), self.source
-        with f as lines:
-            yield from _line_sentences(lines, where, self.max_sentence_length, self.limit)
+            yield from _line_sentences(self.source, getattr(self.source, "name", "the corpus"),
+                                       self.max_sentence_length, self.limit)
+            return
+        with read_errors(self.source), open_binary(self.source) as lines:
+            yield from _line_sentences(lines, self.source, self.max_sentence_length, self.limit)
 
     def __repr__(self) -> str:
         return f"LineSentence({str(self.source)!r})"
@@ -372,7 +388,7 @@ class PathLineSentences:
 
     def __iter__(self) -> Iterator[list[str]]:
         for path in self.input_files:
-            with open_binary(path) as f:
+            with read_errors(path), open_binary(path) as f:
                 yield from _line_sentences(f, path, self.max_sentence_length, self.limit)
 
     def __repr__(self) -> str:
@@ -396,7 +412,7 @@ class Text8Corpus:
         decoder = codecs.getincrementaldecoder("utf-8")()
         sentence: list[str] = []
         rest, done = "", 0
-        with open_binary(self.fname) as f:
+        with read_errors(self.fname), open_binary(self.fname) as f:
             while True:
                 block = f.read(self.BLOCK)
                 try:
@@ -421,5 +437,6 @@ class Text8Corpus:
         return f"Text8Corpus({str(self.fname)!r})"
 
 
-__all__ = ["Split", "TextLines", "load_corpus", "default_dataset", "decode_line", "open_binary", "LineSentence",
-           "PathLineSentences", "Text8Corpus", "CorpusDecodeError", "CorpusPathError"]
+__all__ = ["Split", "TextLines", "load_corpus", "default_dataset", "is_text_file", "is_compressed", "open_binary",
+           "read_errors", "decode_line", "LineSentence", "PathLineSentences", "Text8Corpus", "CorpusDecodeError",
+           "CorpusPathError"]
