@@ -219,6 +219,16 @@ def test_build_vocab_as_gensim(kw):
     assert ours.raw_vocab == {}
 
 
+def test_tie_order_on_a_large_vocabulary():
+    """Thousands of words share counts (most occur once or twice): gensim numbers ties last seen first, and so
+    does wordvec (vocab.count_order)."""
+    docs = zipf_corpus(3000, 3000, seed=4)
+    ours, theirs = Word2Vec(vector_size=4, min_count=1), GensimWord2Vec(vector_size=4, min_count=1)
+    ours.build_vocab(docs)
+    theirs.build_vocab(docs)
+    assert len(ours.wv) > 1500 and ours.wv.index_to_key == theirs.wv.index_to_key
+
+
 def test_trim_rule():
     from wordvec.vocab import RULE_DISCARD, RULE_KEEP
 

@@ -230,6 +230,12 @@ def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int
     return min_count
 
 
+def count_order(counts: np.ndarray) -> np.ndarray:
+    """The order gensim 4.4's sorted_vocab numbers words in (observed, also on vocabularies of thousands of tied
+    words): descending count, ties last seen first; `counts` are in order of first appearance."""
+    return np.argsort(counts, kind="stable")[::-1]
+
+
 def select_vocab(scan: Scan, min_count: int = 5, max_final_vocab: int | None = None, trim_rule=None,
                  sort_by_count: bool = False, null_word: bool = False) -> tuple[Vocab, np.ndarray]:
     """The vocabulary a scan yields, and each provisional id's final id (-1: dropped).
@@ -256,7 +262,7 @@ def select_vocab(scan: Scan, min_count: int = 5, max_final_vocab: int | None = N
     if null_word:  # provisional id -1: not in the corpus
         kept, kept_counts = np.append(kept, -1), np.append(kept_counts, 1)
     if sort_by_count:
-        order = np.argsort(kept_counts, kind="stable")[::-1]
+        order = count_order(kept_counts)
         kept, kept_counts = kept[order], kept_counts[order]
     words = [scan.words[i] if i >= 0 else "\0" for i in kept.tolist()]
     final = np.full(len(scan.words), -1, dtype=np.int32)
@@ -449,6 +455,6 @@ Vocab.noise_distribution = _vocab_noise_distribution
 Vocab.huffman = _vocab_huffman
 
 __all__ = ["Vocab", "Encoded", "Scan", "scan_corpus", "select_vocab", "encode_scan", "build_and_encode", "keep_word",
-           "effective_min_count",
+           "effective_min_count", "count_order",
            "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "keep_probabilities", "noise_distribution",
            "alias_table", "Huffman", "huffman_tree", "chance_loss"]
