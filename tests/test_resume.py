@@ -140,3 +140,22 @@ def test_a_full_disk_keeps_the_previous_checkpoint(tmp_path):
     assert len(lines) == 1 and "cannot write" in lines[0], r.stderr
     assert ckpt.read_bytes() == before, "the previous checkpoint must survive"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".run.checkpoint")] == []
+
+
+def test_a_cli_checkpoint_loads_as_a_word2vec_model(tmp_path):
+    """The state file of a stopped `wordvec train --preset sgns` is also a model file: Word2Vec.load reads it."""
+    from wordvec import Word2Vec
+
+    data = _corpus(tmp_path / "data", "sgns")
+    out = tmp_path / "run"
+    args = _cmd("sgns", data, out, "--epochs", "40")
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not (tmp_path / ".run.lock").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=120)
+    model = Word2Vec.load(tmp_path / "run.checkpoint")
+    assert model.vector_size == 16 and len(model.wv) == 600 and model.sg == 1
+    assert model.wv.most_similar(model.wv.index_to_key[0], topn=3)

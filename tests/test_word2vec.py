@@ -772,3 +772,22 @@ def test_encoded_cache_holds_ids_only():
     model.build_vocab(SMALL)
     assert isinstance(model._cache.encoded, Encoded)
     assert model._cache.encoded.ids.dtype == np.int32 and len(model._cache.encoded) == 360
+
+
+def test_a_token_store_as_corpus_file_trains_like_its_text(tmp_path):
+    """Word2Vec(corpus_file=STORE): the ids are mapped from disk, the vectors those of the text it came from."""
+    from wordvec.store import prepare
+
+    rng = np.random.default_rng(4)
+    words = [f"w{i}" for i in range(60)]
+    text = tmp_path / "c.txt"
+    text.write_text("\n".join(" ".join(rng.choice(words, 12)) for _ in range(800)) + "\n")
+    store = prepare(text, tmp_path / "store", tokenizer="simple", min_count=2)
+    kw = dict(vector_size=12, min_count=2, epochs=2, workers=1, seed=3, sg=1)
+    from_text = Word2Vec(corpus_file=str(text), **kw)
+    from_store = Word2Vec(corpus_file=str(store), **kw)
+    assert from_store.wv.index_to_key == from_text.wv.index_to_key
+    assert from_store.corpus_count == from_text.corpus_count == 800
+    np.testing.assert_array_equal(from_store.wv.vectors, from_text.wv.vectors)
+    with pytest.raises(WordvecError, match="does not match"):
+        Word2Vec(corpus_file=str(store), **{**kw, "min_count": 5})

@@ -348,6 +348,8 @@ class Word2Vec:
         _check_corpus(corpus_iterable, corpus_file, passes=1)
         if update and self._vocab is None:
             raise ModelStateError(NO_PRIOR_VOCAB)
+        if corpus_file is not None and _is_token_store(corpus_file):
+            return self._build_from_store(corpus_file, update, trim_rule)
         sentences = self._sentences(corpus_iterable, corpus_file)
         tally = [0, 0]
         try:
@@ -389,6 +391,11 @@ class Word2Vec:
         except WordvecError as e:
             raise ModelStateError(str(e).replace("--min-count", "min_count") + " (gensim would build an empty "
                                   "vocabulary and fail at train())") from None
+        self._adopt_vocab(vocab, emc, int(scan.counts.sum()))
+        return final
+
+    def _adopt_vocab(self, vocab: Vocab, emc: int, occurrences: int) -> None:
+        """A fresh vocabulary, and fresh weights for it."""
         if self._vocab is not None:
             log.info("build_vocab without update=True: a fresh vocabulary and fresh weights replace the old ones "
                      "(update=True keeps them)")
@@ -398,8 +405,30 @@ class Word2Vec:
         self._weights.syn0 = self.wv.vectors  # the same array, whatever KeyedVectors decided
         kept = int(vocab.counts.sum())
         self.add_lifecycle_event("build_vocab", msg=f"effective_min_count={emc} retains {len(vocab)} unique words "
-                                 f"and {kept} of {int(scan.counts.sum())} word occurrences")
-        return final
+                                 f"and {kept} of {occurrences} word occurrences")
+
+    def _build_from_store(self, path, update: bool, trim_rule) -> None:
+        """A token store (`wordvec prepare`) as the corpus: its vocabulary, its ids mapped from disk (never read
+        whole); its settings must be the model's."""
+        from .store import open_store
+
+        if update or trim_rule is not None or self.null_word:
+            raise UnsupportedError("a token store holds a finished vocabulary: update=True, trim_rule and null_word "
+                                   "need the text it was prepared from (pass that as corpus_file)")
+        store = open_store(path)
+        store.check(min_count=self.min_count, max_final_vocab=self.max_final_vocab,
+                    sort_by_count=bool(self.sorted_vocab), max_vocab_size=self.max_vocab_size)
+        self._resume = self._snapshot = None
+        self.raw_vocab = {}
+        self._adopt_vocab(store.vocab, int(store.manifest["min_count"]),
+                          int(store.manifest.get("tokens_read", len(store))))
+        self._cache = self._store_read(store)
+        self.corpus_count, self.corpus_total_words = self._cache.sentences, self._cache.raw_words
+
+    @staticmethod
+    def _store_read(store) -> "_Read":
+        return _Read(_source(None, store.path), store.encoded, store.n_docs,
+                     int(store.manifest.get("tokens_read", len(store))))
 
     def _merge_vocab(self, scan: Scan, trim_rule) -> np.ndarray:
         """Online update: old words keep their ids and rows (counts grow), new words are appended in order of first
@@ -504,16 +533,7 @@ class Word2Vec:
     def _sentences(self, corpus_iterable, corpus_file):
         if corpus_file is None:
             return corpus_iterable
-        if _is_token_store(corpus_file):
-            return self._token_store(corpus_file)
         return LineSentence(corpus_file)
-
-    def _token_store(self, path):
-        """Hook for wordvec token stores (a folder with manifest.json): return the store's sentences as token
-        lists (or teach `_read` / `build_vocab` to take its ids directly). Wired up with wordvec.store."""
-        raise UnsupportedError(f"{path} is a wordvec token store; Word2Vec(corpus_file=...) does not read token "
-                               f"stores yet: pass the text file it was made from, or train it with `wordvec train "
-                               f"--dataset {path}`")
 
     def _read(self, corpus_iterable, corpus_file) -> _Read:
         """The corpus in vocabulary ids: the one build_vocab just read when it is the same object (or unchanged
@@ -523,6 +543,15 @@ class Word2Vec:
             log.debug("train() reuses the corpus build_vocab read")
             return self._cache
         self._cache = None
+        if corpus_file is not None and _is_token_store(corpus_file):
+            from .store import open_store
+
+            store = open_store(corpus_file)
+            if fingerprint(store.vocab.id2tok, store.vocab.counts) != fingerprint(self._vocab.id2tok,
+                                                                                   self._vocab.counts):
+                raise WordvecError(f"the token store {corpus_file} has another vocabulary than this model; build the "
+                                   f"vocabulary from it first (build_vocab(corpus_file=...))")
+            return self._store_read(store)
         tally = [0, 0]
         encoded = self._vocab.encode(_token_lists(self._sentences(corpus_iterable, corpus_file), tally))
         return _Read(source, encoded, tally[0], tally[1])
