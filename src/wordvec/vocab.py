@@ -137,6 +137,10 @@ def _encoded(ids: array, lengths: array) -> Encoded:
     return Encoded(np.frombuffer(ids, dtype=np.int32).copy(), offsets)
 
 
+class EmptyCorpusError(WordvecError):
+    """The corpus has no tokens at all (after preprocessing)."""
+
+
 #: gensim's trim_rule answers: keep or discard a word whatever its count, or apply min_count.
 RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
 
@@ -203,7 +207,7 @@ def scan_corpus(token_lists: Iterable[Sequence[str]], max_vocab_size: int | None
         if progress_per and n_docs % progress_per == 0:
             log.info("scanned %d documents, %d words, %d word types", n_docs, len(raw), len(seen))
     if not seen and not dead:
-        raise WordvecError("the corpus has no tokens after preprocessing; check --dataset, --text-column and "
+        raise EmptyCorpusError("the corpus has no tokens after preprocessing; check --dataset, --text-column and "
                            "--tokenizer (the lab tokenizer keeps only a-z, @ and #)")
     n_ids = base + len(seen)
     counts = _add_counts(counts, raw, counted, n_ids)
@@ -457,5 +461,5 @@ Vocab.huffman = _vocab_huffman
 
 __all__ = ["Vocab", "Encoded", "Scan", "scan_corpus", "select_vocab", "encode_scan", "build_and_encode", "keep_word",
            "effective_min_count", "count_order",
-           "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "keep_probabilities", "noise_distribution",
+           "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "EmptyCorpusError", "keep_probabilities", "noise_distribution",
            "alias_table", "Huffman", "huffman_tree", "chance_loss"]

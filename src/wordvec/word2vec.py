@@ -35,7 +35,7 @@ from .engine import Weights, new_weights, train_word2vec
 from .errors import WordvecError
 from .state import fingerprint, keys_from_tensors, keys_to_tensors, load_state, read_header, save_state
 from .vectors import KeyedVectors, UnsupportedError
-from .vocab import (Encoded, Scan, Vocab, effective_min_count, encode_scan, huffman_tree, keep_word, scan_corpus,
+from .vocab import (EmptyCorpusError, Encoded, Scan, Vocab, effective_min_count, encode_scan, huffman_tree, keep_word, scan_corpus,
                     select_vocab)
 from .weights import HS, INPUT, OUTPUT, Hooks, TrainResult, init_vectors
 
@@ -354,9 +354,7 @@ class Word2Vec:
         tally = [0, 0]
         try:
             scan = scan_corpus(_token_lists(sentences, tally), self.max_vocab_size, trim_rule, progress_per)
-        except CorpusTypeError:
-            raise
-        except WordvecError:  # the only other refusal of scan_corpus: no tokens at all
+        except EmptyCorpusError:
             raise ModelStateError(f"the corpus has no words ({tally[0]} sentences, all empty), so there is no "
                                   f"vocabulary to build; give a corpus of token lists") from None
         final = self._take_vocab(scan, update, trim_rule, keep_raw_vocab)
