@@ -35,8 +35,8 @@ from .engine import Weights, new_weights, train_word2vec
 from .errors import WordvecError
 from .state import fingerprint, keys_from_tensors, keys_to_tensors, load_state, read_header, save_state
 from .vectors import KeyedVectors, UnsupportedError
-from .vocab import (EmptyCorpusError, Encoded, Scan, Vocab, effective_min_count, encode_scan, huffman_tree, keep_word, scan_corpus,
-                    select_vocab)
+from .vocab import (EmptyCorpusError, Encoded, Scan, Vocab, effective_min_count, encode_scan, huffman_tree, keep_word,
+                    scan_corpus, select_vocab)
 from .weights import HS, INPUT, OUTPUT, Hooks, TrainResult, init_vectors
 
 log = logging.getLogger("wordvec")
