@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fakes import signal_when_training
 from wordvec.cli import main
 
 WORDS = ["cat", "dog", "fish", "bird", "tree", "car", "road", "house", "river", "stone"]
@@ -365,11 +366,7 @@ def test_sigterm_leaves_nothing_behind_and_a_rerun_cleans_a_sigkilled_one(tmp_pa
     common = ["train", "--preset", "sgns", "--tokenizer", "simple", "--out", str(out), "--no-progress",
               "--threads", "1", "--min-count", "1", "--checkpoint-every", "0"]
     proc = _cli(*common, "--dataset", str(corpus), "--epochs", "20")
-    deadline = time.time() + 60
-    while not (tmp_path / ".run.lock").exists() and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGTERM)
+    signal_when_training(proc, tmp_path / ".run.lock", after=1.0)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0 and "Traceback" not in err and "terminated" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt"]

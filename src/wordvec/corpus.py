@@ -31,7 +31,7 @@ from typing import IO, Iterator
 import numpy as np
 
 from .config import DEFAULT_DATASET
-from .errors import WordvecError
+from .errors import DecodeError, WordvecError
 
 log = logging.getLogger("wordvec")
 
@@ -100,15 +100,8 @@ def read_errors(path: Path) -> Iterator[None]:
                            f"permissions") from None
 
 
-class CorpusDecodeError(WordvecError, UnicodeDecodeError):
+class CorpusDecodeError(DecodeError):
     """Text that is not UTF-8: a WordvecError naming the file and line, and the UnicodeDecodeError gensim raises."""
-
-    def __init__(self, message: str, err: UnicodeDecodeError):
-        UnicodeDecodeError.__init__(self, err.encoding, err.object, err.start, err.end, err.reason)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class CorpusPathError(WordvecError, FileNotFoundError):
