@@ -82,6 +82,8 @@ def main(argv=None) -> int:
           f"batch {config.batch_size}, lr {config.lr}, {config.epochs} epochs, torch threads {torch.get_num_threads()}",
           flush=True)
 
+    # torch's first optimizer in a process imports torch._dynamo (about a second): pay it before any clock runs
+    torch.optim.AdamW(SoftmaxWord2Vec(2, 2).parameters())
     rows = []
     res = train_lab(config, len(vocab), pairs, progress=False)
     rows.append(("(a) wordvec lab preset", res.seconds, res.epoch_losses[-1]))

@@ -8,6 +8,11 @@ across seeds: the noise floor) and the F1 of class 1 of a logistic regression on
 (class-balanced), on a fixed stratified 20% of train held out (random_state=0) and as a 5-fold mean.
 
 Run: python benchmarks/vs_gensim.py [--dataset PATH] [--big-tokens N] [--quick]
+
+`--lifecycle` instead times gensim's lifecycle in wordvec.Word2Vec: the one-shot constructor against
+`build_vocab` + `train` on the same corpus object (the corpus is read once either way), and both against the
+engine called directly (`build_and_encode` + `train_word2vec`): wall seconds including the vocabulary, median
+of `--runs` interleaved runs, skip-gram and CBOW, same settings as above.
 """
 
 from __future__ import annotations
@@ -108,6 +113,54 @@ def downstream_f1(keys, vectors, token_lists, labels) -> tuple[float, float]:
     return held, float(np.mean(folds))
 
 
+def lifecycle_paths(sentences, sg: bool, seed: int = 1) -> dict:
+    """The three ways to the same model; each returns wall seconds for vocabulary + training."""
+    from wordvec import Word2Vec
+
+    kw = dict(vector_size=SETTINGS["vector_size"], window=SETTINGS["window"], negative=SETTINGS["negative"],
+              sample=SETTINGS["sample"], epochs=SETTINGS["epochs"], min_count=SETTINGS["min_count"],
+              workers=SETTINGS["threads"], sg=int(sg), seed=seed)
+
+    def constructor():
+        return Word2Vec(sentences, **kw).wv.vectors
+
+    def lifecycle():
+        m = Word2Vec(**kw)
+        m.build_vocab(sentences)
+        m.train(sentences, total_examples=m.corpus_count, epochs=m.epochs)
+        return m.wv.vectors
+
+    def engine():
+        vocab, enc = build_and_encode(sentences, SETTINGS["min_count"], sort_by_count=True)
+        cfg = Config(model="skipgram" if sg else "cbow", loss="ns", vector_size=SETTINGS["vector_size"],
+                     window=SETTINGS["window"], negative=SETTINGS["negative"], sample=SETTINGS["sample"],
+                     epochs=SETTINGS["epochs"], lr=0.025, min_lr=0.0001, seed=seed, device="cpu",
+                     threads=SETTINGS["threads"], backend="numba", progress=False)
+        return train_word2vec(cfg, vocab, enc, progress=False).input_vectors
+
+    return {"Word2Vec(corpus, ...)": constructor, "build_vocab + train": lifecycle, "engine directly": engine}
+
+
+def lifecycle_main(corpora, runs: int) -> None:
+    print(f"\nlifecycle: wall seconds for vocabulary + training, median of {runs} interleaved runs, {SETTINGS}")
+    print("| corpus | arch | path | median s | runs (s) | / constructor |")
+    print("|---|---|---|---:|---|---:|")
+    for name, sents in corpora:
+        for arch, sg in (("skipgram", True), ("cbow", False)):
+            paths = lifecycle_paths(sents, sg)
+            times: dict = {k: [] for k in paths}
+            for _ in range(runs):
+                for label, fn in paths.items():  # interleaved: the machine's load hits every path alike
+                    t0 = time.perf_counter()
+                    fn()
+                    times[label].append(time.perf_counter() - t0)
+            base = float(np.median(times["Word2Vec(corpus, ...)"]))
+            for label, ts in times.items():
+                med = float(np.median(ts))
+                print(f"| {name} | {arch} | {label} | {med:.2f} | {', '.join(f'{t:.2f}' for t in ts)} | "
+                      f"{med / base:.3f} |", flush=True)
+
+
 def main(argv=None) -> None:
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -115,6 +168,9 @@ def main(argv=None) -> None:
                                                       "tweets_hate_speech_detection"))
     ap.add_argument("--big-tokens", type=int, default=10_000_000)
     ap.add_argument("--quick", action="store_true", help="1M-token synthetic corpus instead of --big-tokens")
+    ap.add_argument("--lifecycle", action="store_true", help="time Word2Vec(corpus) vs build_vocab + train vs "
+                                                             "the engine directly (see the module doc)")
+    ap.add_argument("--runs", type=int, default=5, help="interleaved runs per path (--lifecycle)")
     args = ap.parse_args(argv)
     big_tokens = 1_000_000 if args.quick else args.big_tokens
 
@@ -127,6 +183,9 @@ def main(argv=None) -> None:
     tweets = [tok(t) for t in splits["train"].texts]
     labels = np.asarray(splits["train"].labels)
     corpora = [("tweets", tweets), (f"zipf-{big_tokens / 1e6:g}M", zipf_corpus(big_tokens))]
+    if args.lifecycle:
+        lifecycle_main(corpora, args.runs)
+        return
 
     rows, quality = [], {}
     seeds = (1, 2, 3)

@@ -227,3 +227,145 @@ def test_txt_with_undecodable_bytes_in_a_later_line(tmp_path):
     splits = load_corpus(p)  # the first line decodes; the bad line fails when the stream reaches it
     with pytest.raises(WordvecError, match="line 3 is not valid UTF-8"):
         list(splits["train"].texts)
+
+
+# ---- gensim's readers: LineSentence, PathLineSentences, Text8Corpus ------------------------------------------------
+WHITESPACE = [" ", "\n", "\t", "  ", "\u00a0", "\u3000", "\r\n", "\x1c", "\u2028"]
+
+
+def _random_text(seed: int = 0, n: int = 4000) -> str:
+    """Words (ASCII, accented, CJK, long) joined by every kind of whitespace str.split() knows, blank lines too."""
+    import random
+
+    rnd = random.Random(seed)
+    words = ["a", "bb", "caf\u00e9", "\u65e5\u672c", "x" * 30, "don't"]
+    return "".join(rnd.choice(words) + rnd.choice(WHITESPACE) for _ in range(n)) + "\n\nlast line no newline"
+
+
+@pytest.fixture
+def text_files(tmp_path):
+    """The same text plain, .gz, .bz2 and .xz."""
+    import bz2
+    import gzip
+    import lzma
+
+    raw = _random_text().encode("utf-8")
+    paths = [tmp_path / "c.txt"]
+    paths[0].write_bytes(raw)
+    for ext, opener in (("gz", gzip.open), ("bz2", bz2.open), ("xz", lzma.open)):
+        with opener(tmp_path / f"c.txt.{ext}", "wb") as f:
+            f.write(raw)
+        paths.append(tmp_path / f"c.txt.{ext}")
+    return paths
+
+
+def test_readers_are_exported_lazily():
+    import subprocess
+    import sys
+
+    code = ("import sys, wordvec; from wordvec import LineSentence, PathLineSentences, Text8Corpus; "
+            "print(LineSentence.__module__, 'numba' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["wordvec.corpus", "False", "False"]
+
+
+@pytest.mark.parametrize("msl,limit", [(10000, None), (3, None), (1, 5), (7, 0), (10000, 10 ** 6)])
+def test_line_sentence_as_gensim(text_files, msl, limit):
+    gensim_w2v = pytest.importorskip("gensim.models.word2vec")
+    from wordvec import LineSentence
+
+    want = list(gensim_w2v.LineSentence(str(text_files[0]), msl, limit))
+    assert bool(want) == (limit != 0)  # not a comparison of two empty lists, except for limit=0
+    for path in text_files:
+        corpus = LineSentence(path, max_sentence_length=msl, limit=limit)
+        assert list(corpus) == want
+        assert list(corpus) == want  # re-iterable
+
+
+def test_line_sentence_reads_open_files_again_and_again(text_files):
+    import io
+
+    from wordvec import LineSentence
+
+    want = list(LineSentence(text_files[0]))
+    for f in (io.BytesIO(text_files[0].read_bytes()), io.StringIO(text_files[0].read_text("utf-8"))):
+        corpus = LineSentence(f)
+        assert list(corpus) == want and list(corpus) == want
+
+
+def test_line_sentence_bad_input(tmp_path):
+    from wordvec import LineSentence
+
+    with pytest.raises(FileNotFoundError, match="does not exist") as e:
+        LineSentence(tmp_path / "missing.txt")
+    assert isinstance(e.value, WordvecError)
+    with pytest.raises(WordvecError, match="is a folder"):
+        LineSentence(tmp_path)
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes(b"fine line\ncaf\xe9\n")
+    with pytest.raises(UnicodeDecodeError, match="line 2 is not valid UTF-8") as e:
+        list(LineSentence(bad))
+    assert isinstance(e.value, WordvecError) and str(bad) in str(e.value)
+    for kw in (dict(max_sentence_length=0), dict(limit=-1), dict(max_sentence_length=2.5)):
+        with pytest.raises(WordvecError):
+            LineSentence(bad, **kw)
+
+
+def test_path_line_sentences_as_gensim(tmp_path):
+    gensim_w2v = pytest.importorskip("gensim.models.word2vec")
+    from wordvec import PathLineSentences
+
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    for i, name in enumerate(["b.txt", "a.txt", ".hidden", "c.gz", "10.txt", "9.txt"]):
+        data = _random_text(seed=i, n=200).encode("utf-8")
+        if name.endswith(".gz"):
+            import gzip
+
+            data = gzip.compress(data)
+        (folder / name).write_bytes(data)
+    for kw in (dict(), dict(limit=2), dict(max_sentence_length=4)):
+        want = list(gensim_w2v.PathLineSentences(str(folder), **kw))
+        assert list(PathLineSentences(folder, **kw)) == want
+    assert [p.name for p in PathLineSentences(folder).input_files] == \
+        [".hidden", "10.txt", "9.txt", "a.txt", "b.txt", "c.gz"]  # by name, as gensim
+    one = folder / "a.txt"
+    assert list(PathLineSentences(one)) == list(gensim_w2v.PathLineSentences(str(one)))
+
+
+def test_path_line_sentences_bad_input(tmp_path):
+    from wordvec import PathLineSentences
+
+    with pytest.raises(ValueError, match="neither a file nor a folder") as e:
+        PathLineSentences(tmp_path / "nope")
+    assert isinstance(e.value, WordvecError)
+    (tmp_path / "sub").mkdir()  # gensim stops at a sub-folder with IsADirectoryError
+    (tmp_path / "a.txt").write_text("x y\n")
+    with pytest.raises(WordvecError, match="holds folders too.*sub"):
+        PathLineSentences(tmp_path)
+
+
+@pytest.mark.parametrize("block", [5, 64, 1 << 20])
+@pytest.mark.parametrize("msl", [1, 3, 10000])
+def test_text8_corpus_as_gensim(text_files, monkeypatch, block, msl):
+    """One stream of words in fixed-size sentences, whatever the block size the file is read in (a block boundary
+    can fall inside a word or inside a multi-byte character)."""
+    gensim_w2v = pytest.importorskip("gensim.models.word2vec")
+    from wordvec import Text8Corpus
+
+    monkeypatch.setattr(Text8Corpus, "BLOCK", block)
+    want = list(gensim_w2v.Text8Corpus(str(text_files[0]), msl))
+    assert sum(map(len, want)) > 4000
+    for path in text_files:
+        corpus = Text8Corpus(path, max_sentence_length=msl)
+        assert list(corpus) == want and list(corpus) == want
+
+
+def test_text8_corpus_bad_bytes(tmp_path):
+    from wordvec import Text8Corpus
+
+    bad = tmp_path / "t8"
+    bad.write_bytes(b"fine words here caf\xe9 more")
+    with pytest.raises(UnicodeDecodeError, match="offset 19 are not valid UTF-8") as e:
+        list(Text8Corpus(bad))
+    assert isinstance(e.value, WordvecError)

@@ -142,8 +142,6 @@ def test_gensim_style_api():
     assert model.wv.vectors.shape == (len(model.vocab), 24)
     top = [w for w, _ in model.wv.most_similar("g0w0", topn=3)]
     assert sum(w in GROUPS[0] for w in top) >= 2
-    with pytest.raises(WordvecError, match="cbow_mean"):
-        Word2Vec(sentences, cbow_mean=0)
     with pytest.raises(WordvecError):
         Word2Vec([[], []], min_count=1)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from fakes import signal_when_training
 from wordvec.cli import main
 
 WORDS = ["cat", "dog", "fish", "bird", "tree", "car", "road", "house", "river", "stone"]
@@ -365,11 +366,7 @@ def test_sigterm_leaves_nothing_behind_and_a_rerun_cleans_a_sigkilled_one(tmp_pa
     common = ["train", "--preset", "sgns", "--tokenizer", "simple", "--out", str(out), "--no-progress",
               "--threads", "1", "--min-count", "1", "--checkpoint-every", "0"]
     proc = _cli(*common, "--dataset", str(corpus), "--epochs", "20")
-    deadline = time.time() + 60
-    while not (tmp_path / ".run.lock").exists() and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.0)
-    proc.send_signal(signal.SIGTERM)
+    signal_when_training(proc, tmp_path / ".run.lock", after=1.0)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode != 0 and "Traceback" not in err and "terminated" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.txt"]
@@ -382,3 +379,33 @@ def test_sigterm_leaves_nothing_behind_and_a_rerun_cleans_a_sigkilled_one(tmp_pa
     _, err = done.communicate(timeout=300)
     assert done.returncode == 0, err
     assert not stale.exists() and (out / "metrics.json").is_file()
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_with_the_estimate(tmp_path, capsys, monkeypatch):
+    from wordvec import config
+
+    monkeypatch.setattr(config, "available_memory", lambda: 2 ** 20)  # a machine with 1 MiB free
+    data = _csv(tmp_path / "data")
+    line = expect_error(["train", "--preset", "lab", "--dataset", str(data), "--out", str(tmp_path / "out"),
+                         "--no-progress", "--min-count", "1", "--vector-size", "20000"], capsys, "GiB", tmp_path)
+    assert "available" in line and "--vector-size" in line
+
+
+def test_python_api_refusals_are_clear():
+    from wordvec import Word2Vec
+    from wordvec.errors import WordvecError
+
+    with pytest.raises(TypeError, match="string"):
+        Word2Vec(["a sentence", "another one"], min_count=1)
+    with pytest.raises(WordvecError, match="--seed|seed"):
+        Word2Vec([["a", "b"]] * 10, min_count=1, seed=-1)
+
+
+def test_a_corpus_file_that_is_not_utf8_names_the_line(tmp_path):
+    from wordvec import Word2Vec
+
+    path = tmp_path / "c.txt"
+    path.write_bytes(b"good line here\nbad \xff line\n")
+    with pytest.raises(UnicodeDecodeError) as err:
+        Word2Vec(corpus_file=str(path), min_count=1)
+    assert "line 2" in str(err.value) and "c.txt" in str(err.value)

@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file
 
+from fakes import signal_when_training
+
 CONFIGS = {
     "lab": ["--preset", "lab", "--min-count", "2", "--batch-size", "512", "--epochs", "4", "--vector-size", "16"],
     "sgns": ["--preset", "sgns", "--tokenizer", "simple", "--min-count", "1", "--epochs", "6", "--vector-size",
@@ -90,11 +92,7 @@ def test_sigterm_saves_a_checkpoint_and_the_resume_finishes(tmp_path):
     out = tmp_path / "run"
     args = _cmd("sgns", data, out, "--epochs", "40")
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 60
-    while not (tmp_path / ".run.lock").exists() and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGTERM)
+    signal_when_training(proc, tmp_path / ".run.lock")
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 143 and "Traceback" not in err, err
     assert "--resume" in err and (tmp_path / "run.checkpoint").is_file() and not out.exists()
@@ -140,3 +138,18 @@ def test_a_full_disk_keeps_the_previous_checkpoint(tmp_path):
     assert len(lines) == 1 and "cannot write" in lines[0], r.stderr
     assert ckpt.read_bytes() == before, "the previous checkpoint must survive"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".run.checkpoint")] == []
+
+
+def test_a_cli_checkpoint_loads_as_a_word2vec_model(tmp_path):
+    """The state file of a stopped `wordvec train --preset sgns` is also a model file: Word2Vec.load reads it."""
+    from wordvec import Word2Vec
+
+    data = _corpus(tmp_path / "data", "sgns")
+    out = tmp_path / "run"
+    args = _cmd("sgns", data, out, "--epochs", "40")
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    signal_when_training(proc, tmp_path / ".run.lock")
+    proc.communicate(timeout=120)
+    model = Word2Vec.load(tmp_path / "run.checkpoint")
+    assert model.vector_size == 16 and len(model.wv) == 600 and model.sg == 1
+    assert model.wv.most_similar(model.wv.index_to_key[0], topn=3)

@@ -26,7 +26,7 @@ from wordvec.corpus import load_corpus
 from wordvec.errors import WordvecError
 from wordvec.preprocess import LabTokenizer, get_tokenizer
 from wordvec.store import open_store, prepare
-from wordvec.vocab import build_and_encode
+from wordvec.vocab import build_and_encode, count_order
 
 FORK = "fork" in __import__("multiprocessing").get_all_start_methods()
 needs_fork = pytest.mark.skipif(not FORK, reason="the test patches the worker function, which needs fork")
@@ -64,13 +64,14 @@ def write_lines(path: Path, lines: list[str], opener=open, final_newline: bool =
 
 
 def reference(source, tokenizer: str, min_count: int, sort_by_count=True, text_column="tweet"):
-    """The in-memory path: load_corpus -> the tokenizer -> build_and_encode, re-ordered by (-count, first seen)."""
+    """The in-memory path: load_corpus -> the tokenizer -> build_and_encode, re-ordered as gensim's sorted_vocab
+    (descending count, ties last seen first: vocab.count_order)."""
     tok = get_tokenizer(tokenizer)
     texts = load_corpus(source, text_column)["train"].texts
     vocab, enc = build_and_encode((tok(t) for t in texts), min_count)
     words, counts, ids = vocab.id2tok, vocab.counts, enc.ids
     if sort_by_count:
-        order = np.argsort(-vocab.counts, kind="stable")
+        order = count_order(vocab.counts)
         new_id = np.empty_like(order)
         new_id[order] = np.arange(len(order))
         words, counts, ids = [words[i] for i in order], vocab.counts[order], new_id[enc.ids]
@@ -140,9 +141,7 @@ def test_random_corpora_and_part_sizes(tmp_path, seed, tokenizer):
 @pytest.mark.parametrize("sorted_vocab", [1, 0])
 def test_vocabulary_is_gensims(tmp_path, max_final_vocab, sorted_vocab):
     """gensim's build_vocab on the same tokens is the reference for which words are kept (min_count,
-    max_final_vocab), their counts, and the first-seen order. gensim's sorted order breaks ties between equal
-    counts in whatever order its sort leaves them (here mostly last seen first); ours is first seen first, as
-    main's vocab.select_vocab (checked against a Counter in test_sorted_order_against_a_counter)."""
+    max_final_vocab), their counts, and the order: first seen, or gensim's sorted order (ties last seen first)."""
     gensim = pytest.importorskip("gensim")
     lines = zipf_lines(3, 400)
     src = write_lines(tmp_path / "c.txt", lines)
@@ -155,10 +154,7 @@ def test_vocabulary_is_gensims(tmp_path, max_final_vocab, sorted_vocab):
     st = open_store(out)
     theirs = {w: model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key}
     assert dict(zip(st.vocab.id2tok, st.vocab.counts.tolist())) == theirs
-    if sorted_vocab:
-        assert (np.diff(st.vocab.counts) <= 0).all()
-    else:
-        assert st.vocab.id2tok == model.wv.index_to_key
+    assert st.vocab.id2tok == model.wv.index_to_key
     ids = [st.vocab.tok2id[w] for d in docs for w in d if w in theirs]
     assert st.ids.tolist() == ids and st.manifest["max_final_vocab"] == max_final_vocab
     if max_final_vocab == 30:
@@ -172,14 +168,14 @@ def test_max_vocab_size_is_refused(tmp_path):
 
 
 def test_sorted_order_against_a_counter(tmp_path):
-    """An independent reference for gensim's order: collections.Counter, sorted by (-count, first seen)."""
+    """An independent reference for gensim's order: collections.Counter, sorted by (-count, -first seen)."""
     lines = zipf_lines(7, 1500)
     src = write_lines(tmp_path / "c.txt", lines)
     out = prepare(src, tmp_path / "s", tokenizer="simple", min_count=3, workers=2, part_size=3000)
     docs = [line.lower().split() for line in lines if line.strip()]
     counts = Counter(w for d in docs for w in d)  # a Counter keeps first-seen order
     first = {w: i for i, w in enumerate(counts)}
-    kept = sorted((w for w, c in counts.items() if c >= 3), key=lambda w: (-counts[w], first[w]))
+    kept = sorted((w for w, c in counts.items() if c >= 3), key=lambda w: (-counts[w], -first[w]))
     st = open_store(out)
     assert st.vocab.id2tok == kept and st.vocab.counts.tolist() == [counts[w] for w in kept]
     tok2id = {w: i for i, w in enumerate(kept)}

@@ -117,14 +117,16 @@ def test_sorted_order_ties_first_seen_trim_rule_and_null_word():
 
     docs = [["a", "b", "c", "d"], ["d", "d", "c", "c", "b"], ["d", "e", "e", "e"]]
     # counts: a 1, b 2, c 3, d 4, e 3
-    vocab, enc = build_and_encode(docs, min_count=1, sort_by_count=True)
-    assert vocab.id2tok == ["d", "c", "e", "b", "a"] and vocab.counts.tolist() == [4, 3, 3, 2, 1]
-    assert enc.doc(0).tolist() == [4, 3, 1, 0]
+    vocab, enc = build_and_encode(docs, min_count=1, sort_by_count=True)  # ties: last seen first, as gensim 4.4
+    assert vocab.id2tok == ["d", "e", "c", "b", "a"] and vocab.counts.tolist() == [4, 3, 3, 2, 1]
+    assert enc.doc(0).tolist() == [4, 3, 2, 0]
     rule = lambda w, c, m: RULE_KEEP if w == "a" else (RULE_DISCARD if w == "d" else 0)  # noqa: E731
     vocab, _ = build_and_encode(docs, min_count=3, trim_rule=rule)
     assert vocab.id2tok == ["a", "c", "e"]
     vocab, enc = build_and_encode(docs, min_count=3, null_word=True)
     assert vocab.id2tok == ["c", "d", "e", "\0"] and vocab.counts[-1] == 1 and enc.ids.max() < 3
+    vocab, enc = build_and_encode(docs, min_count=1, null_word=True, sort_by_count=True)
+    assert vocab.id2tok == ["d", "e", "c", "b", "\0", "a"] and enc.ids.max() < 6 and 4 not in enc.ids
     vocab, _ = build_and_encode(docs, min_count=1, max_final_vocab=2)  # the cut falls between counts: 4 | 3 3
     assert vocab.id2tok == ["d"]
 

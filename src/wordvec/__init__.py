@@ -13,7 +13,8 @@ from .errors import WordvecError
 
 __version__ = "0.1.0"
 
-_LAZY = {"KeyedVectors": "vectors", "Word2Vec": "word2vec", "train_pipeline": "pipeline"}
+_LAZY = {"KeyedVectors": "vectors", "Word2Vec": "word2vec", "train_pipeline": "pipeline", "LineSentence": "corpus",
+         "PathLineSentences": "corpus", "Text8Corpus": "corpus"}
 
 
 def __getattr__(name: str):
@@ -25,5 +26,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'wordvec' has no attribute {name!r}")
 
 
-__all__ = ["Config", "PRESETS", "preset", "WordvecError", "KeyedVectors", "Word2Vec", "train_pipeline",
-           "__version__"]
+__all__ = ["Config", "PRESETS", "preset", "WordvecError", "KeyedVectors", "Word2Vec", "LineSentence",
+           "PathLineSentences", "Text8Corpus", "train_pipeline", "__version__"]

@@ -4,14 +4,21 @@ while it is read.
 
 Every loader returns `{split name: Split}`. Plain-text sources are not read into memory: their `Split.texts`
 is a re-iterable stream of lines, so corpora larger than memory can be counted and encoded in one pass.
+
+gensim's corpus readers live here too, with gensim's observed behaviour: `LineSentence` (one sentence per line),
+`PathLineSentences` (every file of a folder, by name) and `Text8Corpus` (one stream of words). They yield token
+lists (whitespace split of UTF-8 text, sentences longer than `max_sentence_length` cut into several), are
+re-iterable, and read plain, .gz, .bz2 and .xz files.
 """
 
 from __future__ import annotations
 
 import bz2
+import codecs
 import contextlib
 import csv
 import gzip
+import itertools
 import logging
 import lzma
 import os
@@ -24,7 +31,7 @@ from typing import IO, Iterator
 import numpy as np
 
 from .config import DEFAULT_DATASET
-from .errors import WordvecError
+from .errors import DecodeError, WordvecError
 
 log = logging.getLogger("wordvec")
 
@@ -55,13 +62,7 @@ class TextLines:
         for path in self.paths:
             with read_errors(path), open_binary(path) as f:
                 for lineno, raw in enumerate(f, 1):
-                    try:
-                        line = raw.decode("utf-8")
-                    except UnicodeDecodeError as e:
-                        raise WordvecError(
-                            f"{path}: line {lineno} is not valid UTF-8 ({e.reason} at byte {e.start} of the line); "
-                            f"re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
-                    line = line.strip()
+                    line = decode_line(raw, path, lineno).strip()
                     if line:
                         yield line
 
@@ -97,6 +98,27 @@ def read_errors(path: Path) -> Iterator[None]:
                                f"({e}); re-download or re-compress it") from None
         raise WordvecError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}; check the path and its "
                            f"permissions") from None
+
+
+class CorpusDecodeError(DecodeError):
+    """Text that is not UTF-8: a WordvecError naming the file and line, and the UnicodeDecodeError gensim raises."""
+
+
+class CorpusPathError(WordvecError, FileNotFoundError):
+    """A corpus path that is not there (gensim raises FileNotFoundError, or ValueError for a folder reader)."""
+
+    __str__ = Exception.__str__
+
+
+def decode_line(raw: bytes | str, where, lineno: int) -> str:
+    """One line as text; bytes that are not UTF-8 stop with the file, the line and the fix."""
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CorpusDecodeError(f"{where}: line {lineno} is not valid UTF-8 ({e.reason} at byte {e.start} of the "
+                                f"line); re-save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)", e) from None
 
 
 def default_dataset() -> str:
@@ -285,5 +307,129 @@ def _from_hf(data, text_column: str, label_column: str | None, where: str) -> di
     return out
 
 
+# --- gensim's readers ---------------------------------------------------------------------------------------------
+
+def _check_reader_args(max_sentence_length, limit) -> None:
+    if not isinstance(max_sentence_length, int) or isinstance(max_sentence_length, bool) or max_sentence_length < 1:
+        raise WordvecError(f"max_sentence_length must be a positive whole number, got {max_sentence_length!r}")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 0):
+        raise WordvecError(f"limit must be None or a number of lines (0 or more), got {limit!r}")
+
+
+def _existing_file(source) -> Path:
+    path = Path(source)
+    if not path.is_file():
+        what = "is a folder, not a file (use PathLineSentences for a folder)" if path.is_dir() else "does not exist"
+        raise CorpusPathError(f"corpus file {source} {what}; check the path")
+    return path
+
+
+def _line_sentences(f, where, max_sentence_length: int, limit: int | None) -> Iterator[list[str]]:
+    """The first `limit` lines of an open file, split on whitespace, cut every `max_sentence_length` words (a blank
+    line yields nothing)."""
+    for lineno, raw in enumerate(itertools.islice(f, limit), 1):
+        words = decode_line(raw, where, lineno).split()
+        for i in range(0, len(words), max_sentence_length):
+            yield words[i:i + max_sentence_length]
+
+
+class LineSentence:
+    """gensim's LineSentence: one sentence per line of a UTF-8 file (plain, .gz, .bz2 or .xz) or of an open file
+    object, words separated by whitespace; lines longer than `max_sentence_length` words become several sentences;
+    `limit` reads only the first lines. Re-iterable (a file object is rewound on every pass)."""
+
+    def __init__(self, source, max_sentence_length: int = 10000, limit: int | None = None):
+        _check_reader_args(max_sentence_length, limit)
+        self.source = source if hasattr(source, "read") else _existing_file(source)
+        self.max_sentence_length = max_sentence_length
+        self.limit = limit
+
+    def __iter__(self) -> Iterator[list[str]]:
+        if hasattr(self.source, "read"):  # an open file: rewound, left open
+            if self.source.seekable():
+                self.source.seek(0)
+            yield from _line_sentences(self.source, getattr(self.source, "name", "the corpus"),
+                                       self.max_sentence_length, self.limit)
+            return
+        with read_errors(self.source), open_binary(self.source) as lines:
+            yield from _line_sentences(lines, self.source, self.max_sentence_length, self.limit)
+
+    def __repr__(self) -> str:
+        return f"LineSentence({str(self.source)!r})"
+
+
+class PathLineSentences:
+    """gensim's PathLineSentences: LineSentence over one file, or over every file of a folder in order of name
+    (`limit` lines of each). A sub-folder is refused (gensim stops there with IsADirectoryError)."""
+
+    def __init__(self, source, max_sentence_length: int = 10000, limit: int | None = None):
+        _check_reader_args(max_sentence_length, limit)
+        path = Path(source)
+        if path.is_file():
+            self.input_files = [path]
+        elif path.is_dir():
+            self.input_files = [path / name for name in sorted(os.listdir(path))]
+            folders = [p.name for p in self.input_files if p.is_dir()]
+            if folders:
+                raise WordvecError(f"PathLineSentences reads the files of one folder, but {path} holds folders too "
+                                   f"({', '.join(folders[:3])}); move them out, or pass each folder separately")
+        else:
+            raise CorpusPathError(f"{source} is neither a file nor a folder; check the path")
+        self.source = path
+        self.max_sentence_length = max_sentence_length
+        self.limit = limit
+
+    def __iter__(self) -> Iterator[list[str]]:
+        for path in self.input_files:
+            with read_errors(path), open_binary(path) as f:
+                yield from _line_sentences(f, path, self.max_sentence_length, self.limit)
+
+    def __repr__(self) -> str:
+        return f"PathLineSentences({str(self.source)!r}, {len(self.input_files)} files)"
+
+
+class Text8Corpus:
+    """gensim's Text8Corpus: the whole file as one stream of whitespace-separated words (line ends are spaces too),
+    cut into sentences of exactly `max_sentence_length` words (the last one shorter). Read in blocks, so a file
+    without line breaks (text8 is 100 MB on one line) never sits in memory whole."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self, fname, max_sentence_length: int = 10000):
+        _check_reader_args(max_sentence_length, None)
+        self.fname = _existing_file(fname)
+        self.max_sentence_length = max_sentence_length
+
+    def __iter__(self) -> Iterator[list[str]]:
+        n = self.max_sentence_length
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        sentence: list[str] = []
+        rest, done = "", 0
+        with read_errors(self.fname), open_binary(self.fname) as f:
+            while True:
+                block = f.read(self.BLOCK)
+                try:
+                    text = rest + decoder.decode(block, final=not block)
+                except UnicodeDecodeError as e:
+                    raise CorpusDecodeError(f"{self.fname}: the bytes near offset {done + e.start} are not valid "
+                                            f"UTF-8 ({e.reason}); re-save the file as UTF-8", e) from None
+                done += len(block)
+                words = text.split()
+                rest = words.pop() if block and words and not text[-1].isspace() else ""  # a word cut by the block
+                sentence.extend(words)
+                cut = len(sentence) - len(sentence) % n
+                for i in range(0, cut, n):
+                    yield sentence[i:i + n]
+                del sentence[:cut]
+                if not block:
+                    break
+        if sentence:
+            yield sentence
+
+    def __repr__(self) -> str:
+        return f"Text8Corpus({str(self.fname)!r})"
+
+
 __all__ = ["Split", "TextLines", "load_corpus", "default_dataset", "is_text_file", "is_compressed", "open_binary",
-           "read_errors"]
+           "read_errors", "decode_line", "LineSentence", "PathLineSentences", "Text8Corpus", "CorpusDecodeError",
+           "CorpusPathError"]

@@ -322,33 +322,13 @@ class _NumbaRun:
                 self.file = None
 
     def _run(self, progress: bool) -> TrainResult:
-        if self.replicas.world > 1:
-            return self._finish(self._run_rounds(progress))
         p, n_chunks = self.pos, len(self.bounds) - 1
-        bar = _progress_bar(progress, self.config.epochs * n_chunks, p.epoch * n_chunks + p.chunk)
+        lead = self.replicas.rank == 0
+        bar = _progress_bar(progress and lead, self.config.epochs * n_chunks, p.epoch * n_chunks + p.chunk)
         t0 = time.perf_counter()
         pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
         try:
-            while p.epoch < self.config.epochs:
-                if p.chunk == 0:
-                    self.hooks.epoch_begin(p.epoch)
-                inflight: deque = deque()
-                c = p.chunk
-                while c < n_chunks or inflight:
-                    while c < n_chunks and len(inflight) < 2 * self.threads:
-                        inflight.append(pool.submit(self.job, p.epoch, c) if pool else _Done(self.job(p.epoch, c)))
-                        c += 1
-                    self._take(inflight.popleft())
-                    if bar is not None:
-                        bar.update(1)
-                    if self.checkpoint is not None and p.chunk < n_chunks and self.checkpoint.due():
-                        while inflight:  # a consistent point: every chunk before p.chunk done, none after started
-                            self._take(inflight.popleft())
-                        c = p.chunk
-                        self._save(t0)
-                self._end_epoch(bar)
-                if self.checkpoint is not None and p.epoch < self.config.epochs and self.checkpoint.due():
-                    self._save(t0)
+            (self._rounds if self.replicas.world > 1 else self._chunks)(pool, bar, t0)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
@@ -356,59 +336,73 @@ class _NumbaRun:
                 bar.close()
         return self._finish(t0)
 
-    def _run_rounds(self, progress: bool) -> float:
+    def _submit(self, pool, epoch: int, c: int):
+        return pool.submit(self.job, epoch, c) if pool else _Done(self.job(epoch, c))
+
+    def _chunks(self, pool, bar, t0: float) -> None:
+        """One process: chunks in order, at most two per thread in flight; a checkpoint waits for those in flight,
+        so every chunk before its position is done and none after it started."""
+        p, n_chunks = self.pos, len(self.bounds) - 1
+        while p.epoch < self.config.epochs:
+            if p.chunk == 0:
+                self.hooks.epoch_begin(p.epoch)
+            inflight: deque = deque()
+            c = p.chunk
+            while c < n_chunks or inflight:
+                while c < n_chunks and len(inflight) < 2 * self.threads:
+                    inflight.append(self._submit(pool, p.epoch, c))
+                    c += 1
+                self._take(inflight.popleft())
+                if bar is not None:
+                    bar.update(1)
+                if p.chunk < n_chunks and self._due():
+                    while inflight:
+                        self._take(inflight.popleft())
+                    c = p.chunk
+                    self._save(t0)
+            self._end_epoch(bar)
+            if p.epoch < self.config.epochs and self._due():
+                self._save(t0)
+
+    def _rounds(self, pool, bar, t0: float) -> None:
         """Several processes: each round of `world` x `chunks_per_sync` chunks is shared out (chunk c to process
         c mod world, counted from the round's start), trained, and the copies synced; sums and decisions are
         agreed on, so every process walks the same rounds and checkpoints at the same one."""
         p, r, n_chunks = self.pos, self.replicas, len(self.bounds) - 1
         per_round = r.world * max(1, int(self.config.sync_words) // max(1, p.chunk_size))
-        bar = _progress_bar(progress and r.rank == 0, self.config.epochs * n_chunks, p.epoch * n_chunks + p.chunk)
-        t0 = time.perf_counter()
-        pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
         matrices = list(self.weights.tensors().values())
         r.start(matrices)
-        try:
-            while p.epoch < self.config.epochs:
-                if p.chunk == 0:
-                    self.hooks.epoch_begin(p.epoch)
-                while p.chunk < n_chunks:
-                    end = min(n_chunks, p.chunk + per_round)
-                    mine = range(p.chunk + r.rank, end, r.world)
-                    jobs = [pool.submit(self.job, p.epoch, c) if pool else _Done(self.job(p.epoch, c)) for c in mine]
-                    sums = [0.0, 0, 0, 0]
-                    for job in jobs:
-                        for i, x in enumerate(job.result()):
-                            sums[i] += x
-                    r.sync(matrices)
-                    loss, examples, kept, pairs = r.total(sums)
-                    p.loss += loss
-                    p.examples, p.kept, p.pairs = p.examples + int(examples), p.kept + int(kept), p.pairs + int(pairs)
-                    if bar is not None:
-                        bar.update(end - p.chunk)
-                    p.chunk = end
-                    if p.chunk < n_chunks:
-                        self._checkpoint_if_due(t0)
-                self._end_epoch(bar)
-                if p.epoch < self.config.epochs:
-                    self._checkpoint_if_due(t0)
-        finally:
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
-            if bar is not None:
-                bar.close()
-        return t0
+        while p.epoch < self.config.epochs:
+            if p.chunk == 0:
+                self.hooks.epoch_begin(p.epoch)
+            while p.chunk < n_chunks:
+                end = min(n_chunks, p.chunk + per_round)
+                jobs = [self._submit(pool, p.epoch, c) for c in range(p.chunk + r.rank, end, r.world)]
+                sums = [0.0, 0, 0, 0]
+                for job in jobs:
+                    for i, x in enumerate(job.result()):
+                        sums[i] += x
+                r.sync(matrices)
+                loss, examples, kept, pairs = r.total(sums)
+                p.loss += loss
+                p.examples, p.kept, p.pairs = p.examples + int(examples), p.kept + int(kept), p.pairs + int(pairs)
+                if bar is not None:
+                    bar.update(end - p.chunk)
+                p.chunk = end
+                if p.chunk < n_chunks and self._due():
+                    self._save(t0)
+            self._end_epoch(bar)
+            if p.epoch < self.config.epochs and self._due():
+                self._save(t0)
 
-    def _checkpoint_if_due(self, t0: float) -> None:
-        """Every process takes part in deciding; the first one writes (their weights are equal after a sync)."""
+    def _due(self) -> bool:
+        """A checkpoint now? Every process takes part in the decision, and in a stop asked of any."""
         ck = self.checkpoint
         if ck is None or not self.replicas.agree(ck.due()):
-            return
+            return False
         if self.replicas.agree(ck.stop_requested):
             ck.stop()
-        if self.replicas.rank == 0:
-            self._save(t0)
-        elif ck.stop_requested:
-            raise Stopped(ck.path)
+        return True
 
     def _finish(self, t0: float) -> TrainResult:
         p = self.pos
@@ -439,9 +433,13 @@ class _NumbaRun:
         p.chunk, p.loss, p.examples, p.kept, p.pairs = 0, 0.0, 0, 0, 0
 
     def _save(self, t0: float) -> None:
-        state = asdict(self.pos)
-        state["seconds"] = self.pos.seconds + time.perf_counter() - t0
-        self.checkpoint.save("word2vec", self.weights.tensors(), state)
+        """The first process writes (after a sync every copy is equal); all stop if a stop was agreed."""
+        if self.replicas.rank == 0:
+            state = asdict(self.pos)
+            state["seconds"] = self.pos.seconds + time.perf_counter() - t0
+            self.checkpoint.save("word2vec", self.weights.tensors(), state)
+        else:
+            self.checkpoint.last = time.monotonic()
         if self.checkpoint.stop_requested:
             raise Stopped(self.checkpoint.path)
 

@@ -23,6 +23,7 @@ from .errors import WordvecError
 from .preprocess import get_tokenizer
 from .rundir import checkpoint_path, reserve
 from .vectors import KeyedVectors
+from .word2vec import checkpoint_extras
 from .store import is_store
 from .vocab import Encoded, Vocab, build_and_encode
 from .weights import TrainResult, word_vectors
@@ -230,7 +231,10 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
         state = load_state(ckpt)
         check_resume(ckpt, state[1], me)
         log.info("resuming from %s", ckpt)
-    checkpointer = Checkpointer(ckpt, checkpoint_every, me) if checkpoint_every > 0 else None
+    checkpointer = None
+    if checkpoint_every > 0:
+        extras, meta = ({}, {}) if config.model == "softmax" else checkpoint_extras(vocab, config)
+        checkpointer = Checkpointer(ckpt, checkpoint_every, me, extras, meta)  # Word2Vec.load reads it too
     lead = group is None or group.rank == 0
     with listening(checkpointer):
         result = fit(config, vocab, train_enc, test_enc, progress=config.progress and not quiet and lead,

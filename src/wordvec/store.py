@@ -23,7 +23,7 @@ The store is a directory, built under a temporary name beside its destination an
     manifest.json  {"format": "wordvec-token-store", "format_version": 1, "wordvec_version", "created",
                     "source" (as given), "split": "train", "files": [{"path" (resolved), "size", "mtime"}],
                     "text_column", "tokenizer", "min_count", "max_final_vocab",
-                    "vocab_order": "count" (descending count, ties first-seen: gensim's) | "first_seen" (the lab's),
+                    "vocab_order": "count" (descending count, ties last seen first: gensim's) | "first_seen" (the lab's),
                     "vocab_size", "tokens" (kept), "tokens_read" (before the vocabulary cut), "documents"}
 
 `open_store` checks the manifest, that every file's size agrees with the manifest's counts, that the offsets start
@@ -55,7 +55,7 @@ from . import __version__
 from .corpus import TextLines, is_compressed, load_corpus, open_binary, read_errors
 from .errors import WordvecError
 from .preprocess import get_tokenizer
-from .vocab import Encoded, Vocab
+from .vocab import Encoded, Vocab, count_order, effective_min_count
 
 log = logging.getLogger("wordvec")
 
@@ -443,9 +443,7 @@ class _Merger:
         needed so that at most `max_final_vocab` words stay (the cut falls between counts: ties at it all go).
         """
         counts = self.counts
-        effective = min_count
-        if max_final_vocab is not None and max_final_vocab < len(counts):
-            effective = max(min_count, int(np.sort(counts)[::-1][max_final_vocab]) + 1)
+        effective = effective_min_count(counts, min_count, max_final_vocab)
         keep = counts >= effective
         if not keep.any():
             top = int(counts.argmax())
@@ -454,7 +452,7 @@ class _Merger:
                                f"frequent, {word!r}, occurs {int(counts[top])} times); lower --min-count")
         kept = np.flatnonzero(keep)
         if sort_by_count:
-            kept = kept[np.argsort(-counts[kept], kind="stable")]
+            kept = kept[count_order(counts[kept])]
         if len(kept) > _MAX_VOCAB:
             raise WordvecError(f"{len(kept):,} words is more than a token store holds (2**31 - 1); "
                                f"raise --min-count or set --max-final-vocab")

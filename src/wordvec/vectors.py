@@ -53,7 +53,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .errors import WordvecError
+from .errors import DecodeError, WordvecError
 from .files import atomic_open
 from .state import keys_from_tensors, keys_to_tensors, load_tensors, parse_header, save_state
 
@@ -90,15 +90,8 @@ class TruncatedFileError(VectorFileError, EOFError):
     """The file ends before the rows its header announces (gensim raises EOFError here)."""
 
 
-class WordDecodeError(VectorFileError, UnicodeDecodeError):
+class WordDecodeError(VectorFileError, DecodeError):
     """A word whose bytes are not in the file's encoding (gensim raises UnicodeDecodeError here)."""
-
-    def __init__(self, message: str, err: UnicodeDecodeError):
-        UnicodeDecodeError.__init__(self, err.encoding, err.object, err.start, err.end, err.reason)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
 
 
 class UnsupportedError(WordvecError, NotImplementedError):

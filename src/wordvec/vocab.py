@@ -137,6 +137,10 @@ def _encoded(ids: array, lengths: array) -> Encoded:
     return Encoded(np.frombuffer(ids, dtype=np.int32).copy(), offsets)
 
 
+class EmptyCorpusError(WordvecError):
+    """The corpus has no tokens at all (after preprocessing)."""
+
+
 #: gensim's trim_rule answers: keep or discard a word whatever its count, or apply min_count.
 RULE_DEFAULT, RULE_DISCARD, RULE_KEEP = 0, 1, 2
 
@@ -203,7 +207,7 @@ def scan_corpus(token_lists: Iterable[Sequence[str]], max_vocab_size: int | None
         if progress_per and n_docs % progress_per == 0:
             log.info("scanned %d documents, %d words, %d word types", n_docs, len(raw), len(seen))
     if not seen and not dead:
-        raise WordvecError("the corpus has no tokens after preprocessing; check --dataset, --text-column and "
+        raise EmptyCorpusError("the corpus has no tokens after preprocessing; check --dataset, --text-column and "
                            "--tokenizer (the lab tokenizer keeps only a-z, @ and #)")
     n_ids = base + len(seen)
     counts = _add_counts(counts, raw, counted, n_ids)
@@ -223,20 +227,33 @@ def _add_counts(counts: np.ndarray, raw: array, start: int, n_ids: int) -> np.nd
     return new
 
 
+def effective_min_count(counts: np.ndarray, min_count: int, max_final_vocab: int | None = None) -> int:
+    """min_count, raised if needed so that at most `max_final_vocab` of the words with these `counts` stay (gensim's
+    effective_min_count: the cut falls between counts, so ties at the cut are all dropped)."""
+    if max_final_vocab is not None and max_final_vocab < len(counts):
+        return max(min_count, int(np.sort(counts)[::-1][max_final_vocab]) + 1)
+    return min_count
+
+
+def count_order(counts: np.ndarray) -> np.ndarray:
+    """The order gensim 4.4's sorted_vocab numbers words in (observed, also on vocabularies of thousands of tied
+    words): descending count, ties last seen first; `counts` are in order of first appearance."""
+    return np.argsort(counts, kind="stable")[::-1]
+
+
 def select_vocab(scan: Scan, min_count: int = 5, max_final_vocab: int | None = None, trim_rule=None,
                  sort_by_count: bool = False, null_word: bool = False) -> tuple[Vocab, np.ndarray]:
     """The vocabulary a scan yields, and each provisional id's final id (-1: dropped).
 
     Words are kept by `keep_word` at min_count, raised if needed so that at most `max_final_vocab` words stay (as
     gensim: the cut falls between counts, so ties at the cut are all dropped). Order: first seen (the lab's), or
-    by descending count with ties first seen (gensim's sorted_vocab). Every occurrence of a kept word maps to it,
-    also those counted under an id that was pruned. `null_word` appends gensim's '\\0' padding word (count 1).
+    by descending count with ties in reverse order of first appearance (gensim 4.4's sorted_vocab, observed).
+    Every occurrence of a kept word maps to it, also those counted under an id that was pruned. `null_word` adds
+    gensim's '\\0' padding word (count 1, as if seen last).
     """
     ids = np.flatnonzero(scan.alive)
     counts = scan.counts[ids]
-    effective = min_count
-    if max_final_vocab is not None and max_final_vocab < len(ids):
-        effective = max(min_count, int(np.sort(counts)[::-1][max_final_vocab]) + 1)
+    effective = effective_min_count(counts, min_count, max_final_vocab)
     if trim_rule is None:
         keep = counts >= effective
     else:
@@ -247,19 +264,19 @@ def select_vocab(scan: Scan, min_count: int = 5, max_final_vocab: int | None = N
         raise WordvecError(f"the vocabulary is empty: no word occurs at least {effective} times (the most frequent, "
                            f"{scan.words[ids[top]]!r}, occurs {int(counts[top])} times); lower --min-count")
     kept, kept_counts = ids[keep], counts[keep]
+    if null_word:  # provisional id -1: not in the corpus
+        kept, kept_counts = np.append(kept, -1), np.append(kept_counts, 1)
     if sort_by_count:
-        order = np.argsort(-kept_counts, kind="stable")
+        order = count_order(kept_counts)
         kept, kept_counts = kept[order], kept_counts[order]
-    words = [scan.words[i] for i in kept.tolist()]
+    words = [scan.words[i] if i >= 0 else "\0" for i in kept.tolist()]
     final = np.full(len(scan.words), -1, dtype=np.int32)
-    final[kept] = np.arange(len(kept), dtype=np.int32)
+    real = kept >= 0
+    final[kept[real]] = np.flatnonzero(real)
     dead = np.flatnonzero(~scan.alive)
     if len(dead):  # earlier occurrences of a word, counted under an id pruned during the scan
         index = {w: i for i, w in enumerate(words)}
         final[dead] = [index.get(scan.words[i], -1) for i in dead.tolist()]
-    if null_word:
-        words.append("\0")
-        kept_counts = np.append(kept_counts, 1)
     return Vocab(words, kept_counts), final
 
 
@@ -443,5 +460,6 @@ Vocab.noise_distribution = _vocab_noise_distribution
 Vocab.huffman = _vocab_huffman
 
 __all__ = ["Vocab", "Encoded", "Scan", "scan_corpus", "select_vocab", "encode_scan", "build_and_encode", "keep_word",
-           "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "keep_probabilities", "noise_distribution",
+           "effective_min_count", "count_order",
+           "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "EmptyCorpusError", "keep_probabilities", "noise_distribution",
            "alias_table", "Huffman", "huffman_tree", "chance_loss"]
