@@ -92,9 +92,9 @@ def main() -> None:
         for name, path in corpora:
             data = ["--dataset", str(path), "--tokenizer", "simple", "--epochs", "1" if name != "tweets" else "5"]
             for arch in ("sgns", "cbow"):
-                cpu = wordvec([*data, "--preset", arch, "--device", "cpu", "--backend", "numba"],
+                cpu = wordvec([*data, "--preset", arch, "--device", "cpu", "--backend", "hogwild"],
                               tmp / f"{arch}-cpu")
-                rows.append((name, arch, "cpu numba", "", cpu.get("words_per_second", 0.0),
+                rows.append((name, arch, "cpu hogwild", "", cpu.get("words_per_second", 0.0),
                              f1_of(tmp / f"{arch}-cpu", tweets, labels) if name == "tweets" and cpu else None))
                 for bs in args.batch_sizes:
                     run = tmp / f"{arch}-{bs}"
@@ -107,7 +107,7 @@ def main() -> None:
         print("\n| corpus | arch | engine | batch (centre words) | words/s | vs CPU | F1 5-fold (tweets) |")
         print("|---|---|---|---:|---:|---:|---:|")
         for name, arch, where, bs, wps, f1 in rows:
-            base = next(r[4] for r in rows if r[0] == name and r[1] == arch and r[2] == "cpu numba") or 1.0
+            base = next(r[4] for r in rows if r[0] == name and r[1] == arch and r[2] == "cpu hogwild") or 1.0
             print(f"| {name} | {arch} | {where} | {bs} | {wps:,.0f} | {wps / base:.2f}x | "
                   f"{'' if f1 is None else f'{f1:.3f}'} |")
 

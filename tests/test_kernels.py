@@ -518,7 +518,7 @@ def test_only_the_kernel_that_runs_is_compiled():
         warm_up(Config(model="cbow", loss="hs", device="cpu"))
         after_warm = compiled(train_skipgram), compiled(train_cbow)
         train_word2vec(Config(model="cbow", loss="hs", vector_size=8, epochs=1, sample=0.0, device="cpu", threads=1,
-                              backend="numba", progress=False), vocab, enc, progress=False)
+                              backend="hogwild", progress=False), vocab, enc, progress=False)
         print(repr((after_warm, (compiled(train_skipgram), compiled(train_cbow)))))
     """
     after_warm, after_train = eval(_fresh(code, WORDVEC_KERNELS="numba"))

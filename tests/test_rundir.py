@@ -31,3 +31,20 @@ def test_load_run_errors(tmp_path):
     (run / "vectors.txt").unlink()
     with pytest.raises(WordvecError, match="vectors.txt is missing"):
         load_vectors(run)
+
+
+def test_a_run_written_before_the_c_kernels_reads_its_backend_as_hogwild(tmp_path):
+    """Runs written when the CPU backend was called 'numba' still read (and re-validate) as the same backend."""
+    import json
+
+    from wordvec.config import Config
+    from wordvec.rundir import read_config
+
+    run = make_run(tmp_path / "r", ["a", "b"], np.ones((2, 3), np.float32))
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["config"].update(model="skipgram", loss="ns", backend="numba")
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    config = read_config(run)
+    assert config.backend == "hogwild" and config.validate() is config
+    with pytest.raises(WordvecError, match="backend"):
+        Config(model="skipgram", loss="ns", backend="numba").validate()

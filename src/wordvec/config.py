@@ -22,7 +22,7 @@ MODELS = ("softmax", "skipgram", "cbow")
 LOSSES = ("softmax", "ns", "hs")
 VECTORS = ("input", "output", "mean")
 OPTIMIZERS = ("sgd", "adamw")
-BACKENDS = ("auto", "numba", "torch")
+BACKENDS = ("auto", "hogwild", "torch")
 SYNC_MODES = ("sum", "average")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
@@ -89,8 +89,8 @@ class Config:
                                  "this many words each process trains")
     sync: str = _f("sum", "several processes: combine the copies' changes to a row by their 'sum' (as Hogwild "
                           "threads would), or their 'average' over the processes that changed it", SYNC_MODES)
-    backend: str = _f("auto", "skip-gram/CBOW engine: 'auto' (numba on CPU, torch on CUDA), 'numba' or 'torch'",
-                      BACKENDS)
+    backend: str = _f("auto", "skip-gram/CBOW engine: 'auto' (hogwild on CPU, torch on CUDA), 'hogwild' (the "
+                              "compiled CPU kernels) or 'torch' (batched tensors)", BACKENDS)
     # --- reporting --------------------------------------------------------------------------------------------
     query_words: tuple[str, ...] = _f(("good", "bad", "school", "day"), "words whose neighbours are printed after "
                                       "training", cli=False)
@@ -116,6 +116,8 @@ class Config:
                 if not isinstance(value, (list, tuple)) or not all(isinstance(w, str) for w in value):
                     raise WordvecError("query_words must be a list of words")
                 value = tuple(value)
+            elif f.name == "backend" and value == "numba":
+                value = "hogwild"  # the CPU kernels' name in runs written before the C kernels
             elif not _type_ok(f.type, value):
                 raise WordvecError(f"{f.name} should be {f.type}, got {value!r}")
             kw[f.name] = value

@@ -167,18 +167,16 @@ class TorchReplicas(Replicas):
             if k == 0:
                 continue
             if k * self.world >= self.DENSE_SHARE * len(m):  # most rows changed: the whole matrix, no ids
-                rows = np.arange(len(m))
-                mine = np.zeros(len(m), dtype=np.float32)
-                mine[changed] = 1.0
-            else:
-                ids = torch.full((k,), -1, dtype=torch.int64)
-                ids[:len(changed)] = torch.from_numpy(changed)
-                gathered = [torch.empty_like(ids) for _ in range(self.world)]
-                self._call(self.dist.all_gather, gathered, ids)
-                rows = torch.unique(torch.cat(gathered))
-                rows = rows[rows >= 0].numpy()
-                mine = np.isin(rows, changed).astype(np.float32)
-                self.bytes += ids.numel() * 8 * (self.world - 1)
+                self._sync_dense(m, snap, changed)
+                continue
+            ids = torch.full((k,), -1, dtype=torch.int64)
+            ids[:len(changed)] = torch.from_numpy(changed)
+            gathered = [torch.empty_like(ids) for _ in range(self.world)]
+            self._call(self.dist.all_gather, gathered, ids)
+            rows = torch.unique(torch.cat(gathered))
+            rows = rows[rows >= 0].numpy()
+            mine = np.isin(rows, changed).astype(np.float32)
+            self.bytes += ids.numel() * 8 * (self.world - 1)
             # the changes and, in one extra column, how many ranks made them: one all-reduce
             payload = np.empty((len(rows), m.shape[1] + 1), dtype=np.float32)
             np.subtract(m[rows], snap[rows], out=payload[:, :-1])
@@ -195,6 +193,21 @@ class TorchReplicas(Replicas):
         self.seconds += time.perf_counter() - t0
         self.syncs += 1
 
+    def _sync_dense(self, m: np.ndarray, snap: np.ndarray, changed: np.ndarray) -> None:
+        """`sync` of one matrix whose rows mostly changed: whole-matrix operations, no row indexing."""
+        import torch
+
+        payload = np.empty((len(m), m.shape[1] + 1), dtype=np.float32)
+        np.subtract(m, snap, out=payload[:, :-1])
+        payload[:, -1] = 0.0
+        payload[changed, -1] = 1.0
+        self._call(self.dist.all_reduce, torch.from_numpy(payload))
+        delta = payload[:, :-1]
+        if self.mode == "average":
+            delta /= np.maximum(payload[:, -1:], 1.0)
+        snap += delta
+        np.copyto(m, snap)
+        self.bytes += payload.nbytes * 2 * (self.world - 1) // self.world
 
     # --- the torch engine's matrices (tensors on the training device; NCCL on GPUs) -------------------------------
     def start_tensors(self, tensors: list) -> None:

@@ -5,12 +5,12 @@ word2vec.c's formula redrawn every epoch, a reduced window drawn uniformly in 1.
 proportional to count**ns_exponent, a Huffman tree for hs, the learning rate decaying linearly from `lr` to `min_lr`
 over all epochs, input vectors uniform in [-1, 1)/vector_size as gensim does, output vectors zero):
 
-* ``numba`` (CPU; the default there): compiled Hogwild SGD kernels (`wordvec.kernels`), one example at a time,
-  as word2vec.c and gensim do, on `threads` Python threads that release the GIL. The corpus is cut into chunks of
-  tokens; each chunk has its own random stream (seeded from seed, epoch and chunk index) and its own slice of the
-  learning-rate schedule, so with ``threads=1`` results are bit-identical for the same seed. With more threads the
-  chunks interleave and update the shared matrices without locks (racy by design, like gensim's workers): the
-  result differs from run to run in the last digits, not in quality.
+* ``hogwild`` (CPU; the default there): compiled Hogwild SGD kernels (`wordvec.kernels`: C, or numba where the C
+  extension was not built), one example at a time, as word2vec.c and gensim do, on `threads` Python threads that
+  release the GIL. The corpus is cut into chunks of tokens; each chunk has its own random stream (seeded from seed,
+  epoch and chunk index) and its own slice of the learning-rate schedule, so with ``threads=1`` results are bit-
+  identical for the same seed. With more threads the chunks interleave and update the shared matrices without locks
+  (racy by design, like gensim's workers): the result differs from run to run in the last digits, not in quality.
 * ``torch`` (any device; always used on CUDA): batched tensor operations, in `wordvec.engine_torch` (imported
   only when it runs, so a CPU run never loads torch).
 
@@ -22,6 +22,7 @@ Pairs are never materialised for the whole corpus: the corpus is one int32 id ar
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -37,6 +38,8 @@ from .errors import WordvecError
 from .state import Checkpointer, Stopped
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
 from .weights import HS, INPUT, OUTPUT, Replicas, TrainResult, as_hooks, check_finite, init_vectors, matrix_sum
+
+log = logging.getLogger("wordvec")
 
 
 @dataclass
@@ -114,7 +117,8 @@ def _chunk_seed(seed: int, epoch: int, chunk: int) -> int:
 def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: bool = True, callback=None,
                    checkpoint: Checkpointer | None = None, resume: tuple[dict, dict] | None = None,
                    weights: Weights | None = None, start_alpha: float | None = None, end_alpha: float | None = None,
-                   epoch_offset: int = 0, replicas: Replicas | None = None) -> TrainResult:
+                   epoch_offset: int = 0, replicas: Replicas | None = None, require_pairs: bool = True
+                   ) -> TrainResult:
     """Train skip-gram or CBOW (mean, or sum with cbow_mean=False) with negative sampling, hierarchical softmax or
     both heads (both_heads); see the module doc.
 
@@ -124,6 +128,8 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     `callback(epoch, mean loss, None)`. `checkpoint` saves the state at chunk boundaries when due; `resume` is
     such a state (`state.load_state`) to continue from. `replicas` (several processes, `wordvec.distributed`):
     each process trains its share of every round of chunks, then the copies are made equal (`Replicas.sync`).
+    A run in which subsampling left no pair to train is an error with `require_pairs` (the command line), else a
+    warning (gensim's API: its toy corpora lose every word to `sample` in some epochs, and gensim trains on).
 
     Returns a TrainResult: input_vectors (syn0), output_vectors (syn1neg; None for hs alone), the hs inner-node
     vectors (syn1) in extra_tensors['hs.weight'], the mean loss per example for each epoch, wall seconds, and
@@ -141,19 +147,27 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
         weights = new_weights(config, vocab)
     if device.startswith("cuda") or config.backend == "torch":
         if config.both_heads or not config.cbow_mean:
-            raise WordvecError("--both-heads and --no-cbow-mean are trained by the numba CPU kernels only; use "
-                               "--device cpu --backend numba (or auto)")
+            raise WordvecError("--both-heads and --no-cbow-mean are trained by the CPU kernels only; use "
+                               "--device cpu --backend hogwild (or auto)")
         from .engine_torch import train_torch
 
-        return train_torch(config, vocab, encoded, device, progress, hooks, checkpoint, resume, weights, alphas,
-                           epoch_offset, replicas)
-    warm_up(config)  # compile or load the kernel before the clock starts
-    run = _NumbaRun(config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint,
-                    None if resume is None else resume[1]["state"], replicas or Replicas())
-    return run.run(progress)
+        result = train_torch(config, vocab, encoded, device, progress, hooks, checkpoint, resume, weights, alphas,
+                             epoch_offset, replicas)
+    else:
+        warm_up(config)  # compile or load the kernel before the clock starts
+        run = _HogwildRun(config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint,
+                          None if resume is None else resume[1]["state"], replicas or Replicas())
+        result = run.run(progress)
+    if result.pairs == 0:
+        message = (f"no pair was trained: subsampling (sample={config.sample:g}) dropped all but isolated words of "
+                   f"this small corpus in every epoch")
+        if require_pairs:
+            raise WordvecError(f"{message}; lower --sample (0: off) or give a larger corpus")
+        log.warning("%s; the vectors are untrained (set sample=0 or train on more text)", message)
+    return result
 
 
-# --- numba / Hogwild ----------------------------------------------------------------------------------------------
+# --- Hogwild: the CPU kernels -----------------------------------------------------------------------------------
 
 def _tables(config: Config, vocab: Vocab):
     """keep-probabilities, the Huffman paths (codes, points, lengths; hs) and the noise alias table (prob, alias;
@@ -187,10 +201,10 @@ def warm_up(config: Config | None = None) -> None:
     for c in configs:
         key = (c.model, c.heads())
         if c.model in ("skipgram", "cbow") and c.loss in ("ns", "hs") and key not in _WARM:
-            tiny = c.replace(epochs=1, threads=1, vector_size=4, device="cpu", backend="numba", min_count=1,
+            tiny = c.replace(epochs=1, threads=1, vector_size=4, device="cpu", backend="hogwild", min_count=1,
                              sample=0.0)
-            _NumbaRun(tiny, vocab, encoded, new_weights(tiny, vocab), (0.025, 0.0001), 0, as_hooks(None), None,
-                      None, Replicas()).run(progress=False)
+            _HogwildRun(tiny, vocab, encoded, new_weights(tiny, vocab), (0.025, 0.0001), 0, as_hooks(None), None,
+                        None, Replicas()).run(progress=False)
             _WARM.add(key)
 
 
@@ -236,7 +250,7 @@ class _Done:
         return self.value
 
 
-class _NumbaRun:
+class _HogwildRun:
     def __init__(self, config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint, state, replicas):
         from .kernels import kernel_for
 
@@ -244,6 +258,7 @@ class _NumbaRun:
         self.replicas = replicas
         self.threads = config.threads or os.cpu_count() or 1
         self.file = _ids_file(encoded.ids)
+        self.offsets_file = _ids_file(encoded.offsets) if self.file is not None else None
         self.ids = encoded.ids if self.file is not None else np.ascontiguousarray(encoded.ids, dtype=np.int32)
         self.offsets = encoded.offsets if self.file is not None else np.ascontiguousarray(encoded.offsets,
                                                                                              dtype=np.int64)
@@ -281,15 +296,16 @@ class _NumbaRun:
         size, and the kernel sees the same documents as from memory."""
         if self.file is None:
             return self.ids, self.offsets, s, e
-        fd, base = self.file
-        buf = np.empty(e - s, dtype=np.int32)
-        if os.preadv(fd, [memoryview(buf).cast("B")], base + 4 * s) != buf.nbytes:
-            raise WordvecError("the token store's ids file is shorter than its manifest says; re-create the store")
+        buf = _read(self.file, s, e, np.int32)
         if self.vocab_size <= int(buf.max()) or int(buf.min()) < 0:
             raise WordvecError("the token store holds ids outside its vocabulary; re-create the store")
-        d0 = int(np.searchsorted(self.offsets, s, side="right")) - 1
+        d0 = int(np.searchsorted(self.offsets, s, side="right")) - 1  # a binary search: a few pages of the map
         d1 = int(np.searchsorted(self.offsets, e, side="left"))
-        local = np.asarray(self.offsets[d0:d1 + 1], dtype=np.int64) - s
+        if self.offsets_file is not None:  # read, not mapped: the map's pages would stay resident, growing with it
+            local = _read(self.offsets_file, d0, d1 + 1, np.int64)
+        else:
+            local = np.array(self.offsets[d0:d1 + 1], dtype=np.int64)
+        local -= s
         return buf, local, 0, e - s
 
     def job(self, epoch: int, c: int):
@@ -317,9 +333,10 @@ class _NumbaRun:
         try:
             return self._run(progress)
         finally:
-            if self.file is not None:
-                os.close(self.file[0])
-                self.file = None
+            for f in (self.file, self.offsets_file):
+                if f is not None:
+                    os.close(f[0])
+            self.file = self.offsets_file = None
 
     def _run(self, progress: bool) -> TrainResult:
         p, n_chunks = self.pos, len(self.bounds) - 1
@@ -416,9 +433,6 @@ class _NumbaRun:
 
     def _end_epoch(self, bar) -> None:
         p = self.pos
-        if p.pairs == 0 and p.epoch == 0:
-            raise WordvecError("there are no training pairs: every document has fewer than two in-vocabulary "
-                               "words (after subsampling); lower --min-count or --sample, or give a larger corpus")
         loss = p.loss / p.examples if p.examples else float("nan")
         if p.examples:
             sums = [matrix_sum(m) for m in self.weights.tensors().values()]
@@ -445,10 +459,20 @@ class _NumbaRun:
 
 
 def _ids_file(ids: np.ndarray) -> tuple[int, int] | None:
-    """(file descriptor, byte offset) of memory-mapped little-endian int32 ids (a token store), else None."""
+    """(file descriptor, byte offset) of a memory-mapped little-endian array (a token store's ids or offsets), else
+    None."""
     if isinstance(ids, np.memmap) and ids.filename and ids.dtype.byteorder in ("<", "=", "|") and os.name == "posix":
         return os.open(ids.filename, os.O_RDONLY), int(ids.offset)
     return None
+
+
+def _read(file: tuple[int, int], start: int, stop: int, dtype) -> np.ndarray:
+    """Elements start..stop of the array `_ids_file` opened, read into a new buffer."""
+    fd, base = file
+    buf = np.empty(stop - start, dtype=dtype)
+    if os.preadv(fd, [memoryview(buf).cast("B")], base + buf.itemsize * start) != buf.nbytes:
+        raise WordvecError("the token store's files are shorter than its manifest says; re-create the store")
+    return buf
 
 
 def _progress_bar(progress: bool, total: int, initial: int = 0):

@@ -215,7 +215,7 @@ class Word2Vec:
 
     Every parameter has gensim's meaning. `hs=1` with `negative>0` trains both heads, as gensim does;
     `cbow_mean=0` sums the context vectors. wordvec's own, keyword-only: `device` ('cpu', 'cuda', 'auto'),
-    `backend` ('auto', 'numba', 'torch'), `shared_negatives` (skip-gram draws one set of negatives per centre word;
+    `backend` ('auto', 'hogwild', 'torch'), `shared_negatives` (skip-gram draws one set of negatives per centre word;
     False: per pair) and `progress` (a progress bar). `hashfxn` and `batch_words` are accepted and unused (initial
     vectors come from `seed` alone; the engine cuts the corpus into jobs itself).
     """
@@ -509,7 +509,8 @@ class Word2Vec:
                                         callback=hooks, checkpoint=hooks if hooks.callbacks else None,
                                         weights=self._weights_for(config),
                                         resume=None if resume is None else (resume["tensors"], resume),
-                                        start_alpha=start, end_alpha=end, epoch_offset=self.epochs_trained)
+                                        start_alpha=start, end_alpha=end, epoch_offset=self.epochs_trained,
+                                        require_pairs=False)
                 self._snapshot = {"call": hooks.call, "done": {
                     "epoch_losses": result.epoch_losses, "seconds": result.seconds, "device": result.device,
                     "effective_words": result.effective_words, "pairs": result.pairs}}
