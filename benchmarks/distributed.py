@@ -6,6 +6,11 @@ Every run is a whole `wordvec train` command (the same tokens: the tweets with t
 corpus with planted word groups, so that neighbours mean something at any size). Settings: sgns preset (window 5,
 negative 5, vector 100, sample 1e-3, 5 epochs), the cores split evenly: 1 process x 2 threads, 2 processes x 1 thread.
 
+Synchronisation: every --tweets-sync-words words per process on the tweets (the default of `--sync-words`: a
+corpus of 1 M words a run needs frequent syncs to stay within 0.01 F1 of one process), every --sync-words on the
+planted corpus (large corpora tolerate longer rounds). Last, `scaling_model.py` turns the 2-process planted run
+into predictions for 8, 64 and 256 ranks (docs/scaling.md).
+
 Run: python benchmarks/distributed.py [--dataset PATH] [--planted-tokens 20000000] [--sync-words 100000]
 """
 
@@ -25,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
+from scaling_model import report  # noqa: E402
 from vs_gensim import QUERIES, downstream_f1, neighbours  # noqa: E402
 
 ENV = {**os.environ, "PYTHONPATH": str(HERE.parent / "src"), "OMP_NUM_THREADS": "1"}
@@ -102,7 +108,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default=str(HERE.parent.parent / "shared" / "data" / "tweets_hate_speech_detection"))
     ap.add_argument("--planted-tokens", type=int, default=20_000_000)
-    ap.add_argument("--sync-words", type=int, default=100_000)
+    ap.add_argument("--sync-words", type=int, default=100_000, help="words per process between syncs, planted corpus")
+    ap.add_argument("--tweets-sync-words", type=int, default=20_000, help="the same on the tweets")
     args = ap.parse_args()
     from wordvec.corpus import load_corpus
     from wordvec.preprocess import LabTokenizer
@@ -118,31 +125,34 @@ def main() -> None:
         tweet_file.write_text("".join(" ".join(t) + "\n" for t in tweets))
         planted = tmp / "planted.txt"
         info = planted_corpus(planted, args.planted_tokens)
-        corpora = [("tweets", ["--dataset", str(tweet_file), "--tokenizer", "simple"]),
-                   (f"planted {args.planted_tokens / 1e6:g}M", ["--dataset", str(planted), "--tokenizer", "simple"])]
-        for name, data in corpora:
+        corpora = [("tweets", ["--dataset", str(tweet_file), "--tokenizer", "simple"], args.tweets_sync_words),
+                   (f"planted {args.planted_tokens / 1e6:g}M", ["--dataset", str(planted), "--tokenizer", "simple"],
+                    args.sync_words)]
+        for name, data, sync_words in corpora:
             runs = {}
             for nproc, threads, seed in ((1, 2, 1), (2, 1, 1), (1, 2, 2)):
                 out = tmp / f"{name.split()[0]}-{nproc}-{seed}"
-                m = train([*data, "--seed", str(seed), "--sync-words", str(args.sync_words)], nproc, threads, out)
+                m = train([*data, "--seed", str(seed), "--sync-words", str(sync_words)], nproc, threads, out)
                 runs[(nproc, seed)] = (m, load(out))
                 if seed == 1:
                     sync = m.get("sync") or {}
                     share = sync.get("seconds", 0.0) / m["train_seconds"]
                     per_word = sync.get("bytes_sent_by_rank0", 0) * nproc / m["words"] if sync else 0.0
-                    rows.append((name, nproc, threads, m["train_seconds"], m["words_per_second"], share, per_word,
+                    rows.append((name, nproc, threads, sync_words, m["train_seconds"], m["words_per_second"], share,
+                                 per_word,
                                  sync.get("syncs", 0)))
                     print(f"  {name} {nproc}x{threads}: {m['words_per_second']:,.0f} words/s", flush=True)
             quality[name] = runs
-        print("\n| corpus | processes x threads | train s | words/s | vs 1 process | sync share | bytes/word | "
-              "syncs |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|")
-        for name, nproc, threads, sec, wps, share, per_word, syncs in rows:
-            base = next(r[4] for r in rows if r[0] == name and r[1] == 1)
-            print(f"| {name} | {nproc} x {threads} | {sec:.2f} | {wps:,.0f} | {wps / base:.2f}x | {share:.1%} | "
-                  f"{per_word:.1f} | {syncs} |")
+        print("\n| corpus | processes x threads | sync words | train s | words/s | vs 1 process | sync share | "
+              "bytes/word | syncs |")
+        print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+        for name, nproc, threads, sync_words, sec, wps, share, per_word, syncs in rows:
+            base = next(r[5] for r in rows if r[0] == name and r[1] == 1)
+            sw = f"{sync_words:,}" if nproc > 1 else ""
+            print(f"| {name} | {nproc} x {threads} | {sw} | {sec:.2f} | {wps:,.0f} | {wps / base:.2f}x | "
+                  f"{share:.1%} | {per_word:.1f} | {syncs} |")
 
-        print("\nquality, tweets (F1 of class 1, 5-fold; Jaccard of the top-10 neighbours of " + "/".join(QUERIES) + ")")
+        print(f"\nquality, tweets (F1 of class 1, 5-fold; Jaccard of the top-10 neighbours of {'/'.join(QUERIES)})")
         t = quality["tweets"]
         f1 = {k: downstream_f1(*v[1], tweets, labels)[1] for k, v in t.items()}
         g1, g2 = gensim_vectors(tweets, 1), gensim_vectors(tweets, 2)
@@ -163,6 +173,8 @@ def main() -> None:
                            ((1, 2), "1 process, seed 2")):
             jac = "" if key == (1, 1) else f"{jaccard_all(p[(1, 1)][1], p[key][1]):.2f}"
             print(f"| {label} | {group_recall(*p[key][1], info['per_group']):.3f} | {jac} |")
+        print(f"\npredicted at scale, from the 2-process run on the {name} corpus (benchmarks/scaling_model.py)")
+        report(tmp / f"{name.split()[0]}-2-1", [8, 64, 256], [args.sync_words, 4 * args.sync_words])
 
 
 def jaccard_all(a, b, sample: int = 300, seed: int = 0) -> float:

@@ -35,7 +35,7 @@ SCRIPTS = {
     "gensim (corpus_file)": "from gensim.models import Word2Vec\n"
                             "m = Word2Vec(corpus_file={corpus!r}, sg={sg}, " + SETTINGS + ")\n"
                             "m.wv.save_word2vec_format({out!r})\n",
-    "python + numpy + numba import": "import numpy, numba\n",
+    "python + numpy import": "import numpy\n",
 }
 
 
