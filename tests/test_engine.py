@@ -295,3 +295,23 @@ def test_gensim_toy_corpus_trains_at_every_seed():
     for seed in range(8):
         model = Word2Vec(sentences=common_texts, vector_size=20, window=5, min_count=1, workers=1, seed=seed)
         assert len(model.wv) == 12 and np.isfinite(model.wv.vectors).all()
+
+
+def test_chunk_plan_from_a_mapped_file_equals_the_plan_in_memory(tmp_path, monkeypatch):
+    """A token store's offsets are searched block by block from the file (not through the map, whose touched pages
+    stay resident): the same bounds and documents as numpy's search on the array, across block edges."""
+    from wordvec import engine
+
+    rng = np.random.default_rng(5)
+    offsets = np.concatenate([[0], np.cumsum(rng.integers(0, 40, 5000))]).astype(np.int64)
+    path = tmp_path / "offsets.i64"
+    offsets.astype("<i8").tofile(path)
+    mapped = np.memmap(path, dtype="<i8", mode="r")
+    monkeypatch.setattr(engine, "_OFFSET_BLOCK", 777)  # many blocks, keys on their edges
+    for chunk in (50, 1000, 30_000):
+        bounds = engine.chunk_bounds(offsets, chunk)
+        assert engine.chunk_bounds(mapped, chunk) == bounds
+        first, last = engine.chunk_documents(mapped, bounds)
+        b = np.asarray(bounds)
+        np.testing.assert_array_equal(first, np.searchsorted(offsets, b[:-1], side="right") - 1)
+        np.testing.assert_array_equal(last, np.searchsorted(offsets, b[1:], side="left"))

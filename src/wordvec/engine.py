@@ -214,9 +214,45 @@ def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
     cuts sentences at 10,000 words)."""
     n = int(offsets[-1])
     targets = np.arange(chunk, n, chunk, dtype=np.int64)
-    nxt = offsets[np.minimum(np.searchsorted(offsets, targets), len(offsets) - 1)]
+    nxt = _take(offsets, np.minimum(_searchsorted(offsets, targets, "left"), len(offsets) - 1))
     cuts = np.where(nxt - targets < chunk // 2, nxt, targets)
     return sorted({0, n, *[int(c) for c in cuts if 0 < c < n]})
+
+
+def chunk_documents(offsets: np.ndarray, bounds: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """For each chunk bounds[c]..bounds[c+1], the first and the last index into `offsets` it needs: the offsets of
+    the documents it touches are offsets[first[c]:last[c] + 1]."""
+    b = np.asarray(bounds, dtype=np.int64)
+    return _searchsorted(offsets, b[:-1], "right") - 1, _searchsorted(offsets, b[1:], "left")
+
+
+# A token store's offsets are a map of a file: each binary search into it faults in the pages around every probe,
+# and those pages stay resident, so searching the map chunk by chunk would make memory grow with the corpus. The
+# searches below read the file in blocks instead (for an array in memory they are numpy's).
+_OFFSET_BLOCK = 1 << 22
+
+
+def _searchsorted(offsets: np.ndarray, keys: np.ndarray, side: str) -> np.ndarray:
+    f = _ids_file(offsets)
+    if f is None:
+        return np.searchsorted(offsets, keys, side=side).astype(np.int64)
+    try:
+        out = np.zeros(len(keys), dtype=np.int64)
+        for a in range(0, len(offsets), _OFFSET_BLOCK):
+            out += np.searchsorted(_read(f, a, min(a + _OFFSET_BLOCK, len(offsets)), np.int64), keys, side=side)
+        return out
+    finally:
+        os.close(f[0])
+
+
+def _take(offsets: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    f = _ids_file(offsets)
+    if f is None:
+        return np.asarray(offsets[idx], dtype=np.int64)
+    try:
+        return np.array([_read(f, i, i + 1, np.int64)[0] for i in idx.tolist()], dtype=np.int64)
+    finally:
+        os.close(f[0])
 
 
 @dataclass
@@ -277,6 +313,7 @@ class _HogwildRun:
                 raise WordvecError(f"the checkpoint was written by a run with (start_alpha, end_alpha, epochs, "
                                    f"epochs before) {theirs}, this one has {mine}; resume with the same settings")
         self.bounds = chunk_bounds(self.offsets, self.pos.chunk_size)
+        self.documents = chunk_documents(self.offsets, self.bounds) if self.file is not None else None
         self.tables = _tables(config, vocab)
         self.hs, self.negative = config.heads()
         self.kernel = kernel_for(config.model == "skipgram")
@@ -290,21 +327,21 @@ class _HogwildRun:
         a0, a1 = self.pos.start_alpha, self.pos.end_alpha
         return a0 - (a0 - a1) * (done / (self.n * self.config.epochs))
 
-    def _chunk(self, s: int, e: int):
+    def _chunk(self, c: int):
         """(ids, offsets, start, stop) for the kernel. From a file (a token store), this chunk's ids are read into a
-        buffer, with the offsets of the documents it touches made local: memory stays flat whatever the corpus
-        size, and the kernel sees the same documents as from memory."""
+        buffer, with the offsets of the documents it touches made local (read from the file, not the map: memory
+        stays flat whatever the corpus size), and the kernel sees the same documents as from memory."""
+        s, e = self.bounds[c], self.bounds[c + 1]
         if self.file is None:
             return self.ids, self.offsets, s, e
         buf = _read(self.file, s, e, np.int32)
         if self.vocab_size <= int(buf.max()) or int(buf.min()) < 0:
             raise WordvecError("the token store holds ids outside its vocabulary; re-create the store")
-        d0 = int(np.searchsorted(self.offsets, s, side="right")) - 1  # a binary search: a few pages of the map
-        d1 = int(np.searchsorted(self.offsets, e, side="left"))
-        if self.offsets_file is not None:  # read, not mapped: the map's pages would stay resident, growing with it
-            local = _read(self.offsets_file, d0, d1 + 1, np.int64)
+        d0, d1 = int(self.documents[0][c]), int(self.documents[1][c]) + 1
+        if self.offsets_file is not None:
+            local = _read(self.offsets_file, d0, d1, np.int64)
         else:
-            local = np.array(self.offsets[d0:d1 + 1], dtype=np.int64)
+            local = np.array(self.offsets[d0:d1], dtype=np.int64)
         local -= s
         return buf, local, 0, e - s
 
@@ -313,7 +350,7 @@ class _HogwildRun:
         done = epoch * self.n
         keep, codes, points, lengths, prob, alias = self.tables
         cfg = self.config
-        ids, offsets, start, stop = self._chunk(s, e)
+        ids, offsets, start, stop = self._chunk(c)
         return self.kernel(ids, offsets, start, stop, self.weights.syn0, self.syn1, codes, points, lengths,
                            self.syn1neg, prob, alias, keep, self.hs, self.negative, int(cfg.window),
                            bool(cfg.reduced_window), self.alpha_at(done + s), self.alpha_at(done + e),
@@ -483,4 +520,4 @@ def _progress_bar(progress: bool, total: int, initial: int = 0):
     return tqdm(total=total, initial=initial, desc="word2vec", unit="chunk", leave=False)
 
 
-__all__ = ["train_word2vec", "Weights", "new_weights", "warm_up", "chunk_bounds"]
+__all__ = ["train_word2vec", "Weights", "new_weights", "warm_up", "chunk_bounds", "chunk_documents"]
