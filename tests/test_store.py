@@ -240,6 +240,19 @@ def test_single_compressed_files(tmp_path):
         assert_same_as_reference(out, src, "simple", 1)
 
 
+def test_the_store_follows_the_umask(tmp_path):
+    """mkdtemp makes a private directory; the store is renamed from one, so it must get the umask's permissions."""
+    import os
+
+    src = write_lines(tmp_path / "c.txt", zipf_lines(9, 50))
+    old = os.umask(0o027)
+    try:
+        out = prepare(src, tmp_path / "store", tokenizer="simple", min_count=1, workers=1)
+    finally:
+        os.umask(old)
+    assert (out.stat().st_mode & 0o777) == 0o750
+
+
 def test_csv_folder_stores_only_train(tmp_path):
     src = tmp_path / "data"
     src.mkdir()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -36,4 +37,18 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", **kwargs) -> Iterator
         raise
 
 
-__all__ = ["atomic_open"]
+def temp_dir(near: Path, suffix: str = ".tmp") -> Path:
+    """A new hidden directory beside `near` (to be renamed to it), with the permissions the umask gives a new
+    directory (mkdtemp alone makes it private)."""
+    tmp = Path(tempfile.mkdtemp(prefix=f".{near.name}.", suffix=suffix, dir=near.parent))
+    os.chmod(tmp, 0o777 & ~umask())
+    return tmp
+
+
+def umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+__all__ = ["atomic_open", "temp_dir", "umask"]

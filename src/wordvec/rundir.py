@@ -26,7 +26,6 @@ import math
 import os
 import re
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +33,7 @@ import numpy as np
 
 from .config import Config
 from .errors import WordvecError
-from .files import atomic_open
+from .files import atomic_open, temp_dir
 from .vectors import KeyedVectors
 from .vocab import Vocab
 from .weights import HS, INPUT, OUTPUT, TrainResult, word_vectors
@@ -236,12 +235,6 @@ def is_run_dir(path: str | os.PathLike) -> bool:
     return isinstance(data, dict) and "wordvec_version" in data and names <= RUN_FILES
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def _dangerous(out: Path) -> bool:
     """The current folder, one of its parents, the home folder or the root: never a run directory."""
     target = out.resolve()
@@ -311,8 +304,7 @@ class PendingRun:
         from .state import save_tensors
 
         try:
-            tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.", suffix=".tmp", dir=self.parent))
-            os.chmod(tmp, 0o777 & ~_umask())
+            tmp = temp_dir(self.parent / self.out.name)
         except OSError as e:
             raise WordvecError(f"cannot create the run directory {self.out} ({e.strerror}); choose a writable "
                                f"--out") from None

@@ -54,6 +54,7 @@ import numpy as np
 from . import __version__
 from .corpus import TextLines, is_compressed, load_corpus, open_binary, read_errors
 from .errors import WordvecError
+from .files import temp_dir
 from .preprocess import get_tokenizer
 from .vocab import Encoded, Vocab, count_order, effective_min_count
 
@@ -517,7 +518,7 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
     files = _source_files(source, texts)
     made = _make_parent(out)
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+        tmp = temp_dir(out)
     except OSError as e:
         _remove_dirs(made)
         raise WordvecError(f"cannot create the store {out}: {e.strerror or e}; choose a writable --out") from None
