@@ -5,8 +5,9 @@ subsampling, training and sync seconds; vocab.txt: the counts), and evaluates do
 
     T(W) = S / R + t_local + t_net(W)        X(W) = W * S / T(W)        E(W) = X(W) / (W * R)
 
-R (words/s of one rank training alone) and t_local (a round's local sync work, measured with the loopback network
-included, so an upper bound) come from the run. The rows a rank changes in a round (k) and the union over W ranks
+R (words/s of one rank training) and t_local (a round's local sync work: finding the changed rows, building the
+payload, applying the sum) come from the run; its time in collectives (on one host: loopback, and waiting for the
+slower rank) is printed beside the model's network time, not reused. The rows a rank changes in a round (k) and the union over W ranks
 (U(W)) are the expected numbers of distinct words in the round's draws, from the vocabulary counts: kept tokens for
 the input matrix, kept tokens plus noise draws for the output matrix (negative sampling). The network: ring
 collectives (all-gather W-1 steps, all-reduce 2(W-1)), each step alpha seconds of latency, payloads at beta bytes/s.
@@ -52,7 +53,9 @@ class Model:
         self.measured_S = int(c["sync_words"])
         self.kept = m["effective_words"] / m["words"]
         self.R = m["words"] / self.w0 / (m["train_seconds"] - sync["seconds"])
-        self.t_local = sync["seconds"] / sync["syncs"]
+        collective = sync.get("collective_seconds", 0.0)
+        self.t_local = (sync["seconds"] - collective) / sync["syncs"]
+        self.t_collective = collective / sync["syncs"]
         self.measured_bytes_per_word = sync["bytes_sent_by_rank0"] * self.w0 / m["words"]
         total = counts.sum()
         f = counts / total
@@ -110,8 +113,8 @@ def main() -> None:
 def report(run: Path, ranks: list[int], sync_words: list[int] | None = None) -> None:
     model = Model(run)
     print(f"measured ({model.w0} ranks, {run.name}): R = {model.R:,.0f} words/s per rank, t_local = "
-          f"{model.t_local * 1e3:.1f} ms a round, S = {model.measured_S:,} words, V = {model.V:,}, E = {model.E}, "
-          f"kept after subsampling {model.kept:.1%}")
+          f"{model.t_local * 1e3:.1f} ms a round (+ {model.t_collective * 1e3:.1f} ms in collectives), S = "
+          f"{model.measured_S:,} words, V = {model.V:,}, E = {model.E}, kept after subsampling {model.kept:.1%}")
     predicted = model.round_bytes(model.w0, model.measured_S) / model.measured_S
     print(f"bytes per word at {model.w0} ranks: measured {model.measured_bytes_per_word:.1f}, model "
           f"{predicted:.1f}")

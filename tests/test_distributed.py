@@ -94,6 +94,7 @@ def test_skipgram_on_two_processes_learns_like_one(tmp_path):
     assert abs(m1["final_loss"] - m2["final_loss"]) < 0.02 * m1["final_loss"]
     assert m1["words"] == m2["words"]
     assert m2["sync"]["syncs"] > 3 and m2["sync"]["bytes_sent_by_rank0"] > 0 and m1["sync"] is None
+    assert 0 < m2["sync"]["collective_seconds"] < m2["sync"]["seconds"] < m2["train_seconds"]
 
 
 def test_two_nodes_with_a_c10d_rendezvous_on_localhost(tmp_path):

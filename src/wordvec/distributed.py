@@ -109,14 +109,24 @@ class TorchReplicas(Replicas):
         self.mode = mode
         self.snapshots: list[np.ndarray] | None = None
         self.bytes = 0  # sent by this rank in syncs (payload, as the all-reduce/all-gather carry it)
-        self.seconds = 0.0
+        self.seconds = 0.0  # in syncs: local work and collectives
+        self.sync_collective_seconds = 0.0  # of which in collectives (the network, and waiting for the slowest rank)
+        self.collective_seconds = 0.0
         self.syncs = 0
 
     def _call(self, fn, *args):
+        t0 = time.perf_counter()
         try:
             return fn(*args)
         except RuntimeError as e:
             raise collective_error(e) from None
+        finally:
+            self.collective_seconds += time.perf_counter() - t0
+
+    def _count_sync(self, t0: float, c0: float) -> None:
+        self.seconds += time.perf_counter() - t0
+        self.sync_collective_seconds += self.collective_seconds - c0
+        self.syncs += 1
 
     def agree(self, flag: bool) -> bool:
         import torch
@@ -158,7 +168,7 @@ class TorchReplicas(Replicas):
         changed it ('average'; a rank that did not touch a row does not dilute it) or their sum ('sum')."""
         import torch
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), self.collective_seconds
         for m, snap in zip(matrices, self.snapshots):
             changed = _changed_rows(m, snap)
             k = torch.tensor([len(changed)], dtype=torch.int64)
@@ -190,8 +200,7 @@ class TorchReplicas(Replicas):
             m[rows] = update
             snap[rows] = update
             self.bytes += payload.nbytes * 2 * (self.world - 1) // self.world  # a ring all-reduce sends this much
-        self.seconds += time.perf_counter() - t0
-        self.syncs += 1
+        self._count_sync(t0, c0)
 
     def _sync_dense(self, m: np.ndarray, snap: np.ndarray, changed: np.ndarray) -> None:
         """`sync` of one matrix whose rows mostly changed: whole-matrix operations, no row indexing."""
@@ -219,7 +228,7 @@ class TorchReplicas(Replicas):
         """As `sync`, on the device and dense: the whole change matrix and a changed-rows count, all-reduced."""
         import torch
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), self.collective_seconds
         for t, snap in zip(tensors, self.tensor_snapshots):
             delta = t - snap
             payload = torch.cat([delta, (delta != 0).any(dim=1, keepdim=True).to(delta.dtype)], dim=1)
@@ -230,8 +239,7 @@ class TorchReplicas(Replicas):
             snap += change
             t.copy_(snap)
             self.bytes += payload.numel() * payload.element_size() * 2 * (self.world - 1) // self.world
-        self.seconds += time.perf_counter() - t0
-        self.syncs += 1
+        self._count_sync(t0, c0)
 
     def gather_bytes(self, state) -> list:
         """Every rank's copy of a small uint8 tensor (e.g. a generator state), in rank order."""

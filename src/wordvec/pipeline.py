@@ -271,6 +271,7 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
         "checkpoints": None if checkpointer is None else {"every": checkpointer.every, "saves": checkpointer.saves,
                                                           "seconds": round(checkpointer.seconds, 4)},
         "sync": None if group is None else {"syncs": group.syncs, "seconds": round(group.seconds, 4),
+                                             "collective_seconds": round(group.sync_collective_seconds, 4),
                                              "bytes_sent_by_rank0": int(group.bytes)},
         "config": {**config.to_dict(), "dataset": _local_dataset(config.dataset)},
         "neighbors": neighbors,
