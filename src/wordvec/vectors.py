@@ -853,7 +853,7 @@ class KeyedVectors:
             import ot
         except ImportError:
             raise MissingDependencyError("wmdistance needs the optional package POT (Python Optimal Transport); "
-                                         "install it with `pip install POT`") from None
+                                         "install it with `pip install POT` (or wordvec[wmd])") from None
         d1 = [self.get_index(w) for w in document1 if self.get_index(w, -1) >= 0]
         d2 = [self.get_index(w) for w in document2 if self.get_index(w, -1) >= 0]
         if len(d1) < len(document1) or len(d2) < len(document2):
