@@ -71,8 +71,14 @@ def session(device: str):
         device, backend = f"cuda:{local}", "nccl"
     else:
         backend = "gloo"
+    timeout = datetime.timedelta(seconds=_timeout())
     try:
-        dist.init_process_group(backend, timeout=datetime.timedelta(seconds=_timeout()))
+        # The launcher's store, with keys of our own for each torchrun restart: a restarted group must not read the
+        # addresses its killed predecessors published there (connecting to them is refused).
+        store, me, world = next(dist.rendezvous("env://", timeout=timeout))
+        attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") or "0"
+        dist.init_process_group(backend, store=dist.PrefixStore(f"wordvec/attempt-{attempt}/", store), rank=me,
+                                world_size=world, timeout=timeout)
     except Exception as e:  # the rendezvous failed: the launcher's settings or the network
         raise WordvecError(f"rank {rank()}: could not join the other processes ({_first_line(e)}); check "
                            f"torchrun's --nnodes / --rdzv-endpoint and that the nodes reach each other") from None
