@@ -169,6 +169,16 @@ def test_bad_settings_lab(flags, contains, tmp_path, capsys):
                   "--no-progress", "--min-count", "2", "--batch-size", "256", *flags], capsys, contains, tmp_path)
 
 
+def test_bad_kernel_choice_is_refused_before_tokenising(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("WORDVEC_KERNELS", "bogus")
+    data = _csv(tmp_path / "data")
+    from wordvec import pipeline
+
+    monkeypatch.setattr(pipeline, "load_corpus", lambda *a, **k: pytest.fail("the data was read first"))
+    expect_error(["train", "--preset", "sgns", "--dataset", str(data), "--out", str(tmp_path / "out"),
+                  "--no-progress"], capsys, "WORDVEC_KERNELS", tmp_path)
+
+
 def test_tensorboard_pointing_at_a_file(tmp_path, capsys):
     data = _csv(tmp_path / "data")
     (tmp_path / "tb").write_text("mine")
