@@ -183,7 +183,7 @@ class TorchReplicas(Replicas):
             if k == 0:
                 continue
             if k * self.world >= self.DENSE_SHARE * len(m):  # most rows changed: the whole matrix, no ids
-                self._sync_dense(m, snap, changed)
+                self._sync_dense(torch.from_numpy(m), torch.from_numpy(snap), torch.from_numpy(changed))
                 continue
             ids = torch.full((k,), -1, dtype=torch.int64)
             ids[:len(changed)] = torch.from_numpy(changed)
@@ -208,21 +208,30 @@ class TorchReplicas(Replicas):
             self.bytes += payload.nbytes * 2 * (self.world - 1) // self.world  # a ring all-reduce sends this much
         self._count_sync(t0, c0)
 
-    def _sync_dense(self, m: np.ndarray, snap: np.ndarray, changed: np.ndarray) -> None:
-        """`sync` of one matrix whose rows mostly changed: whole-matrix operations, no row indexing."""
+    def _sync_dense(self, t, snap, changed=None) -> None:
+        """`sync` of one whole matrix (tensors; numpy matrices wrapped without a copy): the change matrix and, in one
+        extra column, whether this rank changed each row (`changed`: those rows' ids; None: where the change is not
+        zero), all-reduced at once; no row indexing."""
         import torch
 
-        payload = np.empty((len(m), m.shape[1] + 1), dtype=np.float32)
-        np.subtract(m, snap, out=payload[:, :-1])
-        payload[:, -1] = 0.0
-        payload[changed, -1] = 1.0
-        self._call(self.dist.all_reduce, torch.from_numpy(payload))
-        delta = payload[:, :-1]
+        shape = (t.shape[0], t.shape[1] + 1)
+        if t.device.type == "cpu" and t.dtype == torch.float32:  # numpy's allocation: a large torch.empty made
+            payload = torch.from_numpy(np.empty(shape, dtype=np.float32))  # each CPU sync slower
+        else:
+            payload = torch.empty(shape, dtype=t.dtype, device=t.device)
+        torch.sub(t, snap, out=payload[:, :-1])
+        if changed is None:
+            payload[:, -1] = (payload[:, :-1] != 0).any(dim=1)
+        else:
+            payload[:, -1] = 0.0
+            payload[changed, -1] = 1.0
+        self._call(self.dist.all_reduce, payload)
+        change = payload[:, :-1]
         if self.mode == "average":
-            delta /= np.maximum(payload[:, -1:], 1.0)
-        snap += delta
-        np.copyto(m, snap)
-        self.bytes += payload.nbytes * 2 * (self.world - 1) // self.world
+            change /= payload[:, -1:].clamp(min=1.0)
+        snap += change
+        t.copy_(snap)
+        self.bytes += payload.numel() * payload.element_size() * 2 * (self.world - 1) // self.world
 
     # --- the torch engine's matrices (tensors on the training device; NCCL on GPUs) -------------------------------
     def start_tensors(self, tensors: list) -> None:
@@ -232,19 +241,9 @@ class TorchReplicas(Replicas):
 
     def sync_tensors(self, tensors: list) -> None:
         """As `sync`, on the device and dense: the whole change matrix and a changed-rows count, all-reduced."""
-        import torch
-
         t0, c0 = time.perf_counter(), self.collective_seconds
         for t, snap in zip(tensors, self.tensor_snapshots):
-            delta = t - snap
-            payload = torch.cat([delta, (delta != 0).any(dim=1, keepdim=True).to(delta.dtype)], dim=1)
-            self._call(self.dist.all_reduce, payload)
-            change = payload[:, :-1]
-            if self.mode == "average":
-                change /= payload[:, -1:].clamp(min=1.0)
-            snap += change
-            t.copy_(snap)
-            self.bytes += payload.numel() * payload.element_size() * 2 * (self.world - 1) // self.world
+            self._sync_dense(t, snap)
         self._count_sync(t0, c0)
 
     def gather_bytes(self, state) -> list:
