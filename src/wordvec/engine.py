@@ -145,7 +145,7 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
               float(config.min_lr if end_alpha is None else end_alpha))
     if weights is None:
         weights = new_weights(config, vocab)
-    if device.startswith("cuda") or config.backend == "torch":
+    if not uses_cpu_kernels(config, device):
         if config.both_heads or not config.cbow_mean:
             raise WordvecError("--both-heads and --no-cbow-mean are trained by the CPU kernels only; use "
                                "--device cpu --backend hogwild (or auto)")
@@ -206,6 +206,20 @@ def warm_up(config: Config | None = None) -> None:
             _HogwildRun(tiny, vocab, encoded, new_weights(tiny, vocab), (0.025, 0.0001), 0, as_hooks(None), None,
                         None, Replicas()).run(progress=False)
             _WARM.add(key)
+
+
+def uses_cpu_kernels(config: Config, device: str) -> bool:
+    """Whether skip-gram / CBOW on `device` (resolved) trains with the compiled CPU kernels, not the torch backend."""
+    return not (device.startswith("cuda") or config.backend == "torch")
+
+
+def check_kernels(config: Config, device: str) -> None:
+    """Fail now, before any data is read, when the CPU kernels this run needs cannot load (a bad WORDVEC_KERNELS,
+    or C kernels forced where they were not built)."""
+    if uses_cpu_kernels(config, device):
+        from .kernels import implementation
+
+        implementation()
 
 
 def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
@@ -520,4 +534,5 @@ def _progress_bar(progress: bool, total: int, initial: int = 0):
     return tqdm(total=total, initial=initial, desc="word2vec", unit="chunk", leave=False)
 
 
-__all__ = ["train_word2vec", "Weights", "new_weights", "warm_up", "chunk_bounds", "chunk_documents"]
+__all__ = ["train_word2vec", "Weights", "new_weights", "warm_up", "chunk_bounds", "chunk_documents", "check_kernels",
+           "uses_cpu_kernels"]

@@ -129,10 +129,10 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
     """
     config.validate()
     device = resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
-    if config.model != "softmax" and device == "cpu" and config.backend != "torch":
-        from .kernels import implementation
+    if config.model != "softmax":
+        from .engine import check_kernels
 
-        implementation()  # a bad WORDVEC_KERNELS, or C kernels forced but not built: said before tokenising
+        check_kernels(config, device)
     if checkpoint_every < 0 or checkpoint_every != checkpoint_every:
         raise WordvecError(f"--checkpoint-every must be 0 (off) or a number of seconds, got {checkpoint_every}")
     with session(device) as device:
