@@ -228,7 +228,8 @@ def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
     cuts sentences at 10,000 words)."""
     n = int(offsets[-1])
     targets = np.arange(chunk, n, chunk, dtype=np.int64)
-    nxt = _take(offsets, np.minimum(_searchsorted(offsets, targets, "left"), len(offsets) - 1))
+    (at,) = _searchsorted(offsets, (targets, "left"))
+    nxt = _take(offsets, np.minimum(at, len(offsets) - 1))
     cuts = np.where(nxt - targets < chunk // 2, nxt, targets)
     return sorted({0, n, *[int(c) for c in cuts if 0 < c < n]})
 
@@ -237,7 +238,8 @@ def chunk_documents(offsets: np.ndarray, bounds: list[int]) -> tuple[np.ndarray,
     """For each chunk bounds[c]..bounds[c+1], the first and the last index into `offsets` it needs: the offsets of
     the documents it touches are offsets[first[c]:last[c] + 1]."""
     b = np.asarray(bounds, dtype=np.int64)
-    return _searchsorted(offsets, b[:-1], "right") - 1, _searchsorted(offsets, b[1:], "left")
+    first, last = _searchsorted(offsets, (b[:-1], "right"), (b[1:], "left"))
+    return first - 1, last
 
 
 # A token store's offsets are a map of a file: each binary search into it faults in the pages around every probe,
@@ -246,14 +248,17 @@ def chunk_documents(offsets: np.ndarray, bounds: list[int]) -> tuple[np.ndarray,
 _OFFSET_BLOCK = 1 << 22
 
 
-def _searchsorted(offsets: np.ndarray, keys: np.ndarray, side: str) -> np.ndarray:
+def _searchsorted(offsets: np.ndarray, *queries: tuple[np.ndarray, str]) -> list[np.ndarray]:
+    """np.searchsorted(offsets, keys, side) for each (keys, side), in one pass over the offsets."""
     f = _ids_file(offsets)
     if f is None:
-        return np.searchsorted(offsets, keys, side=side).astype(np.int64)
+        return [np.searchsorted(offsets, keys, side=side).astype(np.int64) for keys, side in queries]
     try:
-        out = np.zeros(len(keys), dtype=np.int64)
+        out = [np.zeros(len(keys), dtype=np.int64) for keys, _ in queries]
         for a in range(0, len(offsets), _OFFSET_BLOCK):
-            out += np.searchsorted(_read(f, a, min(a + _OFFSET_BLOCK, len(offsets)), np.int64), keys, side=side)
+            block = _read(f, a, min(a + _OFFSET_BLOCK, len(offsets)), np.int64)
+            for found, (keys, side) in zip(out, queries):
+                found += np.searchsorted(block, keys, side=side)
         return out
     finally:
         os.close(f[0])
