@@ -48,8 +48,16 @@ def _cmd(kind: str, data: Path, out: Path, *extra: str) -> list[str]:
             "--threads", "1", "--no-progress", "-q", *extra]
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, timeout=600)
+def _run(args: list[str], **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, timeout=600, **kw)
+
+
+def _terminated(args: list[str], lock: Path) -> tuple[int, str]:
+    """Start `wordvec train`, SIGTERM it once it trains; (exit code, stderr)."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    signal_when_training(proc, lock)
+    _, err = proc.communicate(timeout=120)
+    return proc.returncode, err
 
 
 def _tensors(run: Path) -> dict[str, np.ndarray]:
@@ -91,18 +99,15 @@ def test_sigterm_saves_a_checkpoint_and_a_restart_resumes(tmp_path):
     data = _corpus(tmp_path / "data", "sgns")
     out = tmp_path / "run"
     args = _cmd("sgns", data, out, "--epochs", "40")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    signal_when_training(proc, tmp_path / ".run.lock")
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 143 and "Traceback" not in err, err
+    code, err = _terminated(args, tmp_path / ".run.lock")
+    assert code == 143 and "Traceback" not in err, err
     assert "--resume" in err and (tmp_path / "run.checkpoint").is_file() and not out.exists()
     again = _run(args)  # without --resume: refused, the checkpoint kept
     assert again.returncode == 2 and "--resume" in again.stderr and (tmp_path / "run.checkpoint").is_file()
     different = _run(_cmd("sgns", data, out, "--epochs", "40", "--window", "3", "--resume"))
     assert different.returncode == 2 and "--window 5 -> 3" in different.stderr
     # a torchrun restart (--max-restarts) sets TORCHELASTIC_RESTART_COUNT: the same command resumes without --resume
-    restarted = subprocess.run(args, capture_output=True, text=True, timeout=600,
-                               env={**os.environ, "TORCHELASTIC_RESTART_COUNT": "1"})
+    restarted = _run(args, env={**os.environ, "TORCHELASTIC_RESTART_COUNT": "1"})
     assert restarted.returncode == 0, restarted.stderr
     assert (out / "metrics.json").is_file() and not (tmp_path / "run.checkpoint").exists()
 
@@ -148,10 +153,7 @@ def test_a_cli_checkpoint_loads_as_a_word2vec_model(tmp_path):
 
     data = _corpus(tmp_path / "data", "sgns")
     out = tmp_path / "run"
-    args = _cmd("sgns", data, out, "--epochs", "40")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    signal_when_training(proc, tmp_path / ".run.lock")
-    proc.communicate(timeout=120)
+    _terminated(_cmd("sgns", data, out, "--epochs", "40"), tmp_path / ".run.lock")
     model = Word2Vec.load(tmp_path / "run.checkpoint")
     assert model.vector_size == 16 and len(model.wv) == 600 and model.sg == 1
     assert model.wv.most_similar(model.wv.index_to_key[0], topn=3)
