@@ -131,7 +131,7 @@ async function search(word) {
         (data.columns.length > 1 ? `; ${data.shared.length} shared by two runs or more` : ""));
     } else {
       map.highlight(null, []);
-      say("search-message", errors === data.columns.length ? data.columns[0].error : "", true);
+      say("search-message", `no neighbours for ${word}` + (data.columns.length > 1 ? " in this run" : ""), true);
     }
   } catch (e) {
     $("neighbors").replaceChildren();
