@@ -197,12 +197,13 @@ class Explorer:
         return cls([open_source(p) for p in paths], limit)
 
     def warm(self) -> None:
-        """Build the caches a first query would otherwise pay for (unit vectors, the int8 copy on big vocabularies,
-        the sorted words for completion)."""
+        """Build what the first page and query would otherwise wait for: unit vectors, the int8 copy on big
+        vocabularies, the sorted words for completion, the first run's PCA map."""
         for s in self.sources:
             if len(s.kv):
                 s.kv.most_similar(s.kv.index_to_key[0], topn=1)
                 s.completions("", 1)
+        self._cached_map(self.sources[0], "pca")
 
     # --- helpers ----------------------------------------------------------------------------------------------
     def source(self, run) -> Source:
@@ -309,10 +310,11 @@ class Explorer:
 
 
 def _normalise(xy: np.ndarray) -> np.ndarray:
-    """Centred, scaled into [-1, 1] (the page zooms from there)."""
+    """Centred and scaled so that 98% of the points lie within radius 1 (a few outliers must not squeeze the
+    rest into a corner; the page zooms out to them)."""
     xy = np.asarray(xy, dtype=np.float64)
     xy = xy - xy.mean(axis=0)
-    scale = float(np.abs(xy).max()) if xy.size else 0.0
+    scale = float(np.quantile(np.hypot(xy[:, 0], xy[:, 1]), 0.98)) if len(xy) else 0.0
     return (xy / scale if scale > 0 else xy).astype(np.float32)
 
 
@@ -410,6 +412,8 @@ class _Handler(BaseHTTPRequestHandler):
     explorer: Explorer  # set on the subclass made by `make_server`
     server_version = "wordvec-explore"
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body leave together: no delayed-ACK stall on keep-alive
+    wbufsize = -1  # buffered: http.server flushes once per answer
 
     def log_message(self, format, *args):  # http.server prints every request to stderr; keep it in the log
         log.debug("%s %s", self.address_string(), format % args)

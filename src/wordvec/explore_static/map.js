@@ -89,7 +89,7 @@ export class MapView {
     const [px, py] = this.local(e);
     const { w, h } = this.base();
     const f = Math.exp(-e.deltaY * 0.0015);
-    const scale = Math.min(200, Math.max(0.5, this.view.scale * f));
+    const scale = Math.min(200, Math.max(0.1, this.view.scale * f));
     const k = scale / this.view.scale;
     // keep the data point under the cursor fixed
     this.view.dx = (px - w / 2) - (px - w / 2 - this.view.dx) * k;
