@@ -277,6 +277,27 @@ def test_a_broken_request_line_gets_json_and_the_server_keeps_serving(server):
     _alive(client)
 
 
+@pytest.mark.parametrize("host", ["evil.example:80", "", "127.0.0.1:1", "127.0.0.1.evil.example"])
+def test_a_page_of_another_site_is_refused(server, host):
+    """A page that rebinds its own name to 127.0.0.1 sends its own Host header: refused (DNS rebinding)."""
+    client, _ = server
+    for method, path in (("GET", "/"), ("POST", "/api/runs")):
+        conn = http.client.HTTPConnection("127.0.0.1", client.port, timeout=30)
+        conn.putrequest(method, path, skip_host=True)
+        if host:
+            conn.putheader("Host", host)
+        conn.putheader("Content-Length", "0")
+        conn.endheaders()
+        r = conn.getresponse()
+        assert r.status == 403 and "Host" in json.loads(r.read())["error"]
+        conn.close()
+    for ok in (f"127.0.0.1:{client.port}", f"localhost:{client.port}", f"LOCALHOST:{client.port}"):
+        conn = http.client.HTTPConnection("127.0.0.1", client.port, timeout=30)
+        conn.request("GET", "/api/runs", headers={"Host": ok})
+        assert conn.getresponse().status == 200
+        conn.close()
+
+
 def test_a_bug_in_a_handler_is_logged_not_sent(server, monkeypatch, caplog):
     client, ex = server
 

@@ -414,6 +414,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body leave together: no delayed-ACK stall on keep-alive
     wbufsize = -1  # buffered: http.server flushes once per answer
+    timeout = 60  # seconds a connection may sit idle or half-sent before it is closed
 
     def log_message(self, format, *args):  # http.server prints every request to stderr; keep it in the log
         log.debug("%s %s", self.address_string(), format % args)
@@ -436,7 +437,22 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
+    def _foreign_host(self) -> bool:
+        """On a loopback address, only pages of this server may talk to it: a Host header naming another site
+        is a web page that rebound its name to 127.0.0.1 (DNS rebinding), refused."""
+        host, port = self.server.server_address[:2]
+        if host not in ("127.0.0.1", "::1", "localhost"):
+            return False
+        allowed = {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}"}
+        if (self.headers.get("Host") or "").strip().lower() in allowed:
+            return False
+        self._json({"error": "this server answers only pages it served itself (Host must be 127.0.0.1 or "
+                             "localhost)"}, HTTPStatus.FORBIDDEN, close=True)
+        return True
+
     def do_GET(self):
+        if self._foreign_host():
+            return
         path = self.path.split("?", 1)[0]
         if path.startswith("/api/"):
             return self._api(path[5:], {})
@@ -453,6 +469,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def do_POST(self):
+        if self._foreign_host():
+            return
         path = self.path.split("?", 1)[0]
         if not path.startswith("/api/"):
             return self._json({"error": "POST goes to /api/NAME"}, HTTPStatus.NOT_FOUND, close=True)
