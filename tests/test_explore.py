@@ -355,6 +355,24 @@ def test_the_map_is_cached_beside_the_run_and_recomputed_when_the_vectors_change
     assert again["words"] == first["words"] and again["x"] != first["x"]
 
 
+def test_tsne_where_installed_and_umap_only_where_installed(tmp_path, monkeypatch):
+    import importlib.util
+
+    run = make_run(tmp_path / "r", WORDS, _vectors(5))
+    ex = Explorer.open([run], limit=40)
+    assert ex.methods[:2] == ["pca", "tsne"]  # scikit-learn is a dependency
+    tsne = ex.map(0, "tsne")
+    assert tsne["words"] == WORDS[:40] and tsne["x"] != ex.map(0, "pca")["x"]
+    with np.load(run / MAP_CACHE) as z:
+        assert {"pca-40.xy", "tsne-40.xy"} <= set(z.files)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "umap" else real(name, *a))
+    ex = Explorer.open([run], limit=40)
+    assert "umap" not in ex.methods and "umap" not in ex.runs()["methods"]
+    with pytest.raises(WordvecError, match="needs umap-learn, which is not installed"):
+        ex.map(0, "umap")
+
+
 def test_a_damaged_cache_is_recomputed(tmp_path):
     run = make_run(tmp_path / "r", WORDS, _vectors(5))
     (run / MAP_CACHE).write_bytes(b"PK\x03\x04 not a zip")

@@ -262,13 +262,14 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     if args.port > 65535:
         raise WordvecError(f"--port must be at most 65535, got {args.port}")
     explorer = Explorer.open(args.sources, limit=args.limit)
-    explorer.warm()
-    server = make_server(explorer, args.host, args.port)
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"wordvec: warning: listening on {args.host}: anyone who can reach this machine can query these "
-              f"vectors; use the default --host 127.0.0.1 to keep the page to this machine", file=sys.stderr)
-    print(f"wordvec explore: serving {len(explorer.sources)} run(s) at {url_of(server)} (Ctrl-C stops)", flush=True)
+    server = make_server(explorer, args.host, args.port)  # a port in use fails before the caches are built
     try:
+        explorer.warm()
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"wordvec: warning: listening on {args.host}: anyone who can reach this machine can query these "
+                  f"vectors; use the default --host 127.0.0.1 to keep the page to this machine", file=sys.stderr)
+        print(f"wordvec explore: serving {len(explorer.sources)} run(s) at {url_of(server)} (Ctrl-C stops)",
+              flush=True)
         server.serve_forever()
     except KeyboardInterrupt:
         print("wordvec explore: stopped", file=sys.stderr)

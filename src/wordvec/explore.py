@@ -180,20 +180,26 @@ def _project(x: np.ndarray, method: str) -> np.ndarray:
     return project_2d(x, method=method)
 
 
+def _check(sources: list, limit: int) -> None:
+    if not sources:
+        raise WordvecError("give at least one run directory or vector file to explore")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise WordvecError(f"--limit must be between 1 and {MAX_LIMIT}, got {limit}")
+
+
 class Explorer:
     """The answers of the page's API, as plain dicts (the HTTP layer only parses and bounds the requests)."""
 
     def __init__(self, sources: list[Source], limit: int = DEFAULT_LIMIT):
-        if not sources:
-            raise WordvecError("give at least one run directory or vector file to explore")
-        if not 1 <= limit <= MAX_LIMIT:
-            raise WordvecError(f"--limit must be between 1 and {MAX_LIMIT}, got {limit}")
+        _check(sources, limit)
         self.sources = sources
         self.limit = limit
         self.methods = available_methods()
 
     @classmethod
     def open(cls, paths, limit: int = DEFAULT_LIMIT) -> "Explorer":
+        paths = list(paths)
+        _check(paths, limit)  # before loading anything
         return cls([open_source(p) for p in paths], limit)
 
     def warm(self) -> None:
