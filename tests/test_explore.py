@@ -147,6 +147,17 @@ def test_completion_is_the_prefix_matches_most_frequent_first(server, runs):
     assert client.post("complete", {"run": 0, "prefix": "zz"})[1]["words"] == []
 
 
+def test_completion_ranks_every_match_with_ties_in_row_order():
+    rng = np.random.default_rng(0)
+    words = [f"{rng.choice(list('abc'))}{i}" for i in range(3000)]
+    counts = rng.integers(1, 20, size=len(words))  # many ties
+    kv = KeyedVectors(words, rng.standard_normal((len(words), 4)), counts)
+    source = explore.Source("s", Path("s"), kv, {}, None)
+    for prefix, n in [("", 10), ("a", 25), ("b1", 7), ("c29", 50), ("c2999", 3), ("d", 5)]:
+        expected = sorted((i for i, w in enumerate(words) if w.startswith(prefix)), key=lambda i: (-counts[i], i))
+        assert source.completions(prefix, n) == [words[i] for i in expected[:n]], prefix
+
+
 def test_runs_report_the_facts_of_metrics_json(server):
     client, _ = server
     status, body = client.post("runs", {})

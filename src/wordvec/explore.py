@@ -47,7 +47,6 @@ MAX_BODY = 64 * 1024  # bytes of one request body
 MAX_LIMIT = 50_000  # map points (--limit)
 DEFAULT_LIMIT = 2000
 COMPLETE_MAX = 50
-COMPLETE_SCAN = 5000  # prefix matches ranked by frequency per completion request
 METHODS = ("pca", "tsne", "umap")
 STATIC = {"/": ("index.html", "text/html; charset=utf-8"),
           "/index.html": ("index.html", "text/html; charset=utf-8"),
@@ -81,21 +80,25 @@ class Source:
     _sorted: tuple | None = None
 
     def completions(self, prefix: str, n: int) -> list[str]:
-        """Vocabulary words starting with `prefix`, most frequent first (a bisect into the sorted words)."""
+        """Vocabulary words starting with `prefix`, most frequent first, ties in row order (a bisect into the
+        sorted words, then the n best ranks of that range without sorting all of it)."""
         if self._sorted is None:
-            words = [w for w in self.kv.index_to_key if isinstance(w, str)]
-            order = sorted(range(len(words)), key=words.__getitem__)
-            self._sorted = ([words[i] for i in order], np.asarray(order, dtype=np.int64))
-        words, rows = self._sorted
+            keys = self.kv.index_to_key
+            rows = [i for i, w in enumerate(keys) if isinstance(w, str)]
+            rows.sort(key=keys.__getitem__)
+            counts = self.kv.counts
+            order = np.arange(len(keys)) if counts is None else np.lexsort((np.arange(len(keys)), -counts))
+            rank = np.empty(len(keys), dtype=np.int64)
+            rank[order] = np.arange(len(keys))
+            self._sorted = ([keys[i] for i in rows], np.asarray(rows, dtype=np.int64), rank)
+        words, rows, rank = self._sorted
         lo = bisect.bisect_left(words, prefix)
-        hi = bisect.bisect_left(words, prefix + "\U0010ffff", lo, min(len(words), lo + COMPLETE_SCAN))
+        hi = bisect.bisect_left(words, prefix + "\U0010ffff", lo)
         cand = rows[lo:hi]
-        counts = self.kv.counts
-        if counts is not None:
-            cand = cand[np.argsort(-counts[cand], kind="stable")]
-        else:
-            cand = np.sort(cand)
-        return [self.kv.index_to_key[i] for i in cand[:n].tolist()]
+        if len(cand) > n:
+            cand = cand[np.argpartition(rank[cand], n - 1)[:n]]
+        cand = cand[np.argsort(rank[cand])]
+        return [self.kv.index_to_key[i] for i in cand.tolist()]
 
 
 def open_source(path: str | os.PathLike) -> Source:
