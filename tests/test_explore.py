@@ -69,15 +69,16 @@ class Client:
 
 @pytest.fixture(scope="module")
 def server(runs, tmp_path_factory):
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
-    ex = Explorer.open(runs, limit=60)
-    ex.warm()
-    srv = make_server(ex, "127.0.0.1", 0)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield Client(srv.server_address[1]), ex
-    srv.shutdown()
-    srv.server_close()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))  # the vector file's map goes there
+        ex = Explorer.open(runs, limit=60)
+        ex.warm()
+        srv = make_server(ex, "127.0.0.1", 0)
+        thread = threading.Thread(target=srv.serve_forever, daemon=True)
+        thread.start()
+        yield Client(srv.server_address[1]), ex
+        srv.shutdown()
+        srv.server_close()
 
 
 def _alive(client: Client) -> None:

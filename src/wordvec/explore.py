@@ -306,7 +306,8 @@ class Explorer:
             digest = hashlib.blake2b(ids.tobytes() + rows.tobytes(), digest_size=16).hexdigest()
             stored = _read_cache(s.cache_file)
             entry = stored.get(key)
-            if entry is not None and str(entry[0]) == digest and entry[1].shape == (len(ids), 2):
+            if (entry is not None and str(entry[0]) == digest and entry[1].shape == (len(ids), 2)
+                    and np.isfinite(entry[1]).all()):
                 xy = entry[1]
             else:
                 t = time.perf_counter()
