@@ -22,7 +22,7 @@ LAYERS = [
     ["engine", "train", "vectors"],
     ["evaluate", "downstream", "export", "plots", "report", "word2vec"],
     ["rundir", "distributed"],
-    ["pipeline"],
+    ["pipeline", "explore"],
     ["cli"],
     ["__main__"],
 ]

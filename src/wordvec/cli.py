@@ -1,4 +1,4 @@
-"""`wordvec train | neighbors | evaluate | export | plot` — a thin layer over functions a notebook can call.
+"""`wordvec train | neighbors | evaluate | export | plot | explore` — a thin layer over functions a notebook can call.
 
 Every user error is a `WordvecError`: printed as one line `wordvec: error: ...`, exit code 2.
 """
@@ -239,6 +239,45 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------------- explore
+
+
+def _add_explore_command(sub) -> None:
+    from .explore import DEFAULT_LIMIT, MAX_LIMIT
+
+    p = sub.add_parser("explore", help="a local page to explore runs: neighbours, analogies, a 2-D map, comparisons")
+    p.add_argument("sources", nargs="+", metavar="RUN_OR_VECTORS",
+                   help="run directories or word2vec (.txt, .bin) / wordvec (.safetensors) vector files")
+    p.add_argument("--port", type=_positive("--port", minimum=0), default=8000,
+                   help="port to listen on (default 8000; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument("--limit", type=_positive("--limit"), default=DEFAULT_LIMIT, metavar="N",
+                   help=f"words on the map, the most frequent (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})")
+    p.set_defaults(func=_cmd_explore)
+
+
+def _cmd_explore(args: argparse.Namespace) -> int:
+    from .explore import Explorer, make_server, url_of
+
+    if args.port > 65535:
+        raise WordvecError(f"--port must be at most 65535, got {args.port}")
+    explorer = Explorer.open(args.sources, limit=args.limit)
+    server = make_server(explorer, args.host, args.port)  # a port in use fails before the caches are built
+    try:
+        explorer.warm()
+        if args.host not in ("127.0.0.1", "localhost", "::1"):
+            print(f"wordvec: warning: listening on {args.host}: anyone who can reach this machine can query these "
+                  f"vectors; use the default --host 127.0.0.1 to keep the page to this machine", file=sys.stderr)
+        print(f"wordvec explore: serving {len(explorer.sources)} run(s) at {url_of(server)} (Ctrl-C stops)",
+              flush=True)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("wordvec explore: stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------- main
 
 
@@ -307,6 +346,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export_command(sub)
     _add_plot_command(sub)
     _add_prepare_command(sub)
+    _add_explore_command(sub)
     return parser
 
 

@@ -8,7 +8,7 @@ A run directory holds:
 | `vocab.txt` | `token<TAB>count`, line i = id i |
 | `vectors.txt` | the word vectors in word2vec text format |
 | `model.safetensors` | the trained matrices, named as in `TENSORS` |
-| `loss.png` | loss per epoch (and `map.png` after `wordvec plot`) |
+| `loss.png` | loss per epoch (and `map.png` after `wordvec plot`, `explore-map.npz` after `wordvec explore`) |
 
 `reserve(out, overwrite)` checks and locks the destination before any work; `PendingRun.commit` builds every file
 in a temporary sibling folder and renames it into place, so a failed or killed run never leaves a half-written
@@ -42,9 +42,10 @@ log = logging.getLogger("wordvec")
 
 METRICS, VOCAB, VECTORS, MODEL, LOSS_PNG, MAP_PNG = (
     "metrics.json", "vocab.txt", "vectors.txt", "model.safetensors", "loss.png", "map.png")
+MAP_CACHE = "explore-map.npz"  # `wordvec explore`'s 2-D maps, computed once
 TENSORS = {INPUT: "input vectors (syn0)", OUTPUT: "output vectors (syn1neg)",
            HS: "hierarchical-softmax inner nodes (syn1)"}
-RUN_FILES = frozenset({METRICS, VOCAB, VECTORS, MODEL, LOSS_PNG, MAP_PNG})
+RUN_FILES = frozenset({METRICS, VOCAB, VECTORS, MODEL, LOSS_PNG, MAP_PNG, MAP_CACHE})
 VECTOR_CHOICES = ("input", "output", "mean")
 
 
