@@ -508,7 +508,7 @@ def test_only_the_kernel_that_runs_is_compiled():
     code = """
         from wordvec.config import Config
         from wordvec.engine import train_word2vec, warm_up
-        from wordvec.kernels_numba import train_cbow, train_skipgram
+        from wordvec.kernels_numba import _train_cbow as train_cbow, _train_skipgram as train_skipgram
         from wordvec.vocab import build_and_encode
 
         def compiled(k):
