@@ -159,6 +159,8 @@ def _ns_update(inp, row, syn1neg, word, negative, prob, alias, alpha, work, stat
         g, l = _sig_grad(f, label)
         loss += l
         g *= alpha
+        if g == 0.0:  # saturated (or a NaN score): no update, as in the C kernels
+            continue
         for k in range(dim):
             work[k] += g * syn1neg[target, k]
             syn1neg[target, k] += g * inp[row, k]
@@ -186,6 +188,8 @@ def _hs_update(inp, row, syn1, codes, points, lengths, word, alpha, work, loss):
         g, l = _sig_grad(f, np.float32(1.0 - codes[word, p]))
         loss += l
         g *= alpha
+        if g == 0.0:
+            continue
         for k in range(dim):
             work[k] += g * syn1[node, k]
             syn1[node, k] += g * inp[row, k]
