@@ -154,17 +154,19 @@ def _rewrite(path: Path, change) -> None:
     save_state(path, kind, tensors, header)
 
 
-@pytest.mark.parametrize("kernels", KERNELS)
-def test_resume_from_a_checkpoint_with_a_nan_row_is_refused(kernels, tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("kernels,preset,matrix", [("c", "sgns", INPUT), ("numba", "sgns", INPUT),
+                                                    ("c", "sgns", OUTPUT), ("c", "lab", OUTPUT)])
+def test_resume_from_a_checkpoint_with_a_nan_row_is_refused(kernels, preset, matrix, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("WORDVEC_KERNELS", kernels)
     data = _text(tmp_path / "data")
     args = _train(data, tmp_path / "r", "--epochs", "2")
+    args[args.index("--preset") + 1] = preset
     _checkpoint(args, monkeypatch)
     ckpt = tmp_path / "r.checkpoint"
     assert ckpt.exists()
 
     def nan_row(t):
-        t[INPUT][2] = np.nan
+        t[matrix][2] = np.nan
 
     _rewrite(ckpt, nan_row)
     capsys.readouterr()

@@ -37,8 +37,8 @@ from .devices import resolve_device
 from .errors import WordvecError
 from .state import Checkpointer, Stopped
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
-from .weights import (HS, INPUT, OUTPUT, Replicas, TrainResult, as_hooks, check_finite, check_saveable,
-                      init_vectors, matrix_sum)
+from .weights import (HS, INPUT, OUTPUT, Replicas, TrainResult, as_hooks, check_finite, check_resumable,
+                      check_saveable, init_vectors, matrix_sum)
 
 log = logging.getLogger("wordvec")
 
@@ -118,9 +118,8 @@ def _check_weights(config: Config, vocab: Vocab, weights: Weights) -> None:
         if mat is not None and mat.dtype != np.float32:
             raise WordvecError(f"{name} is {mat.dtype}; the matrices train as float32 (convert with "
                                f".astype(np.float32))")
-        if mat is not None and not math.isfinite(matrix_sum(mat)):
-            raise WordvecError(f"{name} holds NaN or infinite values: the model or checkpoint it came from diverged "
-                               f"or is damaged; train a new one from the start")
+        if mat is not None:
+            check_resumable(name, mat)
 
 
 def _chunk_seed(seed: int, epoch: int, chunk: int) -> int:

@@ -19,7 +19,7 @@ from .config import Config
 from .devices import resolve_device
 from .errors import WordvecError
 from .models import SoftmaxWord2Vec
-from .weights import TrainResult, as_hooks, check_finite, check_saveable
+from .weights import TrainResult, as_hooks, check_finite, check_resumable, check_saveable
 
 
 # ------------------------------------------------------------------------------------------------ set-up helpers
@@ -231,6 +231,8 @@ class _LabRun:
 
     def _restore(self, tensors: dict, meta: dict) -> None:
         state = meta["state"]
+        for name in ("embed.weight", "expand.weight"):
+            check_resumable(name, np.asarray(tensors[name]))
         with torch.no_grad():
             self.model.embed.weight.copy_(torch.from_numpy(np.array(tensors["embed.weight"])))
             self.model.expand.weight.copy_(torch.from_numpy(np.array(tensors["expand.weight"])))

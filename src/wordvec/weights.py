@@ -141,6 +141,14 @@ def check_finite(epoch: int, loss: float, *weight_sums: float, lr: float, chance
                        f"train again")
 
 
+def check_resumable(name: str, matrix: np.ndarray) -> None:
+    """A matrix a run continues from (a model's, a checkpoint's) must be finite: a NaN row would only train more
+    NaNs (and is how a diverged or damaged file shows)."""
+    if not math.isfinite(matrix_sum(matrix)):
+        raise WordvecError(f"{name} holds NaN or infinite values: the model or checkpoint it came from diverged "
+                           f"or is damaged; train a new one from the start")
+
+
 def check_saveable(epoch: int, state, *weight_sums: float, lr: float) -> None:
     """Before a checkpoint: a run whose loss sums or weights became NaN/inf ends with the divergence line, not in
     JSON's "out of range float" (a checkpoint cannot hold them, and a resume would refuse them)."""
@@ -162,4 +170,5 @@ def matrix_sum(m: np.ndarray) -> float:
     return float(np.add.reduce(m, axis=None, dtype=np.float64))
 
 
-__all__ = ["INPUT", "OUTPUT", "HS", "TrainResult", "Hooks", "as_hooks", "Replicas", "init_vectors", "word_vectors", "check_finite", "check_saveable", "matrix_sum"]
+__all__ = ["INPUT", "OUTPUT", "HS", "TrainResult", "Hooks", "as_hooks", "Replicas", "init_vectors", "word_vectors", "check_finite",
+           "check_resumable", "check_saveable", "matrix_sum"]
