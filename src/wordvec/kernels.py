@@ -40,8 +40,9 @@ The entry points, `train_skipgram` and `train_cbow`, take the same arguments and
 The matrices and tables of a head that does not train may be (1, 1) / (1,) placeholders. Both implementations
 check every argument before the loop (TypeError / ValueError: dtypes, shapes, contiguity, overlaps, ids in range,
 learning rates finite as float32) and every Huffman or alias index as it is used; a NaN score (diverged weights)
-updates nothing and makes the loss NaN, so no input can make them read or write outside their arrays. An *example* is one
-(context -> centre) pair for skip-gram, one centre word for CBOW; with both heads its loss is the sum of both.
+updates nothing and makes the loss NaN, so no input can make them read or write outside their arrays.
+An *example* is one (context -> centre) pair for skip-gram, one centre word for CBOW; with both heads its loss is
+the sum of both.
 """
 
 from __future__ import annotations
