@@ -374,9 +374,9 @@ def test_the_gil_is_released_while_a_kernel_runs(impl):
 # --- bad arguments: TypeError / ValueError, never a crash ------------------------------------------------------
 
 BAD_CALLS = """
-import json, sys
+import importlib, json, sys
 import numpy as np
-from wordvec import _kernels as K
+K = importlib.import_module(sys.argv[1])
 from wordvec.vocab import alias_table, huffman_tree, noise_distribution
 
 v, dim = 6, 4
@@ -438,6 +438,10 @@ cases = {
     "alias outside the table": args(alias=np.full(v, 99, np.int32), prob=np.zeros(v, np.float32)),
     "points outside syn1": args(points=np.full_like(tree.points, 99)),
     "lengths longer than the codes": args(lengths=np.full(v, 99, np.int32)),
+    "alpha beyond float32": args(alpha0=4e38),
+    "alpha NaN": args(alpha1=float("nan")),
+    "ids inside syn0": (lambda m: args(syn0=m, ids=m.reshape(-1).view(np.int32)[:8], stop=8))(
+        np.zeros((v, dim), np.float32)),
 }
 out = {}
 for name, a in cases.items():
@@ -463,10 +467,13 @@ print(json.dumps(out))
 """
 
 
-def test_bad_arguments_raise_and_never_crash():
-    """Run in a child process: a crash there fails this test instead of killing the test run."""
-    need_c_kernels()
-    out = subprocess.run([sys.executable, "-c", BAD_CALLS], capture_output=True, text=True, timeout=300)
+@pytest.mark.parametrize("module", ["wordvec._kernels", "wordvec.kernels_numba"])
+def test_bad_arguments_raise_and_never_crash(module):
+    """Run in a child process: a crash there fails this test instead of killing the test run. Both
+    implementations make the same checks."""
+    if module == "wordvec._kernels":
+        need_c_kernels()
+    out = subprocess.run([sys.executable, "-c", BAD_CALLS, module], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, f"the child died (exit {out.returncode}): {out.stderr[-2000:]}"
     results = __import__("json").loads(out.stdout.strip().splitlines()[-1])
     wrong = {name: r for name, r in results.items() if r not in ("TypeError", "ValueError")}
@@ -474,7 +481,8 @@ def test_bad_arguments_raise_and_never_crash():
     for name in ("ids float64", "syn0 float64", "ids a list", "codes int32", "too few arguments"):
         assert results[name] == "TypeError", name
     for name in ("syn0 read-only", "syn0 not contiguous", "syn1neg wrong rows", "ids out of the vocabulary",
-                 "alias outside the table", "points outside syn1", "window 0"):
+                 "alias outside the table", "points outside syn1", "window 0", "alpha beyond float32", "alpha NaN",
+                 "ids inside syn0"):
         assert results[name] == "ValueError", name
 
 
@@ -508,7 +516,7 @@ def test_only_the_kernel_that_runs_is_compiled():
     code = """
         from wordvec.config import Config
         from wordvec.engine import train_word2vec, warm_up
-        from wordvec.kernels_numba import train_cbow, train_skipgram
+        from wordvec.kernels_numba import _train_cbow as train_cbow, _train_skipgram as train_skipgram
         from wordvec.vocab import build_and_encode
 
         def compiled(k):

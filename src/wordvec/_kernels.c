@@ -13,6 +13,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -133,17 +134,21 @@ INLINE void window_span(const Chunk *c, uint64_t *state, Py_ssize_t i, Py_ssize_
     *hi = i + win + 1 < m ? i + win + 1 : m;
 }
 
-/* label - sigmoid(f), adding the example's loss; a saturated sigmoid gives 0 (no update; the loss still counts). */
+/* label - sigmoid(f), adding the example's loss; a saturated sigmoid gives 0 (no update; the loss still counts).
+ * A NaN score (diverged weights) makes no update and a NaN loss, which ends the run with the divergence line: it
+ * must never reach the table index (casting NaN to int is undefined, and in practice far outside the table). */
 INLINE float sig_grad(float f, float label, double *loss)
 {
-    if (f >= MAX_EXP) {
-        if (!(label > 0.5f))
-            *loss += (double)(f - LOG_TINY) - MAX_EXP;
-        return 0.0f;
-    }
-    if (f <= -MAX_EXP) {
-        if (label > 0.5f)
-            *loss += (double)(-f - LOG_TINY) - MAX_EXP;
+    if (!(f > -MAX_EXP && f < MAX_EXP)) {
+        if (f >= MAX_EXP) {
+            if (!(label > 0.5f))
+                *loss += (double)(f - LOG_TINY) - MAX_EXP;
+        } else if (f <= -MAX_EXP) {
+            if (label > 0.5f)
+                *loss += (double)(-f - LOG_TINY) - MAX_EXP;
+        } else {
+            *loss += (double)f;
+        }
         return 0.0f;
     }
     int i = (int)((double)f * SCALE + MAX_EXP * SCALE); /* (f + MAX_EXP) * SCALE, as numba's LLVM computes it */
@@ -606,6 +611,13 @@ static int check_chunk(const char *func, const Chunk *c, const Py_buffer *v)
         if (overlap(&v[SYN0], &v[SYN1]) || (c->negative > 0 && overlap(&v[SYN1], &v[SYN1NEG])))
             return FAIL(PyExc_ValueError, "%s: syn0, syn1 and syn1neg must not share memory", func);
     }
+    if (!(fabs(c->alpha0) <= FLT_MAX && fabs(c->alpha1) <= FLT_MAX))
+        return FAIL(PyExc_ValueError, "%s: alpha0 and alpha1 must be finite as float32, got %g and %g", func,
+                    c->alpha0, c->alpha1);
+    /* the ids are checked once, here: a matrix the loop writes must not be able to change them */
+    if (overlap(&v[IDS], &v[SYN0]) || (c->hs && overlap(&v[IDS], &v[SYN1])) ||
+        (c->negative > 0 && overlap(&v[IDS], &v[SYN1NEG])))
+        return FAIL(PyExc_ValueError, "%s: ids must not share memory with a matrix it trains", func);
     for (Py_ssize_t t = c->start; t < c->stop; t++)
         if ((uint32_t)c->ids[t] >= (uint64_t)c->n_words)
             return FAIL(PyExc_ValueError, "%s: ids[%zd] = %d is outside the vocabulary of %zd words", func, t,

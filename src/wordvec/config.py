@@ -139,6 +139,7 @@ class Config:
                 raise WordvecError(f"{_flag(f.name)} must be one of {', '.join(choices)}, got {value!r}")
             if f.name in LIMITS and value is not None and value > LIMITS[f.name]:
                 raise WordvecError(f"{_flag(f.name)} {value} is beyond any real run (at most {LIMITS[f.name]:,})")
+        check_rate("--lr", self.lr), check_rate("--min-lr", self.min_lr)
         checks = [
             ((self.model == "softmax") == (self.loss == "softmax"),
              "the full-softmax loss goes with --model softmax (the lab's network) and only with it; "
@@ -235,6 +236,17 @@ class Config:
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config) if f.default is not dataclasses.MISSING}
 #: Values that switch an unused feature off, accepted besides the default (the lab preset sets them).
 _NEUTRAL = {"negative": 0, "sample": 0.0, "reduced_window": False, "shared_negatives": False, "min_lr": 0.0}
+
+
+FLOAT32_MAX = 3.4028234663852886e38
+
+
+def check_rate(what: str, value: float) -> float:
+    """A learning rate the float32 kernels can hold: finite as float64 is not enough (4e38 overflows float32 to
+    inf, and the weights to NaN)."""
+    if not (math.isfinite(value) and abs(value) <= FLOAT32_MAX):
+        raise WordvecError(f"{what} must be a finite number within float32's range (|x| <= 3.4e38), got {value}")
+    return float(value)
 
 
 def _flag(name: str) -> str:

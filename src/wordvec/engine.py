@@ -32,12 +32,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from .config import Config
+from .config import Config, check_rate
 from .devices import resolve_device
 from .errors import WordvecError
 from .state import Checkpointer, Stopped
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
-from .weights import HS, INPUT, OUTPUT, Replicas, TrainResult, as_hooks, check_finite, init_vectors, matrix_sum
+from .weights import (HS, INPUT, OUTPUT, Replicas, TrainResult, as_hooks, check_finite, check_resumable,
+                      check_saveable, init_vectors, matrix_sum)
 
 log = logging.getLogger("wordvec")
 
@@ -89,6 +90,8 @@ def _check(config: Config, vocab: Vocab, encoded: Encoded, weights: Weights | No
     ids = encoded.ids
     if ids.dtype != np.int32:
         raise WordvecError(f"encoded token ids must be int32, got {ids.dtype}")
+    if weights is not None:
+        _check_weights(config, vocab, weights)
     if encoded.checked:  # a token store validated itself on open; reading it all again costs a corpus pass
         return
     if int(ids.min()) < 0 or int(ids.max()) >= len(vocab):
@@ -99,15 +102,24 @@ def _check(config: Config, vocab: Vocab, encoded: Encoded, weights: Weights | No
     if not np.any(np.diff(off) >= 2):
         raise WordvecError("there are no training pairs: every document has fewer than two in-vocabulary words; "
                            "lower --min-count or give a larger corpus")
-    if weights is not None:
-        hs, negative = config.heads()
-        shapes = {"syn0": (weights.syn0, (len(vocab), config.vector_size)),
-                  "syn1neg": (weights.syn1neg, (len(vocab), config.vector_size) if negative else None),
-                  "syn1": (weights.syn1, (max(len(vocab) - 1, 1), config.vector_size) if hs else None)}
-        for name, (mat, want) in shapes.items():
-            if (mat is None) != (want is None) or (mat is not None and mat.shape != want):
-                raise WordvecError(f"{name} has shape {None if mat is None else mat.shape}, but this vocabulary "
-                                   f"and config need {want}")
+
+
+def _check_weights(config: Config, vocab: Vocab, weights: Weights) -> None:
+    """Matrices to continue from (a model's, a checkpoint's): the shapes this vocabulary and config need, whatever
+    the corpus, and finite float32 (a NaN row would only train more NaNs)."""
+    hs, negative = config.heads()
+    shapes = {"syn0": (weights.syn0, (len(vocab), config.vector_size)),
+              "syn1neg": (weights.syn1neg, (len(vocab), config.vector_size) if negative else None),
+              "syn1": (weights.syn1, (max(len(vocab) - 1, 1), config.vector_size) if hs else None)}
+    for name, (mat, want) in shapes.items():
+        if (mat is None) != (want is None) or (mat is not None and mat.shape != want):
+            raise WordvecError(f"{name} has shape {None if mat is None else mat.shape}, but this vocabulary "
+                               f"and config need {want}")
+        if mat is not None and mat.dtype != np.float32:
+            raise WordvecError(f"{name} is {mat.dtype}; the matrices train as float32 (convert with "
+                               f".astype(np.float32))")
+        if mat is not None:
+            check_resumable(name, mat)
 
 
 def _chunk_seed(seed: int, epoch: int, chunk: int) -> int:
@@ -141,8 +153,8 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     _check(config, vocab, encoded, weights)
     device = resolve_device(config.device)
     hooks = as_hooks(callback)
-    alphas = (float(config.lr if start_alpha is None else start_alpha),
-              float(config.min_lr if end_alpha is None else end_alpha))
+    alphas = (check_rate("start_alpha", float(config.lr if start_alpha is None else start_alpha)),
+              check_rate("end_alpha", float(config.min_lr if end_alpha is None else end_alpha)))
     if weights is None:
         weights = new_weights(config, vocab)
     if not uses_cpu_kernels(config, device):
@@ -504,6 +516,8 @@ class _HogwildRun:
 
     def _save(self, t0: float) -> None:
         """The first process writes (after a sync every copy is equal); all stop if a stop was agreed."""
+        check_saveable(self.pos.epoch, asdict(self.pos), *map(matrix_sum, self.weights.tensors().values()),
+                       lr=self.pos.start_alpha)
         if self.replicas.rank == 0:
             state = asdict(self.pos)
             state["seconds"] = self.pos.seconds + time.perf_counter() - t0

@@ -23,7 +23,7 @@ from .config import Config
 from .errors import WordvecError
 from .state import Checkpointer, Stopped, rng_to_array
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
-from .weights import HS, INPUT, OUTPUT, Hooks, TrainResult, check_finite
+from .weights import HS, INPUT, OUTPUT, Hooks, TrainResult, check_finite, check_saveable
 
 
 def train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, progress: bool = False,
@@ -288,6 +288,8 @@ class _Run:
 
     def _save(self, t0: float) -> None:
         """Rank 0 writes the weights (equal on every rank after a sync) and every rank's generator state."""
+        sums = float(self.syn0.double().sum()), float(self.syn1.double().sum())
+        check_saveable(self.pos["epoch"], self.pos, *sums, lr=self.pos["start_alpha"])
         states = [self.gen.get_state()]
         if self.replicas is not None:
             states = self.replicas.gather_bytes(states[0])

@@ -37,8 +37,12 @@ The entry points, `train_skipgram` and `train_cbow`, take the same arguments and
   seed                            seeds the chunk's random stream
   shared_negatives                skip-gram with NS alone: one noise draw per centre word shared by its contexts
   cbow_mean                       CBOW: mean (True) or sum (False) of the context vectors
-The matrices and tables of a head that does not train may be (1, 1) / (1,) placeholders. An *example* is one
-(context -> centre) pair for skip-gram, one centre word for CBOW; with both heads its loss is the sum of both.
+The matrices and tables of a head that does not train may be (1, 1) / (1,) placeholders. Both implementations
+check every argument before the loop (TypeError / ValueError: dtypes, shapes, contiguity, overlaps, ids in range,
+learning rates finite as float32) and every Huffman or alias index as it is used; a NaN score (diverged weights)
+updates nothing and makes the loss NaN, so no input can make them read or write outside their arrays.
+An *example* is one (context -> centre) pair for skip-gram, one centre word for CBOW; with both heads its loss is
+the sum of both.
 """
 
 from __future__ import annotations

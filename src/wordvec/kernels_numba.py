@@ -112,11 +112,15 @@ def _window(state, i, m, window, reduced_window):
 @njit(cache=True, nogil=True, inline="always")
 def _sig_grad(f, label):
     """(label - sigmoid(f), loss); outside [-MAX_EXP, MAX_EXP] the sigmoid is saturated and, as in gensim, the
-    example makes no update (the loss is still counted)."""
-    if f >= MAX_EXP:
-        return np.float32(0.0), (np.float32(0.0) if label > 0.5 else -_LOG_TINY + f - MAX_EXP)
-    if f <= -MAX_EXP:
-        return np.float32(0.0), (-_LOG_TINY - f - MAX_EXP if label > 0.5 else np.float32(0.0))
+    example makes no update (the loss is still counted). A NaN score (diverged weights) makes no update and a NaN
+    loss, which ends the run with the divergence line; it never reaches the table index (NaN cast to int is
+    undefined: the kernels are compiled without fastmath's no-NaN assumption for this test)."""
+    if not (f > -MAX_EXP and f < MAX_EXP):
+        if f >= MAX_EXP:
+            return np.float32(0.0), (np.float32(0.0) if label > 0.5 else -_LOG_TINY + f - MAX_EXP)
+        if f <= -MAX_EXP:
+            return np.float32(0.0), (-_LOG_TINY - f - MAX_EXP if label > 0.5 else np.float32(0.0))
+        return np.float32(0.0), f
     i = int((f + MAX_EXP) * _SCALE)
     if label > 0.5:
         return label - _SIG[i], -_LOGSIG[i]
@@ -131,9 +135,11 @@ def _sig_grad(f, label):
 @njit(cache=True, nogil=True, inline="always")
 def _ns_update(inp, row, syn1neg, word, negative, prob, alias, alpha, work, state, loss):
     """Negative sampling: `word` is the positive target, `negative` noise words are drawn (a draw equal to `word`
-    is skipped, as in word2vec.c). Returns (state, loss)."""
+    is skipped, as in word2vec.c), and so is one outside the matrix (an alias table not built for it). Returns
+    (state, loss, whether a draw fell outside)."""
     dim = inp.shape[1]
     n_vocab = syn1neg.shape[0]
+    bad = False
     for q in range(negative + 1):
         if q == 0:
             target = np.int64(word)
@@ -141,6 +147,9 @@ def _ns_update(inp, row, syn1neg, word, negative, prob, alias, alpha, work, stat
         else:
             state, i, u = _alias_draw(state, n_vocab)
             target = i if u < prob[i] else np.int64(alias[i])
+            if target < 0 or target >= n_vocab:
+                bad = True
+                continue
             if target == word:
                 continue
             label = np.float32(0.0)
@@ -150,29 +159,41 @@ def _ns_update(inp, row, syn1neg, word, negative, prob, alias, alpha, work, stat
         g, l = _sig_grad(f, label)
         loss += l
         g *= alpha
+        if g == 0.0:  # saturated (or a NaN score): no update, as in the C kernels
+            continue
         for k in range(dim):
             work[k] += g * syn1neg[target, k]
             syn1neg[target, k] += g * inp[row, k]
-    return state, loss
+    return state, loss, bad
 
 
 @njit(cache=True, nogil=True, inline="always")
 def _hs_update(inp, row, syn1, codes, points, lengths, word, alpha, work, loss):
     """Hierarchical softmax: one binary decision per inner node on the Huffman path of `word` (label 1 - code).
-    Returns loss."""
+    A path longer than the table or a node outside syn1 (a tree not built for them) is skipped. Returns (loss,
+    whether the tree held such an index)."""
     dim = inp.shape[1]
-    for p in range(lengths[word]):
+    length = lengths[word]
+    if length < 0 or length > points.shape[1]:
+        return loss, True
+    bad = False
+    for p in range(length):
         node = points[word, p]
+        if node < 0 or node >= syn1.shape[0]:
+            bad = True
+            continue
         f = np.float32(0.0)
         for k in range(dim):
             f += inp[row, k] * syn1[node, k]
         g, l = _sig_grad(f, np.float32(1.0 - codes[word, p]))
         loss += l
         g *= alpha
+        if g == 0.0:
+            continue
         for k in range(dim):
             work[k] += g * syn1[node, k]
             syn1[node, k] += g * inp[row, k]
-    return loss
+    return loss, bad
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -181,14 +202,16 @@ def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_
     """Skip-gram NS for the window buf[lo:hi] of centre buf[i], Ji et al. 2016: the `negative` noise words are
     drawn once and shared by all its context words. The k+1 output rows are copied to `out_rows` and stay at their
     old values while every context row is scored against them; each context row gets its update right after its
-    own k+1 gradients (so it is read once), the output rows get the summed update at the end. Returns
-    (state, loss)."""
+    own k+1 gradients (so it is read once), the output rows get the summed update at the end. A draw outside
+    syn1neg skips the window. Returns (state, loss, whether a draw fell outside)."""
     dim = syn0.shape[1]
     centre = buf[i]
     targets[0] = centre
     for q in range(1, negative + 1):
         state, j, u = _alias_draw(state, syn1neg.shape[0])
         targets[q] = j if u < prob[j] else alias[j]
+        if targets[q] < 0 or targets[q] >= syn1neg.shape[0]:
+            return state, 0.0, True
     for q in range(negative + 1):
         t = targets[q]
         for k in range(dim):
@@ -223,7 +246,7 @@ def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_
         t = targets[q]
         for k in range(dim):
             syn1neg[t, k] += out_grad[q, k]
-    return state, loss
+    return state, loss, False
 
 
 # --- CBOW: the context in, the error out -------------------------------------------------------------------------
@@ -262,11 +285,15 @@ def _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean):
                 syn0[ctx, k] += work[k]
 
 
-# --- the entry points: one per architecture ----------------------------------------------------------------------
-# Both take the same arguments and return (loss sum, examples, kept words, pairs); wordvec.kernels lists them.
+# --- the compiled loops: one per architecture ---------------------------------------------------------------------
+# Both take the arguments of the entry points (wordvec.kernels lists them), checked by `_checked`, and return
+# (loss sum, examples, kept words, pairs, whether a Huffman or alias table held an index outside its matrix).
+# fastmath without its no-NaN / no-inf assumptions: `_sig_grad` must see a NaN score to keep it out of the table.
+_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
-@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
+
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
+def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
                    hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
     """Skip-gram on one chunk: each context word of a centre word predicts the centre word (word2vec.c's order)."""
     dim = syn0.shape[1]
@@ -280,6 +307,7 @@ def train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths
     targets = np.empty(n_out, dtype=np.int64)
     grads = np.empty(n_out, dtype=np.float32)
     loss = 0.0
+    bad = False
     examples = 0
     kept_words = 0
     pairs = 0
@@ -302,9 +330,10 @@ def train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths
                     continue
                 pairs += count
                 examples += count
-                state, l = _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows,
-                                      out_grad, targets, grads, state)
+                state, l, h = _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows,
+                                         out_grad, targets, grads, state)
                 loss += l
+                bad |= h
                 continue
             centre = buf[i]
             for j in range(lo, hi):
@@ -316,17 +345,19 @@ def train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths
                 for k in range(dim):
                     work[k] = 0.0
                 if hs:
-                    loss = _hs_update(syn0, ctx, syn1, codes, points, lengths, centre, alpha, work, loss)
+                    loss, h = _hs_update(syn0, ctx, syn1, codes, points, lengths, centre, alpha, work, loss)
+                    bad |= h
                 if negative > 0:
-                    state, loss = _ns_update(syn0, ctx, syn1neg, centre, negative, prob, alias, alpha, work, state,
-                                             loss)
+                    state, loss, h = _ns_update(syn0, ctx, syn1neg, centre, negative, prob, alias, alpha, work,
+                                                state, loss)
+                    bad |= h
                 for k in range(dim):
                     syn0[ctx, k] += work[k]
-    return loss, examples, kept_words, pairs
+    return loss, examples, kept_words, pairs, bad
 
 
-@njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
+@njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
+def _train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
                hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
     """CBOW on one chunk: the combined context (mean or sum) predicts the centre word."""
     dim = syn0.shape[1]
@@ -335,6 +366,7 @@ def train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, sy
     work = np.empty(dim, dtype=np.float32)
     buf = np.empty(stop - start, dtype=np.int32)
     loss = 0.0
+    bad = False
     examples = 0
     kept_words = 0
     pairs = 0
@@ -359,21 +391,148 @@ def train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, sy
             centre = buf[i]
             _cbow_combine(buf, i, lo, hi, syn0, neu1, work, cbow_mean)
             if hs:
-                loss = _hs_update(neu1, 0, syn1, codes, points, lengths, centre, alpha, work, loss)
+                loss, h = _hs_update(neu1, 0, syn1, codes, points, lengths, centre, alpha, work, loss)
+                bad |= h
             if negative > 0:
-                state, loss = _ns_update(neu1, 0, syn1neg, centre, negative, prob, alias, alpha, work, state, loss)
+                state, loss, h = _ns_update(neu1, 0, syn1neg, centre, negative, prob, alias, alpha, work, state,
+                                            loss)
+                bad |= h
             _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean)
-    return loss, examples, kept_words, pairs
+    return loss, examples, kept_words, pairs, bad
 
 
 @njit(cache=True, nogil=True)
-def sample_noise(prob, alias, n_draws, seed):
+def _sample_noise(prob, alias, n_draws, seed):
     """`n_draws` negatives drawn exactly as the training kernels draw them (for tests of the noise distribution)."""
     state = _seed_state(seed)
     out = np.empty(n_draws, dtype=np.int64)
     for n in range(n_draws):
         state, i, u = _alias_draw(state, prob.shape[0])
         out[n] = i if u < prob[i] else alias[i]
+    return out
+
+
+# --- the entry points: the C extension's argument checks, then the compiled loop ---------------------------------
+
+_F32_MAX = float(np.finfo(np.float32).max)
+#: name -> (dtype, ndim, written by the loop): as the C kernels take them
+_ARRAYS = {"ids": (np.int32, 1, False), "offsets": (np.int64, 1, False), "syn0": (np.float32, 2, True),
+           "syn1": (np.float32, 2, True), "codes": (np.uint8, 2, False), "points": (np.int32, 2, False),
+           "lengths": (np.int32, 1, False), "syn1neg": (np.float32, 2, True), "prob": (np.float32, 1, False),
+           "alias": (np.int32, 1, False), "keep": (np.float32, 1, False)}
+
+
+def _array(func, name, a):
+    dtype, ndim, written = _ARRAYS[name]
+    if not isinstance(a, np.ndarray) or a.dtype != np.dtype(dtype) or a.ndim != ndim:
+        got = f"{a.ndim}-D {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
+        raise TypeError(f"{func}: {name} must be a {ndim}-D numpy array of {np.dtype(dtype)}, got {got}")
+    if not a.flags.c_contiguous or (written and not a.flags.writeable):
+        raise ValueError(f"{func}: {name} must be a C-contiguous{', writable' if written else ''} array of "
+                         f"{np.dtype(dtype)} (np.ascontiguousarray{' or .copy()' if written else ''})")
+    return a
+
+
+def _int(func, name, x) -> int:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
+        raise TypeError(f"{func}: {name} must be an integer, got {type(x).__name__}")
+    return int(x)
+
+
+def _float(func, name, x) -> float:
+    if isinstance(x, (str, bytes)) or not hasattr(x, "__float__"):
+        raise TypeError(f"{func}: {name} must be a number, got {type(x).__name__}")
+    return float(x)
+
+
+def _checked(func, ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs,
+             negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
+    """The arguments as the compiled loop takes them, after the checks the C kernels make (TypeError for a wrong
+    type, ValueError for a wrong shape, range or overlap): the loop itself trusts them."""
+    a = {name: _array(func, name, value) for name, value in zip(_ARRAYS, (
+        ids, offsets, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep))}
+    start, stop = _int(func, "start", start), _int(func, "stop", stop)
+    negative, window = _int(func, "negative", negative), _int(func, "window", window)
+    seed = _int(func, "seed", seed) % 2 ** 64
+    alpha0, alpha1 = _float(func, "alpha0", alpha0), _float(func, "alpha1", alpha1)
+    hs = 1 if hs else 0
+    n_words, dim = syn0.shape
+    if not 0 <= start <= stop <= len(ids):
+        raise ValueError(f"{func}: need 0 <= start <= stop <= len(ids) = {len(ids)}, got start {start}, "
+                         f"stop {stop}")
+    if not 1 <= window <= 2 ** 31 - 1:
+        raise ValueError(f"{func}: window must be in 1..2**31-1, got {window}")
+    if n_words > 2 ** 31 - 1:
+        raise ValueError(f"{func}: syn0 has {n_words} rows; word ids are int32")
+    if not 0 <= negative <= 1 << 20:
+        raise ValueError(f"{func}: negative must be in 0..{1 << 20}, got {negative}")
+    if len(keep) != n_words:
+        raise ValueError(f"{func}: keep has {len(keep)} entries, syn0 {n_words} rows")
+    written = [syn0]
+    if negative > 0:
+        if syn1neg.shape != syn0.shape:
+            raise ValueError(f"{func}: syn1neg must have the shape of syn0 {syn0.shape}, got {syn1neg.shape}")
+        if len(prob) != n_words or len(alias) != n_words:
+            raise ValueError(f"{func}: prob and alias must have one entry per word ({n_words}), got {len(prob)} "
+                             f"and {len(alias)}")
+        written.append(syn1neg)
+    if hs:
+        if syn1.shape[1] != dim or syn1.shape[0] < 1:
+            raise ValueError(f"{func}: syn1 must have shape (inner nodes, {dim}), got {syn1.shape}")
+        if len(codes) != n_words or codes.shape != points.shape or len(lengths) != n_words:
+            raise ValueError(f"{func}: codes and points must have the same shape ({n_words}, max code length) and "
+                             f"lengths {n_words} entries")
+        written.append(syn1)
+    if any(np.may_share_memory(x, y) for i, x in enumerate(written) for y in written[i + 1:]):
+        raise ValueError(f"{func}: syn0, syn1 and syn1neg must not share memory")
+    if not (abs(alpha0) <= _F32_MAX and abs(alpha1) <= _F32_MAX):
+        raise ValueError(f"{func}: alpha0 and alpha1 must be finite as float32, got {alpha0:g} and {alpha1:g}")
+    if any(np.may_share_memory(ids, m) for m in written):
+        raise ValueError(f"{func}: ids must not share memory with a matrix it trains")
+    if stop > start:
+        chunk = ids[start:stop]
+        lo, hi = int(chunk.min()), int(chunk.max())
+        if lo < 0 or hi >= n_words:
+            t = start + int(np.argmax((chunk < 0) | (chunk >= n_words)))
+            raise ValueError(f"{func}: ids[{t}] = {int(ids[t])} is outside the vocabulary of {n_words} words")
+    return (ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs,
+            negative, window, bool(reduced_window), alpha0, alpha1, seed - 2 ** 64 if seed >= 2 ** 63 else seed,
+            bool(shared_negatives), bool(cbow_mean))
+
+
+def _run(func, loop, args):
+    loss, examples, kept, pairs, bad = loop(*args)
+    if bad:
+        raise ValueError(f"{func}: the Huffman tree (points, lengths) or the alias table holds an index outside its "
+                         f"matrix; build them from this vocabulary")
+    return loss, examples, kept, pairs
+
+
+def train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs,
+                   negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
+    """Skip-gram on one chunk: each context word of a centre word predicts the centre word (word2vec.c's order).
+    Returns (loss sum, examples, kept words, pairs)."""
+    return _run("train_skipgram", _train_skipgram, _checked("train_skipgram", **locals()))
+
+
+def train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs,
+               negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
+    """CBOW on one chunk: the combined context (mean or sum) predicts the centre word. Returns (loss sum, examples,
+    kept words, pairs)."""
+    return _run("train_cbow", _train_cbow, _checked("train_cbow", **locals()))
+
+
+def sample_noise(prob, alias, n_draws, seed):
+    """`n_draws` negatives (int64) drawn exactly as the training kernels draw them (for tests of the noise
+    distribution)."""
+    prob, alias = _array("sample_noise", "prob", prob), _array("sample_noise", "alias", alias)
+    n_draws, seed = _int("sample_noise", "n_draws", n_draws), _int("sample_noise", "seed", seed) % 2 ** 64
+    if len(prob) < 1 or len(alias) != len(prob) or n_draws < 0:
+        raise ValueError(f"sample_noise: prob and alias must have the same length >= 1 (got {len(prob)} and "
+                         f"{len(alias)}) and n_draws >= 0")
+    out = _sample_noise(prob, alias, n_draws, seed - 2 ** 64 if seed >= 2 ** 63 else seed)
+    if n_draws and (out.min() < 0 or out.max() >= len(prob)):
+        raise ValueError("sample_noise: alias holds an index outside the table")
     return out
 
 

@@ -19,7 +19,7 @@ from .config import Config
 from .devices import resolve_device
 from .errors import WordvecError
 from .models import SoftmaxWord2Vec
-from .weights import TrainResult, as_hooks, check_finite
+from .weights import TrainResult, as_hooks, check_finite, check_resumable, check_saveable
 
 
 # ------------------------------------------------------------------------------------------------ set-up helpers
@@ -151,6 +151,9 @@ class _LabRun:
     """One run of the lab trainer, with its state gathered so it can be saved and restored between batches."""
 
     def __init__(self, config, vocab_size, pairs, heldout_pairs, progress, callback, checkpoint, resume, replicas):
+        if vocab_size < 2:
+            raise WordvecError(f"the vocabulary has {vocab_size} word(s): the lab's softmax predicts one word among "
+                               f"several, so it needs at least 2; lower --min-count or give a larger corpus")
         self.config, self.hooks, self.checkpoint = config, as_hooks(callback), checkpoint
         self.replicas = replicas if replicas is not None and replicas.world > 1 else None
         if self.replicas is not None and config.batch_size < 2 * self.replicas.world:
@@ -218,14 +221,18 @@ class _LabRun:
         return self.replicas.total([float(epoch_total)])[0]
 
     def _save(self, seconds: float) -> None:
+        state = {"epoch": self.epoch, "lo": self.lo, "step": self.step, "epoch_total": self.epoch_total,
+                 "losses": self.losses, "heldout_losses": self.held_losses, "seconds": seconds}
+        check_saveable(self.epoch, state, *(float(p.detach().double().sum()) for p in self.model.parameters()),
+                       lr=self.config.lr)
         if self.replicas is None or self.replicas.rank == 0:
-            state = {"epoch": self.epoch, "lo": self.lo, "step": self.step, "epoch_total": self.epoch_total,
-                     "losses": self.losses, "heldout_losses": self.held_losses, "seconds": seconds}
             self.checkpoint.save("lab", self._tensors(), state)
         self._stop_if_asked()
 
     def _restore(self, tensors: dict, meta: dict) -> None:
         state = meta["state"]
+        for name in ("embed.weight", "expand.weight"):
+            check_resumable(name, np.asarray(tensors[name]))
         with torch.no_grad():
             self.model.embed.weight.copy_(torch.from_numpy(np.array(tensors["embed.weight"])))
             self.model.expand.weight.copy_(torch.from_numpy(np.array(tensors["expand.weight"])))

@@ -329,10 +329,15 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
 
 def noise_distribution(counts: np.ndarray, exponent: float = 0.75) -> np.ndarray:
     """Negative-sampling noise: P(w) proportional to count ** exponent (0.75 flattens Zipf, as in word2vec)."""
-    w = np.asarray(counts, dtype=np.float64) ** exponent
-    total = w.sum()
-    if not total > 0:
-        raise WordvecError("the noise distribution is empty: every word count is zero")
+    counts = np.asarray(counts, dtype=np.float64)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        w = counts ** exponent
+        total = w.sum()
+    if not (total > 0 and np.isfinite(total)):
+        if not counts.sum() > 0:
+            raise WordvecError("the noise distribution is empty: every word count is zero")
+        raise WordvecError(f"ns_exponent {exponent:g} makes the noise distribution (count ** {exponent:g}) "
+                           f"{'overflow' if total > 0 else 'vanish or NaN'}; use a moderate --ns-exponent such as 0.75")
     return w / total
 
 

@@ -133,7 +133,7 @@ def check_finite(epoch: int, loss: float, *weight_sums: float, lr: float, chance
         what = "the loss became NaN or infinite"
     elif not all(math.isfinite(s) for s in weight_sums):
         what = "the weights became NaN or infinite"
-    elif chance is not None and loss > DIVERGED_FACTOR * chance:
+    elif chance is not None and chance > 0 and loss > DIVERGED_FACTOR * chance:
         what = f"the loss ({loss:.3g}) is {loss / chance:,.0f} times that of an untrained model ({chance:.3g})"
     else:
         return
@@ -141,9 +141,34 @@ def check_finite(epoch: int, loss: float, *weight_sums: float, lr: float, chance
                        f"train again")
 
 
+def check_resumable(name: str, matrix: np.ndarray) -> None:
+    """A matrix a run continues from (a model's, a checkpoint's) must be finite: a NaN row would only train more
+    NaNs (and is how a diverged or damaged file shows)."""
+    if not math.isfinite(matrix_sum(matrix)):
+        raise WordvecError(f"{name} holds NaN or infinite values: the model or checkpoint it came from diverged "
+                           f"or is damaged; train a new one from the start")
+
+
+def check_saveable(epoch: int, state, *weight_sums: float, lr: float) -> None:
+    """Before a checkpoint: a run whose loss sums or weights became NaN/inf ends with the divergence line, not in
+    JSON's "out of range float" (a checkpoint cannot hold them, and a resume would refuse them)."""
+    floats = []
+    todo = [state]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, dict):
+            todo.extend(x.values())
+        elif isinstance(x, (list, tuple)):
+            todo.extend(x)
+        elif isinstance(x, float):
+            floats.append(x)
+    check_finite(epoch, 0.0 if all(math.isfinite(f) for f in floats) else math.nan, *weight_sums, lr=lr)
+
+
 def matrix_sum(m: np.ndarray) -> float:
     """A float64 sum of a weight matrix: finite exactly when every entry is (for `check_finite`)."""
     return float(np.add.reduce(m, axis=None, dtype=np.float64))
 
 
-__all__ = ["INPUT", "OUTPUT", "HS", "TrainResult", "Hooks", "as_hooks", "Replicas", "init_vectors", "word_vectors", "check_finite", "matrix_sum"]
+__all__ = ["INPUT", "OUTPUT", "HS", "TrainResult", "Hooks", "as_hooks", "Replicas", "init_vectors", "word_vectors", "check_finite",
+           "check_resumable", "check_saveable", "matrix_sum"]
