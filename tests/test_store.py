@@ -688,7 +688,7 @@ def test_store_imports_only_lower_layers():
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
             assert not any(n.split(".")[0] in ("torch", "numba", "wordvec") for n in names)
-    assert local <= {"", "errors", "config", "files", "corpus", "preprocess", "vocab"}
+    assert local <= {"", "errors", "config", "files", "devices", "corpus", "preprocess", "vocab"}
 
 
 def test_prepare_and_open_do_not_import_torch(tmp_path):

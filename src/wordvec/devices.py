@@ -16,6 +16,13 @@ _DRIVER_FILES = ("/dev/nvidiactl", "/proc/driver/nvidia/version", "/dev/kfd")
 _DEVICE = re.compile(r"^(cpu|cuda)(:\d+)?$")
 
 
+def cpu_cores() -> int:
+    """The CPU cores this process may run on (its affinity, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def gpu_possible() -> bool:
     """False when no GPU driver is loaded (so torch.cuda could not find one); True means 'ask torch'."""
     if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):

@@ -16,12 +16,12 @@ import numpy as np
 from . import __version__
 from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listening, load_state
 from .config import Config
-from .corpus import load_corpus
+from .corpus import check_apart, load_corpus
 from .devices import resolve_device
 from .distributed import TorchReplicas, launched, session
 from .errors import WordvecError
 from .preprocess import get_tokenizer
-from .rundir import checkpoint_path, reserve
+from .rundir import check_out, checkpoint_path, reserve
 from .vectors import KeyedVectors
 from .word2vec import checkpoint_extras
 from .store import is_store
@@ -128,6 +128,7 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
     writes; a torchrun restart (`--max-restarts`) resumes from the checkpoint when there is one.
     """
     config.validate()
+    check_apart(check_out(out, overwrite), config.dataset)  # the out's own problems first, then its place
     device = resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
     if config.model != "softmax":
         from .engine import check_kernels

@@ -18,7 +18,6 @@ directory that is recognisably a wordvec run.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import logging
@@ -33,7 +32,7 @@ import numpy as np
 
 from .config import Config
 from .errors import WordvecError
-from .files import atomic_open, temp_dir
+from .files import atomic_open, check_name_room, lock_beside, stale_temp_dirs, temp_dir, unlock
 from .vectors import KeyedVectors
 from .vocab import Vocab
 from .weights import HS, INPUT, OUTPUT, TrainResult, word_vectors
@@ -252,6 +251,7 @@ def check_out(out: str | os.PathLike, overwrite: bool = False) -> Path:
                            f"e.g. --out runs/NAME")
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise WordvecError(f"--out {out} exists and is not a folder; choose another --out")
+    check_name_room(out)
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:
             raise WordvecError(f"{out} already exists; pass --overwrite to replace it, or choose another --out")
@@ -290,12 +290,6 @@ class PendingRun:
     @property
     def checkpoint_path(self) -> Path:
         return checkpoint_path(self.out)
-
-    def _stale(self) -> list[Path]:
-        """Temporary folders left by killed runs aimed at this --out (the lock proves nobody else uses them)."""
-        name = self.out.name
-        return [p for p in self.parent.glob(f".{name}.*") if p.is_dir() and
-                (p.name.endswith(".tmp") or ".old-" in p.name)]
 
     def commit(self, metrics: dict, vocab: Vocab, kv: KeyedVectors, result: TrainResult) -> Path:
         """Write every file into a temporary sibling folder, then rename it to `out` (replacing a run on
@@ -354,9 +348,7 @@ class PendingRun:
 
     def release(self) -> None:
         if self._lock_fd is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self._lock_path)
-            os.close(self._lock_fd)
+            unlock(self._lock_fd, self._lock_path)
             self._lock_fd = None
 
     def __enter__(self) -> "PendingRun":
@@ -369,33 +361,13 @@ class PendingRun:
 def reserve(out: str | os.PathLike, overwrite: bool = False) -> PendingRun:
     """Check `out` (see `check_out`) and take an exclusive lock on it, so a second run aimed at the same folder
     fails at once instead of replacing the first; temporary folders of killed earlier runs are removed."""
-    import fcntl
-
     run = PendingRun(check_out(out, overwrite), overwrite)
     try:
         run.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise WordvecError(f"cannot create {run.parent} ({e.strerror}); choose a writable --out") from None
-    lock = run.parent / f".{run.out.name}.lock"
-    for _ in range(3):
-        try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as e:
-            raise WordvecError(f"cannot create {lock} ({e.strerror}); choose a writable --out") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise WordvecError(f"another wordvec run is writing {run.out} right now; wait for it to finish or "
-                               f"choose another --out") from None
-        with contextlib.suppress(OSError):
-            if os.fstat(fd).st_ino == os.stat(lock).st_ino:  # not a lock file another run just unlinked
-                run._lock_fd, run._lock_path = fd, lock
-                break
-        os.close(fd)
-    else:
-        raise WordvecError(f"could not lock {run.out}; try again")
-    for stale in run._stale():
+    run._lock_fd, run._lock_path = lock_beside(run.out)
+    for stale in stale_temp_dirs(run.out):
         log.info("removing %s, left by an interrupted run", stale)
         shutil.rmtree(stale, ignore_errors=True)
     return run

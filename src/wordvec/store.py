@@ -33,6 +33,7 @@ default, that every id is inside the vocabulary (one chunked pass over ids.u32; 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -42,6 +43,7 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 import time
 import traceback
 from array import array
@@ -52,9 +54,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .corpus import TextLines, is_compressed, load_corpus, open_binary, read_errors
+from .corpus import TextLines, check_apart, is_compressed, load_corpus, open_binary, read_errors
+from .devices import cpu_cores
 from .errors import WordvecError
-from .files import temp_dir
+from .files import check_name_room, lock_beside, stale_temp_dirs, temp_dir, unlock
 from .preprocess import get_tokenizer
 from .vocab import Encoded, Vocab, count_order, effective_min_count
 
@@ -63,6 +66,7 @@ log = logging.getLogger("wordvec")
 FORMAT = "wordvec-token-store"
 FORMAT_VERSION = 1
 IDS, OFFSETS, VOCAB, MANIFEST = "ids.u32", "offsets.i64", "vocab.txt", "manifest.json"
+STORE_FILES = frozenset({IDS, OFFSETS, VOCAB, MANIFEST})
 
 _END = 0xFFFFFFFF  # end of a document in the temporary per-part id streams
 _BLOCK = 1 << 20  # bytes read at a time; a block of whole lines is tokenised at once
@@ -336,9 +340,15 @@ def _line_starts(path: Path, total: int, step: int) -> list[int]:
     return cuts
 
 
-def _worker(tasks, results, tokenizer: str, tmpdir: str) -> None:
-    """Worker process: encode parts until told to stop. Ctrl-C is the parent's to handle (it stops us)."""
+def _worker(tasks, results, tokenizer: str, tmpdir: str, parent: int) -> None:
+    """Worker process: encode parts until told to stop.
+
+    A forked worker inherits the CLI's signal handlers; it must not: SIGTERM (the parent stopping it) kills it at
+    once, and Ctrl-C, which the terminal sends to the whole group, is the parent's to handle (it stops us). It
+    dies with its parent, however that one ends (`_die_with`)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
     tokenizer = get_tokenizer(tokenizer)
     while (task := tasks.get()) is not None:
         index, segments = task
@@ -346,8 +356,28 @@ def _worker(tasks, results, tokenizer: str, tmpdir: str) -> None:
             results.put((index, _encode_part(index, segments, tokenizer, tmpdir), None))
         except WordvecError as e:
             results.put((index, None, ("user", str(e))))
-        except BaseException:
+        except Exception:
             results.put((index, None, ("bug", traceback.format_exc())))
+
+
+def _die_with(parent: int) -> None:
+    """End this process when `parent` ends, even by SIGKILL: Linux's PR_SET_PDEATHSIG, and everywhere a thread
+    that polls getppid() (a re-parented orphan sees another parent)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the parent died before the death signal was set
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="wordvec-parent-watch").start()
 
 
 def _run_parts(parts: list[list[_Segment]], workers: int, tokenizer: str, tmpdir: str, merge) -> None:
@@ -360,7 +390,7 @@ def _run_parts(parts: list[list[_Segment]], workers: int, tokenizer: str, tmpdir
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")  # fork: no re-import, no copy
     tasks, results = ctx.Queue(), ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(tasks, results, tokenizer, tmpdir), daemon=True)
+    procs = [ctx.Process(target=_worker, args=(tasks, results, tokenizer, tmpdir, os.getpid()), daemon=True)
              for _ in range(workers)]
     try:
         for p in procs:
@@ -388,13 +418,28 @@ def _run_parts(parts: list[list[_Segment]], workers: int, tokenizer: str, tmpdir
                 merge(next_index, done.pop(next_index))
                 next_index += 1
     finally:
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-        for p in procs:
-            p.join()
+        _stop(procs)
         tasks.cancel_join_thread()
         results.cancel_join_thread()
+
+
+def _stop(procs) -> None:
+    """End the workers: SIGTERM, then SIGKILL for any still there after a few seconds; never wait unbounded (a
+    worker blocked writing its result to a pipe nobody reads would hold a plain join() forever)."""
+    for p in procs:
+        if p.exitcode is None:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                p.terminate()
+    deadline = time.monotonic() + 3
+    for p in procs:
+        with contextlib.suppress(AssertionError):
+            p.join(max(0.0, deadline - time.monotonic()))
+    for p in procs:
+        if p.exitcode is None:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                p.kill()
+            with contextlib.suppress(AssertionError):
+                p.join(3)
 
 
 def _check_alive(procs, idle: int) -> None:
@@ -512,14 +557,27 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
         raise WordvecError(_NO_PRUNING)
     workers = _worker_count(workers)
     out = Path(out).expanduser()
+    if not str(out).strip():
+        raise WordvecError("--out is empty; give the token store folder to write")
+    check_name_room(out)
     _check_out(out, overwrite)
+    check_apart(out, source)
     splits = load_corpus(source, text_column, label_column=None)
     texts = splits["train"].texts
     files = _source_files(source, texts)
     made = _make_parent(out)
     try:
+        lock = lock_beside(out)
+    except WordvecError:
+        _remove_dirs(made)
+        raise
+    try:
+        for stale in stale_temp_dirs(out):  # the lock proves their writer is gone (killed)
+            log.info("removing %s, left by an interrupted prepare", stale)
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = temp_dir(out)
     except OSError as e:
+        unlock(*lock)
         _remove_dirs(made)
         raise WordvecError(f"cannot create the store {out}: {e.strerror or e}; choose a writable --out") from None
     try:
@@ -550,16 +608,18 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
         _install(tmp, out, overwrite)
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        unlock(*lock)
         _remove_dirs(made)
         if isinstance(e, OSError):  # disk full, a source file vanishing, permissions
             raise WordvecError(f"prepare failed on {e.filename or out}: {e.strerror or e}; check the free disk "
                                f"space and that the files can be read and written") from None
         raise
+    unlock(*lock)
     return out
 
 
 def _worker_count(workers: int | None) -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = cpu_cores()
     if workers is None or workers == 0:
         return cores
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
@@ -599,7 +659,8 @@ def _is_store(path: Path) -> bool:
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
-    """Refuse, before any work, an `out` that must not be replaced."""
+    """Refuse, before any work, an `out` that must not be replaced: --overwrite replaces a folder holding a token
+    store and nothing else (as `train --overwrite` replaces only a run directory)."""
     if not out.exists() and not out.is_symlink():
         return
     if out.is_dir() and not out.is_symlink() and not any(out.iterdir()):
@@ -609,6 +670,11 @@ def _check_out(out: Path, overwrite: bool) -> None:
                            f"--out (or remove it yourself)")
     if not overwrite:
         raise WordvecError(f"{out} already exists; pass --overwrite to replace it, or choose another --out")
+    others = sorted(p.name for p in out.iterdir() if p.name not in STORE_FILES or p.is_symlink() or not p.is_file())
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise WordvecError(f"{out} holds a token store and other files ({shown}), so --overwrite will not replace "
+                           f"it; move those files out, or choose another --out")
 
 
 def _make_parent(out: Path) -> list[Path]:
