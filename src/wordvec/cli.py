@@ -65,6 +65,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if "query_words" in changes:
         changes["query_words"] = tuple(changes["query_words"])
     changes.setdefault("dataset", default_dataset())
+    _inherit_store_settings(changes)
     if args.preset == "lab" and changes.get("model", "softmax") != "softmax":
         raise WordvecError("--preset lab is the full-softmax model; use --preset sgns or cbow for skipgram/cbow")
     if "model" in changes and "loss" not in changes and changes["model"] != cfg.model:
@@ -75,6 +76,16 @@ def config_from_args(args: argparse.Namespace) -> Config:
         raise WordvecError(f"{', '.join(_flag(n) for n in typed)} has no effect with --model {cfg.model} "
                            f"--loss {cfg.loss}" + (" --optimizer adamw" if "min_lr" in typed else "") + "; drop it")
     return cfg
+
+
+def _inherit_store_settings(changes: dict) -> None:
+    """A token store carries its settings: a flag the user did not give comes from the store (one the user gave
+    that contradicts it is refused later, naming the difference; the run logs the store's settings)."""
+    from .store import is_store, store_settings
+
+    if not is_store(changes["dataset"]):
+        return
+    changes.update({k: v for k, v in store_settings(changes["dataset"]).items() if k not in changes})
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

@@ -187,7 +187,10 @@ def _from_store(config: Config) -> tuple[Vocab, Encoded]:
     for path in store.changed_sources():
         log.warning("%s changed or vanished since the store was prepared; re-run wordvec prepare to train on the "
                     "current text", path)
-    log.info("token store %s: %s words, %s tokens", store.path, f"{len(store.vocab):,}", f"{len(store):,}")
+    m = store.manifest
+    log.info("token store %s: %s words, %s tokens (tokenizer %s, min_count %s, max_final_vocab %s, numbered by %s)",
+             store.path, f"{len(store.vocab):,}", f"{len(store):,}", m["tokenizer"], m["min_count"],
+             m["max_final_vocab"], m["vocab_order"])
     return store.vocab, store.encoded
 
 

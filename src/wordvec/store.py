@@ -763,8 +763,11 @@ class TokenStore:
         if differ:
             flags = " ".join(f for k in differ for f in _prepare_flags(k, given[k]))
             theirs = ", ".join(f"{k}={m[k]!r}" for k in differ)
-            fixes.append(f"re-run `wordvec prepare --dataset {m['source']} --out {self.path} {flags} --overwrite` "
-                         f"(with your other prepare flags), or use the store's settings ({theirs})")
+            given_flags = " ".join(dict.fromkeys("--[no-]sorted-vocab" if k == "vocab_order" else
+                                                 f"--{k.replace('_', '-')}" for k in differ))
+            fixes.append(f"leave out {given_flags} to train with the store's ({theirs}), or re-run `wordvec "
+                         f"prepare --dataset {m['source']} --out {self.path} {flags} --overwrite` (with your other "
+                         f"prepare flags)")
         raise WordvecError(f"the token store {self.path} does not match the settings asked for: "
                            f"{'; '.join(problems)}" + (f"; {fixes[0]}" if fixes else ""))
 
@@ -861,6 +864,23 @@ def _check_ids(path: Path, n_words: int, fix: str) -> None:
                                    f"words; the store is damaged: {fix}")
 
 
+def store_settings(path) -> dict:
+    """The training settings a token store fixes, as Config fields (tokenizer, min_count, max_final_vocab,
+    sorted_vocab): a run from the store takes them unless told otherwise. Read from the manifest alone (no pass over
+    the ids); anything unreadable gives {} and `open_store` reports the damage."""
+    try:
+        with open(Path(path).expanduser() / MANIFEST, "rb") as f:
+            m = json.loads(f.read(1 << 20).decode("utf-8"))
+        settings = {"tokenizer": m["tokenizer"], "min_count": m["min_count"],
+                    "max_final_vocab": m["max_final_vocab"], "sorted_vocab": {"count": True,
+                                                                              "first_seen": False}[m["vocab_order"]]}
+    except (OSError, ValueError, RecursionError, KeyError, TypeError):
+        return {}
+    ok = (isinstance(settings["tokenizer"], str) and type(settings["min_count"]) is int
+          and (settings["max_final_vocab"] is None or type(settings["max_final_vocab"]) is int))
+    return settings if ok else {}
+
+
 def is_store(path) -> bool:
     """A folder `prepare` wrote (it holds the manifest), as `--dataset` may name one."""
     try:
@@ -869,4 +889,4 @@ def is_store(path) -> bool:
         return False
 
 
-__all__ = ["prepare", "open_store", "is_store", "TokenStore", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["prepare", "open_store", "is_store", "store_settings", "TokenStore", "FORMAT", "FORMAT_VERSION"]
