@@ -265,3 +265,41 @@ def test_a_name_too_long_once_suffixed_is_one_line(tmp_path, capsys, command):
             else ["prepare", "--min-count", "1"])
     expect_error([*args, "--dataset", str(src), "--out", str(tmp_path / name), "--tokenizer", "simple"], capsys,
                  "adds up to", tmp_path)
+
+
+# --------------------------------------------------------------------------------------------------- --nproc
+
+
+@pytest.mark.parametrize("cores, asked, started", [(2, 1000, 2), (2, 2, 2), (1, 4, None)])
+def test_nproc_is_capped_at_the_cores_with_a_warning(tmp_path, capsys, monkeypatch, cores, asked, started):
+    import wordvec.devices
+    import wordvec.distributed
+
+    seen = []
+    monkeypatch.setattr(wordvec.devices, "cpu_cores", lambda: cores)
+    monkeypatch.setattr(wordvec.distributed, "launch", lambda n, argv: seen.append(n) or 0)
+    src = tmp_path / "c.txt"
+    src.write_text(TEXT)
+    code = main(["train", "--preset", "sgns", "--dataset", str(src), "--tokenizer", "simple", "--min-count", "1",
+                 "--epochs", "1", "--no-progress", "-q", "--out", str(tmp_path / "run"), "--nproc", str(asked)])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert seen == ([] if started is None else [started])
+    assert (f"--nproc {asked} is more than the {cores} CPU cores; using {cores}" in err) == (asked > cores)
+    assert (tmp_path / "run").is_dir() == (started is None)  # one process: trained here, without torchrun
+
+
+# --------------------------------------------------------------------------------------------------- messages
+
+
+@pytest.mark.parametrize("sample", ["0", "0.001"])
+@pytest.mark.parametrize("preset", ["sgns", "cbow"])
+def test_one_word_documents_name_the_documents_not_subsampling(tmp_path, capsys, sample, preset):
+    src = tmp_path / "one.txt"
+    src.write_text("".join(f"w{i % 30}\n" for i in range(3000)))
+    assert _prepare(src, tmp_path / "st") == 0
+    capsys.readouterr()
+    err = expect_error(["train", "--preset", preset, "--dataset", str(tmp_path / "st"), "--out",
+                        str(tmp_path / "run"), "--sample", sample, "--no-progress", "-q"], capsys,
+                       "every document holds fewer than two in-vocabulary words", tmp_path)
+    assert "--sample" not in err

@@ -94,14 +94,25 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .report import training_report
 
     cfg = config_from_args(args)
-    if args.nproc > 1 and not launched():
-        return launch(args.nproc, _without_nproc(args.argv))
+    nproc = _cap_nproc(args.nproc) if not launched() else 1
+    if nproc > 1:
+        return launch(nproc, _without_nproc(args.argv))
     out = Path(args.out) if args.out else Path("runs") / args.preset
     metrics = train_pipeline(cfg, out, overwrite=args.overwrite, tensorboard=args.tensorboard, quiet=args.quiet,
                              checkpoint_every=args.checkpoint_every, resume=args.resume)
     if rank() == 0:
         print(training_report(metrics, out), end="")
     return 0
+
+
+def _cap_nproc(nproc: int) -> int:
+    """At most one process a CPU core, as --workers and --threads are capped (more only compete for the cores)."""
+    from .devices import cpu_cores
+
+    cores = cpu_cores()
+    if nproc > cores:
+        logging.getLogger("wordvec").warning("--nproc %d is more than the %d CPU cores; using %d", nproc, cores, cores)
+    return min(nproc, cores)
 
 
 def _without_nproc(argv: list[str]) -> list[str]:

@@ -159,12 +159,24 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
                           None if resume is None else resume[1]["state"], replicas or Replicas())
         result = run.run(progress)
     if result.pairs == 0:
-        message = (f"no pair was trained: subsampling (sample={config.sample:g}) dropped all but isolated words of "
-                   f"this small corpus in every epoch")
+        if not _has_pair(encoded.offsets):  # the corpus itself, whatever subsampling did
+            message, fix = ("no pair was trained: every document holds fewer than two in-vocabulary words (a pair "
+                            "is a word and a neighbour in the same document)", "give documents of several words "
+                            "(one sentence a line, not one word a line), or lower --min-count so more words stay")
+        else:
+            message, fix = (f"no pair was trained: subsampling (sample={config.sample:g}) dropped all but isolated "
+                            f"words of this small corpus in every epoch", "lower --sample (0: off) or give a larger "
+                            "corpus")
         if require_pairs:
-            raise WordvecError(f"{message}; lower --sample (0: off) or give a larger corpus")
-        log.warning("%s; the vectors are untrained (set sample=0 or train on more text)", message)
+            raise WordvecError(f"{message}; {fix}")
+        log.warning("%s; the vectors are untrained (%s)", message, fix)
     return result
+
+
+def _has_pair(offsets: np.ndarray) -> bool:
+    """Some document holds two tokens or more (offsets read in chunks: a token store's are a memmap)."""
+    step = 1 << 22
+    return any(bool((np.diff(offsets[a:a + step + 1]) >= 2).any()) for a in range(0, max(len(offsets) - 1, 0), step))
 
 
 # --- Hogwild: the CPU kernels -----------------------------------------------------------------------------------
