@@ -303,3 +303,37 @@ def test_one_word_documents_name_the_documents_not_subsampling(tmp_path, capsys,
                         str(tmp_path / "run"), "--sample", sample, "--no-progress", "-q"], capsys,
                        "every document holds fewer than two in-vocabulary words", tmp_path)
     assert "--sample" not in err
+
+
+def test_neighbors_on_a_store_says_to_train_from_it(store, tmp_path, capsys):
+    err = expect_error(["neighbors", str(store), "cat"], capsys, "is a token store", tmp_path)
+    assert f"wordvec train --dataset {store}" in err and f"--out {store}" not in err
+
+
+def test_neighbors_on_a_checkpoint_says_to_resume_the_run(tmp_path, capsys):
+    (tmp_path / "run.checkpoint").write_bytes(b"\0" * 64)
+    err = expect_error(["neighbors", str(tmp_path / "run.checkpoint"), "cat"], capsys,
+                       "is the checkpoint of an unfinished run", tmp_path)
+    assert f"--out {tmp_path / 'run'} --resume" in err and "--out " + str(tmp_path / "run.checkpoint") not in err
+
+
+def test_a_missing_run_is_not_told_to_train_again(tmp_path, capsys):
+    err = expect_error(["neighbors", str(tmp_path / "nope"), "cat"], capsys, "no such run directory", tmp_path)
+    assert "again" not in err
+
+
+@pytest.mark.parametrize("version, says", [("9", "no valid format version ('9')"), (True, "no valid format version"),
+                                           (0, "no valid format version"), (99, "newer wordvec")])
+def test_a_format_version_that_is_not_a_number_is_not_called_newer(tmp_path, version, says):
+    import json
+
+    from safetensors.numpy import save_file
+
+    from wordvec.errors import WordvecError
+    from wordvec.state import FORMAT, read_header
+
+    path = tmp_path / "m.model"
+    save_file({"x": np.zeros((2, 2), np.float32)}, str(path),
+              metadata={"wordvec": json.dumps({"format": FORMAT, "version": version, "kind": "model"})})
+    with pytest.raises(WordvecError, match=says.replace("(", r"\(").replace(")", r"\)")):
+        read_header(path)

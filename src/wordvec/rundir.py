@@ -51,6 +51,17 @@ def _fix(run: Path) -> str:
     return f"run `wordvec train --out {run}` again"
 
 
+def _not_a_run(run: Path) -> str:
+    """Why a path that is not a folder is not a run, with the fix that fits it."""
+    if run.name.endswith(".checkpoint") and run.is_file():
+        out = run.with_name(run.name[:-len(".checkpoint")])
+        return (f"{run} is the checkpoint of an unfinished run, not a run directory: finish it with `wordvec train "
+                f"... --out {out} --resume` (the arguments it was started with), then use {out}")
+    if run.exists():
+        return f"{run} is a file, not a run directory; give the folder `wordvec train --out` wrote"
+    return f"{run}: no such run directory; check the path, or train one with `wordvec train --out {run}`"
+
+
 # ------------------------------------------------------------------------------------------------- reading
 
 
@@ -69,7 +80,10 @@ def read_metrics(run_dir: str | os.PathLike) -> dict:
     run = Path(run_dir)
     path = run / METRICS
     if not run.is_dir():
-        raise WordvecError(f"{run}: no such run directory; {_fix(run)}")
+        raise WordvecError(_not_a_run(run))
+    if (run / "manifest.json").is_file() and not path.exists():
+        raise WordvecError(f"{run} is a token store (made by `wordvec prepare`), not a run directory: train from "
+                           f"it with `wordvec train --dataset {run} --out runs/NAME`, then use that run")
     try:
         with open(path, "rb") as f:
             data = json.loads(f.read().decode("utf-8"))
