@@ -337,3 +337,58 @@ def test_a_format_version_that_is_not_a_number_is_not_called_newer(tmp_path, ver
               metadata={"wordvec": json.dumps({"format": FORMAT, "version": version, "kind": "model"})})
     with pytest.raises(WordvecError, match=says.replace("(", r"\(").replace(")", r"\)")):
         read_header(path)
+
+
+# --------------------------------------------------------------------------------------------------- long tokens
+
+
+@pytest.mark.parametrize("tail", ["", " after\n", "\tafter\n"])
+def test_a_line_without_spaces_is_read_in_bounded_pieces(monkeypatch, tail):
+    """A run of bytes without a separator is held up to _LONG_TOKEN (plus a read block), however long it is."""
+    import io
+
+    from wordvec import store
+
+    monkeypatch.setattr(store, "_BLOCK", 64)
+    monkeypatch.setattr(store, "_LONG_TOKEN", 256)
+    monkeypatch.setattr(store, "_LONG_LINE", 128)
+    data = ("é" + "x" * 99) * 5000 + tail + "next line\n"  # 2-byte characters: cuts fall on character starts
+    raw = data.encode()
+    blocks = list(store._blocks(io.BytesIO(raw), 0, len(raw), store._SIMPLE_SEPARATORS))
+    assert max(map(len, blocks)) <= 256
+    text = b"".join(blocks).decode("utf-8")  # every block decodes on its own too
+    for b in blocks:
+        b.decode("utf-8")
+    rest = tail + "next line\n" if tail else " line\n"  # no separator before "next": it is part of the token
+    head = text[:-len(rest)]
+    assert text.endswith(rest) and data.startswith(head) and 200 <= len(head.encode()) <= 256
+
+
+@pytest.mark.parametrize("tokenizer", ["simple", "lab"])
+def test_a_giant_token_keeps_its_first_bytes_and_every_document(tmp_path, monkeypatch, tokenizer):
+    from wordvec import store
+    from wordvec.store import open_store
+
+    monkeypatch.setattr(store, "_BLOCK", 64)
+    monkeypatch.setattr(store, "_LONG_TOKEN", 300)
+    src = tmp_path / "c.txt"
+    giant = "abcdefghij" * 10_000
+    src.write_text(f"cat dog\n{giant} sat mat\nrat {giant}")  # the last line has no newline
+    out = tmp_path / "st"
+    assert main(["prepare", "--dataset", str(src), "--out", str(out), "--tokenizer", tokenizer, "--min-count", "1",
+                 "--workers", "1"]) == 0
+    st = open_store(out)
+    assert st.n_docs == 3
+    words = [st.vocab.id2tok[i] for i in st.ids.tolist()]
+    cut = [w for w in words if len(w) > 10]
+    assert len(cut) == 2 and all(300 - 10 <= len(w) <= 300 for w in cut), [len(w) for w in cut]
+    assert len(words) == 7 and words[:2] == ["cat", "dog"] and words[3:6] == ["sat", "mat", "rat"], words
+
+
+def test_a_blank_looking_corpus_is_checked_without_reading_a_long_line_whole(tmp_path, capsys):
+    src = tmp_path / "c.txt"
+    src.write_text("\n" * 3 + " " * 300_000 + "\n\u3000\n")  # blank, however long: one line, without text
+    expect_error(["prepare", "--dataset", str(src), "--out", str(tmp_path / "st"), "--tokenizer", "simple"], capsys,
+                 "holds no text", tmp_path)
+    src.write_bytes(b"\n" + b"x" * 300_000 + b"\xff\n")
+    assert _prepare(src, tmp_path / "st") == 2 and "not valid UTF-8" in capsys.readouterr().err

@@ -359,7 +359,7 @@ def test_check_names_every_different_setting(small_store):
     assert "\n" not in msg
     with pytest.raises(WordvecError) as e:
         st.check(tokenizer="simple", min_count=3)
-    assert "settings asked for: min_count 2 (asked for 3); re-run" in str(e.value)
+    assert "settings asked for: min_count 2 (asked for 3); leave out --min-count to train with the store's" in str(e.value)
 
 
 def test_changed_sources(small_store, tmp_path):

@@ -249,8 +249,18 @@ def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[
 
 
 def _nonempty_lines(lines: TextLines, where: Path) -> TextLines:
-    for _ in lines:  # decodes until the first non-blank line: cheap, and fails early on bad bytes
-        return lines
+    """`lines`, once a non-blank line is found: cheap, and fails early on bad bytes in the lines before it. Lines
+    are read in pieces of 64 KiB (a 200 MB line is not read whole); only whole lines are decoded strictly."""
+    for path in lines.paths:
+        with read_errors(path), open_binary(path) as f:
+            lineno, whole = 1, True
+            while piece := f.readline(1 << 16):
+                done = piece.endswith(b"\n")
+                text = decode_line(piece, path, lineno) if whole and done else piece.decode("utf-8", "ignore")
+                if text.strip():
+                    return lines
+                lineno += done
+                whole = done
     raise WordvecError(f"{where} holds no text (only blank lines); give a corpus with one sentence per line")
 
 

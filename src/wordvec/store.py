@@ -7,11 +7,16 @@ are tokenised in the main process. Each worker numbers the words of its part in 
 these local ids to a temporary file; the main process merges the parts' vocabularies in source order (so the
 first-seen order is that of reading the source front to back), applies min_count / max_final_vocab, orders the
 vocabulary and rewrites every temporary file, chunk by chunk, into the final id file. Memory holds vocabulary-sized
-tables and fixed-size buffers, never anything proportional to the corpus. The ids and offsets are exactly those of
-`vocab.build_and_encode` over the same tokens with the same min_count / max_final_vocab / sort_by_count.
+tables and fixed-size buffers, never anything proportional to the corpus (nor to a line: a token of more than
+1 MiB, which is no word, keeps its first 1 MiB, as word2vec.c truncates long words). The ids and offsets are
+exactly those of `vocab.build_and_encode` over the same tokens with the same min_count / max_final_vocab /
+sort_by_count.
 
-Only the `train` split of a source is stored. Workers are forked (spawned where there is no fork) and ignore
-Ctrl-C: the main process stops them, on Ctrl-C, on an error or when one dies, and removes the temporary folder.
+Only the `train` split of a source is stored. Workers are forked (spawned where there is no fork), ignore Ctrl-C,
+die on SIGTERM and die with the main process however it ends (even SIGKILL): the main process stops them, on
+Ctrl-C, SIGTERM, an error or when one dies, and removes the temporary folder. It holds the lock `.OUT.lock` beside
+`out` meanwhile (shared with `wordvec train`), so a temporary folder of `out` that it finds was left by a killed
+prepare, and is removed. `--overwrite` replaces a folder that holds a token store and nothing else.
 
 The store is a directory, built under a temporary name beside its destination and renamed into place:
 
@@ -71,6 +76,9 @@ STORE_FILES = frozenset({IDS, OFFSETS, VOCAB, MANIFEST})
 _END = 0xFFFFFFFF  # end of a document in the temporary per-part id streams
 _BLOCK = 1 << 20  # bytes read at a time; a block of whole lines is tokenised at once
 _LONG_LINE = 4 << 20  # a line longer than this is cut after a space (a token boundary for both tokenizers)
+_LONG_TOKEN = 1 << 20  # a token longer than this is no word: its first _LONG_TOKEN bytes stand for it
+# what the simple tokenizer splits on in ASCII (str.split()); the lab tokenizer splits on " " alone
+_SIMPLE_SEPARATORS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _MIN_PART, _MAX_PART = 8 << 20, 256 << 20  # bytes of plain text a worker tokenises as one task
 _CHUNK = 1 << 22  # ids rewritten / checked at a time
 _MAX_VOCAB = 2 ** 31 - 1  # ids are read as int32 by the kernels
@@ -217,29 +225,58 @@ class _Segment:
     end: int | None = None
 
 
-def _blocks(f, start: int, end: int | None):
+def _blocks(f, start: int, end: int | None, separators: bytes = b" "):
     """Yield blocks of whole lines (each ending in b"\\n") of f between start and end; a long line comes in pieces
-    cut after a space. A last line without a newline gets one."""
+    cut after a space. A last line without a newline gets one.
+
+    A run of _LONG_TOKEN bytes without a separator (`separators`: the tokenizer's token boundaries; a 200 MB line
+    of base64, say) is no word: it is cut to its first _LONG_TOKEN bytes (at a character boundary) and the rest of
+    it is skipped, as word2vec.c truncates long words, so memory stays bounded by _LONG_TOKEN, not by the line."""
     remaining = None if end is None else end - start
     carry = b""
+    skipping = open_line = False
+    ends = separators + b"\n"
     while True:
         n = _BLOCK if remaining is None else min(_BLOCK, remaining)
         data = f.read(n) if n > 0 else b""
         if not data:
-            if carry:
+            if carry or open_line:
                 yield carry if carry.endswith(b"\n") else carry + b"\n"
             return
         if remaining is not None:
             remaining -= len(data)
+        if skipping:  # the rest of an over-long token, up to the next separator or newline
+            at = min((i for i in map(data.find, (ends[k:k + 1] for k in range(len(ends)))) if i >= 0), default=-1)
+            if at < 0:
+                continue
+            data, skipping = data[at:], False
         buf = carry + data if carry else data
         cut = buf.rfind(b"\n") + 1
         if cut == 0 and len(buf) >= _LONG_LINE:
             cut = buf.rfind(b" ") + 1
+        if cut == 0 and len(buf) >= _LONG_TOKEN:
+            cut = max(map(buf.rfind, (separators[k:k + 1] for k in range(len(separators))))) + 1
+            if cut == 0:  # the whole buffer is the start of one token
+                cut, skipping = _char_start(buf, _LONG_TOKEN), True
+                log.warning("a token of more than %d bytes (no space in it) was cut to its first %d bytes",
+                            _LONG_TOKEN, cut)
+                buf = buf[:cut]
         if cut == 0:
             carry = buf
             continue
-        yield buf[:cut] if cut < len(buf) else buf
+        block = buf[:cut] if cut < len(buf) else buf
+        open_line = not block.endswith(b"\n")
+        yield block
         carry = buf[cut:]
+
+
+def _char_start(buf: bytes, at: int) -> int:
+    """The start of the UTF-8 character holding byte `at` (so both sides of a cut there decode)."""
+    if at >= len(buf):
+        return len(buf)
+    while at > 0 and buf[at] & 0xC0 == 0x80:
+        at -= 1
+    return at or len(buf)
 
 
 def _encode_part(index: int, segments: list[_Segment], tokenizer, tmpdir: str) -> dict:
@@ -251,7 +288,7 @@ def _encode_part(index: int, segments: list[_Segment], tokenizer, tmpdir: str) -
             if seg.start:
                 f.seek(seg.start)
             lines_before = 0
-            for block in _blocks(f, seg.start, seg.end):
+            for block in _blocks(f, seg.start, seg.end, _SIMPLE_SEPARATORS if tokenizer.name == "simple" else b" "):
                 try:
                     enc.add_block(block)
                 except UnicodeDecodeError as e:
