@@ -110,12 +110,16 @@ def _wait_gone(pids: list[int], seconds: float = 5.0) -> list[int]:
     return [p for p in pids if _alive(p)]
 
 
-@pytest.mark.parametrize("sig, code, word", [(signal.SIGTERM, 143, "terminated"),
-                                             (signal.SIGINT, 130, "interrupted")])
-def test_a_signal_mid_run_stops_parent_and_workers_and_leaves_nothing(big_corpus, tmp_path, sig, code, word):
+@pytest.mark.parametrize("sig, code, word, group", [(signal.SIGTERM, 143, "terminated", False),
+                                                    (signal.SIGINT, 130, "interrupted", False),
+                                                    (signal.SIGINT, 130, "interrupted", True)])  # Ctrl-C
+def test_a_signal_mid_run_stops_parent_and_workers_and_leaves_nothing(big_corpus, tmp_path, sig, code, word, group):
     out = tmp_path / "store"
     proc, workers = _start_mid_run(big_corpus, out)
-    proc.send_signal(sig)
+    if group:  # the terminal sends Ctrl-C to the whole foreground group: the workers get it too
+        os.killpg(proc.pid, sig)
+    else:
+        proc.send_signal(sig)
     try:
         _, err = proc.communicate(timeout=15)
     except subprocess.TimeoutExpired:
@@ -392,3 +396,20 @@ def test_a_blank_looking_corpus_is_checked_without_reading_a_long_line_whole(tmp
                  "holds no text", tmp_path)
     src.write_bytes(b"\n" + b"x" * 300_000 + b"\xff\n")
     assert _prepare(src, tmp_path / "st") == 2 and "not valid UTF-8" in capsys.readouterr().err
+
+
+def test_a_name_at_the_limit_trains_with_checkpoints_and_prepares(tmp_path, capsys):
+    from wordvec.files import NAME_ROOM
+
+    rng = np.random.default_rng(5)
+    src = tmp_path / "c.txt"
+    src.write_text("\n".join(" ".join(f"w{i}" for i in rng.integers(0, 300, 15)) for _ in range(20_000)) + "\n")
+    name = "r" * (os.pathconf(tmp_path, "PC_NAME_MAX") - NAME_ROOM)
+    assert main(["train", "--preset", "sgns", "--dataset", str(src), "--tokenizer", "simple", "--min-count", "1",
+                 "--out", str(tmp_path / name), "--checkpoint-every", "0.001", "-q", "--no-progress", "--epochs",
+                 "3"]) == 0
+    import json
+
+    assert json.loads((tmp_path / name / "metrics.json").read_text())["checkpoints"]["saves"] > 0
+    assert _prepare(src, tmp_path / ("s" * len(name))) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["c.txt", name, "s" * len(name)])
