@@ -413,3 +413,16 @@ def test_a_name_at_the_limit_trains_with_checkpoints_and_prepares(tmp_path, caps
     assert json.loads((tmp_path / name / "metrics.json").read_text())["checkpoints"]["saves"] > 0
     assert _prepare(src, tmp_path / ("s" * len(name))) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["c.txt", name, "s" * len(name)])
+
+
+@pytest.mark.parametrize("flag", ["--threads", "--workers"])
+def test_threads_and_workers_are_capped_at_the_cores_with_a_warning(tmp_path, capsys, monkeypatch, flag):
+    import wordvec.devices
+
+    monkeypatch.setattr(wordvec.devices, "cpu_cores", lambda: 1)
+    src = tmp_path / "c.txt"
+    src.write_text(TEXT)
+    args = (["train", "--preset", "sgns", "--epochs", "1", "--no-progress", "--out", str(tmp_path / "run")]
+            if flag == "--threads" else ["prepare", "--out", str(tmp_path / "st")])
+    assert main([*args, "--dataset", str(src), "--tokenizer", "simple", "--min-count", "1", flag, "64"]) == 0
+    assert f"{flag} 64 is more than the 1 CPU cores; using 1" in capsys.readouterr().err

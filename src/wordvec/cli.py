@@ -94,7 +94,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from .report import training_report
 
     cfg = config_from_args(args)
-    nproc = _cap_nproc(args.nproc) if not launched() else 1
+    from .devices import cap_to_cores
+
+    nproc = cap_to_cores("--nproc", args.nproc) if not launched() else 1  # as --workers and --threads
     if nproc > 1:
         return launch(nproc, _without_nproc(args.argv))
     out = Path(args.out) if args.out else Path("runs") / args.preset
@@ -103,16 +105,6 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if rank() == 0:
         print(training_report(metrics, out), end="")
     return 0
-
-
-def _cap_nproc(nproc: int) -> int:
-    """At most one process a CPU core, as --workers and --threads are capped (more only compete for the cores)."""
-    from .devices import cpu_cores
-
-    cores = cpu_cores()
-    if nproc > cores:
-        logging.getLogger("wordvec").warning("--nproc %d is more than the %d CPU cores; using %d", nproc, cores, cores)
-    return min(nproc, cores)
 
 
 def _without_nproc(argv: list[str]) -> list[str]:

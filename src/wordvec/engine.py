@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .config import Config
-from .devices import resolve_device
+from .devices import cap_to_cores, resolve_device
 from .errors import WordvecError
 from .state import Checkpointer, Stopped
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
@@ -323,7 +323,7 @@ class _HogwildRun:
 
         self.config, self.vocab, self.weights, self.hooks, self.checkpoint = config, vocab, weights, hooks, checkpoint
         self.replicas = replicas
-        self.threads = config.threads or os.cpu_count() or 1
+        self.threads = cap_to_cores("--threads", config.threads)
         self.file = _ids_file(encoded.ids)
         self.offsets_file = _ids_file(encoded.offsets) if self.file is not None else None
         self.ids = encoded.ids if self.file is not None else np.ascontiguousarray(encoded.ids, dtype=np.int32)

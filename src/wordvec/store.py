@@ -60,7 +60,7 @@ import numpy as np
 
 from . import __version__
 from .corpus import TextLines, check_apart, is_compressed, load_corpus, open_binary, read_errors
-from .devices import cpu_cores
+from .devices import cap_to_cores
 from .errors import WordvecError
 from .files import check_name_room, lock_beside, stale_temp_dirs, temp_dir, unlock
 from .preprocess import get_tokenizer
@@ -656,15 +656,11 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
 
 
 def _worker_count(workers: int | None) -> int:
-    cores = cpu_cores()
-    if workers is None or workers == 0:
-        return cores
+    if workers is None:
+        return cap_to_cores("--workers", 0)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise WordvecError(f"--workers must be 0 (one per CPU core) or more, got {workers!r}")
-    if workers > cores:
-        log.warning("--workers %d is more than the %d CPU cores; using %d", workers, cores, cores)
-        return cores
-    return workers
+    return cap_to_cores("--workers", workers)
 
 
 def _source_files(source, texts) -> list[dict]:
