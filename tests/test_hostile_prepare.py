@@ -426,3 +426,19 @@ def test_threads_and_workers_are_capped_at_the_cores_with_a_warning(tmp_path, ca
             if flag == "--threads" else ["prepare", "--out", str(tmp_path / "st")])
     assert main([*args, "--dataset", str(src), "--tokenizer", "simple", "--min-count", "1", flag, "64"]) == 0
     assert f"{flag} 64 is more than the 1 CPU cores; using 1" in capsys.readouterr().err
+
+
+def test_the_fix_for_a_damaged_run_can_be_followed(tmp_path, capsys):
+    """The message's fix works: its --out is free (a damaged run is not replaced by --overwrite)."""
+    src = tmp_path / "c.txt"
+    src.write_text(TEXT)
+    run = tmp_path / "run"
+    common = ["--preset", "sgns", "--dataset", str(src), "--tokenizer", "simple", "--min-count", "1", "--epochs", "1",
+              "--no-progress", "-q"]
+    assert main(["train", *common, "--out", str(run)]) == 0
+    (run / "metrics.json").write_text("{not json")
+    capsys.readouterr()
+    err = expect_error(["neighbors", str(run), "cat"], capsys, "train it again into a new --out", tmp_path)
+    assert "--overwrite" not in err
+    assert main(["train", *common, "--out", str(run), "--overwrite"]) == 2  # what the old fix implied: refused
+    assert main(["train", *common, "--out", str(tmp_path / "new")]) == 0

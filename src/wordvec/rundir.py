@@ -48,7 +48,8 @@ VECTOR_CHOICES = ("input", "output", "mean")
 
 
 def _fix(run: Path) -> str:
-    return f"run `wordvec train --out {run}` again"
+    """The fix for a damaged run (--overwrite would not replace a folder whose metrics.json is damaged)."""
+    return f"train it again into a new --out (or remove {run} first)"
 
 
 def _not_a_run(run: Path) -> str:
@@ -88,7 +89,9 @@ def read_metrics(run_dir: str | os.PathLike) -> dict:
         with open(path, "rb") as f:
             data = json.loads(f.read().decode("utf-8"))
     except FileNotFoundError:
-        raise WordvecError(f"{run} is not a finished wordvec run (no {METRICS}); {_fix(run)}") from None
+        raise WordvecError(f"{run} is not a finished wordvec run (no {METRICS}); give the folder `wordvec train "
+                           f"--out` wrote (an interrupted run leaves its state in {run.name}.checkpoint: resume it "
+                           f"with --resume)") from None
     except IsADirectoryError:
         raise WordvecError(f"{path} is a folder, not a file; the run is damaged; {_fix(run)}") from None
     except UnicodeDecodeError as e:
