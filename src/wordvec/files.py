@@ -69,7 +69,7 @@ def check_name_room(path: Path, flag: str = "--out") -> None:
                            f"it for temporary files and the checkpoint, and this file system allows {name_max}: "
                            f"choose a name of at most {name_max - NAME_ROOM} bytes")
     full = len(os.fsencode(str(path.absolute())))
-    if full + NAME_ROOM > path_max:
+    if full + NAME_ROOM + 64 > path_max:  # and room for the files inside (`.model.safetensors.tmpPID`)
         raise WordvecError(f"{flag} path is {full} bytes long; with wordvec's suffixes it would pass this system's "
                            f"limit of {path_max}: choose a shorter path")
 
