@@ -128,7 +128,6 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
     writes; a torchrun restart (`--max-restarts`) resumes from the checkpoint when there is one.
     """
     config.validate()
-    check_apart(check_out(out, overwrite), config.dataset)  # the out's own problems first, then its place
     device = resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
     if config.model != "softmax":
         from .engine import check_kernels
@@ -141,7 +140,7 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
         if group is not None:
             config = config.replace(device=device)
         lead = group is None or group.rank == 0
-        pending = together(group, lambda: reserve(out, overwrite) if lead else None)
+        pending = together(group, lambda: _reserve(out, overwrite, config.dataset) if lead else None)
         try:
             ckpt = checkpoint_path(out)
             restarted = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") or 0) > 0 and ckpt.is_file()
@@ -161,6 +160,12 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
             if pending is not None:
                 pending.release()
     return metrics
+
+
+def _reserve(out, overwrite: bool, dataset):
+    """Check and lock the run directory: its own problems first, then its place (never in the dataset folder)."""
+    check_apart(check_out(out, overwrite), dataset)
+    return reserve(out, overwrite)
 
 
 def together(group, step):
