@@ -139,6 +139,8 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     if resume is not None and weights is None:
         weights = Weights.from_tensors(resume[0])
     _check(config, vocab, encoded, weights)
+    if require_pairs and encoded.checked and not _has_pair(encoded.offsets):  # a token store: say so before training
+        raise WordvecError("; ".join(_no_pair(config, encoded.offsets)))
     device = resolve_device(config.device)
     hooks = as_hooks(callback)
     alphas = (float(config.lr if start_alpha is None else start_alpha),
@@ -159,18 +161,21 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
                           None if resume is None else resume[1]["state"], replicas or Replicas())
         result = run.run(progress)
     if result.pairs == 0:
-        if not _has_pair(encoded.offsets):  # the corpus itself, whatever subsampling did
-            message, fix = ("no pair was trained: every document holds fewer than two in-vocabulary words (a pair "
-                            "is a word and a neighbour in the same document)", "give documents of several words "
-                            "(one sentence a line, not one word a line), or lower --min-count so more words stay")
-        else:
-            message, fix = (f"no pair was trained: subsampling (sample={config.sample:g}) dropped all but isolated "
-                            f"words of this small corpus in every epoch", "lower --sample (0: off) or give a larger "
-                            "corpus")
+        message, fix = _no_pair(config, encoded.offsets)
         if require_pairs:
             raise WordvecError(f"{message}; {fix}")
         log.warning("%s; the vectors are untrained (%s)", message, fix)
     return result
+
+
+def _no_pair(config: Config, offsets: np.ndarray) -> tuple[str, str]:
+    """Why no pair was trained, and the fix: the corpus itself, else subsampling."""
+    if not _has_pair(offsets):
+        return ("no pair was trained: every document holds fewer than two in-vocabulary words (a pair is a word and "
+                "a neighbour in the same document)", "give documents of several words (one sentence a line, not one "
+                "word a line), or lower --min-count so more words stay")
+    return (f"no pair was trained: subsampling (sample={config.sample:g}) dropped all but isolated words of this "
+            f"small corpus in every epoch", "lower --sample (0: off) or give a larger corpus")
 
 
 def _has_pair(offsets: np.ndarray) -> bool:
