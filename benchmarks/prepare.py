@@ -1,6 +1,7 @@
 """Speed and peak memory of `wordvec prepare` (the on-disk token store) on synthetic Zipf corpora.
 
     python benchmarks/prepare.py [--sizes 10M 100M] [--big] [--repeats 3] [--workers 2] [--no-reference]
+    python benchmarks/prepare.py --long-line 200     # one 200 MB line without a space: memory bounded
 
 For each size, writes a plain-text corpus (100,000 word types, Zipf, 20 words a line, fixed seed; see
 big_corpus.write_corpus) to a temporary folder, then runs, interleaved, `repeats` times each:
@@ -123,6 +124,41 @@ def measure(cmd: list[str]) -> dict:
             "maxrss": usage.ru_maxrss / 1024, "procs": mem.most_procs, "out": out}
 
 
+def long_line(mb: float, workers: int) -> int:
+    """Peak memory of prepare on one line of `mb` MB without a space (a token of that size is no word: prepare keeps
+    its first 1 MiB) beside prepare on a three-line file: the process's own baseline, measured in the same run."""
+    tmp = tempfile.mkdtemp(prefix="wordvec-long-line-")
+    try:
+        long, tiny = os.path.join(tmp, "long.txt"), os.path.join(tmp, "tiny.txt")
+        piece = bytes(97 + (i * 7919) % 26 for i in range(1 << 20))
+        with open(long, "wb") as f:
+            for _ in range(int(mb)):
+                f.write(piece)
+            f.write(b"\nthe cat sat on the mat\n")
+        with open(tiny, "w") as f:
+            f.write("the cat sat on the mat\n" * 3)
+        print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
+              f"one line of {int(mb)} MB without a space, --workers {workers}")
+        print("\n| tokenizer | file | seconds | peak RSS, sum over processes | peak PSS, sum | largest process "
+              "(ru_maxrss) |\n|---|---|---:|---:|---:|---:|")
+        for tok in ("lab", "simple"):
+            peaks = {}
+            for name, path in (("three lines", tiny), (f"{int(mb)} MB line", long)):
+                m = measure([sys.executable, "-m", "wordvec.cli", "prepare", "--dataset", path, "--out",
+                             os.path.join(tmp, "store"), "--tokenizer", tok, "--min-count", "1", "--workers",
+                             str(workers), "--overwrite"])
+                peaks[name] = m
+                print(f"| {tok} | {name} | {m['wall']:.1f} | {m['rss']:,.0f} MB | {m['pss']:,.0f} MB | "
+                      f"{m['maxrss']:,.0f} MB |", flush=True)
+            a, b = peaks["three lines"], peaks[f"{int(mb)} MB line"]
+            print(f"| {tok} | the line's cost over the baseline | | {b['rss'] - a['rss']:,.0f} MB | "
+                  f"{b['pss'] - a['pss']:,.0f} MB | {b['maxrss'] - a['maxrss']:,.0f} MB |")
+        print("goal: the line's cost stays a few tens of MB whatever its length (not proportional to the line)")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
 def parse_size(s: str) -> int:
     s = s.upper()
     mult = {"K": 10 ** 3, "M": 10 ** 6, "G": 10 ** 9}.get(s[-1], 1)
@@ -137,7 +173,11 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--no-reference", action="store_true", help="skip the in-memory reference")
     ap.add_argument("--reference-max", default="100M", help="largest size the reference runs on (default 100M)")
+    ap.add_argument("--long-line", type=float, default=None, metavar="MB",
+                    help="instead: one line of MB megabytes without a space, each tokenizer, against a tiny file")
     args = ap.parse_args(argv)
+    if args.long_line is not None:
+        return long_line(args.long_line, args.workers)
     sizes = [parse_size(s) for s in args.sizes] + ([300_000_000] if args.big else [])
     ref_max = parse_size(args.reference_max)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "

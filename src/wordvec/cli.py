@@ -65,6 +65,7 @@ def config_from_args(args: argparse.Namespace) -> Config:
     if "query_words" in changes:
         changes["query_words"] = tuple(changes["query_words"])
     changes.setdefault("dataset", default_dataset())
+    _inherit_store_settings(changes)
     if args.preset == "lab" and changes.get("model", "softmax") != "softmax":
         raise WordvecError("--preset lab is the full-softmax model; use --preset sgns or cbow for skipgram/cbow")
     if "model" in changes and "loss" not in changes and changes["model"] != cfg.model:
@@ -77,14 +78,27 @@ def config_from_args(args: argparse.Namespace) -> Config:
     return cfg
 
 
+def _inherit_store_settings(changes: dict) -> None:
+    """A token store carries its settings: a flag the user did not give comes from the store (one the user gave
+    that contradicts it is refused later, naming the difference; the run logs the store's settings)."""
+    from .store import is_store, store_settings
+
+    if not is_store(changes["dataset"]):
+        return
+    changes.update({k: v for k, v in store_settings(changes["dataset"]).items() if k not in changes})
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     from .distributed import launch, launched, rank
     from .pipeline import train_pipeline
     from .report import training_report
 
     cfg = config_from_args(args)
-    if args.nproc > 1 and not launched():
-        return launch(args.nproc, _without_nproc(args.argv))
+    from .devices import cap_to_cores
+
+    nproc = cap_to_cores("--nproc", args.nproc) if not launched() else 1  # as --workers and --threads
+    if nproc > 1:
+        return launch(nproc, _without_nproc(args.argv))
     out = Path(args.out) if args.out else Path("runs") / args.preset
     metrics = train_pipeline(cfg, out, overwrite=args.overwrite, tensorboard=args.tensorboard, quiet=args.quiet,
                              checkpoint_every=args.checkpoint_every, resume=args.resume)

@@ -22,6 +22,7 @@ import itertools
 import logging
 import lzma
 import os
+import re
 import sys
 import zlib
 from dataclasses import dataclass
@@ -153,8 +154,77 @@ def _looks_like_path(source: str) -> bool:
             or source.endswith((".csv", ".parquet") + TEXT_SUFFIXES + tuple(COMPRESSED)) or Path(source.split("/")[0]).is_dir())
 
 
+#: Files that mark a folder as wordvec's own output, and a text each holds near its start.
+_OUTPUT_MARKERS = (("manifest.json", b'"wordvec-token-store"', "a token store (wordvec prepare)"),
+                   ("metrics.json", b'"wordvec_version"', "a wordvec run directory"))
+#: wordvec's temporary folders (`files.temp_dir`, a run's `.NAME.old-PID`), in progress or left by a killed run.
+_TEMP_DIR = re.compile(r"\..+\.(?:[a-z0-9_]+\.(?:tmp|old)|old-\d+)")
+
+
+def wordvec_output(folder: Path) -> str | None:
+    """What `folder` is if wordvec wrote it (a token store, a run directory, a temporary folder), else None.
+    Only the first 64 KiB of a marker file are read."""
+    folder = Path(folder)
+    if _TEMP_DIR.fullmatch(folder.name):
+        return "a temporary folder of wordvec"
+    for name, text, what in _OUTPUT_MARKERS:
+        try:
+            with open(folder / name, "rb") as f:
+                if text in f.read(1 << 16):
+                    return what
+        except OSError:
+            continue
+    return None
+
+
+def _text_files(root: Path) -> list[Path]:
+    """The text files under `root`, skipping the folders wordvec wrote (runs, stores, temporary folders): a
+    corpus must never read wordvec's own vocab.txt or vectors.txt back as text."""
+    found = []
+    for folder, dirs, files in os.walk(root, onerror=_raise):
+        kept = []
+        for d in sorted(dirs):
+            what = wordvec_output(Path(folder) / d)
+            if what is None:
+                kept.append(d)
+            else:
+                log.info("skipping %s: %s, not text", Path(folder) / d, what)
+        dirs[:] = kept
+        found += [Path(folder) / f for f in files if is_text_file(Path(f)) and (Path(folder) / f).is_file()]
+    return sorted(found)
+
+
+def _raise(error: OSError) -> None:
+    raise error
+
+
+def check_apart(out, dataset) -> None:
+    """Refuse an --out that is, holds, or lies inside the --dataset folder: wordvec would read its own output back
+    as text next time, or --overwrite would delete the data."""
+    if dataset is None or not str(out).strip() or not str(dataset).strip():
+        return
+    data = Path(str(dataset)).expanduser()
+    if not data.exists():
+        return
+    try:
+        data, target = data.resolve(), Path(out).expanduser().resolve()
+    except (OSError, RuntimeError):  # a symbolic-link loop: reported where the path is used
+        return
+    if target == data or target in data.parents:
+        raise WordvecError(f"--out {out} is or holds the --dataset {dataset}; writing there would replace the "
+                           f"data: choose an --out outside it")
+    if data.is_dir() and data in target.parents:
+        raise WordvecError(f"--out {out} is inside the --dataset folder {dataset}; wordvec would read its own "
+                           f"output back as text: choose an --out outside the dataset folder")
+
+
 def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[str, Split]:
     if path.is_dir():
+        what = wordvec_output(path)
+        if what is not None:
+            use = (f"train from it with `wordvec train --dataset {path}`" if "store" in what else
+                   "give the raw corpus (a folder of .txt files, train.csv, or a file)")
+            raise WordvecError(f"--dataset {path} is {what}, not a corpus; {use}")
         if (path / "dataset_dict.json").exists() or (path / "dataset_info.json").exists():
             return _from_hf(_hf_load_from_disk(path), text_column, label_column, str(path))
         csvs = {p.stem: p for p in sorted(path.glob("*.csv")) if p.is_file()}
@@ -164,7 +234,7 @@ def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[
         parquets = {p.stem: p for p in sorted(path.glob("*.parquet")) if p.is_file()}
         if "train" in parquets:
             return {name: _read_parquet(p, text_column, label_column) for name, p in parquets.items()}
-        texts = sorted(p for p in path.rglob("*") if p.is_file() and is_text_file(p))
+        texts = _text_files(path)
         if texts:
             return {"train": Split(_nonempty_lines(TextLines(texts), path))}
         raise WordvecError(f"folder {path} holds no train.csv, train.parquet or .txt(.gz) files; put the corpus there "
@@ -179,8 +249,18 @@ def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[
 
 
 def _nonempty_lines(lines: TextLines, where: Path) -> TextLines:
-    for _ in lines:  # decodes until the first non-blank line: cheap, and fails early on bad bytes
-        return lines
+    """`lines`, once a non-blank line is found: cheap, and fails early on bad bytes in the lines before it. Lines
+    are read in pieces of 64 KiB (a 200 MB line is not read whole); only whole lines are decoded strictly."""
+    for path in lines.paths:
+        with read_errors(path), open_binary(path) as f:
+            lineno, whole = 1, True
+            while piece := f.readline(1 << 16):
+                done = piece.endswith(b"\n")
+                text = decode_line(piece, path, lineno) if whole and done else piece.decode("utf-8", "ignore")
+                if text.strip():
+                    return lines
+                lineno += done
+                whole = done
     raise WordvecError(f"{where} holds no text (only blank lines); give a corpus with one sentence per line")
 
 

@@ -7,6 +7,7 @@ only on machines where a GPU is possible.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -14,6 +15,22 @@ from .errors import WordvecError
 
 _DRIVER_FILES = ("/dev/nvidiactl", "/proc/driver/nvidia/version", "/dev/kfd")
 _DEVICE = re.compile(r"^(cpu|cuda)(:\d+)?$")
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may run on (its affinity, not the machine's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def cap_to_cores(flag: str, n: int) -> int:
+    """`n` processes or threads (0: one per core), at most one per CPU core, with a warning: more only compete for
+    the cores (and each holds its own buffers)."""
+    cores = cpu_cores()
+    if n > cores:
+        logging.getLogger("wordvec").warning("%s %d is more than the %d CPU cores; using %d", flag, n, cores, cores)
+    return min(n, cores) if n > 0 else cores
 
 
 def gpu_possible() -> bool:

@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .config import Config, check_rate
-from .devices import resolve_device
+from .devices import cap_to_cores, resolve_device
 from .errors import WordvecError
 from .state import Checkpointer, Stopped
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
@@ -151,6 +151,8 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     if resume is not None and weights is None:
         weights = Weights.from_tensors(resume[0])
     _check(config, vocab, encoded, weights)
+    if require_pairs and encoded.checked and not _has_pair(encoded.offsets):  # a token store: say so before training
+        raise WordvecError("; ".join(_no_pair(config, encoded.offsets)))
     device = resolve_device(config.device)
     hooks = as_hooks(callback)
     alphas = (check_rate("start_alpha", float(config.lr if start_alpha is None else start_alpha)),
@@ -171,12 +173,27 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
                           None if resume is None else resume[1]["state"], replicas or Replicas())
         result = run.run(progress)
     if result.pairs == 0:
-        message = (f"no pair was trained: subsampling (sample={config.sample:g}) dropped all but isolated words of "
-                   f"this small corpus in every epoch")
+        message, fix = _no_pair(config, encoded.offsets)
         if require_pairs:
-            raise WordvecError(f"{message}; lower --sample (0: off) or give a larger corpus")
-        log.warning("%s; the vectors are untrained (set sample=0 or train on more text)", message)
+            raise WordvecError(f"{message}; {fix}")
+        log.warning("%s; the vectors are untrained (%s)", message, fix)
     return result
+
+
+def _no_pair(config: Config, offsets: np.ndarray) -> tuple[str, str]:
+    """Why no pair was trained, and the fix: the corpus itself, else subsampling."""
+    if not _has_pair(offsets):
+        return ("no pair was trained: every document holds fewer than two in-vocabulary words (a pair is a word and "
+                "a neighbour in the same document)", "give documents of several words (one sentence a line, not one "
+                "word a line), or lower --min-count so more words stay")
+    return (f"no pair was trained: subsampling (sample={config.sample:g}) dropped all but isolated words of this "
+            f"small corpus in every epoch", "lower --sample (0: off) or give a larger corpus")
+
+
+def _has_pair(offsets: np.ndarray) -> bool:
+    """Some document holds two tokens or more (offsets read in chunks: a token store's are a memmap)."""
+    step = 1 << 22
+    return any(bool((np.diff(offsets[a:a + step + 1]) >= 2).any()) for a in range(0, max(len(offsets) - 1, 0), step))
 
 
 # --- Hogwild: the CPU kernels -----------------------------------------------------------------------------------
@@ -323,7 +340,7 @@ class _HogwildRun:
 
         self.config, self.vocab, self.weights, self.hooks, self.checkpoint = config, vocab, weights, hooks, checkpoint
         self.replicas = replicas
-        self.threads = config.threads or os.cpu_count() or 1
+        self.threads = cap_to_cores("--threads", config.threads)
         self.file = _ids_file(encoded.ids)
         self.offsets_file = _ids_file(encoded.offsets) if self.file is not None else None
         self.ids = encoded.ids if self.file is not None else np.ascontiguousarray(encoded.ids, dtype=np.int32)

@@ -16,12 +16,12 @@ import numpy as np
 from . import __version__
 from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listening, load_state
 from .config import Config
-from .corpus import load_corpus
+from .corpus import check_apart, load_corpus
 from .devices import resolve_device
 from .distributed import TorchReplicas, launched, session
 from .errors import WordvecError
 from .preprocess import get_tokenizer
-from .rundir import checkpoint_path, reserve
+from .rundir import check_out, checkpoint_path, reserve
 from .vectors import KeyedVectors
 from .word2vec import checkpoint_extras
 from .store import is_store
@@ -140,7 +140,7 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
         if group is not None:
             config = config.replace(device=device)
         lead = group is None or group.rank == 0
-        pending = together(group, lambda: reserve(out, overwrite) if lead else None)
+        pending = together(group, lambda: _reserve(out, overwrite, config.dataset) if lead else None)
         try:
             ckpt = checkpoint_path(out)
             restarted = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") or 0) > 0 and ckpt.is_file()
@@ -160,6 +160,12 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
             if pending is not None:
                 pending.release()
     return metrics
+
+
+def _reserve(out, overwrite: bool, dataset):
+    """Check and lock the run directory: its own problems first, then its place (never in the dataset folder)."""
+    check_apart(check_out(out, overwrite), dataset)
+    return reserve(out, overwrite)
 
 
 def together(group, step):
@@ -186,7 +192,10 @@ def _from_store(config: Config) -> tuple[Vocab, Encoded]:
     for path in store.changed_sources():
         log.warning("%s changed or vanished since the store was prepared; re-run wordvec prepare to train on the "
                     "current text", path)
-    log.info("token store %s: %s words, %s tokens", store.path, f"{len(store.vocab):,}", f"{len(store):,}")
+    m = store.manifest
+    log.info("token store %s: %s words, %s tokens (tokenizer %s, min_count %s, max_final_vocab %s, numbered by %s)",
+             store.path, f"{len(store.vocab):,}", f"{len(store):,}", m["tokenizer"], m["min_count"],
+             m["max_final_vocab"], m["vocab_order"])
     return store.vocab, store.encoded
 
 

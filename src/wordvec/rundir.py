@@ -18,7 +18,6 @@ directory that is recognisably a wordvec run.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import logging
@@ -33,7 +32,7 @@ import numpy as np
 
 from .config import Config
 from .errors import WordvecError
-from .files import atomic_open, temp_dir
+from .files import atomic_open, check_name_room, lock_beside, stale_temp_dirs, temp_dir, unlock
 from .vectors import KeyedVectors
 from .vocab import Vocab
 from .weights import HS, INPUT, OUTPUT, TrainResult, word_vectors
@@ -50,7 +49,19 @@ VECTOR_CHOICES = ("input", "output", "mean")
 
 
 def _fix(run: Path) -> str:
-    return f"run `wordvec train --out {run}` again"
+    """The fix for a damaged run (--overwrite would not replace a folder whose metrics.json is damaged)."""
+    return f"train it again into a new --out (or remove {run} first)"
+
+
+def _not_a_run(run: Path) -> str:
+    """Why a path that is not a folder is not a run, with the fix that fits it."""
+    if run.name.endswith(".checkpoint") and run.is_file():
+        out = run.with_name(run.name[:-len(".checkpoint")])
+        return (f"{run} is the checkpoint of an unfinished run, not a run directory: finish it with `wordvec train "
+                f"... --out {out} --resume` (the arguments it was started with), then use {out}")
+    if run.exists():
+        return f"{run} is a file, not a run directory; give the folder `wordvec train --out` wrote"
+    return f"{run}: no such run directory; check the path, or train one with `wordvec train --out {run}`"
 
 
 # ------------------------------------------------------------------------------------------------- reading
@@ -71,12 +82,17 @@ def read_metrics(run_dir: str | os.PathLike) -> dict:
     run = Path(run_dir)
     path = run / METRICS
     if not run.is_dir():
-        raise WordvecError(f"{run}: no such run directory; {_fix(run)}")
+        raise WordvecError(_not_a_run(run))
+    if (run / "manifest.json").is_file() and not path.exists():
+        raise WordvecError(f"{run} is a token store (made by `wordvec prepare`), not a run directory: train from "
+                           f"it with `wordvec train --dataset {run} --out runs/NAME`, then use that run")
     try:
         with open(path, "rb") as f:
             data = json.loads(f.read().decode("utf-8"))
     except FileNotFoundError:
-        raise WordvecError(f"{run} is not a finished wordvec run (no {METRICS}); {_fix(run)}") from None
+        raise WordvecError(f"{run} is not a finished wordvec run (no {METRICS}); give the folder `wordvec train "
+                           f"--out` wrote (an interrupted run leaves its state in {run.name}.checkpoint: resume it "
+                           f"with --resume)") from None
     except IsADirectoryError:
         raise WordvecError(f"{path} is a folder, not a file; the run is damaged; {_fix(run)}") from None
     except UnicodeDecodeError as e:
@@ -253,6 +269,7 @@ def check_out(out: str | os.PathLike, overwrite: bool = False) -> Path:
                            f"e.g. --out runs/NAME")
     if out.is_symlink() or (out.exists() and not out.is_dir()):
         raise WordvecError(f"--out {out} exists and is not a folder; choose another --out")
+    check_name_room(out)
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:
             raise WordvecError(f"{out} already exists; pass --overwrite to replace it, or choose another --out")
@@ -291,12 +308,6 @@ class PendingRun:
     @property
     def checkpoint_path(self) -> Path:
         return checkpoint_path(self.out)
-
-    def _stale(self) -> list[Path]:
-        """Temporary folders left by killed runs aimed at this --out (the lock proves nobody else uses them)."""
-        name = self.out.name
-        return [p for p in self.parent.glob(f".{name}.*") if p.is_dir() and
-                (p.name.endswith(".tmp") or ".old-" in p.name)]
 
     def commit(self, metrics: dict, vocab: Vocab, kv: KeyedVectors, result: TrainResult) -> Path:
         """Write every file into a temporary sibling folder, then rename it to `out` (replacing a run on
@@ -355,9 +366,7 @@ class PendingRun:
 
     def release(self) -> None:
         if self._lock_fd is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self._lock_path)
-            os.close(self._lock_fd)
+            unlock(self._lock_fd, self._lock_path)
             self._lock_fd = None
 
     def __enter__(self) -> "PendingRun":
@@ -370,33 +379,13 @@ class PendingRun:
 def reserve(out: str | os.PathLike, overwrite: bool = False) -> PendingRun:
     """Check `out` (see `check_out`) and take an exclusive lock on it, so a second run aimed at the same folder
     fails at once instead of replacing the first; temporary folders of killed earlier runs are removed."""
-    import fcntl
-
     run = PendingRun(check_out(out, overwrite), overwrite)
     try:
         run.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise WordvecError(f"cannot create {run.parent} ({e.strerror}); choose a writable --out") from None
-    lock = run.parent / f".{run.out.name}.lock"
-    for _ in range(3):
-        try:
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-        except OSError as e:
-            raise WordvecError(f"cannot create {lock} ({e.strerror}); choose a writable --out") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise WordvecError(f"another wordvec run is writing {run.out} right now; wait for it to finish or "
-                               f"choose another --out") from None
-        with contextlib.suppress(OSError):
-            if os.fstat(fd).st_ino == os.stat(lock).st_ino:  # not a lock file another run just unlinked
-                run._lock_fd, run._lock_path = fd, lock
-                break
-        os.close(fd)
-    else:
-        raise WordvecError(f"could not lock {run.out}; try again")
-    for stale in run._stale():
+    run._lock_fd, run._lock_path = lock_beside(run.out)
+    for stale in stale_temp_dirs(run.out):
         log.info("removing %s, left by an interrupted run", stale)
         shutil.rmtree(stale, ignore_errors=True)
     return run

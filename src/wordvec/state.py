@@ -127,7 +127,9 @@ def parse_header(path, meta: dict, kinds: tuple[str, ...] | None) -> dict:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file")
     version = header.get("version")
-    if not isinstance(version, int) or version > VERSION:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise WordvecError(f"{path} has no valid format version ({version!r}); the file is damaged: save the model (or train the run) again")
+    if version > VERSION:
         raise WordvecError(f"{path} was written by a newer wordvec (format version {version!r}); upgrade wordvec "
                            f"to read it")
     if kinds is not None and header.get("kind") not in kinds:

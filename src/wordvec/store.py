@@ -7,11 +7,16 @@ are tokenised in the main process. Each worker numbers the words of its part in 
 these local ids to a temporary file; the main process merges the parts' vocabularies in source order (so the
 first-seen order is that of reading the source front to back), applies min_count / max_final_vocab, orders the
 vocabulary and rewrites every temporary file, chunk by chunk, into the final id file. Memory holds vocabulary-sized
-tables and fixed-size buffers, never anything proportional to the corpus. The ids and offsets are exactly those of
-`vocab.build_and_encode` over the same tokens with the same min_count / max_final_vocab / sort_by_count.
+tables and fixed-size buffers, never anything proportional to the corpus (nor to a line: a token of more than
+1 MiB, which is no word, keeps its first 1 MiB, as word2vec.c truncates long words). The ids and offsets are
+exactly those of `vocab.build_and_encode` over the same tokens with the same min_count / max_final_vocab /
+sort_by_count.
 
-Only the `train` split of a source is stored. Workers are forked (spawned where there is no fork) and ignore
-Ctrl-C: the main process stops them, on Ctrl-C, on an error or when one dies, and removes the temporary folder.
+Only the `train` split of a source is stored. Workers are forked (spawned where there is no fork), ignore Ctrl-C,
+die on SIGTERM and die with the main process however it ends (even SIGKILL): the main process stops them, on
+Ctrl-C, SIGTERM, an error or when one dies, and removes the temporary folder. It holds the lock `.OUT.lock` beside
+`out` meanwhile (shared with `wordvec train`), so a temporary folder of `out` that it finds was left by a killed
+prepare, and is removed. `--overwrite` replaces a folder that holds a token store and nothing else.
 
 The store is a directory, built under a temporary name beside its destination and renamed into place:
 
@@ -33,6 +38,7 @@ default, that every id is inside the vocabulary (one chunked pass over ids.u32; 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import multiprocessing
@@ -42,6 +48,7 @@ import re
 import shutil
 import signal
 import tempfile
+import threading
 import time
 import traceback
 from array import array
@@ -52,9 +59,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .corpus import TextLines, is_compressed, load_corpus, open_binary, read_errors
+from .corpus import TextLines, check_apart, is_compressed, load_corpus, open_binary, read_errors
+from .devices import cap_to_cores
 from .errors import WordvecError
-from .files import temp_dir
+from .files import check_name_room, lock_beside, stale_temp_dirs, temp_dir, unlock
 from .preprocess import get_tokenizer
 from .vocab import Encoded, Vocab, count_order, effective_min_count
 
@@ -63,10 +71,14 @@ log = logging.getLogger("wordvec")
 FORMAT = "wordvec-token-store"
 FORMAT_VERSION = 1
 IDS, OFFSETS, VOCAB, MANIFEST = "ids.u32", "offsets.i64", "vocab.txt", "manifest.json"
+STORE_FILES = frozenset({IDS, OFFSETS, VOCAB, MANIFEST})
 
 _END = 0xFFFFFFFF  # end of a document in the temporary per-part id streams
 _BLOCK = 1 << 20  # bytes read at a time; a block of whole lines is tokenised at once
 _LONG_LINE = 4 << 20  # a line longer than this is cut after a space (a token boundary for both tokenizers)
+_LONG_TOKEN = 1 << 20  # a token longer than this is no word: its first _LONG_TOKEN bytes stand for it
+# what the simple tokenizer splits on in ASCII (str.split()); the lab tokenizer splits on " " alone
+_SIMPLE_SEPARATORS = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _MIN_PART, _MAX_PART = 8 << 20, 256 << 20  # bytes of plain text a worker tokenises as one task
 _CHUNK = 1 << 22  # ids rewritten / checked at a time
 _MAX_VOCAB = 2 ** 31 - 1  # ids are read as int32 by the kernels
@@ -213,29 +225,58 @@ class _Segment:
     end: int | None = None
 
 
-def _blocks(f, start: int, end: int | None):
+def _blocks(f, start: int, end: int | None, separators: bytes = b" "):
     """Yield blocks of whole lines (each ending in b"\\n") of f between start and end; a long line comes in pieces
-    cut after a space. A last line without a newline gets one."""
+    cut after a space. A last line without a newline gets one.
+
+    A run of _LONG_TOKEN bytes without a separator (`separators`: the tokenizer's token boundaries; a 200 MB line
+    of base64, say) is no word: it is cut to its first _LONG_TOKEN bytes (at a character boundary) and the rest of
+    it is skipped, as word2vec.c truncates long words, so memory stays bounded by _LONG_TOKEN, not by the line."""
     remaining = None if end is None else end - start
     carry = b""
+    skipping = open_line = False
+    ends = separators + b"\n"
     while True:
         n = _BLOCK if remaining is None else min(_BLOCK, remaining)
         data = f.read(n) if n > 0 else b""
         if not data:
-            if carry:
+            if carry or open_line:
                 yield carry if carry.endswith(b"\n") else carry + b"\n"
             return
         if remaining is not None:
             remaining -= len(data)
+        if skipping:  # the rest of an over-long token, up to the next separator or newline
+            at = min((i for i in map(data.find, (ends[k:k + 1] for k in range(len(ends)))) if i >= 0), default=-1)
+            if at < 0:
+                continue
+            data, skipping = data[at:], False
         buf = carry + data if carry else data
         cut = buf.rfind(b"\n") + 1
         if cut == 0 and len(buf) >= _LONG_LINE:
             cut = buf.rfind(b" ") + 1
+        if cut == 0 and len(buf) >= _LONG_TOKEN:
+            cut = max(map(buf.rfind, (separators[k:k + 1] for k in range(len(separators))))) + 1
+            if cut == 0:  # the whole buffer is the start of one token
+                cut, skipping = _char_start(buf, _LONG_TOKEN), True
+                log.warning("a token of more than %d bytes (no space in it) was cut to its first %d bytes",
+                            _LONG_TOKEN, cut)
+                buf = buf[:cut]
         if cut == 0:
             carry = buf
             continue
-        yield buf[:cut] if cut < len(buf) else buf
+        block = buf[:cut] if cut < len(buf) else buf
+        open_line = not block.endswith(b"\n")
+        yield block
         carry = buf[cut:]
+
+
+def _char_start(buf: bytes, at: int) -> int:
+    """The start of the UTF-8 character holding byte `at` (so both sides of a cut there decode)."""
+    if at >= len(buf):
+        return len(buf)
+    while at > 0 and buf[at] & 0xC0 == 0x80:
+        at -= 1
+    return at or len(buf)
 
 
 def _encode_part(index: int, segments: list[_Segment], tokenizer, tmpdir: str) -> dict:
@@ -247,7 +288,7 @@ def _encode_part(index: int, segments: list[_Segment], tokenizer, tmpdir: str) -
             if seg.start:
                 f.seek(seg.start)
             lines_before = 0
-            for block in _blocks(f, seg.start, seg.end):
+            for block in _blocks(f, seg.start, seg.end, _SIMPLE_SEPARATORS if tokenizer.name == "simple" else b" "):
                 try:
                     enc.add_block(block)
                 except UnicodeDecodeError as e:
@@ -336,9 +377,15 @@ def _line_starts(path: Path, total: int, step: int) -> list[int]:
     return cuts
 
 
-def _worker(tasks, results, tokenizer: str, tmpdir: str) -> None:
-    """Worker process: encode parts until told to stop. Ctrl-C is the parent's to handle (it stops us)."""
+def _worker(tasks, results, tokenizer: str, tmpdir: str, parent: int) -> None:
+    """Worker process: encode parts until told to stop.
+
+    A forked worker inherits the CLI's signal handlers; it must not: SIGTERM (the parent stopping it) kills it at
+    once, and Ctrl-C, which the terminal sends to the whole group, is the parent's to handle (it stops us). It
+    dies with its parent, however that one ends (`_die_with`)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
     tokenizer = get_tokenizer(tokenizer)
     while (task := tasks.get()) is not None:
         index, segments = task
@@ -346,8 +393,28 @@ def _worker(tasks, results, tokenizer: str, tmpdir: str) -> None:
             results.put((index, _encode_part(index, segments, tokenizer, tmpdir), None))
         except WordvecError as e:
             results.put((index, None, ("user", str(e))))
-        except BaseException:
+        except Exception:
             results.put((index, None, ("bug", traceback.format_exc())))
+
+
+def _die_with(parent: int) -> None:
+    """End this process when `parent` ends, even by SIGKILL: Linux's PR_SET_PDEATHSIG, and everywhere a thread
+    that polls getppid() (a re-parented orphan sees another parent)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:  # the parent died before the death signal was set
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="wordvec-parent-watch").start()
 
 
 def _run_parts(parts: list[list[_Segment]], workers: int, tokenizer: str, tmpdir: str, merge) -> None:
@@ -360,7 +427,7 @@ def _run_parts(parts: list[list[_Segment]], workers: int, tokenizer: str, tmpdir
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")  # fork: no re-import, no copy
     tasks, results = ctx.Queue(), ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(tasks, results, tokenizer, tmpdir), daemon=True)
+    procs = [ctx.Process(target=_worker, args=(tasks, results, tokenizer, tmpdir, os.getpid()), daemon=True)
              for _ in range(workers)]
     try:
         for p in procs:
@@ -388,13 +455,28 @@ def _run_parts(parts: list[list[_Segment]], workers: int, tokenizer: str, tmpdir
                 merge(next_index, done.pop(next_index))
                 next_index += 1
     finally:
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-        for p in procs:
-            p.join()
+        _stop(procs)
         tasks.cancel_join_thread()
         results.cancel_join_thread()
+
+
+def _stop(procs) -> None:
+    """End the workers: SIGTERM, then SIGKILL for any still there after a few seconds; never wait unbounded (a
+    worker blocked writing its result to a pipe nobody reads would hold a plain join() forever)."""
+    for p in procs:
+        if p.exitcode is None:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                p.terminate()
+    deadline = time.monotonic() + 3
+    for p in procs:
+        with contextlib.suppress(AssertionError):
+            p.join(max(0.0, deadline - time.monotonic()))
+    for p in procs:
+        if p.exitcode is None:
+            with contextlib.suppress(OSError, ValueError, AttributeError):
+                p.kill()
+            with contextlib.suppress(AssertionError):
+                p.join(3)
 
 
 def _check_alive(procs, idle: int) -> None:
@@ -512,14 +594,27 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
         raise WordvecError(_NO_PRUNING)
     workers = _worker_count(workers)
     out = Path(out).expanduser()
+    if not str(out).strip():
+        raise WordvecError("--out is empty; give the token store folder to write")
+    check_name_room(out)
     _check_out(out, overwrite)
+    check_apart(out, source)
     splits = load_corpus(source, text_column, label_column=None)
     texts = splits["train"].texts
     files = _source_files(source, texts)
     made = _make_parent(out)
     try:
+        lock = lock_beside(out)
+    except WordvecError:
+        _remove_dirs(made)
+        raise
+    try:
+        for stale in stale_temp_dirs(out):  # the lock proves their writer is gone (killed)
+            log.info("removing %s, left by an interrupted prepare", stale)
+            shutil.rmtree(stale, ignore_errors=True)
         tmp = temp_dir(out)
     except OSError as e:
+        unlock(*lock)
         _remove_dirs(made)
         raise WordvecError(f"cannot create the store {out}: {e.strerror or e}; choose a writable --out") from None
     try:
@@ -550,24 +645,22 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
         _install(tmp, out, overwrite)
     except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        unlock(*lock)
         _remove_dirs(made)
         if isinstance(e, OSError):  # disk full, a source file vanishing, permissions
             raise WordvecError(f"prepare failed on {e.filename or out}: {e.strerror or e}; check the free disk "
                                f"space and that the files can be read and written") from None
         raise
+    unlock(*lock)
     return out
 
 
 def _worker_count(workers: int | None) -> int:
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if workers is None or workers == 0:
-        return cores
+    if workers is None:
+        return cap_to_cores("--workers", 0)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
         raise WordvecError(f"--workers must be 0 (one per CPU core) or more, got {workers!r}")
-    if workers > cores:
-        log.warning("--workers %d is more than the %d CPU cores; using %d", workers, cores, cores)
-        return cores
-    return workers
+    return cap_to_cores("--workers", workers)
 
 
 def _source_files(source, texts) -> list[dict]:
@@ -599,7 +692,8 @@ def _is_store(path: Path) -> bool:
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
-    """Refuse, before any work, an `out` that must not be replaced."""
+    """Refuse, before any work, an `out` that must not be replaced: --overwrite replaces a folder holding a token
+    store and nothing else (as `train --overwrite` replaces only a run directory)."""
     if not out.exists() and not out.is_symlink():
         return
     if out.is_dir() and not out.is_symlink() and not any(out.iterdir()):
@@ -609,6 +703,11 @@ def _check_out(out: Path, overwrite: bool) -> None:
                            f"--out (or remove it yourself)")
     if not overwrite:
         raise WordvecError(f"{out} already exists; pass --overwrite to replace it, or choose another --out")
+    others = sorted(p.name for p in out.iterdir() if p.name not in STORE_FILES or p.is_symlink() or not p.is_file())
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        raise WordvecError(f"{out} holds a token store and other files ({shown}), so --overwrite will not replace "
+                           f"it; move those files out, or choose another --out")
 
 
 def _make_parent(out: Path) -> list[Path]:
@@ -697,8 +796,11 @@ class TokenStore:
         if differ:
             flags = " ".join(f for k in differ for f in _prepare_flags(k, given[k]))
             theirs = ", ".join(f"{k}={m[k]!r}" for k in differ)
-            fixes.append(f"re-run `wordvec prepare --dataset {m['source']} --out {self.path} {flags} --overwrite` "
-                         f"(with your other prepare flags), or use the store's settings ({theirs})")
+            given_flags = " ".join(dict.fromkeys("--[no-]sorted-vocab" if k == "vocab_order" else
+                                                 f"--{k.replace('_', '-')}" for k in differ))
+            fixes.append(f"leave out {given_flags} to train with the store's ({theirs}), or re-run `wordvec "
+                         f"prepare --dataset {m['source']} --out {self.path} {flags} --overwrite` (with your other "
+                         f"prepare flags)")
         raise WordvecError(f"the token store {self.path} does not match the settings asked for: "
                            f"{'; '.join(problems)}" + (f"; {fixes[0]}" if fixes else ""))
 
@@ -795,6 +897,23 @@ def _check_ids(path: Path, n_words: int, fix: str) -> None:
                                    f"words; the store is damaged: {fix}")
 
 
+def store_settings(path) -> dict:
+    """The training settings a token store fixes, as Config fields (tokenizer, min_count, max_final_vocab,
+    sorted_vocab): a run from the store takes them unless told otherwise. Read from the manifest alone (no pass over
+    the ids); anything unreadable gives {} and `open_store` reports the damage."""
+    try:
+        with open(Path(path).expanduser() / MANIFEST, "rb") as f:
+            m = json.loads(f.read(1 << 20).decode("utf-8"))
+        settings = {"tokenizer": m["tokenizer"], "min_count": m["min_count"],
+                    "max_final_vocab": m["max_final_vocab"], "sorted_vocab": {"count": True,
+                                                                              "first_seen": False}[m["vocab_order"]]}
+    except (OSError, ValueError, RecursionError, KeyError, TypeError):
+        return {}
+    ok = (isinstance(settings["tokenizer"], str) and type(settings["min_count"]) is int
+          and (settings["max_final_vocab"] is None or type(settings["max_final_vocab"]) is int))
+    return settings if ok else {}
+
+
 def is_store(path) -> bool:
     """A folder `prepare` wrote (it holds the manifest), as `--dataset` may name one."""
     try:
@@ -803,4 +922,4 @@ def is_store(path) -> bool:
         return False
 
 
-__all__ = ["prepare", "open_store", "is_store", "TokenStore", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["prepare", "open_store", "is_store", "store_settings", "TokenStore", "FORMAT", "FORMAT_VERSION"]
