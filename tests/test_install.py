@@ -141,3 +141,54 @@ def test_numba_fallback_is_said_once_and_recorded(tmp_path, monkeypatch, capsys)
         assert json.loads((tmp_path / run / "metrics.json").read_text())["kernels"] == "numba"
     assert "numba kernels" in captured.out
     logging.getLogger("wordvec").handlers.clear()
+
+
+def _make(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """The Makefile against a stand-in .venv whose python is `echo` (what would be installed is printed)."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True, exist_ok=True)
+    for stamp in (".stamp", ".stamp-dev"):
+        (venv / stamp).touch()  # newer than pyproject.toml: no rebuild
+    return subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), f"VENV={venv}", "PY=echo PY", *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_make_installs_a_changed_torch_requirement(tmp_path):
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / ".torch").write_text("torch>=2.1\n")
+    proc = _make(tmp_path, "install", "TORCH=torch==2.13.0")
+    assert proc.returncode == 0, proc.stderr
+    assert "TORCH changed (was: torch>=2.1)" in proc.stdout and 'pip install -q torch==2.13.0' in proc.stdout
+    assert (tmp_path / "venv" / ".torch").read_text().strip() == "torch==2.13.0"
+    again = _make(tmp_path, "install", "TORCH=torch==2.13.0")
+    assert "pip install" not in again.stdout  # the same requirement: nothing to do
+
+
+def test_make_run_never_replaces_a_folder_it_did_not_write(tmp_path):
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / ".torch").write_text("torch>=2.1\n")
+    theirs = tmp_path / "runs" / "mine"
+    theirs.mkdir(parents=True)
+    (theirs / "notes.txt").write_text("keep me")
+    proc = _make(tmp_path, "run", f"OUT={theirs}", "PRESET=sgns")
+    assert proc.returncode != 0
+    assert "was not written by make run PRESET=sgns; not replacing it" in proc.stdout + proc.stderr
+    assert (theirs / "notes.txt").read_text() == "keep me"
+
+
+def test_without_a_c_compiler_the_wheel_still_builds(tmp_path):
+    """setup.py's extension is optional: a failing compiler leaves a wheel without wordvec._kernels."""
+    import shutil
+    import zipfile
+
+    src = tmp_path / "src-copy"
+    shutil.copytree(ROOT / "src", src / "src", ignore=shutil.ignore_patterns("*.so", "__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "setup.py", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, src / name)
+    proc = _run([sys.executable, "-m", "pip", "wheel", "-v", "--no-deps", "--no-build-isolation", "-w",
+                 tmp_path / "dist", src], cwd=tmp_path, env={"CC": "/bin/false"})
+    assert 'building extension "wordvec._kernels" failed' in proc.stdout + proc.stderr
+    assert "experimental" not in proc.stdout + proc.stderr
+    (wheel,) = (tmp_path / "dist").glob("wordvec-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "wordvec/kernels.py" in names and not any("_kernels" in n for n in names)
