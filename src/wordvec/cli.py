@@ -35,7 +35,7 @@ def _add_config_flags(groups: dict[str, argparse._ArgumentGroup]) -> None:
                                        "school day)")
 
 
-def _config_flag(p, name: str, default=None, presets: bool = True, flags: tuple = ()) -> None:
+def _config_flag(p, name: str, default=None, presets: bool = True) -> None:
     """The flag of one Config field, from its metadata. `presets`: the help names each preset's value (train);
     else `default` is the flag's own default (prepare)."""
     f = _FIELDS[name]
@@ -45,13 +45,14 @@ def _config_flag(p, name: str, default=None, presets: bool = True, flags: tuple 
     if "default:" not in help_text and shown is not None:
         help_text += f" (default: {shown})"
     help_text = help_text.replace("%", "%%")
-    flags = flags or (_flag(name), *meta.get("aliases", ()))
+    flags = (_flag(name), *meta.get("aliases", ()))
     if f.type in ("bool", bool):
         p.add_argument(*flags, dest=name, action=argparse.BooleanOptionalAction, default=default, help=help_text)
         return
     kind = {"int": _int, "float": float, "int | None": _int}.get(str(f.type), str)
+    metavar = None if meta.get("choices") else {_int: "N", float: "X"}.get(kind, name.split("_")[-1].upper())
     p.add_argument(*flags, dest=name, type=kind, default=default, help=help_text, choices=meta.get("choices"),
-                   metavar=None if meta.get("choices") else {_int: "N", float: "X"}.get(kind, name.split("_")[-1].upper()))
+                   metavar=metavar)
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Config)}
@@ -143,23 +144,26 @@ def _settings(cfg: Config, preset_name: str) -> str:
                 continue
             value = getattr(cfg, f.name)
             mark = "*" if value != getattr(base, f.name) else " "
-            flag = "--query" if f.name == "query_words" else _flag(f.name)
-            lines.append(f"  {mark} {flag:<22} {_show(value) or 'none'}{'  (unused)' if f.name in ignored else ''}")
+            unused = "  (unused)" if f.name in ignored else ""
+            lines.append(f"  {mark} {_setting_flag(f.name):<22} {_show(value) or 'none'}{unused}")
     return "\n".join(lines) + "\n"
+
+
+def _setting_flag(name: str) -> str:
+    return "--query" if name == "query_words" else _flag(name)
 
 
 def _cmd_presets(args: argparse.Namespace) -> int:
     """Every preset's settings side by side; rows where they differ first."""
     names = list(PRESETS)
-    rows = [("--query" if f.name == "query_words" else _flag(f.name),
-             [_show(getattr(PRESETS[n], f.name)) or "none" for n in names])
+    rows = [(_setting_flag(f.name), [_show(getattr(PRESETS[n], f.name)) or "none" for n in names])
             for f in dataclasses.fields(Config) if f.name != "dataset"]
     rows.sort(key=lambda r: len(set(r[1])) == 1)
     widths = [max(len(n), *(len(values[i]) for _, values in rows)) + 2 for i, n in enumerate(names)]
     lines = [f"{'':<20}" + "".join(f"{n:>{w}}" for n, w in zip(names, widths))]
     lines += [f"{flag:<20}" + "".join(f"{v:>{w}}" for v, w in zip(values, widths)) for flag, values in rows]
     print("\n".join(lines))
-    print(f"(wordvec train --preset NAME --show-config prints one preset with your flags applied)")
+    print("(wordvec train --preset NAME --show-config prints one preset with your flags applied)")
     return 0
 
 
