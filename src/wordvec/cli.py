@@ -13,7 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .config import PRESETS, VECTORS as VECTOR_CHOICES, Config, preset
+from .config import GROUPS, PRESETS, VECTORS as VECTOR_CHOICES, Config, preset
 from .state import DEFAULT_CHECKPOINT_EVERY, Stopped
 from .errors import WordvecError
 
@@ -24,22 +24,58 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
-def _add_config_flags(p: argparse.ArgumentParser) -> None:
-    """One flag per Config field, help and choices from the field's metadata; default None so only what the user
-    typed overrides the preset."""
+def _add_config_flags(groups: dict[str, argparse._ArgumentGroup]) -> None:
+    """One flag per Config field, in its help group, with help, choices, bounds and every preset's default from the
+    field's metadata; default None so only what the user typed overrides the preset."""
     for f in dataclasses.fields(Config):
-        if not f.metadata.get("cli", True):
-            continue
-        flags = [_flag(f.name), *f.metadata.get("aliases", ())]
-        help_text = f.metadata["help"]
-        if f.type in ("bool", bool):
-            p.add_argument(*flags, dest=f.name, action=argparse.BooleanOptionalAction, default=None, help=help_text)
-            continue
-        kind = {"int": _int, "float": float, "int | None": _int}.get(str(f.type), str)
-        p.add_argument(*flags, dest=f.name, type=kind, default=None, metavar=f.name.upper(), help=help_text,
-                       choices=f.metadata.get("choices"))
-    p.add_argument("--query", dest="query_words", nargs="+", default=None, metavar="WORD",
-                   help="words whose neighbours are printed after training (default: good bad school day)")
+        if f.metadata.get("cli", True):
+            _config_flag(groups[f.metadata["group"]], f.name, default=None)
+    groups["output"].add_argument("--query", dest="query_words", nargs="+", default=None, metavar="WORD",
+                                  help="words whose neighbours are printed after training (default: good bad "
+                                       "school day)")
+
+
+def _config_flag(p, name: str, default=None, presets: bool = True) -> None:
+    """The flag of one Config field, from its metadata. `presets`: the help names each preset's value (train);
+    else `default` is the flag's own default (prepare)."""
+    f = _FIELDS[name]
+    meta = f.metadata
+    shown = _preset_values(name) if presets else _show(default)
+    help_text = meta["help"] + (f" [{meta['bounds']}]" if meta["bounds"] else "")
+    if "default:" not in help_text and shown is not None:
+        help_text += f" (default: {shown})"
+    help_text = help_text.replace("%", "%%")
+    flags = (_flag(name), *meta.get("aliases", ()))
+    if f.type in ("bool", bool):
+        p.add_argument(*flags, dest=name, action=argparse.BooleanOptionalAction, default=default, help=help_text)
+        return
+    kind = {"int": _int, "float": float, "int | None": _int}.get(str(f.type), str)
+    metavar = None if meta.get("choices") else {_int: "N", float: "X"}.get(kind, name.split("_")[-1].upper())
+    p.add_argument(*flags, dest=name, type=kind, default=default, help=help_text, choices=meta.get("choices"),
+                   metavar=metavar)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(Config)}
+
+
+def _show(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, (tuple, list)):
+        return " ".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _preset_values(name: str) -> str:
+    """'5' when every preset has the same value, else 'lab 3; sgns/cbow 5'."""
+    by_value: dict[str, list[str]] = {}
+    for preset_name, cfg in PRESETS.items():
+        by_value.setdefault(_show(getattr(cfg, name)) or "none", []).append(preset_name)
+    if len(by_value) == 1:
+        return next(iter(by_value))
+    return "; ".join(f"{'/'.join(names)} {value}" for value, names in by_value.items())
 
 
 def _int(text: str) -> int:
@@ -89,11 +125,14 @@ def _inherit_store_settings(changes: dict) -> None:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    cfg = config_from_args(args)
+    if args.show_config:
+        print(_settings(cfg, args.preset), end="")
+        return 0
     from .distributed import launch, launched, rank
     from .pipeline import train_pipeline
     from .report import training_report
 
-    cfg = config_from_args(args)
     from .devices import cap_to_cores
 
     nproc = cap_to_cores("--nproc", args.nproc) if not launched() else 1  # as --workers and --threads
@@ -104,6 +143,41 @@ def _cmd_train(args: argparse.Namespace) -> int:
                              checkpoint_every=args.checkpoint_every, resume=args.resume)
     if rank() == 0:
         print(training_report(metrics, out), end="")
+    return 0
+
+
+def _settings(cfg: Config, preset_name: str) -> str:
+    """What `train --show-config` prints: every setting by help group, as the flag that sets it; '*' marks the
+    values the flags given changed from the preset, '(unused)' the ones this model never reads."""
+    base, ignored = preset(preset_name), set(cfg.ignored())
+    lines = [f"preset {preset_name}; * = changed by a flag, (unused) = this model never reads it"]
+    for group in GROUPS:
+        lines.append(f"{group}:")
+        for f in dataclasses.fields(Config):
+            if f.metadata["group"] != group:
+                continue
+            value = getattr(cfg, f.name)
+            mark = "*" if value != getattr(base, f.name) else " "
+            unused = "  (unused)" if f.name in ignored else ""
+            lines.append(f"  {mark} {_setting_flag(f.name):<22} {_show(value) or 'none'}{unused}")
+    return "\n".join(lines) + "\n"
+
+
+def _setting_flag(name: str) -> str:
+    return "--query" if name == "query_words" else _flag(name)
+
+
+def _cmd_presets(args: argparse.Namespace) -> int:
+    """Every preset's settings side by side; rows where they differ first."""
+    names = list(PRESETS)
+    rows = [(_setting_flag(f.name), [_show(getattr(PRESETS[n], f.name)) or "none" for n in names])
+            for f in dataclasses.fields(Config) if f.name != "dataset"]
+    rows.sort(key=lambda r: len(set(r[1])) == 1)
+    widths = [max(len(n), *(len(values[i]) for _, values in rows)) + 2 for i, n in enumerate(names)]
+    lines = [f"{'':<20}" + "".join(f"{n:>{w}}" for n, w in zip(names, widths))]
+    lines += [f"{flag:<20}" + "".join(f"{v:>{w}}" for v, w in zip(values, widths)) for flag, values in rows]
+    print("\n".join(lines))
+    print("(wordvec train --preset NAME --show-config prints one preset with your flags applied)")
     return 0
 
 
@@ -219,16 +293,12 @@ def _add_prepare_command(sub) -> None:
                    help="Hub id, folder with train.csv, .csv/.parquet file, .txt file or folder of them, plain or "
                         ".gz/.bz2/.xz (only the train split is stored)")
     p.add_argument("--out", required=True, metavar="STORE", help="token store folder to write")
-    p.add_argument("--tokenizer", choices=["lab", "simple"], default=Config.tokenizer,
-                   help="'lab' (the lab's NLTK pipeline) or 'simple' (lower-case, split on whitespace)")
-    p.add_argument("--min-count", type=int, default=Config.min_count, metavar="N",
-                   help="keep words seen at least this often (the lab's `count > 10` is 11)")
-    p.add_argument("--max-final-vocab", type=int, default=None, metavar="N",
-                   help="keep at most this many words, the most frequent, by raising --min-count (gensim's meaning)")
+    _config_flag(p, "tokenizer", default=Config.tokenizer, presets=False)
+    _config_flag(p, "min_count", default=Config.min_count, presets=False)
+    _config_flag(p, "max_final_vocab", default=None, presets=False)
     p.add_argument("--workers", type=int, default=0, metavar="N",
                    help="processes that tokenise (default 0: one per CPU core)")
-    p.add_argument("--text-column", default=Config.text_column, metavar="C",
-                   help="column holding the text (CSV, parquet, Hub datasets)")
+    _config_flag(p, "text_column", default=Config.text_column, presets=False)
     p.add_argument("--no-sort", "--no-sorted-vocab", dest="no_sort", action="store_true",
                    help="number the words in first-seen order (the lab's) instead of by descending count (gensim's)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing token store")
@@ -295,6 +365,17 @@ def _cmd_explore(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------- main
 
 
+TRAIN_EXAMPLES = """examples:
+  wordvec train --preset lab --dataset ../shared/data/tweets_hate_speech_detection --out runs/lab
+  wordvec train --preset sgns --dataset corpus.txt --tokenizer simple --out runs/sgns
+  wordvec train --preset cbow --loss hs --epochs 10 --out runs/cbow-hs
+  wordvec train --preset sgns --dataset stores/wiki --tokenizer simple --out runs/wiki --nproc 2
+  wordvec train --preset sgns --window 10 --show-config     # what would run, without training
+  wordvec presets                                           # every preset's settings side by side
+
+The dataset defaults to $WORDVEC_DATASET when set (a local copy), else the lab's Hub dataset."""
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -332,20 +413,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wordvec {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    p = sub.add_parser("train", help="train a model and write a run directory")
+    p = sub.add_parser("train", help="train a model and write a run directory", epilog=TRAIN_EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       usage="%(prog)s [--preset {lab,sgns,cbow}] [--dataset DATASET] [--out OUT] [FLAG ...]",
+                       description="Train a preset, changed by any of the flags below, and write the run directory "
+                                   "OUT.\nEach default names the presets' values where they differ; the bounds of "
+                                   "a value are in [brackets].")
     p.add_argument("--preset", default="lab", choices=sorted(PRESETS), help="starting settings (default: lab)")
-    p.add_argument("--out", default=None, help="run directory to write (default: runs/PRESET)")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
-    p.add_argument("--tensorboard", default=None, metavar="DIR", help="also log loss scalars for TensorBoard")
-    p.add_argument("-q", "--quiet", action="store_true", help="print only the report and errors")
-    p.add_argument("--checkpoint-every", type=_seconds, default=DEFAULT_CHECKPOINT_EVERY, metavar="SECONDS",
-                   help=f"save the training state to OUT.checkpoint this often, and on SIGTERM (0: never; default "
-                        f"{DEFAULT_CHECKPOINT_EVERY:g})")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the interrupted run in OUT.checkpoint (same arguments and data)")
-    p.add_argument("--nproc", type=_positive("--nproc"), default=1, metavar="N",
-                   help="train with N processes on this machine (starts torchrun; see README for several machines)")
-    _add_config_flags(p)
+    p.add_argument("--show-config", action="store_true",
+                   help="print the preset's settings with the flags given applied, and exit (see also 'wordvec "
+                        "presets')")
+    groups = {name: p.add_argument_group(name) for name in GROUPS}
+    out = groups["output"]
+    out.add_argument("--out", default=None, help="run directory to write (default: runs/PRESET)")
+    out.add_argument("--overwrite", action="store_true", help="replace an existing run directory")
+    out.add_argument("--tensorboard", default=None, metavar="DIR", help="also log loss scalars for TensorBoard")
+    out.add_argument("-q", "--quiet", action="store_true", help="print only the report and errors")
+    training = groups["training"]
+    training.add_argument("--checkpoint-every", type=_seconds, default=DEFAULT_CHECKPOINT_EVERY, metavar="SECONDS",
+                          help=f"save the training state to OUT.checkpoint this often, and on SIGTERM (0: never; "
+                               f"default: {DEFAULT_CHECKPOINT_EVERY:g})")
+    training.add_argument("--resume", action="store_true",
+                          help="continue the interrupted run in OUT.checkpoint (same arguments and data)")
+    groups["several processes"].add_argument(
+        "--nproc", type=_positive("--nproc"), default=1, metavar="N",
+        help="train with N processes on this machine (starts torchrun; see README for several machines; default: 1)")
+    _add_config_flags(groups)
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("neighbors", aliases=["neighbours"], help="nearest words by cosine similarity")
@@ -355,6 +448,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--vectors", choices=VECTOR_CHOICES, default=None,
                    help="which matrix to query (default: the run's own choice)")
     p.set_defaults(func=_cmd_neighbors)
+
+    p = sub.add_parser("presets", help="print every preset's settings side by side")
+    p.set_defaults(func=_cmd_presets)
 
     _add_evaluate_command(sub)
     _add_export_command(sub)

@@ -1,7 +1,8 @@
 """One dataclass holds every hyperparameter; presets are named overrides of it.
 
-Each field carries its help text and choices in its metadata: the CLI flags, their help and the `config` block of
-metrics.json are all derived from `Config`, so there is one source of truth. Names follow the lab where the lab
+Each field carries its help text, choices, bounds and help group in its metadata: the CLI flags (of `train` and
+`prepare`), their help, `validate()` and the tests that try every out-of-range value are all derived from `Config`
+(scikit-learn's declared parameter constraints), so there is one source of truth. Names follow the lab where the lab
 has one (embed size, window, epochs) and gensim's otherwise.
 """
 
@@ -26,14 +27,63 @@ BACKENDS = ("auto", "hogwild", "torch")
 SYNC_MODES = ("sum", "average")
 _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
-#: Upper bounds that no real run reaches; beyond them a typo would allocate gigabytes before failing.
-LIMITS = {"vector_size": 100_000, "window": 10_000, "negative": 1_000, "threads": 1_024, "epochs": 1_000_000,
-          "batch_size": 1 << 26, "topn": 100_000, "sync_words": 1 << 40}
+#: The groups of `wordvec train --help`, in order.
+GROUPS = ("data", "model", "training", "output", "several processes")
 
 
-def _f(default, help: str, choices: tuple | None = None, cli: bool = True, aliases: tuple = ()):
-    """A Config field with its command-line help (and choices) in the metadata."""
-    meta = {"help": help, "choices": choices, "cli": cli, "aliases": aliases}
+@dataclass(frozen=True)
+class Bounds:
+    """A numeric field's allowed range, declared once (scikit-learn's `Interval`): `low` (exclusive when
+    `low_open`), a hard `high`, or a `limit` no real run reaches (beyond it a typo would allocate gigabytes before
+    failing). None: unbounded on that side."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    limit: float | None = None
+
+    def problem(self, flag: str, value) -> str | None:
+        """The one-sentence complaint about `value`, or None when it is inside."""
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None
+        top = self.high if self.high is not None else self.limit
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return f"{flag} must be {self._range()}, got {value}"
+        if self.high is not None and value > self.high:
+            return f"{flag} must be {self._range()}, got {value}"
+        if top is not None and value > top:
+            return f"{flag} {value} is beyond any real run (at most {top:,})"
+        return None
+
+    def _range(self) -> str:
+        if self.high is not None:
+            return f"between {self.low:,} and {self.high:,}"
+        if self.low == 0:
+            return "positive" if self.low_open else "0 or more"
+        return f"greater than {self.low}" if self.low_open else f"at least {self.low:,}"
+
+    def __str__(self) -> str:
+        top = self.high if self.high is not None else self.limit
+        if top is None:
+            return f"{'>' if self.low_open else '>='} {self.low:,}"
+        return f"{self.low:,} .. {top:,}"
+
+    def outside(self) -> list:
+        """Values just outside the range, one per bounded side (what a test feeds the CLI)."""
+        out = []
+        if self.low is not None:
+            out.append(self.low if self.low_open else self.low - 1)
+        top = self.high if self.high is not None else self.limit
+        if top is not None:
+            out.append(top + 1)
+        return out
+
+
+def _f(default, help: str, choices: tuple | None = None, cli: bool = True, aliases: tuple = (),
+       bounds: Bounds | None = None, group: str = "training"):
+    """A Config field with its command-line help, choices, bounds and help group in the metadata."""
+    assert group in GROUPS, group
+    meta = {"help": help, "choices": choices, "cli": cli, "aliases": aliases, "bounds": bounds, "group": group}
     if isinstance(default, (list, dict, set)):
         return field(default_factory=lambda: type(default)(default), metadata=meta)
     return field(default=default, metadata=meta)
@@ -42,60 +92,71 @@ def _f(default, help: str, choices: tuple | None = None, cli: bool = True, alias
 @dataclass
 class Config:
     # --- data -------------------------------------------------------------------------------------------------
-    dataset: str = _f(DEFAULT_DATASET, "Hub id, folder with train.csv/test.csv, .csv/.parquet/.txt file, or folder "
-                                       "of .txt files (default: $WORDVEC_DATASET, else the lab's Hub dataset)")
-    text_column: str = _f("tweet", "column holding the text (CSV, parquet, Hub datasets)")
-    label_column: str = _f("label", "column holding integer labels (used by the downstream evaluation)")
+    dataset: str = _f(DEFAULT_DATASET, "Hub id, folder with train.csv/test.csv, .csv/.parquet/.txt file, folder "
+                                       "of .txt files, or a token store (wordvec prepare); default: "
+                                       "$WORDVEC_DATASET, else the lab's Hub dataset", group="data")
+    text_column: str = _f("tweet", "column holding the text (CSV, parquet, Hub datasets)", group="data")
+    label_column: str = _f("label", "column holding integer labels (used by the downstream evaluation)",
+                           group="data")
     tokenizer: str = _f("lab", "'lab' (lower-case, a-z@# only, NLTK stopwords, Snowball stems) or 'simple' "
-                               "(lower-case, split on whitespace)", TOKENIZERS)
+                               "(lower-case, split on whitespace)", TOKENIZERS, group="data")
     # --- vocabulary -------------------------------------------------------------------------------------------
-    min_count: int = _f(5, "keep words seen at least this often (gensim's meaning; the lab's `count > 10` is 11)")
+    min_count: int = _f(5, "keep words seen at least this often (gensim's meaning; the lab's `count > 10` is 11)",
+                        bounds=Bounds(1), group="data")
     max_vocab_size: int | None = _f(None, "bound memory while counting: when more word types than this are seen, "
-                                          "prune the rarest (gensim's meaning)")
+                                          "prune the rarest (gensim's meaning)", bounds=Bounds(1), group="data")
     max_final_vocab: int | None = _f(None, "keep at most this many words, the most frequent, by raising --min-count "
-                                           "(gensim's meaning)")
+                                           "(gensim's meaning)", bounds=Bounds(1), group="data")
     sorted_vocab: bool = _f(True, "number the words by descending count (gensim); --no-sorted-vocab keeps the order "
-                                  "of first appearance (the lab's)")
+                                  "of first appearance (the lab's)", group="data")
     # --- model ------------------------------------------------------------------------------------------------
-    model: str = _f("skipgram", "'softmax' (the lab's Embedding->Linear network), 'skipgram' or 'cbow'", MODELS)
+    model: str = _f("skipgram", "'softmax' (the lab's Embedding->Linear network), 'skipgram' or 'cbow'", MODELS,
+                    group="model")
     loss: str = _f("ns", "'softmax' (full, the lab's), 'ns' (negative sampling) or 'hs' (hierarchical softmax)",
-                   LOSSES)
-    vector_size: int = _f(100, "embedding dimension (the lab's EMBED_SIZE)", aliases=("--embed-size",))
-    window: int = _f(5, "context words on each side of the centre word")
-    negative: int = _f(5, "noise words per positive example (--loss ns)")
-    ns_exponent: float = _f(0.75, "the noise distribution is count ** ns_exponent")
-    sample: float = _f(1e-3, "frequent-word subsampling threshold (0: off; word2vec.c's formula)")
+                   LOSSES, group="model")
+    vector_size: int = _f(100, "embedding dimension (the lab's EMBED_SIZE)", aliases=("--embed-size",),
+                          bounds=Bounds(1, limit=100_000), group="model")
+    window: int = _f(5, "context words on each side of the centre word", bounds=Bounds(1, limit=10_000),
+                     group="model")
+    negative: int = _f(5, "noise words per positive example (--loss ns)", bounds=Bounds(0, limit=1_000),
+                       group="model")
+    ns_exponent: float = _f(0.75, "the noise distribution is count ** ns_exponent", bounds=Bounds(0), group="model")
+    sample: float = _f(1e-3, "frequent-word subsampling threshold (0: off; word2vec.c's formula)", bounds=Bounds(0),
+                       group="model")
     shared_negatives: bool = _f(True, "skip-gram with ns: draw one set of negatives per centre word, shared by its "
-                                      "context words (Ji et al. 2016)")
+                                      "context words (Ji et al. 2016)", group="model")
     reduced_window: bool = _f(True, "draw the effective window uniformly in 1..window per centre word "
-                                    "(--no-reduced-window: always the full window)")
+                                    "(--no-reduced-window: always the full window)", group="model")
     both_heads: bool = _f(False, "with --loss hs, also train a negative-sampling head, as gensim's hs=1 with "
-                                 "negative>0 does")
+                                 "negative>0 does", group="model")
     cbow_mean: bool = _f(True, "CBOW: the mean of the context vectors (--no-cbow-mean: their sum, gensim's "
-                               "cbow_mean=0)")
+                               "cbow_mean=0)", group="model")
     vectors: str = _f("input", "which matrix the word vectors are: 'input', 'output' or the 'mean' of both",
-                      VECTORS)
+                      VECTORS, group="model")
     # --- optimisation -----------------------------------------------------------------------------------------
-    epochs: int = _f(5, "passes over the corpus")
+    epochs: int = _f(5, "passes over the corpus", bounds=Bounds(1, limit=1_000_000))
     optimizer: str = _f("sgd", "'sgd' (word2vec's linearly decaying rate) or 'adamw' (the lab's; softmax model "
                                "only)", OPTIMIZERS)
-    lr: float = _f(0.025, "learning rate (gensim's alpha for sgd)")
-    min_lr: float = _f(0.0001, "final learning rate of the linear decay (gensim's min_alpha)")
-    batch_size: int = _f(4096, "pairs per step (softmax model); centre words per step (torch engine)")
-    seed: int = _f(2023, "random seed, 0 .. 2**32-1 (the lab's is 2023)")
+    lr: float = _f(0.025, "learning rate (gensim's alpha for sgd)", bounds=Bounds(0, low_open=True))
+    min_lr: float = _f(0.0001, "final learning rate of the linear decay (gensim's min_alpha)", bounds=Bounds(0))
+    batch_size: int = _f(4096, "pairs per step (softmax model); centre words per step (torch engine)",
+                         bounds=Bounds(1, limit=1 << 26))
+    seed: int = _f(2023, "random seed (the lab's is 2023)", bounds=Bounds(0, 2 ** 32 - 1))
     device: str = _f("auto", "'auto' (CUDA if available), 'cpu', 'cuda' or 'cuda:N'")
-    threads: int = _f(0, "CPU threads (0: all cores)")
-    sync_words: int = _f(20_000, "several processes (torchrun): make the skip-gram/CBOW copies equal after every "
-                                 "this many words each process trains")
-    sync: str = _f("sum", "several processes: combine the copies' changes to a row by their 'sum' (as Hogwild "
-                          "threads would), or their 'average' over the processes that changed it", SYNC_MODES)
+    threads: int = _f(0, "CPU threads (0: all cores)", bounds=Bounds(0, limit=1_024))
     backend: str = _f("auto", "skip-gram/CBOW engine: 'auto' (hogwild on CPU, torch on CUDA), 'hogwild' (the "
                               "compiled CPU kernels) or 'torch' (batched tensors)", BACKENDS)
+    # --- several processes ------------------------------------------------------------------------------------
+    sync_words: int = _f(20_000, "make the skip-gram/CBOW copies equal after every this many words each process "
+                                 "trains", bounds=Bounds(1, limit=1 << 40), group="several processes")
+    sync: str = _f("sum", "combine the copies' changes to a row by their 'sum' (as Hogwild threads would), or "
+                          "their 'average' over the processes that changed it", SYNC_MODES, group="several processes")
     # --- reporting --------------------------------------------------------------------------------------------
     query_words: tuple[str, ...] = _f(("good", "bad", "school", "day"), "words whose neighbours are printed after "
-                                      "training", cli=False)
-    topn: int = _f(10, "neighbours per query word", aliases=("-k",))
-    progress: bool = _f(True, "show a progress bar (--no-progress: quiet)")
+                                      "training", cli=False, group="output")
+    topn: int = _f(10, "neighbours per query word", aliases=("-k",), bounds=Bounds(1, limit=100_000),
+                   group="output")
+    progress: bool = _f(True, "show a progress bar (--no-progress: quiet)", group="output")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -137,42 +198,25 @@ class Config:
             choices = f.metadata.get("choices")
             if choices and value not in choices:
                 raise WordvecError(f"{_flag(f.name)} must be one of {', '.join(choices)}, got {value!r}")
-            if f.name in LIMITS and value is not None and value > LIMITS[f.name]:
-                raise WordvecError(f"{_flag(f.name)} {value} is beyond any real run (at most {LIMITS[f.name]:,})")
+            problem = f.metadata["bounds"] and f.metadata["bounds"].problem(_flag(f.name), value)
+            if problem:
+                raise WordvecError(problem)
         check_rate("--lr", self.lr), check_rate("--min-lr", self.min_lr)
         checks = [
             ((self.model == "softmax") == (self.loss == "softmax"),
              "the full-softmax loss goes with --model softmax (the lab's network) and only with it; "
              "use --loss ns or hs for skipgram/cbow"),
-            (self.vector_size >= 1, f"--vector-size must be at least 1, got {self.vector_size}"),
-            (self.window >= 1, f"--window must be at least 1, got {self.window}"),
-            (self.min_count >= 1, f"--min-count must be at least 1, got {self.min_count}"),
-            (self.max_vocab_size is None or self.max_vocab_size >= 1,
-             f"--max-vocab-size must be at least 1, got {self.max_vocab_size}"),
-            (self.max_final_vocab is None or self.max_final_vocab >= 1,
-             f"--max-final-vocab must be at least 1, got {self.max_final_vocab}"),
-            (self.negative >= 0, f"--negative must be 0 or more, got {self.negative}"),
             (self.loss != "ns" or self.negative >= 1, "--loss ns needs --negative of at least 1 (or use --loss hs)"),
-            (self.ns_exponent >= 0 or self.loss != "ns", f"--ns-exponent must be 0 or more, got {self.ns_exponent}"),
             (not self.both_heads or (self.loss == "hs" and self.negative >= 1),
              "--both-heads trains hierarchical softmax and negative sampling together: it needs --loss hs and "
              f"--negative of at least 1 (got --loss {self.loss}, --negative {self.negative})"),
-            (self.sample >= 0, f"--sample must be 0 or more, got {self.sample}"),
-            (self.epochs >= 1, f"--epochs must be at least 1, got {self.epochs}"),
-            (self.lr > 0, f"--lr must be positive, got {self.lr}"),
-            (self.min_lr >= 0, f"--min-lr must be 0 or more, got {self.min_lr}"),
             (self.optimizer == "adamw" or self.min_lr <= self.lr,
              f"--min-lr {self.min_lr} is above --lr {self.lr}; the rate decays from --lr down to --min-lr"),
-            (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
             (self.model == "softmax" or self.optimizer == "sgd",
              f"--optimizer {self.optimizer} trains only the lab's --model softmax; skip-gram and CBOW use "
              f"word2vec's SGD (drop --optimizer)"),
             (bool(_DEVICE.match(str(self.device))),
              f"--device {self.device!r} is not supported; use auto, cpu, cuda or cuda:N"),
-            (0 <= self.seed < 2 ** 32, f"--seed must be between 0 and 2**32-1, got {self.seed}"),
-            (self.threads >= 0, f"--threads must be 0 (all cores) or more, got {self.threads}"),
-            (self.sync_words >= 1, f"--sync-words must be at least 1, got {self.sync_words}"),
-            (self.topn >= 1, f"-k/--topn must be at least 1, got {self.topn}"),
             (not (self.loss == "hs" and not self.both_heads and self.vectors != "input"),
              f"--vectors {self.vectors} needs output vectors, and --loss hs has none (its output matrix is the "
              f"Huffman tree's inner nodes); use --vectors input"),
@@ -234,6 +278,17 @@ class Config:
 
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config) if f.default is not dataclasses.MISSING}
+#: Each bounded field's range (field metadata), by name.
+BOUNDS: dict[str, Bounds] = {f.name: f.metadata["bounds"] for f in dataclasses.fields(Config) if f.metadata["bounds"]}
+#: The sanity caps alone (no real run reaches them), by name.
+LIMITS = {name: b.limit for name, b in BOUNDS.items() if b.limit is not None}
+
+
+def check_bounds(name: str, value, flag: str | None = None) -> None:
+    """Refuse a value outside the field's declared range (commands that take a field outside a Config: prepare)."""
+    problem = BOUNDS[name].problem(flag or _flag(name), value) if name in BOUNDS else None
+    if problem:
+        raise WordvecError(problem)
 #: Values that switch an unused feature off, accepted besides the default (the lab preset sets them).
 _NEUTRAL = {"negative": 0, "sample": 0.0, "reduced_window": False, "shared_negatives": False, "min_lr": 0.0}
 
@@ -315,4 +370,5 @@ def preset(name: str) -> Config:
 
 
 __all__ = ["Config", "PRESETS", "preset", "LAB", "SGNS", "CBOW", "DEFAULT_DATASET", "TOKENIZERS", "MODELS",
-           "LOSSES", "VECTORS", "OPTIMIZERS", "BACKENDS", "SYNC_MODES", "LIMITS", "available_memory"]
+           "LOSSES", "VECTORS", "OPTIMIZERS", "BACKENDS", "SYNC_MODES", "LIMITS", "BOUNDS", "Bounds", "GROUPS",
+           "check_bounds", "available_memory"]

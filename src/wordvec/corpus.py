@@ -32,7 +32,7 @@ from typing import IO, Iterator
 import numpy as np
 
 from .config import DEFAULT_DATASET
-from .errors import DecodeError, WordvecError
+from .errors import DecodeError, WordvecError, require
 
 log = logging.getLogger("wordvec")
 
@@ -317,7 +317,7 @@ def _labels(values: list, where) -> np.ndarray | None:
 
 
 def _read_parquet(path: Path, text_column: str, label_column: str | None) -> Split:
-    import pyarrow.parquet as pq
+    pq = require("pyarrow.parquet", f"reading {path.name} (parquet)")
 
     try:
         names = pq.ParquetFile(path).schema_arrow.names
@@ -345,7 +345,7 @@ def _check_texts(texts: list, where, column: str, kind: str) -> None:
 
 
 def _hf_load_from_disk(path: Path):
-    import datasets
+    datasets = require("datasets", f"reading {path} (a Hugging Face save_to_disk folder)")
 
     try:
         return datasets.load_from_disk(str(path))
@@ -356,15 +356,81 @@ def _hf_load_from_disk(path: Path):
 
 
 def _load_hub(name: str, text_column: str, label_column: str | None) -> dict[str, Split]:
-    import datasets
-
+    """A Hub dataset, quietly: offline (HF_HUB_OFFLINE / HF_DATASETS_OFFLINE set, or the Hub not answering within
+    a few seconds) it is read from the local cache only, so a missing copy fails at once, in one line, instead of
+    after a minute of retries; the Hub libraries' own log lines and progress bars are silenced."""
+    datasets = require("datasets", f"loading '{name}' from the Hugging Face Hub")
+    offline = next((f"{v} is set" for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE") if _env_true(v)), None)
+    if offline is None and not _hub_reachable():
+        offline = "the Hub could not be reached"
     try:
-        data = datasets.load_dataset(name)
+        with _quiet_hub(datasets, offline is not None):
+            data = datasets.load_dataset(name)
     except Exception as e:  # offline, unknown id, no access: the same fix applies
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise WordvecError(f"could not load '{name}' from the Hugging Face Hub ({reason[:200]}); {LOCAL_HINT}") \
-            from None
+        reason = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+        if offline is not None:
+            reason = f"offline: {offline}, and no copy is in the local cache"
+        raise WordvecError(f"could not load '{name}' from the Hugging Face Hub ({reason}); {LOCAL_HINT}") from None
     return _from_hf(data, text_column, label_column, name)
+
+
+def _env_true(name: str) -> bool:
+    return os.environ.get(name, "").strip().upper() in ("1", "ON", "YES", "TRUE")
+
+
+HUB_TIMEOUT = 3.0
+
+
+def _hub_reachable(timeout: float = HUB_TIMEOUT) -> bool:
+    """Whether a TCP connection to the Hub (HF_ENDPOINT) opens within `timeout` seconds, name lookup included."""
+    import socket
+    import threading
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    answer: list[bool] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((url.hostname or "", port), timeout=timeout).close()
+            answer.append(True)
+        except (OSError, ValueError):
+            answer.append(False)
+
+    thread = threading.Thread(target=probe, daemon=True)  # a stuck name lookup ignores socket timeouts
+    thread.start()
+    thread.join(timeout)
+    return bool(answer and answer[0])
+
+
+@contextlib.contextmanager
+def _quiet_hub(datasets, offline: bool) -> Iterator[None]:
+    """The Hub libraries' loggers at ERROR, their progress bars off and, when `offline`, their offline switches on,
+    for one load; everything is put back afterwards."""
+    import huggingface_hub
+
+    switches = [(datasets.config, "HF_HUB_OFFLINE"), (datasets.config, "HF_DATASETS_OFFLINE"),
+                (huggingface_hub.constants, "HF_HUB_OFFLINE")]
+    saved = [(obj, attr, getattr(obj, attr)) for obj, attr in switches if hasattr(obj, attr)]
+    loggers = [logging.getLogger(n) for n in ("datasets", "huggingface_hub", "fsspec", "filelock")]
+    levels = [lg.level for lg in loggers]
+    bars = datasets.utils.logging.is_progress_bar_enabled()
+    try:
+        for obj, attr, _ in saved:
+            if offline:
+                setattr(obj, attr, True)
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
+        datasets.disable_progress_bars()
+        yield
+    finally:
+        for obj, attr, value in saved:
+            setattr(obj, attr, value)
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+        if bars:
+            datasets.enable_progress_bars()
 
 
 def _from_hf(data, text_column: str, label_column: str | None, where: str) -> dict[str, Split]:

@@ -11,7 +11,7 @@ import logging
 import os
 import re
 
-from .errors import WordvecError
+from .errors import WordvecError, require
 
 _DRIVER_FILES = ("/dev/nvidiactl", "/proc/driver/nvidia/version", "/dev/kfd")
 _DEVICE = re.compile(r"^(cpu|cuda)(:\d+)?$")
@@ -60,6 +60,7 @@ def resolve_device(name: str = "auto") -> str:
         raise WordvecError(f"--device {name!r} is not supported; use auto, cpu, cuda or cuda:N")
     if name == "cpu":
         return name
+    require("torch", f"--device {name}")
     if not cuda_available():
         raise WordvecError(f"--device {name} asked for a GPU, but none is usable here; use --device cpu")
     import torch

@@ -28,7 +28,7 @@ import time
 import numpy as np
 
 from .config import SYNC_MODES
-from .errors import WordvecError
+from .errors import WordvecError, require
 from .weights import Replicas
 
 log = logging.getLogger("wordvec")
@@ -273,6 +273,7 @@ def launch(nproc: int, argv: list[str]) -> int:
 
     if nproc < 1:
         raise WordvecError(f"--nproc must be at least 1, got {nproc}")
+    require("torch", "--nproc (torchrun)")
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
            "-m", "wordvec", *argv]
     log.info("starting %d processes under torchrun", nproc)

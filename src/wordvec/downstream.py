@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .errors import WordvecError
+from .errors import WordvecError, require
 
 SIF_A = 1e-3  # Arora et al.'s smoothing constant: weight a / (a + p(w))
 
@@ -29,7 +29,7 @@ def text_vectors(kv, token_lists: Sequence[Sequence[str]], sif: bool = False, a:
     """Mean vector per text (SIF weights a / (a + p(w)) when `sif`) as one sparse-matrix product.
 
     Returns (X, share of tokens out of vocabulary, share of texts with no known token: their row is zero)."""
-    from scipy import sparse
+    sparse = require("scipy.sparse", "text vectors")
 
     k2i = kv.key_to_index
     lengths = np.fromiter((len(t) for t in token_lists), dtype=np.int64, count=len(token_lists))
@@ -82,6 +82,7 @@ def downstream(kv, texts: Sequence, labels, tokenizer: Callable[[str], list[str]
     tokens and folds so the number has a yardstick.
 
     `texts` are strings (tokenised with `tokenizer`, default the kv's own, else whitespace) or token lists."""
+    require("sklearn", "the downstream evaluation")
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold

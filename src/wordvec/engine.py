@@ -34,7 +34,7 @@ import numpy as np
 
 from .config import Config, check_rate
 from .devices import cap_to_cores, resolve_device
-from .errors import WordvecError
+from .errors import WordvecError, require
 from .state import Checkpointer, Stopped
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
 from .weights import (HS, INPUT, OUTPUT, Replicas, TrainResult, as_hooks, check_finite, check_resumable,
@@ -163,6 +163,7 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
         if config.both_heads or not config.cbow_mean:
             raise WordvecError("--both-heads and --no-cbow-mean are trained by the CPU kernels only; use "
                                "--device cpu --backend hogwild (or auto)")
+        require("torch", "the torch backend (--backend torch, --device cuda)")
         from .engine_torch import train_torch
 
         result = train_torch(config, vocab, encoded, device, progress, hooks, checkpoint, resume, weights, alphas,
@@ -242,6 +243,15 @@ def uses_cpu_kernels(config: Config, device: str) -> bool:
     return not (device.startswith("cuda") or config.backend == "torch")
 
 
+def kernels_used(config: Config, device: str) -> str:
+    """What trains skip-gram / CBOW here (metrics.json's `kernels`): 'c' or 'numba' (the CPU kernels), or 'torch'."""
+    if not uses_cpu_kernels(config, device):
+        return "torch"
+    from .kernels import implementation, name_of
+
+    return name_of(implementation())
+
+
 def check_kernels(config: Config, device: str) -> None:
     """Fail now, before any data is read, when the CPU kernels this run needs cannot load (a bad WORDVEC_KERNELS,
     or C kernels forced where they were not built)."""
@@ -249,6 +259,8 @@ def check_kernels(config: Config, device: str) -> None:
         from .kernels import implementation
 
         implementation()
+    else:
+        require("torch", "the torch backend (--backend torch, --device cuda)")
 
 
 def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
@@ -571,4 +583,4 @@ def _progress_bar(progress: bool, total: int, initial: int = 0):
 
 
 __all__ = ["train_word2vec", "Weights", "new_weights", "warm_up", "chunk_bounds", "chunk_documents", "check_kernels",
-           "uses_cpu_kernels"]
+           "kernels_used", "uses_cpu_kernels"]

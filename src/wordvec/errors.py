@@ -16,3 +16,27 @@ class DecodeError(WordvecError, UnicodeDecodeError):
     def __str__(self) -> str:
         return self.message
 
+
+
+class MissingExtra(WordvecError, ImportError):
+    """An optional dependency that is not installed: names the pip extra that brings it (an ImportError too, so
+    `except ImportError` still catches it)."""
+
+
+#: Module -> the extra of `pip install "wordvec[EXTRA]"` that installs it.
+EXTRAS = {"torch": "torch", "numba": "numba", "datasets": "hub", "pyarrow": "hub", "scipy": "eval",
+          "sklearn": "eval", "tensorboard": "tensorboard", "ot": "wmd"}
+
+
+def require(module: str, what: str):
+    """Import `module`, or stop with one line naming what needed it and the extra to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        if e.name is not None and e.name.split(".")[0] != module.split(".")[0]:
+            raise  # the package is there but broken: its own error says more
+        extra = EXTRAS[module.split(".")[0]]
+        raise MissingExtra(f"{what} needs {module.split('.')[0]}, which is not installed; "
+                           f"pip install \"wordvec[{extra}]\"") from None

@@ -14,7 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import WordvecError
+from .errors import WordvecError, require
 from .vectors import pair_similarities, predict_3cosadd, read_analogies, read_word_pairs, resolve_keys
 
 # ------------------------------------------------------------------------------------------------- helpers
@@ -36,8 +36,7 @@ def _num(x) -> float | None:
 def evaluate_word_pairs(kv, path, restrict_vocab: int = 300000, case_insensitive: bool = True) -> dict:
     """Spearman and Pearson correlation between human scores and cosine similarity, over the pairs whose both
     words are among the `restrict_vocab` most frequent; the rest count towards `oov_ratio`."""
-    from scipy import stats
-
+    stats = require("scipy.stats", "the word-pair evaluation")
     w1, w2, human = read_word_pairs(path)
     i1 = resolve_keys(kv, w1, case_insensitive, restrict_vocab)
     i2 = resolve_keys(kv, w2, case_insensitive, restrict_vocab)

@@ -50,7 +50,7 @@ from __future__ import annotations
 import logging
 import os
 
-from .errors import WordvecError
+from .errors import WordvecError, require
 
 IMPLEMENTATIONS = ("c", "numba")
 log = logging.getLogger("wordvec")
@@ -58,7 +58,7 @@ log = logging.getLogger("wordvec")
 
 def implementation(name: str | None = None):
     """The module holding the kernels: `name` ('c' or 'numba'), else WORDVEC_KERNELS, else C where it was built.
-    numba is imported only when it is the one returned."""
+    numba is imported only when it is the one returned; falling back to it is said once, as a warning."""
     name = name or os.environ.get("WORDVEC_KERNELS") or None
     if name not in (None, *IMPLEMENTATIONS):
         raise WordvecError(f"WORDVEC_KERNELS={name!r} is not a kernel implementation; use one of "
@@ -71,12 +71,27 @@ def implementation(name: str | None = None):
                 raise WordvecError(f"the C kernels (wordvec._kernels) are not built ({e}); reinstall wordvec where "
                                    f"a C compiler and Python's headers are present, or set WORDVEC_KERNELS=numba"
                                    ) from None
-            log.debug("C kernels unavailable (%s); using numba", e)
+            missing = str(e)
         else:
             return _kernels
+    require("numba", "training without the C kernels (not built at install)" if name is None
+            else "WORDVEC_KERNELS=numba")
     from . import kernels_numba
 
+    if name is None and not _FALLBACK_SAID:
+        _FALLBACK_SAID.append(True)
+        log.warning("the C kernels were not built when wordvec was installed (%s); training with the numba "
+                    "kernels instead (slower to start). Reinstall where a C compiler is present for the C ones",
+                    missing)
     return kernels_numba
+
+
+_FALLBACK_SAID: list = []
+
+
+def name_of(module) -> str:
+    """'c' or 'numba': which implementation a module from `implementation()` is (recorded in metrics.json)."""
+    return "numba" if module.__name__.endswith("kernels_numba") else "c"
 
 
 def kernel_for(sg: bool):
@@ -91,4 +106,4 @@ def sample_noise(prob, alias, n_draws: int, seed: int):
     return implementation().sample_noise(prob, alias, n_draws, seed)
 
 
-__all__ = ["IMPLEMENTATIONS", "implementation", "kernel_for", "sample_noise"]
+__all__ = ["IMPLEMENTATIONS", "implementation", "name_of", "kernel_for", "sample_noise"]

@@ -19,7 +19,7 @@ from .config import Config
 from .corpus import check_apart, load_corpus
 from .devices import resolve_device
 from .distributed import TorchReplicas, launched, session
-from .errors import WordvecError
+from .errors import WordvecError, require
 from .preprocess import get_tokenizer
 from .rundir import check_out, checkpoint_path, reserve
 from .vectors import KeyedVectors
@@ -37,6 +37,7 @@ def fit(config: Config, vocab: Vocab, train: Encoded, heldout: Encoded | None = 
     """Train whichever model `config` names on an encoded corpus; `callback(epoch, loss, heldout loss)`.
     `checkpoint` saves the training state when due; `resume` continues from such a state."""
     if config.model == "softmax":
+        require("torch", "the lab's network (--preset lab, --model softmax)")
         from .train import train_lab
         from .windows import all_pairs
 
@@ -106,10 +107,8 @@ def _tensorboard_writer(logdir):
     logdir = Path(logdir)
     if logdir.exists() and not logdir.is_dir():
         raise WordvecError(f"--tensorboard {logdir} is a file; give a folder for the TensorBoard logs")
-    try:
-        from torch.utils.tensorboard import SummaryWriter
-    except ImportError:
-        raise WordvecError("--tensorboard needs the tensorboard package: pip install tensorboard") from None
+    require("tensorboard", "--tensorboard")
+    SummaryWriter = require("torch.utils.tensorboard", "--tensorboard").SummaryWriter
     try:
         return SummaryWriter(log_dir=str(logdir))
     except OSError as e:
@@ -129,7 +128,9 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
     """
     config.validate()
     device = resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
-    if config.model != "softmax":
+    if config.model == "softmax":
+        require("torch", "the lab's network (--preset lab, --model softmax)")
+    else:
         from .engine import check_kernels
 
         check_kernels(config, device)
@@ -260,6 +261,7 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
                       counts=vocab.counts, tokenizer=config.tokenizer)
     neighbors = {word: nearest(kv, word, config.topn) for word in config.query_words if word in kv}
+    from .engine import kernels_used
     metrics = {
         "wordvec_version": __version__,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -280,6 +282,7 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
         "words": int(result.words),
         "effective_words": int(result.effective_words),
         "device": result.device,
+        "kernels": "torch" if config.model == "softmax" else kernels_used(config, result.device),
         "processes": 1 if group is None else group.world,
         "checkpoints": None if checkpointer is None else {"every": checkpointer.every, "saves": checkpointer.saves,
                                                           "seconds": round(checkpointer.seconds, 4)},

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import WordvecError
+from .errors import WordvecError, require
 from .files import atomic_open
 from .vectors import resolve_keys
 
@@ -87,7 +87,7 @@ def project_2d(x: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
         xy = centred @ vt[:2].T
         return np.pad(xy, ((0, 0), (0, 2 - xy.shape[1])))  # a 1-D embedding still gets 2 columns
     if method == "tsne":
-        from sklearn.manifold import TSNE
+        TSNE = require("sklearn.manifold", "--method tsne").TSNE
 
         if len(x) < 4:
             raise WordvecError(f"t-SNE needs at least 4 words to place, got {len(x)}; use --method pca")

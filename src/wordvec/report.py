@@ -48,7 +48,8 @@ def training_report(metrics: dict, out=None) -> str:
         ok = "ok" if metrics["final_loss"] <= LAB_MAX_LOSS else "ABOVE"
         lines.append(f"{'final loss':<24}{metrics['final_loss']:>14.4f}  {'<= 6.75':>10} {ok}")
     speed = metrics.get("words_per_second")
-    lines.append(f"{'training':<24}{metrics['train_seconds']:>13.2f}s  on {metrics['device']}"
+    kernels = {"c": ", C kernels", "numba": ", numba kernels"}.get(metrics.get("kernels"), "")
+    lines.append(f"{'training':<24}{metrics['train_seconds']:>13.2f}s  on {metrics['device']}{kernels}"
                  + (f", {speed:,.0f} words/s" if speed else ""))
     lines.append("")
     for word, near in metrics["neighbors"].items():

@@ -59,6 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .config import check_bounds
 from .corpus import TextLines, check_apart, is_compressed, load_corpus, open_binary, read_errors
 from .devices import cap_to_cores
 from .errors import WordvecError
@@ -586,10 +587,8 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
     and only if it is a token store (or an empty folder).
     """
     get_tokenizer(tokenizer)
-    if min_count < 1:
-        raise WordvecError(f"--min-count must be at least 1, got {min_count}")
-    if max_final_vocab is not None and max_final_vocab < 1:
-        raise WordvecError(f"--max-final-vocab must be at least 1, got {max_final_vocab}")
+    check_bounds("min_count", min_count)
+    check_bounds("max_final_vocab", max_final_vocab)
     if max_vocab_size is not None:
         raise WordvecError(_NO_PRUNING)
     workers = _worker_count(workers)

@@ -53,7 +53,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .errors import DecodeError, WordvecError
+from .errors import DecodeError, WordvecError, require
 from .files import atomic_open
 from .state import keys_from_tensors, keys_to_tensors, load_tensors, parse_header, save_state
 
@@ -916,8 +916,7 @@ class KeyedVectors:
         `((pearson, p), (spearman, p), oov_ratio)` with `oov_ratio` in percent. A pair with a word outside the
         first `restrict_vocab` keys is skipped, or scored 0 with `dummy4unknown`. Unlike gensim, a malformed
         line is an error naming it, not skipped."""
-        from scipy import stats
-
+        stats = require("scipy.stats", "evaluate_word_pairs")
         w1, w2, human = read_word_pairs(pairs, delimiter, encoding)
         i1, _ = self._eval_index(w1, restrict_vocab, case_insensitive)
         i2, _ = self._eval_index(w2, restrict_vocab, case_insensitive)
