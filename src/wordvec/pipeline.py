@@ -18,10 +18,10 @@ from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listenin
 from .config import Config
 from .corpus import load_corpus
 from .devices import resolve_device
-from .distributed import TorchReplicas, launched, session
+from .distributed import TorchReplicas, launched, restart_count, session
 from .errors import WordvecError
 from .preprocess import get_tokenizer
-from .rundir import checkpoint_path, reserve
+from .rundir import check_out, checkpoint_path, reserve
 from .vectors import KeyedVectors
 from .word2vec import checkpoint_extras
 from .store import is_store
@@ -127,14 +127,7 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
     Started by torchrun as one of several ranks, the ranks train together (`wordvec.distributed`) and rank 0 alone
     writes; a torchrun restart (`--max-restarts`) resumes from the checkpoint when there is one.
     """
-    config.validate()
-    device = resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
-    if config.model != "softmax":
-        from .engine import check_kernels
-
-        check_kernels(config, device)
-    if checkpoint_every < 0 or checkpoint_every != checkpoint_every:
-        raise WordvecError(f"--checkpoint-every must be 0 (off) or a number of seconds, got {checkpoint_every}")
+    device = _check_settings(config, checkpoint_every)
     with session(device) as device:
         group = TorchReplicas(config.sync) if launched() else None
         if group is not None:
@@ -143,7 +136,7 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
         pending = together(group, lambda: reserve(out, overwrite) if lead else None)
         try:
             ckpt = checkpoint_path(out)
-            restarted = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") or 0) > 0 and ckpt.is_file()
+            restarted = restart_count() > 0 and ckpt.is_file()
             resume = resume or restarted
             together(group, lambda: _check_checkpoint(ckpt, resume, overwrite))
             writer = together(group, lambda: _tensorboard_writer(tensorboard) if lead else None)
@@ -160,6 +153,36 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
             if pending is not None:
                 pending.release()
     return metrics
+
+
+def _check_settings(config: Config, checkpoint_every: float) -> str:
+    """The checks that need no data and no files; returns the device to train on."""
+    config.validate()
+    device = resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
+    if config.model != "softmax":
+        from .engine import check_kernels
+
+        check_kernels(config, device)
+    if checkpoint_every < 0 or checkpoint_every != checkpoint_every:
+        raise WordvecError(f"--checkpoint-every must be 0 (off) or a number of seconds, got {checkpoint_every}")
+    return device
+
+
+def preflight(config: Config, out: str | os.PathLike, overwrite: bool = False,
+              tensorboard: str | os.PathLike | None = None, checkpoint_every: float = DEFAULT_CHECKPOINT_EVERY,
+              resume: bool = False) -> None:
+    """Everything `train_pipeline` checks before reading data, writing nothing: `wordvec train --nproc N` runs it
+    before it starts N processes, so a mistake is one line at once rather than N processes' worth, late."""
+    from .corpus import _looks_like_path
+
+    _check_settings(config, checkpoint_every)
+    check_out(out, overwrite)
+    _check_checkpoint(checkpoint_path(out), resume, overwrite)
+    if tensorboard is not None and Path(tensorboard).exists() and not Path(tensorboard).is_dir():
+        raise WordvecError(f"--tensorboard {tensorboard} is a file; give a folder for the TensorBoard logs")
+    dataset = str(config.dataset)
+    if not Path(dataset).expanduser().exists() and _looks_like_path(dataset):
+        raise WordvecError(f"dataset path {dataset} does not exist; check the path")
 
 
 def together(group, step):
@@ -283,4 +306,4 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     return metrics, vocab, kv, result
 
 
-__all__ = ["train_pipeline", "fit"]
+__all__ = ["train_pipeline", "preflight", "fit"]
