@@ -244,3 +244,27 @@ def test_a_list_of_strings_is_still_refused_as_before():
         Word2Vec(["the cat sat", "on the mat"], min_count=1, vector_size=4)
     with pytest.raises(TypeError, match="got the string"):
         Word2Vec("the cat sat on the mat", min_count=1, vector_size=4)
+
+
+# --- the sync share ---------------------------------------------------------------------------------------------------
+
+def test_a_high_sync_share_gives_a_hint_and_a_low_one_none():
+    from wordvec.distributed import HIGH_SYNC_SHARE, sync_hint
+
+    hint = sync_hint(2, 30, sync_seconds=4.2, collective_seconds=3.0, train_seconds=10.0, sync_words=20_000)
+    assert hint.startswith("hint: the 2 processes spent 42% of training synchronising (30 syncs every 20,000 words")
+    assert "--threads" in hint and "--sync-words" in hint and "71% of that in collectives" in hint
+    low = HIGH_SYNC_SHARE * 10.0 * 0.99
+    assert sync_hint(2, 30, low, low, 10.0, 20_000) is None
+    assert sync_hint(2, 0, 0.0, 0.0, 0.0, 20_000) is None  # nothing trained: no division by zero
+
+
+def test_a_run_that_mostly_synchronises_says_so(tmp_path):
+    pytest.importorskip("torch.distributed")
+    out = tmp_path / "run"
+    r = _wordvec(["train", *SGNS, "--epochs", "3", "--sync-words", "1000", "--dataset", str(_corpus(tmp_path)),
+                  "--out", str(out), "--nproc", "2"], {"WORDVEC_DIST_TIMEOUT": "60"}, timeout=300)
+    assert r.returncode == 0, r.stderr
+    hints = [line for line in r.stderr.splitlines() if line.startswith("wordvec: hint: the 2 processes spent")]
+    assert len(hints) == 1, r.stderr
+    assert (out / "vectors.txt").is_file()

@@ -196,6 +196,23 @@ def _first_line(e: BaseException) -> str:
     return (text[0] if text else type(e).__name__)[:200]
 
 
+HIGH_SYNC_SHARE = 0.25  # above this share of training spent in syncs, a run says how to spend less
+
+
+def sync_hint(world: int, syncs: int, sync_seconds: float, collective_seconds: float, train_seconds: float,
+              sync_words: int) -> str | None:
+    """A hint when syncs took a high share of a run's training time, else None."""
+    share = sync_seconds / train_seconds if train_seconds > 0 else 0.0
+    if syncs == 0 or share <= HIGH_SYNC_SHARE:
+        return None
+    waiting = collective_seconds / sync_seconds if sync_seconds > 0 else 0.0
+    return (f"hint: the {world} processes spent {share:.0%} of training synchronising ({syncs} syncs every "
+            f"{sync_words:,} words, {waiting:.0%} of that in collectives: the network and waiting for the slowest "
+            f"process); on one machine --threads shares one copy without syncs; across machines a larger "
+            f"--sync-words syncs less often but lets the copies drift further apart (on a small corpus it costs "
+            f"quality: see README)")
+
+
 def record_error(line: str) -> None:
     """Under torchrun, leave this rank's one error line in the error file torchrun reads, so its failure summary
     names the problem instead of pointing to a page on how to get a traceback."""
@@ -419,4 +436,4 @@ def launch(nproc: int, argv: list[str]) -> int:
 _ECHOES = ("stopped because another rank failed", "lost contact with the other processes")
 
 
-__all__ = ["check_environment", "restart_count", "record_error", "launched", "rank", "session", "TorchReplicas", "collective_error", "launch"]
+__all__ = ["check_environment", "restart_count", "record_error", "sync_hint", "launched", "rank", "session", "TorchReplicas", "collective_error", "launch"]

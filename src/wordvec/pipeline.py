@@ -18,7 +18,7 @@ from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listenin
 from .config import Config
 from .corpus import load_corpus
 from .devices import resolve_device
-from .distributed import TorchReplicas, launched, restart_count, session
+from .distributed import TorchReplicas, launched, restart_count, session, sync_hint
 from .errors import WordvecError
 from .preprocess import get_tokenizer
 from .rundir import check_out, checkpoint_path, reserve
@@ -271,6 +271,10 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     if group is not None and config.model != "softmax":
         log.info("%d processes: %d syncs, %.2f s synchronising, %s bytes sent by rank 0", group.world, group.syncs,
                  group.seconds, f"{group.bytes:,}")
+        hint = sync_hint(group.world, group.syncs, group.seconds, group.sync_collective_seconds, result.seconds,
+                         config.sync_words)
+        if hint:
+            log.warning(hint)
     kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
                       counts=vocab.counts, tokenizer=config.tokenizer)
     neighbors = {word: nearest(kv, word, config.topn) for word in config.query_words if word in kv}
