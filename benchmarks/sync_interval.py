@@ -14,13 +14,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
-from distributed import jaccard, load, train  # noqa: E402
+from distributed import jaccard, lab_tweets, load, train, write_tokens  # noqa: E402
 from vs_gensim import downstream_f1  # noqa: E402
 
 
@@ -29,17 +27,10 @@ def main() -> None:
     ap.add_argument("--dataset", default=str(HERE.parent.parent / "shared" / "data" / "tweets_hate_speech_detection"))
     ap.add_argument("--sync-words", type=int, nargs="+", default=[20_000, 100_000, 400_000])
     args = ap.parse_args()
-    from wordvec.corpus import load_corpus
-    from wordvec.preprocess import LabTokenizer
-
-    splits = load_corpus(args.dataset)
-    tok = LabTokenizer()
-    tweets = [tok(t) for t in splits["train"].texts]
-    labels = np.asarray(splits["train"].labels)
+    tweets, labels = lab_tweets(args.dataset)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        text = tmp / "tweets.txt"
-        text.write_text("".join(" ".join(t) + "\n" for t in tweets))
+        text = write_tokens(tmp / "tweets.txt", tweets)
         data = ["--dataset", str(text), "--tokenizer", "simple", "--seed", "1"]
         m = train(data, 1, 2, tmp / "one")
         one = load(tmp / "one")
