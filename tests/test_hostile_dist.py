@@ -234,6 +234,14 @@ def test_training_on_non_string_tokens_is_refused_and_changes_nothing(corpus, me
     assert (model.wv.vectors == before).all()
 
 
+@pytest.mark.parametrize("key", [1, None, b"x", 2.5])
+def test_build_vocab_from_freq_refuses_keys_that_are_not_words(key):
+    model = Word2Vec(vector_size=4, min_count=1, workers=1)
+    with pytest.raises(TypeError, match=f"holds the key {type(key).__name__} {key!r}"):
+        model.build_vocab_from_freq({"a": 3, key: 5})
+    assert len(model.wv) == 0
+
+
 def test_a_generator_of_non_string_tokens_is_refused_too():
     with pytest.raises(TypeError, match="token 1 of sentence 1 is int 5"):
         Word2Vec(vector_size=4, min_count=1, workers=1).build_vocab([5, 6] for _ in range(3))

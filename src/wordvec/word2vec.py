@@ -386,6 +386,10 @@ class Word2Vec:
         if update and self._vocab is None:
             raise ModelStateError(NO_PRIOR_VOCAB)
         words = list(word_freq)
+        bad = next((w for w in words if not isinstance(w, str)), _STR)
+        if bad is not _STR:
+            raise CorpusTypeError(f"word_freq must map words (str) to counts, but it holds the key "
+                                  f"{type(bad).__name__} {bad!r:.40}; convert the keys to str first")
         counts = np.fromiter((int(word_freq[w]) for w in words), dtype=np.int64, count=len(words))
         scan = Scan(words, counts, np.ones(len(words), dtype=bool), np.zeros(0, np.int32), np.zeros(0, np.int64))
         self._take_vocab(scan, update, trim_rule, keep_raw_vocab)
