@@ -104,6 +104,21 @@ def gensim_vectors(sentences, seed: int):
     return list(m.wv.index_to_key), m.wv.vectors
 
 
+def lab_tweets(dataset: str) -> tuple[list[list[str]], np.ndarray]:
+    """The tweets' training split in lab tokens, and their labels."""
+    from wordvec.corpus import load_corpus
+    from wordvec.preprocess import LabTokenizer
+
+    splits = load_corpus(dataset)
+    tok = LabTokenizer()
+    return [tok(t) for t in splits["train"].texts], np.asarray(splits["train"].labels)
+
+
+def write_tokens(path: Path, token_lists) -> Path:
+    path.write_text("".join(" ".join(t) + "\n" for t in token_lists))
+    return path
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dataset", default=str(HERE.parent.parent / "shared" / "data" / "tweets_hate_speech_detection"))
@@ -111,18 +126,11 @@ def main() -> None:
     ap.add_argument("--sync-words", type=int, default=100_000, help="words per process between syncs, planted corpus")
     ap.add_argument("--tweets-sync-words", type=int, default=20_000, help="the same on the tweets")
     args = ap.parse_args()
-    from wordvec.corpus import load_corpus
-    from wordvec.preprocess import LabTokenizer
-
-    splits = load_corpus(args.dataset)
-    tok = LabTokenizer()
-    tweets = [tok(t) for t in splits["train"].texts]
-    labels = np.asarray(splits["train"].labels)
+    tweets, labels = lab_tweets(args.dataset)
     rows, quality = [], {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        tweet_file = tmp / "tweets.txt"
-        tweet_file.write_text("".join(" ".join(t) + "\n" for t in tweets))
+        tweet_file = write_tokens(tmp / "tweets.txt", tweets)
         planted = tmp / "planted.txt"
         info = planted_corpus(planted, args.planted_tokens)
         corpora = [("tweets", ["--dataset", str(tweet_file), "--tokenizer", "simple"], args.tweets_sync_words),

@@ -291,18 +291,22 @@ def test_format_table_loss_only():
     assert "2.5000" in text and "held-out" in text
 
 
-def test_restrict_vocab_means_the_most_frequent_words_not_the_first_rows(tmp_path):
-    """A lab run's vocabulary is in first-seen order: the most frequent words can be the last rows."""
+def test_restrict_vocab_is_the_first_keys_and_sorting_makes_them_the_most_frequent(tmp_path):
+    """gensim's rule: the first `restrict_vocab` keys. A lab run's vocabulary is in first-seen order, so `wordvec
+    evaluate` sorts it by count first (tests/test_evaluate_paths.py runs the command)."""
     rng = np.random.default_rng(0)
     words = ["rare1", "rare2", "rare3", "common1", "common2", "common3"]
     kv = KeyedVectors(words, rng.standard_normal((6, 4)).astype(np.float32), counts=np.array([1, 2, 3, 50, 60, 70]))
-    assert kv.most_frequent(3).tolist() == [5, 4, 3]
     pairs = tmp_path / "pairs.tsv"
     pairs.write_text("common1\tcommon2\t5\ncommon2\tcommon3\t3\ncommon1\tcommon3\t1\nrare1\trare2\t9\n")
+    questions = tmp_path / "q.txt"
+    questions.write_text(": s\ncommon1 common2 common3 common1\nrare1 rare2 rare3 rare1\nrare1 rare2 common1 x\n")
+    res = evaluate_word_pairs(kv, pairs, restrict_vocab=3)
+    assert res["n"] == 1 and res["oov"] == 3
+    assert evaluate_word_analogies(kv, questions, restrict_vocab=3)["n"] == 1
+    kv.sort_by_descending_frequency()
     res = evaluate_word_pairs(kv, pairs, restrict_vocab=3)
     assert res["n"] == 3 and res["oov"] == 1
-    questions = tmp_path / "q.txt"
-    questions.write_text(": s\ncommon1 common2 common3 common1\nrare1 rare2 rare3 rare1\n")
     assert evaluate_word_analogies(kv, questions, restrict_vocab=3)["n"] == 1
 
 

@@ -130,15 +130,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
         print(_settings(cfg, args.preset), end="")
         return 0
     from .distributed import launch, launched, rank
-    from .pipeline import train_pipeline
+    from .pipeline import preflight, train_pipeline
     from .report import training_report
 
     from .devices import cap_to_cores
 
     nproc = cap_to_cores("--nproc", args.nproc) if not launched() else 1  # as --workers and --threads
-    if nproc > 1:
-        return launch(nproc, _without_nproc(args.argv))
     out = Path(args.out) if args.out else Path("runs") / args.preset
+    if nproc > 1:
+        preflight(cfg, out, overwrite=args.overwrite, tensorboard=args.tensorboard,
+                  checkpoint_every=args.checkpoint_every, resume=args.resume)
+        return launch(nproc, _without_nproc(args.argv))
     metrics = train_pipeline(cfg, out, overwrite=args.overwrite, tensorboard=args.tensorboard, quiet=args.quiet,
                              checkpoint_every=args.checkpoint_every, resume=args.resume)
     if rank() == 0:
@@ -503,13 +505,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     args.argv = argv
-    _configure_logging(getattr(args, "quiet", False), silent=launched() and rank() != 0)
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if main_thread else None
     try:
+        # a bad RANK / WORLD_SIZE / MASTER_PORT ... is one line before any work
+        other_rank = args.command == "train" and launched() and rank() != 0
+        _configure_logging(getattr(args, "quiet", False), silent=other_rank)
         return args.func(args)
     except WordvecError as e:
         print(f"wordvec: error: {e}", file=sys.stderr)
+        if args.command == "train":
+            from .distributed import record_error
+
+            record_error(f"wordvec: error: {e}")  # torchrun's failure summary then names it
         return 2
     except KeyboardInterrupt:
         print("wordvec: interrupted; nothing was written", file=sys.stderr)

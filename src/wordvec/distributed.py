@@ -23,6 +23,7 @@ import contextlib
 import datetime
 import logging
 import os
+import re
 import time
 
 import numpy as np
@@ -36,20 +37,77 @@ log = logging.getLogger("wordvec")
 DEFAULT_TIMEOUT = 300.0
 
 
+_LAUNCHER_FIX = "start the ranks with torchrun (or --nproc), or unset the variable to train in one process"
+
+
+def _env_int(name: str, default: int | None, minimum: int = 0, maximum: int | None = None) -> int | None:
+    """An integer setting of the launcher's environment, or one line naming the variable."""
+    text = os.environ.get(name)
+    if text is None or text.strip() == "":
+        return default
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise WordvecError(f"environment variable {name}={text[:40]!r} is not a whole number; "
+                           f"{_LAUNCHER_FIX}") from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"{minimum} .. {maximum}" if maximum is not None else f"at least {minimum}"
+        raise WordvecError(f"environment variable {name}={value} is out of range ({bound}); {_LAUNCHER_FIX}")
+    return value
+
+
+def check_environment() -> tuple[int, int]:
+    """(rank, world size) from torch.distributed's environment, every variable wordvec or the env:// rendezvous
+    reads checked first, so a bad launcher setting is one line before any work instead of a crash after it."""
+    world = _env_int("WORLD_SIZE", 1, minimum=1)
+    me = _env_int("RANK", None)
+    if me is not None and me >= world:
+        told = "WORLD_SIZE is not set" if "WORLD_SIZE" not in os.environ else f"WORLD_SIZE is {world}"
+        raise WordvecError(f"environment variable RANK={me} but {told} (a rank must be below the world size); "
+                           f"{_LAUNCHER_FIX}")
+    local_world = _env_int("LOCAL_WORLD_SIZE", None, minimum=1)
+    local = _env_int("LOCAL_RANK", None)
+    if local is not None and local_world is not None and local >= local_world:
+        raise WordvecError(f"environment variable LOCAL_RANK={local} but LOCAL_WORLD_SIZE is {local_world}; "
+                           f"{_LAUNCHER_FIX}")
+    _env_int("TORCHELASTIC_RESTART_COUNT", 0)
+    _env_int("TORCHELASTIC_MAX_RESTARTS", 0)
+    _timeout()
+    if world > 1:
+        if me is None:
+            raise WordvecError(f"WORLD_SIZE is {world} but RANK is not set; {_LAUNCHER_FIX}")
+        if not os.environ.get("MASTER_ADDR", "").strip():
+            raise WordvecError(f"WORLD_SIZE is {world} but MASTER_ADDR is not set (the address of rank 0); "
+                               f"{_LAUNCHER_FIX}")
+        if _env_int("MASTER_PORT", None, minimum=1, maximum=65535) is None:
+            raise WordvecError(f"WORLD_SIZE is {world} but MASTER_PORT is not set (rank 0's port); {_LAUNCHER_FIX}")
+    return me or 0, world
+
+
+def restart_count() -> int:
+    """How many times torchrun restarted the group (elastic runs); 0 otherwise."""
+    return _env_int("TORCHELASTIC_RESTART_COUNT", 0)
+
+
 def launched() -> bool:
     """True in a process that torchrun (or another launcher) started as one of several ranks."""
-    return int(os.environ.get("WORLD_SIZE", "1") or 1) > 1
+    return check_environment()[1] > 1
 
 
 def rank() -> int:
-    return int(os.environ.get("RANK", "0") or 0)
+    return check_environment()[0]
 
 
 def _timeout() -> float:
+    text = os.environ.get("WORDVEC_DIST_TIMEOUT")
     try:
-        return float(os.environ.get("WORDVEC_DIST_TIMEOUT", DEFAULT_TIMEOUT))
+        value = DEFAULT_TIMEOUT if text is None else float(text)
     except ValueError:
-        raise WordvecError("WORDVEC_DIST_TIMEOUT must be a number of seconds") from None
+        value = float("nan")
+    if not 0 < value < 1e6:
+        raise WordvecError(f"WORDVEC_DIST_TIMEOUT={text!r} must be a number of seconds above 0 (default "
+                           f"{DEFAULT_TIMEOUT:g})")
+    return value
 
 
 @contextlib.contextmanager
@@ -62,7 +120,7 @@ def session(device: str):
     import torch
     import torch.distributed as dist
 
-    local = int(os.environ.get("LOCAL_RANK", "0") or 0)
+    local = _env_int("LOCAL_RANK", 0)
     if device.startswith("cuda"):
         if local >= torch.cuda.device_count():
             raise WordvecError(f"rank {rank()}: LOCAL_RANK {local} but only {torch.cuda.device_count()} GPU(s); "
@@ -71,17 +129,7 @@ def session(device: str):
         device, backend = f"cuda:{local}", "nccl"
     else:
         backend = "gloo"
-    timeout = datetime.timedelta(seconds=_timeout())
-    try:
-        # The launcher's store, with keys of our own for each torchrun restart: a restarted group must not read the
-        # addresses its killed predecessors published there (connecting to them is refused).
-        store, me, world = next(dist.rendezvous("env://", timeout=timeout))
-        attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") or "0"
-        dist.init_process_group(backend, store=dist.PrefixStore(f"wordvec/attempt-{attempt}/", store), rank=me,
-                                world_size=world, timeout=timeout)
-    except Exception as e:  # the rendezvous failed: the launcher's settings or the network
-        raise WordvecError(f"rank {rank()}: could not join the other processes ({_first_line(e)}); check "
-                           f"torchrun's --nnodes / --rdzv-endpoint and that the nodes reach each other") from None
+    _join(dist, backend, _timeout())
     try:
         yield device
     finally:
@@ -89,14 +137,99 @@ def session(device: str):
             dist.destroy_process_group()
 
 
+JOIN_MARGIN = 5.0  # seconds a rendezvous may run past WORDVEC_DIST_TIMEOUT before this rank gives up on it
+
+
+def _join(dist, backend: str, seconds: float) -> None:
+    """Join the process group within `seconds` (+ JOIN_MARGIN), whatever answers at MASTER_ADDR:MASTER_PORT.
+
+    torch's store client waits without a deadline for a listener that accepts the connection but does not speak
+    its protocol (another program on the port), so the rendezvous runs in a daemon thread and this rank stops
+    with one line when it does not finish in time."""
+    import threading
+
+    timeout = datetime.timedelta(seconds=seconds)
+    failure: list[BaseException] = []
+
+    def join() -> None:
+        try:
+            # The launcher's store, with keys of our own for each torchrun restart: a restarted group must not read
+            # the addresses its killed predecessors published there (connecting to them is refused).
+            store, me, world = next(dist.rendezvous("env://", timeout=timeout))
+            dist.init_process_group(backend, store=dist.PrefixStore(f"wordvec/attempt-{restart_count()}/", store),
+                                    rank=me, world_size=world, timeout=timeout)
+        except BaseException as e:  # noqa: BLE001 - reported by the waiting thread
+            failure.append(e)
+
+    where = f"{os.environ.get('MASTER_ADDR', '?')}:{os.environ.get('MASTER_PORT', '?')}"
+    thread = threading.Thread(target=join, name="wordvec-rendezvous", daemon=True)
+    thread.start()
+    thread.join(seconds + JOIN_MARGIN)
+    if thread.is_alive():
+        raise WordvecError(f"rank {rank()}: could not join the other processes within {seconds:g} s: nothing at "
+                           f"{where} completed torch.distributed's rendezvous (another program on that port, or "
+                           f"rank 0 not started); check MASTER_ADDR / MASTER_PORT (torchrun's --rdzv-endpoint), "
+                           f"or raise WORDVEC_DIST_TIMEOUT")
+    if failure:  # the rendezvous failed: the launcher's settings or the network
+        raise WordvecError(f"rank {rank()}: could not join the other processes at {where} "
+                           f"({_plain(failure[0])}); check torchrun's --nnodes / --rdzv-endpoint and that the "
+                           f"nodes reach each other")
+
+
+def _plain(e: BaseException) -> str:
+    """A communication failure in a few words, without the C++ source locations torch's messages start with."""
+    text = _first_line(e)
+    low = text.lower()
+    for needle, said in (("timed out", "timed out"), ("timeout", "timed out"),
+                         ("connection closed", "a peer closed the connection"),
+                         ("connection reset", "a peer closed the connection"),
+                         ("broken pipe", "a peer closed the connection"),
+                         ("connection refused", "connection refused"), ("address already in use", "port in use"),
+                         ("eaddrinuse", "port in use")):
+        if needle in low:
+            return said
+    return re.sub(r"\[[^\]]*\.(?:cc|cpp|h|hpp):\d+\]\s*", "", text).strip() or type(e).__name__
+
+
 def _first_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return (text[0] if text else type(e).__name__)[:200]
 
 
+HIGH_SYNC_SHARE = 0.25  # above this share of training spent in syncs, a run says how to spend less
+
+
+def sync_hint(world: int, syncs: int, sync_seconds: float, collective_seconds: float, train_seconds: float,
+              sync_words: int) -> str | None:
+    """A hint when syncs took a high share of a run's training time, else None."""
+    share = sync_seconds / train_seconds if train_seconds > 0 else 0.0
+    if syncs == 0 or share <= HIGH_SYNC_SHARE:
+        return None
+    waiting = collective_seconds / sync_seconds if sync_seconds > 0 else 0.0
+    return (f"hint: the {world} processes spent {share:.0%} of training synchronising ({syncs} syncs every "
+            f"{sync_words:,} words, {waiting:.0%} of that in collectives: the network and waiting for the slowest "
+            f"process); on one machine --threads shares one copy without syncs; across machines a larger "
+            f"--sync-words syncs less often but lets the copies drift further apart (on a small corpus it costs "
+            f"quality: see README)")
+
+
+def record_error(line: str) -> None:
+    """Under torchrun, leave this rank's one error line in the error file torchrun reads, so its failure summary
+    names the problem instead of pointing to a page on how to get a traceback."""
+    path = os.environ.get("TORCHELASTIC_ERROR_FILE")
+    if not path:
+        return
+    import json
+
+    with contextlib.suppress(OSError):
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump({"message": {"message": line, "extraInfo": {"py_callstack": line,
+                                                                   "timestamp": str(int(time.time()))}}}, f)
+
+
 def collective_error(e: BaseException) -> WordvecError:
     """The one line a rank prints when a peer died or the network failed during a collective operation."""
-    return WordvecError(f"rank {rank()}: lost contact with the other processes ({_first_line(e)}); another rank "
+    return WordvecError(f"rank {rank()}: lost contact with the other processes ({_plain(e)}); another rank "
                         f"probably failed — see its error; resume from the last checkpoint with --resume")
 
 
@@ -279,22 +412,29 @@ def launch(nproc: int, argv: list[str]) -> int:
     log.info("starting %d processes under torchrun", nproc)
     env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
-    ours, rest = [], []
+    ours, errors, rest = set(), [], []
     for line in proc.stderr:
-        if line.startswith("wordvec: "):
+        if line.startswith("wordvec: error:"):
+            if line not in errors:
+                errors.append(line)
+        elif line.startswith("wordvec: "):
             if line not in ours:
                 sys.stderr.write(line)
                 sys.stderr.flush()
-            ours.append(line)
+            ours.add(line)
         else:
             rest.append(line)
     code = proc.wait()
     if code == 0:
         return 0
-    if not any(line.startswith("wordvec: error:") for line in ours):
-        sys.stderr.write("wordvec: error: torchrun failed: " + "".join(rest[-20:]).strip().replace("\n", " | ")
-                         [-600:] + "\n")
+    # the cause, not its echoes: ranks that stopped because another failed say so
+    causes = [line for line in errors if not any(echo in line for echo in _ECHOES)] or errors[:1]
+    sys.stderr.write("".join(causes) or "wordvec: error: torchrun failed: " + "".join(rest[-20:]).strip()
+                     .replace("\n", " | ")[-600:] + "\n")
     return 2
 
 
-__all__ = ["launched", "rank", "session", "TorchReplicas", "collective_error", "launch"]
+_ECHOES = ("stopped because another rank failed", "lost contact with the other processes")
+
+
+__all__ = ["check_environment", "restart_count", "record_error", "sync_hint", "launched", "rank", "session", "TorchReplicas", "collective_error", "launch"]

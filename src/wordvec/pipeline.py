@@ -18,7 +18,7 @@ from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listenin
 from .config import Config
 from .corpus import check_apart, load_corpus
 from .devices import resolve_device
-from .distributed import TorchReplicas, launched, session
+from .distributed import TorchReplicas, launched, restart_count, session, sync_hint
 from .errors import WordvecError, require
 from .preprocess import get_tokenizer
 from .rundir import check_out, checkpoint_path, reserve
@@ -126,16 +126,7 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
     Started by torchrun as one of several ranks, the ranks train together (`wordvec.distributed`) and rank 0 alone
     writes; a torchrun restart (`--max-restarts`) resumes from the checkpoint when there is one.
     """
-    config.validate()
-    device = resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
-    if config.model == "softmax":
-        require("torch", "the lab's network (--preset lab, --model softmax)")
-    else:
-        from .engine import check_kernels
-
-        check_kernels(config, device)
-    if checkpoint_every < 0 or checkpoint_every != checkpoint_every:
-        raise WordvecError(f"--checkpoint-every must be 0 (off) or a number of seconds, got {checkpoint_every}")
+    device = _check_settings(config, checkpoint_every)
     with session(device) as device:
         group = TorchReplicas(config.sync) if launched() else None
         if group is not None:
@@ -144,7 +135,7 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
         pending = together(group, lambda: _reserve(out, overwrite, config.dataset) if lead else None)
         try:
             ckpt = checkpoint_path(out)
-            restarted = int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") or 0) > 0 and ckpt.is_file()
+            restarted = restart_count() > 0 and ckpt.is_file()
             resume = resume or restarted
             together(group, lambda: _check_checkpoint(ckpt, resume, overwrite))
             writer = together(group, lambda: _tensorboard_writer(tensorboard) if lead else None)
@@ -167,6 +158,38 @@ def _reserve(out, overwrite: bool, dataset):
     """Check and lock the run directory: its own problems first, then its place (never in the dataset folder)."""
     check_apart(check_out(out, overwrite), dataset)
     return reserve(out, overwrite)
+
+
+def _check_settings(config: Config, checkpoint_every: float) -> str:
+    """The checks that need no data and no files; returns the device to train on."""
+    config.validate()
+    device = resolve_device(config.device)  # a missing GPU is an error before any work, not after tokenising
+    if config.model == "softmax":
+        require("torch", "the lab's network (--preset lab, --model softmax)")
+    else:
+        from .engine import check_kernels
+
+        check_kernels(config, device)
+    if checkpoint_every < 0 or checkpoint_every != checkpoint_every:
+        raise WordvecError(f"--checkpoint-every must be 0 (off) or a number of seconds, got {checkpoint_every}")
+    return device
+
+
+def preflight(config: Config, out: str | os.PathLike, overwrite: bool = False,
+              tensorboard: str | os.PathLike | None = None, checkpoint_every: float = DEFAULT_CHECKPOINT_EVERY,
+              resume: bool = False) -> None:
+    """Everything `train_pipeline` checks before reading data, writing nothing: `wordvec train --nproc N` runs it
+    before it starts N processes, so a mistake is one line at once rather than N processes' worth, late."""
+    from .corpus import _looks_like_path
+
+    _check_settings(config, checkpoint_every)
+    check_out(out, overwrite)
+    _check_checkpoint(checkpoint_path(out), resume, overwrite)
+    if tensorboard is not None and Path(tensorboard).exists() and not Path(tensorboard).is_dir():
+        raise WordvecError(f"--tensorboard {tensorboard} is a file; give a folder for the TensorBoard logs")
+    dataset = str(config.dataset)
+    if not Path(dataset).expanduser().exists() and _looks_like_path(dataset):
+        raise WordvecError(f"dataset path {dataset} does not exist; check the path")
 
 
 def together(group, step):
@@ -258,6 +281,10 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     if group is not None and config.model != "softmax":
         log.info("%d processes: %d syncs, %.2f s synchronising, %s bytes sent by rank 0", group.world, group.syncs,
                  group.seconds, f"{group.bytes:,}")
+        hint = sync_hint(group.world, group.syncs, group.seconds, group.sync_collective_seconds, result.seconds,
+                         config.sync_words)
+        if hint:
+            log.warning(hint)
     kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
                       counts=vocab.counts, tokenizer=config.tokenizer)
     neighbors = {word: nearest(kv, word, config.topn) for word in config.query_words if word in kv}
@@ -295,4 +322,4 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     return metrics, vocab, kv, result
 
 
-__all__ = ["train_pipeline", "fit"]
+__all__ = ["train_pipeline", "preflight", "fit"]

@@ -403,6 +403,8 @@ def evaluate_run(run_dir, pairs=None, analogies=None, downstream: bool = False, 
     run = Path(run_dir)
     metrics = read_metrics(run)
     kv = load_vectors(run)
+    if (pairs or analogies) and kv.counts is not None and np.any(np.diff(kv.counts) > 0):
+        kv.sort_by_descending_frequency()  # --restrict-vocab N: the N most frequent words (a lab run's are unsorted)
     results: dict = {}
     loss = loss_table(metrics)
     if loss:

@@ -47,6 +47,7 @@ import re
 import shutil
 import warnings
 import zlib
+from array import array
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -195,30 +196,41 @@ def predict_3cosadd(normed: np.ndarray, q: np.ndarray, candidates: int | np.ndar
     return predict_analogies(normed, q, candidates, "add", chunk_cells=chunk_cells)
 
 
-def _open_lines(path, encoding: str = "utf8") -> list[str]:
+def _open_text(path, encoding: str = "utf8"):
+    """An evaluation file opened for reading, or one line naming what is wrong with it."""
     path = Path(path)
     try:
-        with open(path, encoding=encoding) as f:
-            return f.read().splitlines()
+        codecs.lookup(encoding)
+        return open(path, encoding=encoding)
     except FileNotFoundError:
         raise WordvecError(f"evaluation file {path} does not exist; check the path") from None
     except IsADirectoryError:
         raise WordvecError(f"evaluation file {path} is a folder; give a file") from None
     except LookupError:
         raise WordvecError(f"unknown encoding {encoding!r}; give one Python knows, e.g. 'utf8'") from None
-    except UnicodeDecodeError as e:
-        name = "UTF-8" if encoding.replace("-", "").lower() == "utf8" else encoding
-        raise WordvecError(f"{path} is not valid {name} ({e.reason} at byte {e.start}); re-save it as {name}") \
-            from None
+    except OSError as e:
+        raise WordvecError(f"cannot read evaluation file {path} ({e.strerror or e})") from None
 
 
-def read_word_pairs(path, delimiter: str | None = None, encoding: str = "utf8"
-                    ) -> tuple[list[str], list[str], np.ndarray]:
-    """Parse a WordSim-353 / SimLex-999 style file: `word1<TAB>word2<TAB>score`, `#` comments, blank lines.
+def _numbered_lines(path, encoding: str = "utf8") -> Iterable[tuple[int, str]]:
+    """(line number, line) of a text file, streamed; undecodable bytes are one line naming the fix."""
+    with _open_text(path, encoding) as f:
+        try:
+            yield from enumerate(f, 1)
+        except UnicodeDecodeError as e:
+            name = "UTF-8" if encoding.replace("-", "").lower() == "utf8" else encoding
+            raise WordvecError(f"{path} is not valid {name} ({e.reason}); re-save it as {name}") from None
+
+
+def iter_word_pairs(path, delimiter: str | None = None, encoding: str = "utf8", block: int = 1 << 16
+                    ) -> Iterable[tuple[list[str], list[str], np.ndarray]]:
+    """Blocks of (words 1, words 2, scores) from a WordSim-353 / SimLex-999 style file (`word1<TAB>word2<TAB>score`,
+    `#` comments, blank lines), streamed: memory holds one block, whatever the file's size.
 
     `delimiter` None splits on a tab when the line has one, else on whitespace."""
     a, b, scores = [], [], []
-    for lineno, raw in enumerate(_open_lines(path, encoding), 1):
+    seen = False
+    for lineno, raw in _numbered_lines(path, encoding):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -226,7 +238,6 @@ def read_word_pairs(path, delimiter: str | None = None, encoding: str = "utf8"
             cols = line.split("\t") if "\t" in line else line.split()
         else:
             cols = line.split(delimiter)
-        cols = [c.strip() for c in cols]
         if len(cols) != 3:
             sep = "tab" if delimiter in (None, "\t") else repr(delimiter)
             raise WordvecError(f"{path}: line {lineno}: expected 3 {sep}-separated columns (word1, word2, score), "
@@ -236,19 +247,34 @@ def read_word_pairs(path, delimiter: str | None = None, encoding: str = "utf8"
         except ValueError:
             score = float("nan")
         if not math.isfinite(score):
-            raise WordvecError(f"{path}: line {lineno}: score {cols[2]!r} is not a number")
-        a.append(cols[0])
-        b.append(cols[1])
+            raise WordvecError(f"{path}: line {lineno}: score {cols[2].strip()!r} is not a number")
+        a.append(cols[0].strip())
+        b.append(cols[1].strip())
         scores.append(score)
-    if not scores:
+        if len(scores) >= block:
+            yield a, b, np.asarray(scores, dtype=np.float64)
+            a, b, scores, seen = [], [], [], True
+    if scores:
+        yield a, b, np.asarray(scores, dtype=np.float64)
+    elif not seen:
         raise WordvecError(f"{path} holds no word pairs (only comments or blank lines)")
-    return a, b, np.asarray(scores, dtype=np.float64)
+
+
+def read_word_pairs(path, delimiter: str | None = None, encoding: str = "utf8"
+                    ) -> tuple[list[str], list[str], np.ndarray]:
+    """The whole of a word-pairs file (`iter_word_pairs` in one block); evaluation streams it instead."""
+    a, b, scores = [], [], []
+    for x, y, s in iter_word_pairs(path, delimiter, encoding):
+        a += x
+        b += y
+        scores.append(s)
+    return a, b, np.concatenate(scores)
 
 
 def read_analogies(path, encoding: str = "utf8") -> list[tuple[str, list[tuple[str, str, str, str]]]]:
     """Parse `questions-words.txt`: `: section` headers, then `a b c d` lines (a is to b as c is to d)."""
     sections: list[tuple[str, list]] = []
-    for lineno, raw in enumerate(_open_lines(path, encoding), 1):
+    for lineno, raw in _numbered_lines(path, encoding):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
@@ -878,13 +904,14 @@ class KeyedVectors:
         raise UnsupportedError("similarity_unseen_docs needs a Doc2Vec model (as in gensim); KeyedVectors has no "
                                "document vectors")
 
-    # --- evaluation (gensim's return values; the `wordvec evaluate` command uses wordvec.evaluate) ------------
-    def _eval_index(self, words: Sequence[str], restrict_vocab: int, case_insensitive: bool
-                    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """Rows of `words` among the first `restrict_vocab` keys (-1 if absent), looked up as gensim does:
-        upper-cased on both sides when `case_insensitive` (the first of several case variants wins), then
-        through the run's tokenizer. Also returns, when case variants exist, each row's representative."""
-        limit = min(int(restrict_vocab), len(self))
+    # --- evaluation: gensim's key rule and return values (wordvec.evaluate reports the same computation) -------
+    def _eval_resolver(self, restrict_vocab: int, case_insensitive: bool):
+        """gensim's key resolution for evaluation, as (rows(words), canon): the candidates are the first
+        `restrict_vocab` keys; with `case_insensitive` keys and query words are upper-cased and the first of
+        several case variants stands for all (`canon[i]`: the row standing for row i; None when no two keys are
+        case variants); a word still unknown goes through the run's tokenizer (a stemmed vocabulary holds `run`,
+        not `running`). `rows` gives -1 for an unknown word."""
+        limit = max(0, min(int(restrict_vocab), len(self)))
         keys = self.index_to_key[:limit]
         canon = None
         if case_insensitive:
@@ -897,32 +924,68 @@ class KeyedVectors:
                 canon = None
         else:
             vocab = {k: i for i, k in enumerate(keys)}
-        out = np.full(len(words), -1, dtype=np.int64)
         memo: dict = {}
-        for j, w in enumerate(words):
-            i = memo.get(w)
-            if i is None:
-                i = vocab.get(w.upper() if case_insensitive else w, -1)
-                if i < 0 and self._tokenize is not None:
-                    t = self._lookup(w.lower() if case_insensitive else w)
-                    i = -1 if t is None or t >= limit else (t if canon is None else int(canon[t]))
-                memo[w] = i
-            out[j] = i
-        return out, canon
+
+        def rows(words: Sequence[str]) -> np.ndarray:
+            if len(memo) > 1 << 20:  # a bound on memory for streamed files with many distinct words
+                memo.clear()
+            out = np.full(len(words), -1, dtype=np.int64)
+            for j, w in enumerate(words):
+                i = memo.get(w)
+                if i is None:
+                    i = vocab.get(w.upper() if case_insensitive else w, -1)
+                    if i < 0 and self._tokenize is not None:
+                        t = self._lookup(w.lower() if case_insensitive else w)
+                        i = -1 if t is None or t >= limit else (t if canon is None else int(canon[t]))
+                    memo[w] = i
+                out[j] = i
+            return out
+
+        return rows, canon
+
+    def _pair_similarities(self, pairs, delimiter: str | None, encoding: str, restrict_vocab: int,
+                           case_insensitive: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(human scores, cosine similarities, whether both words are known) of every pair in a word-pairs file,
+        read in blocks: memory grows by 13 bytes a pair, not with the text of the file."""
+        rows, _ = self._eval_resolver(restrict_vocab, case_insensitive)
+        normed = self.get_normed_vectors()
+        human, sims, known = array("d"), array("f"), array("b")
+        for w1, w2, scores in iter_word_pairs(pairs, delimiter, encoding):
+            i1, i2 = rows(w1), rows(w2)
+            ok = (i1 >= 0) & (i2 >= 0)
+            sim = np.zeros(len(scores), dtype=np.float32)
+            sim[ok] = np.einsum("ij,ij->i", normed[i1[ok]], normed[i2[ok]])
+            human.frombytes(scores.tobytes())
+            sims.frombytes(sim.tobytes())
+            known.frombytes(ok.tobytes())
+        return (np.frombuffer(human, dtype=np.float64), np.frombuffer(sims, dtype=np.float32).astype(np.float64),
+                np.frombuffer(known, dtype=bool))
+
+    def _analogy_outcomes(self, analogies, restrict_vocab: int, case_insensitive: bool, method: str = "add"):
+        """(sections, asked, correct) of an analogy file: `asked[j]` when question j's four words are known,
+        `correct[j]` when the best answer among the first `restrict_vocab` keys, the question words and their
+        case variants excluded, is the expected word (or one of its case variants)."""
+        sections = read_analogies(analogies)
+        flat = [w for _, qs in sections for question in qs for w in question]
+        rows, canon = self._eval_resolver(restrict_vocab, case_insensitive)
+        ids = rows(flat).reshape(-1, 4)
+        ok = (ids >= 0).all(axis=1)
+        correct = np.zeros(len(ids), dtype=bool)
+        if ok.any():
+            limit = min(int(restrict_vocab), len(self))
+            pred = predict_analogies(self.get_normed_vectors(), ids[ok], limit, method, canon)
+            correct[ok] = (pred if canon is None else canon[pred]) == ids[ok, 3]
+        return sections, ok, correct
 
     def evaluate_word_pairs(self, pairs, delimiter: str = "\t", encoding: str = "utf8",
                             restrict_vocab: int = 300000, case_insensitive: bool = True, dummy4unknown: bool = False):
         """Pearson and Spearman correlation between human scores and cosine similarity, as gensim returns them:
         `((pearson, p), (spearman, p), oov_ratio)` with `oov_ratio` in percent. A pair with a word outside the
         first `restrict_vocab` keys is skipped, or scored 0 with `dummy4unknown`. Unlike gensim, a malformed
-        line is an error naming it, not skipped."""
+        line is an error naming it, not skipped. The file is streamed (memory: a few numbers a pair)."""
         stats = require("scipy.stats", "evaluate_word_pairs")
-        w1, w2, human = read_word_pairs(pairs, delimiter, encoding)
-        i1, _ = self._eval_index(w1, restrict_vocab, case_insensitive)
-        i2, _ = self._eval_index(w2, restrict_vocab, case_insensitive)
-        ok = (i1 >= 0) & (i2 >= 0)
-        sims = np.zeros(len(human))
-        sims[ok] = pair_similarities(self.get_normed_vectors(), i1[ok], i2[ok])
+
+        human, sims, ok = self._pair_similarities(pairs, delimiter, encoding, restrict_vocab, case_insensitive)
         keep = np.ones(len(human), dtype=bool) if dummy4unknown else ok
         if keep.sum() < 2:
             raise WordvecError(f"{pairs}: {int(keep.sum())} pair(s) with both words in the first {restrict_vocab} "
@@ -946,17 +1009,8 @@ class KeyedVectors:
         if similarity_function not in methods:
             raise UnsupportedError(f"similarity_function must be one of {', '.join(methods)}, got "
                                    f"{similarity_function!r}")
-        sections = read_analogies(analogies)
-        flat = [w for _, qs in sections for question in qs for w in question]
-        ids, canon = self._eval_index(flat, restrict_vocab, case_insensitive)
-        ids = ids.reshape(-1, 4)
-        ok = (ids >= 0).all(axis=1)
-        correct = np.zeros(len(ids), dtype=bool)
-        if ok.any():
-            limit = min(int(restrict_vocab), len(self))
-            pred = predict_analogies(self.get_normed_vectors(), ids[ok], limit, methods[similarity_function],
-                                     canon)
-            correct[ok] = (pred if canon is None else canon[pred]) == ids[ok, 3]
+        sections, ok, correct = self._analogy_outcomes(analogies, restrict_vocab, case_insensitive,
+                                                       methods[similarity_function])
         out, j = [], 0
         total = {"section": "Total accuracy", "correct": [], "incorrect": []}
         for name, qs in sections:
@@ -975,7 +1029,7 @@ class KeyedVectors:
         asked = len(total["correct"]) + len(total["incorrect"])
         score = len(total["correct"]) / asked if asked else 0.0
         logger.info("%s: %.1f%% of %d questions correct (%d skipped as out of vocabulary)", analogies, 100 * score,
-                    asked, len(ids) - int(ok.sum()))
+                    asked, len(ok) - int(ok.sum()))
         return score, out
 
     # --- word2vec files ---------------------------------------------------------------------------------------
@@ -1447,5 +1501,6 @@ def _read_fvocab(fvocab, encoding: str, unicode_errors: str) -> dict[str, int]:
 __all__ = ["KeyedVectors", "UnknownWordError", "UnknownAttributeError", "VectorFileError", "TruncatedFileError",
            "WordDecodeError", "UnsupportedError", "EmptyWordListError", "MissingDependencyError",
            "load_word2vec_format", "save_word2vec_format", "cosine_similarities",
-           "pair_similarities", "predict_analogies", "predict_3cosadd", "read_word_pairs", "read_analogies",
+           "pair_similarities", "predict_analogies", "predict_3cosadd", "read_word_pairs", "iter_word_pairs",
+           "read_analogies",
            "resolve_keys"]

@@ -21,7 +21,7 @@ import os
 import platform
 import sys
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass
 from pathlib import Path
 from types import GeneratorType
@@ -111,9 +111,27 @@ def _token_lists(corpus, tally: list[int]) -> Iterator:
             raise CorpusTypeError(f"The corpus_iterable must be an iterable of lists of strings, but sentence {n} is "
                                   f"a string ({sentence[:40]!r}); gensim would train on its characters. Split each "
                                   f"sentence into words first, e.g. [s.split() for s in texts]")
+        if not isinstance(sentence, Sized) or not set(map(type, sentence)) <= _STR:
+            _check_tokens(sentence, n)
         tally[0] += 1
         tally[1] += len(sentence)
         yield sentence
+
+
+_STR = {str}
+
+
+def _check_tokens(sentence, n: int) -> None:
+    """gensim's TypeError for a sentence that is not a list of strings, naming the first bad token (an int, None or
+    bytes token would otherwise fail deep inside training)."""
+    if not isinstance(sentence, Sized) or not isinstance(sentence, Iterable):
+        raise CorpusTypeError(f"The corpus_iterable must be an iterable of lists of strings, but sentence {n} is "
+                              f"{type(sentence).__name__} {sentence!r:.40}; give each sentence as a list of words")
+    for j, token in enumerate(sentence):
+        if not isinstance(token, str):
+            raise CorpusTypeError(f"The corpus_iterable must be an iterable of lists of strings, but token {j + 1} "
+                                  f"of sentence {n} is {type(token).__name__} {token!r:.40}; convert the tokens "
+                                  f"to str first, e.g. [[str(t) for t in s] for s in sentences]")
 
 
 @dataclass
@@ -368,6 +386,10 @@ class Word2Vec:
         if update and self._vocab is None:
             raise ModelStateError(NO_PRIOR_VOCAB)
         words = list(word_freq)
+        bad = next((w for w in words if not isinstance(w, str)), _STR)
+        if bad is not _STR:
+            raise CorpusTypeError(f"word_freq must map words (str) to counts, but it holds the key "
+                                  f"{type(bad).__name__} {bad!r:.40}; convert the keys to str first")
         counts = np.fromiter((int(word_freq[w]) for w in words), dtype=np.int64, count=len(words))
         scan = Scan(words, counts, np.ones(len(words), dtype=bool), np.zeros(0, np.int32), np.zeros(0, np.int64))
         self._take_vocab(scan, update, trim_rule, keep_raw_vocab)
