@@ -239,6 +239,34 @@ def load_state(path: str | os.PathLike, mmap: str | None = None, kinds: tuple[st
     return tensors, header
 
 
+#: The advice every damaged checkpoint error ends with.
+RESUME_FIX = "the checkpoint is damaged or was not written for this run; start afresh without --resume"
+
+
+def expect_tensor(path, tensors: dict, name: str, shape: tuple | None, dtype=np.float32, what: str = "") -> None:
+    """tensors[name] must exist with this dtype and, unless `shape` is None, this shape; `what` says where the
+    expected shape comes from (for the message). One WordvecError otherwise."""
+    arr = tensors.get(name)
+    if arr is None:
+        raise WordvecError(f"{path} lacks the tensor {name!r}; {RESUME_FIX}")
+    if arr.dtype != np.dtype(dtype) or (shape is not None and tuple(arr.shape) != tuple(shape)):
+        raise WordvecError(f"{path}: {name} is {arr.dtype} of shape {tuple(arr.shape)}, expected {np.dtype(dtype)} of "
+                           f"shape {tuple(shape) if shape is not None else 'any'}{what}; {RESUME_FIX}")
+
+
+def check_position(path, state, schema: dict[str, str], required=None) -> dict:
+    """A checkpoint's saved position: exactly the fields of `schema`, of their kinds, numbers finite and counts
+    non-negative (`files.check_fields`)."""
+    check_fields(state, schema, f"{path}: the saved position", RESUME_FIX, required=required, exact=True)
+    for key, kind in schema.items():
+        if kind == "int" and key in state and state[key] < 0:
+            raise WordvecError(f"{path}: the saved position's {key!r} is negative ({state[key]}); {RESUME_FIX}")
+    for key, kind in schema.items():
+        if kind == "list" and not all(is_kind(x, "number") for x in state.get(key, [])):
+            raise WordvecError(f"{path}: the saved position's {key!r} is not a list of numbers; {RESUME_FIX}")
+    return state
+
+
 def keys_to_tensors(keys: list[str]) -> dict[str, np.ndarray]:
     """Words as one UTF-8 byte array and offsets: no JSON string in the header, whatever the vocabulary size."""
     raw = [k.encode("utf-8", "surrogatepass") for k in keys]
@@ -334,5 +362,5 @@ def rng_to_array(state: bytes | np.ndarray) -> np.ndarray:
 
 
 __all__ = ["save_tensors", "load_tensors", "read_st_header", "checksum", "verify_checksums", "save_state", "load_state", "read_header", "keys_to_tensors",
-           "keys_from_tensors", "parse_header", "fingerprint", "Checkpointer", "Stopped", "rng_to_array",
+           "keys_from_tensors", "parse_header", "expect_tensor", "check_position", "RESUME_FIX", "fingerprint", "Checkpointer", "Stopped", "rng_to_array",
            "listening", "request_stop"]

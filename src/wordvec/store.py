@@ -54,7 +54,7 @@ import numpy as np
 from . import __version__
 from .corpus import TextLines, is_compressed, load_corpus, open_binary, read_errors
 from .errors import WordvecError
-from .files import temp_dir
+from .files import check_fields, is_kind, read_json, temp_dir
 from .preprocess import get_tokenizer
 from .vocab import Encoded, Vocab, count_order, effective_min_count
 
@@ -593,9 +593,10 @@ def _source_files(source, texts) -> list[dict]:
 
 def _is_store(path: Path) -> bool:
     try:
-        return json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("format") == FORMAT
-    except (OSError, ValueError, AttributeError):
+        m = read_json(path / MANIFEST)
+    except WordvecError:
         return False
+    return isinstance(m, dict) and m.get("format") == FORMAT
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
@@ -708,7 +709,7 @@ class TokenStore:
         for f in self.manifest["files"]:
             try:
                 st = os.stat(f["path"])
-            except OSError:
+            except (OSError, ValueError):  # gone, unreadable, or not a path (a NUL byte)
                 changed.append(f["path"])
                 continue
             if st.st_size != f["size"] or st.st_mtime != f["mtime"]:
@@ -732,21 +733,8 @@ def open_store(path, check_ids: bool = True) -> TokenStore:
     if not (path / MANIFEST).is_file():
         what = "does not exist" if not path.exists() else f"is not a token store (no {MANIFEST})"
         raise WordvecError(f"{path} {what}; create one with `wordvec prepare --dataset SRC --out {path}`")
-    try:
-        m = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise WordvecError(f"{path / MANIFEST} is not readable JSON ({e}); the store is damaged: {fix}") from None
-    if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise WordvecError(f"{path / MANIFEST} is not a wordvec token store manifest (format "
-                           f"{m.get('format') if isinstance(m, dict) else None!r}); {fix}")
-    if m.get("format_version") != FORMAT_VERSION:
-        raise WordvecError(f"{path} is a token store of format version {m.get('format_version')!r}; this wordvec "
-                           f"reads version {FORMAT_VERSION}: {fix}")
-    try:
-        n_tokens, n_docs, n_words = int(m["tokens"]), int(m["documents"]), int(m["vocab_size"])
-        [m[k] for k in ("tokenizer", "min_count", "max_final_vocab", "vocab_order", "files", "source")]
-    except (KeyError, TypeError, ValueError) as e:
-        raise WordvecError(f"{path / MANIFEST} lacks or garbles {e}; the store is damaged: {fix}") from None
+    m = read_manifest(path / MANIFEST, fix)
+    n_tokens, n_docs, n_words = m["tokens"], m["documents"], m["vocab_size"]
     if n_words > _MAX_VOCAB:
         raise WordvecError(f"{path} has {n_words:,} words; the kernels take int32 ids (at most 2**31 - 1 words)")
     for name, want in ((IDS, 4 * n_tokens), (OFFSETS, 8 * (n_docs + 1))):
@@ -768,6 +756,42 @@ def open_store(path, check_ids: bool = True) -> TokenStore:
     ids = np.memmap(path / IDS, dtype="<i4", mode="r", shape=(n_tokens,)) if n_tokens else np.zeros(0, np.int32)
     offsets = np.memmap(path / OFFSETS, dtype="<i8", mode="r", shape=(n_docs + 1,))
     return TokenStore(path, m, vocab, ids, offsets, checked=check_ids)
+
+
+#: manifest.json's fields and their JSON kinds (`files.check_fields`); all are required but the informative ones.
+_MANIFEST = {"format": "str", "format_version": "int", "tokens": "int", "documents": "int", "vocab_size": "int",
+             "tokenizer": "str", "min_count": "int", "max_final_vocab": "int|null", "vocab_order": "str",
+             "files": "list", "source": "str", "text_column": "str|null", "split": "str", "created": "str",
+             "wordvec_version": "str", "tokens_read": "int"}
+_MANIFEST_REQUIRED = ("tokens", "documents", "vocab_size", "tokenizer", "min_count", "max_final_vocab",
+                      "vocab_order", "files", "source")
+_FILE_ENTRY = {"path": "str", "size": "int", "mtime": "number"}
+
+
+def read_manifest(path: Path, fix: str) -> dict:
+    """manifest.json, checked: a bounded JSON object of this format and version whose fields have their types,
+    counts non-negative, and `files` a list of {path, size, mtime}; else one WordvecError ending in `fix`."""
+    m = read_json(path, fix=f"the store is damaged: {fix}")
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise WordvecError(f"{path} is not a wordvec token store manifest (format "
+                           f"{str(m.get('format'))[:40] if isinstance(m, dict) else None!r}); {fix}")
+    version = m.get("format_version")
+    if not is_kind(version, "int") or version < 1:
+        raise WordvecError(f"{path}: format_version {str(version)[:20]!r} is not a positive integer; the store is "
+                           f"damaged: {fix}")
+    if version != FORMAT_VERSION:
+        raise WordvecError(f"{path.parent} is a token store of format version {version}; this wordvec reads version "
+                           f"{FORMAT_VERSION}: {fix}")
+    check_fields(m, _MANIFEST, str(path), f"the store is damaged: {fix}", required=_MANIFEST_REQUIRED)
+    for key in ("tokens", "documents", "vocab_size", "min_count", "max_final_vocab", "tokens_read"):
+        if m.get(key) is not None and m[key] < 0:
+            raise WordvecError(f"{path}: {key!r} is negative ({m[key]}); the store is damaged: {fix}")
+    if m["vocab_order"] not in ("count", "first_seen"):
+        raise WordvecError(f"{path}: vocab_order {m['vocab_order'][:40]!r} is neither 'count' nor 'first_seen'; "
+                           f"the store is damaged: {fix}")
+    for i, entry in enumerate(m["files"]):
+        check_fields(entry, _FILE_ENTRY, f"{path}: files[{i}]", f"the store is damaged: {fix}")
+    return m
 
 
 def _check_offsets(path: Path, n_tokens: int, fix: str) -> None:
@@ -803,4 +827,4 @@ def is_store(path) -> bool:
         return False
 
 
-__all__ = ["prepare", "open_store", "is_store", "TokenStore", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["prepare", "open_store", "read_manifest", "is_store", "TokenStore", "FORMAT", "FORMAT_VERSION"]

@@ -33,6 +33,7 @@ from .config import Config
 from .corpus import LineSentence
 from .engine import Weights, new_weights, train_word2vec
 from .errors import WordvecError
+from .files import check_fields
 from .state import fingerprint, keys_from_tensors, keys_to_tensors, load_state, read_header, save_state
 from .vectors import KeyedVectors, UnsupportedError
 from .vocab import (EmptyCorpusError, Encoded, Scan, Vocab, effective_min_count, encode_scan, huffman_tree, keep_word,
@@ -648,7 +649,14 @@ class Word2Vec:
             raise WordvecError(f"{path} is a wordvec training checkpoint without its configuration and words (written "
                                f"by an older wordvec); continue it with `wordvec train --resume` instead")
         tensors, header = load_state(path, mmap=mmap, kinds=("word2vec",))
-        config = Config.from_dict(header["config"])
+        check_fields(header, {"config": "dict", "word2vec": "dict", "train": "dict", "state": "dict"}, str(path),
+                     "the file is damaged", required=("config",))
+        if "train" in header:
+            check_fields(header["train"], {"call": "dict"}, f"{path}: train", "the file is damaged")
+        try:
+            config = Config.from_dict(header["config"])
+        except (TypeError, ValueError) as e:
+            raise WordvecError(f"{path}: the stored config is not valid ({e}); the file is damaged") from None
         if config.model not in ("skipgram", "cbow"):
             raise WordvecError(f"{path} holds the lab's {config.model} network, not skip-gram or CBOW; load its "
                                f"vectors with KeyedVectors.load_run")
@@ -672,6 +680,11 @@ class Word2Vec:
         syn0 = tensors[INPUT]
         if "keys.utf8" not in tensors or COUNTS not in tensors:
             raise WordvecError(f"{path}: the words or their counts are missing; the file is damaged or not a model")
+        for name in (INPUT, OUTPUT, HS, COUNTS):
+            dtype = tensors[name].dtype if name in tensors else None
+            if dtype is not None and (dtype.kind not in "iu" if name == COUNTS else dtype != np.float32):
+                raise WordvecError(f"{path}: {name} is {tensors[name].dtype}, expected "
+                                   f"{'integers' if name == COUNTS else 'float32'}; the file is damaged")
         keys = keys_from_tensors(tensors, len(syn0), path)
         counts = np.array(tensors[COUNTS], dtype=np.int64)
         v, dim = len(keys), int(self.vector_size)
