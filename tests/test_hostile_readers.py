@@ -70,7 +70,9 @@ def checkpoints(tmp_path_factory) -> dict:
         f"{i},{i % 2},{' '.join(rng.choice(animals, 10))}\n" for i in range(1500)))
     sgns_args = [*SGNS, "--dataset", str(corpus)]
     lab_args = [*LAB, "--dataset", str(lab)]
+    torch_args = [*sgns_args, "--backend", "torch", "--batch-size", "2048"]
     return {"sgns": (sgns_args, _stopped_checkpoint(sgns_args, base / "sgns-run")),
+            "torch": (torch_args, _stopped_checkpoint(torch_args, base / "torch-run")),
             "lab": (lab_args, _stopped_checkpoint(lab_args, base / "lab-run"))}
 
 
@@ -148,6 +150,18 @@ def test_resume_refuses_a_word2vec_checkpoint_that_contradicts_the_run(tmp_path,
 ], ids=lambda x: x if isinstance(x, str) else "")
 def test_resume_refuses_a_lab_checkpoint_that_contradicts_the_run(tmp_path, capsys, checkpoints, edit, contains):
     _resume_refused(tmp_path, capsys, checkpoints, "lab", edit, contains)
+
+
+@pytest.mark.parametrize("edit, contains", [
+    (_tensor("rng.rank0", np.zeros(5, np.uint8)), "no usable generator state for rank 0"),
+    (_tensor("rng.rank0", None), "no usable generator state for rank 0"),
+    (_tensor("rng.rank0", np.zeros(5, np.float32)), "rng.rank0 is not a generator state"),
+    (_drop_state("batch"), "lacks the field 'batch'"),
+    (_set("chunk", 0), "unexpected field(s) 'chunk'"),
+    (_tensor("embed.weight", np.zeros((300, 7), np.float32)), "expected float32 of shape (300, 16)"),
+], ids=lambda x: x if isinstance(x, str) else "")
+def test_resume_refuses_a_torch_checkpoint_that_contradicts_the_run(tmp_path, capsys, checkpoints, edit, contains):
+    _resume_refused(tmp_path, capsys, checkpoints, "torch", edit, contains)
 
 
 def _flip(path: Path, n: int, seed: int = 0) -> None:
