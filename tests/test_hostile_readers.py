@@ -124,7 +124,7 @@ def _tensor(name, value):
     (_set("epoch_losses", ["low"]), "'epoch_losses' is not a list of numbers"),
     (_set("epoch", 99), "epoch 99 of 3"),
     (_set("loss", True), "'loss' should be a number"),
-    (lambda t, h: h.__setitem__("state", [1, 2]), "should be a JSON object"),
+    (lambda t, h: h.__setitem__("state", [1, 2]), "position holds a list, not an object"),
     (_tensor("embed.weight", None), "lacks the tensor 'embed.weight'"),
     (_tensor("expand.weight", None), "lacks the tensor 'expand.weight'"),
     (_tensor("embed.weight", np.zeros((300, 7), np.float32)), "expected float32 of shape (300, 16)"),
@@ -265,7 +265,7 @@ def _damaged_store(tmp_path: Path, store: Path, manifest=None, vocab=None) -> Pa
     (lambda m: m.update(files=[{"path": 5}]), "files[0] lacks the field 'size'"),
     (lambda m: m.update(files=[{"path": 5, "size": 1, "mtime": 0}]), "files[0]: 'path' should be a string"),
     (lambda m: m.update(files="abc"), "'files' should be a list"),
-    (lambda m: m.update(files=["abc"]), "files[0] should be a JSON object"),
+    (lambda m: m.update(files=["abc"]), "files[0] holds a string, not an object"),
     (lambda m: m.update(files=[{"path": "x", "size": "big", "mtime": 1.0}]), "'size' should be an integer"),
     (lambda m: m.update(tokens="27390"), "'tokens' should be an integer, got a string"),
     (lambda m: m.update(tokens=27390.9), "'tokens' should be an integer, got a number"),
@@ -467,7 +467,11 @@ def test_the_cli_reports_a_tiny_gz_announcing_billions_of_rows(tmp_path):
         KeyedVectors.load_word2vec_format(path)
 
 
-def test_a_compressed_file_grows_its_matrix_and_reads_the_same(tmp_path):
+@pytest.mark.parametrize("cap", [0, 1 << 40])
+def test_a_compressed_file_grows_its_matrix_and_reads_the_same(tmp_path, monkeypatch, cap):
+    from wordvec import w2vformat
+
+    monkeypatch.setattr(w2vformat, "_memory_cap", lambda: cap)  # 0: every compressed file grows its matrix
     rng = np.random.default_rng(1)
     kv = KeyedVectors([f"w{i}" for i in range(3000)], rng.standard_normal((3000, 5)).astype(np.float32))
     for binary in (False, True):

@@ -168,7 +168,7 @@ def check_fields(obj, schema: dict[str, str], what: str, fix: str = "", required
     first field that is wrong."""
     tail = f"; {fix}" if fix else ""
     if not isinstance(obj, dict):
-        raise JsonFileError(f"{what} should be a JSON object, got {_json_type(obj)}{tail}")
+        raise JsonFileError(f"{what} holds {_json_type(obj)}, not an object{tail}")
     for key in schema if required is None else required:
         if key not in obj:
             raise JsonFileError(f"{what} lacks the field {key!r}{tail}")

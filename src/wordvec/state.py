@@ -8,7 +8,11 @@ alone reads and writes it (arrays are streamed to disk, and can be memory-mapped
   `vectors`; words as UTF-8 bytes (`keys.utf8`) with their offsets (`keys.offsets`); optimizer state
   (`optim.<param>.exp_avg`, ...); random-generator states as uint8 arrays (`rng.<name>`);
 * metadata key `wordvec`: JSON with `format` ("wordvec-state"), `version`, `kind` (what wrote it:
-  "keyedvectors", "word2vec", "lab"), and the writer's own fields (config, position, losses...).
+  "keyedvectors", "word2vec", "lab"), `crc32` (each tensor's CRC-32, checked when it is read; files from before
+  checksums load without), and the writer's own fields (config, position, losses...).
+
+Reading checks the whole safetensors header before any array is touched (`read_st_header`), and JSON goes through
+`files.read_json` (bounded size and depth, strict types).
 
 A file is written under a temporary name and renamed, so a crash or a full disk leaves the previous one intact.
 """

@@ -26,7 +26,8 @@ The store is a directory, built under a temporary name beside its destination an
                     "vocab_order": "count" (descending count, ties last seen first: gensim's) | "first_seen" (the lab's),
                     "vocab_size", "tokens" (kept), "tokens_read" (before the vocabulary cut), "documents"}
 
-`open_store` checks the manifest, that every file's size agrees with the manifest's counts, that the offsets start
+`open_store` checks the manifest (`read_manifest`: bounded JSON, every field's type, `files` entries of
+{path, size, mtime}), vocab.txt (`Vocab.load`: ASCII counts within int64), that every file's size agrees with the manifest's counts, that the offsets start
 at 0, end at the token count and never decrease (one chunked pass over offsets.i64: 8 bytes per document) and, by
 default, that every id is inside the vocabulary (one chunked pass over ids.u32; `check_ids=False` skips it).
 """

@@ -20,7 +20,7 @@ Layout (a file any safetensors reader opens; loading parses JSON and copies numb
     keys.offsets   (V + 1,) int64                   key i is keys.utf8[offsets[i]:offsets[i + 1]]
     attr.NAME      (V,) numeric                     per-key attributes (gensim's vecattrs), e.g. attr.count
     __metadata__   {"wordvec": JSON {"format": "wordvec-state", "version": 1, "kind": "keyedvectors",
-                                     "tokenizer": "lab" | "simple" | null}}
+                                     "tokenizer": "lab" | "simple" | null, "crc32": {tensor: CRC-32}}}
 
 Integer keys are stored as `keys.int` (V,) int64 instead of the two `keys.*` tensors. The metadata follows the
 convention of wordvec's other state files (one JSON string under the key "wordvec" naming format, version and

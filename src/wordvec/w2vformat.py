@@ -4,8 +4,8 @@ as text (`word v1 ... vD`) or binary (`word ` + D little-endian float32); .gz / 
 This module reads and writes arrays (words, a matrix, counts); `KeyedVectors` builds itself from them. Readers
 stream and validate before use: the header must be two plain ASCII integers; an uncompressed file must be large
 enough for what its header announces before the matrix is allocated; a compressed file (whose size says nothing)
-gets a matrix that grows as rows arrive, so a 40-byte file announcing billions of values fails on its missing rows,
-not on an allocation. Damaged files raise one `VectorFileError` naming the file and the line (text) or entry
+gets the announced matrix only when the free memory holds it, else one that grows as rows arrive, and is read in
+bounded pieces, so a 40-byte file announcing billions of values fails on its missing rows, not on an allocation. Damaged files raise one `VectorFileError` naming the file and the line (text) or entry
 (binary); it also derives from the exception gensim raises in the same case (ValueError, EOFError,
 UnicodeDecodeError), so existing `except` clauses keep working. NaN / inf values, duplicate or empty words, wrong
 counts and truncation are refused.
@@ -181,10 +181,12 @@ def read_word2vec(fname, fvocab=None, binary: bool = False, encoding: str = "utf
                 n, dim = _header(r, f.readline(256))
                 start_line = 2
             rows = min(n, limit) if limit else n
-            compressed = path.suffix in (".gz", ".bz2")
-            if not compressed:
+            grow = False
+            if path.suffix not in (".gz", ".bz2"):
                 _check_size(r, f, rows, dim, binary)
-            out = _Matrix(r, rows, dim, datatype, grow=compressed)
+            else:  # the size says nothing: trust the header only as far as memory allows, else grow with the data
+                grow = rows * dim * datatype.itemsize > _memory_cap()
+            out = _Matrix(r, rows, dim, datatype, grow=grow)
             keys = (_read_binary if binary else _read_text)(f, r, out, n, start_line, check_end=rows == n)
             vectors = out.done()
     except WordvecError:
@@ -211,9 +213,28 @@ def read_word2vec(fname, fvocab=None, binary: bool = False, encoding: str = "utf
     return keys, vectors, counts
 
 
+def _memory_cap() -> int:
+    """Bytes a matrix announced by a compressed file's header may take at once: the free physical memory, or half
+    the address-space limit when that is lower (pages untouched by a header that lies cost nothing)."""
+    try:
+        cap = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        cap = 1 << 30
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            cap = min(cap, soft // 2)
+    except (ImportError, OSError, ValueError):
+        pass
+    return cap
+
+
 class _Matrix:
-    """The matrix being filled: allocated once from the header when the file's size vouches for it, else grown
-    (doubling, up to the header's row count) as rows arrive, so memory follows what the file actually holds."""
+    """The matrix being filled: allocated once from the header when the file's size (or, for a compressed file, the
+    memory free) vouches for it, else grown (doubling, up to the header's row count) as rows arrive, so memory
+    follows what the file actually holds."""
 
     def __init__(self, r: "_Reader", rows: int, dim: int, dtype, grow: bool):
         self.r, self.rows, self.dim, self.dtype = r, rows, dim, dtype
