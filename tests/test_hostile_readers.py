@@ -501,3 +501,19 @@ def test_public_names_stay_importable_from_vectors():
 
     assert vectors.save_word2vec_format is w2vformat.write_word2vec
     assert issubclass(TruncatedFileError, EOFError) and issubclass(UnknownWordError, KeyError)
+
+
+@pytest.mark.parametrize("field, value, contains", [
+    ("lifecycle_events", 5, "'lifecycle_events' should be a list"),
+    ("corpus_count", "x", "'corpus_count' should be an integer"),
+    ("vector_size", "x", "vector_size must be int"),
+])
+def test_word2vec_load_checks_the_saved_attributes(tmp_path, field, value, contains):
+    model = Word2Vec([["a", "b", "c"], ["b", "c", "d"]] * 10, vector_size=8, min_count=1, epochs=1, workers=1,
+                     sample=0)
+    tensors, header = load_state(model.save(tmp_path / "w.model"))
+    header["word2vec"][field] = value
+    meta = {k: v for k, v in header.items() if k not in ("format", "version", "kind", "crc32")}
+    save_state(tmp_path / "x.model", "word2vec", {k: np.array(v) for k, v in tensors.items()}, meta)
+    with pytest.raises(WordvecError, match=contains):
+        Word2Vec.load(tmp_path / "x.model")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from wordvec.config import Config
@@ -302,6 +302,7 @@ def test_model_reader_takes_any_damage(tmp_path_factory, model_file, flips):
 @given(key=st.sampled_from(["config", "word2vec", "train", "state", "kind", "version", "crc32"]),
        value=st.one_of(_json, st.just(...)))
 def test_model_reader_takes_any_header_field(tmp_path_factory, model_file, key, value):
+    assume(value is ... or _in_int64(value))  # what save_state can write (read_json refuses the rest: above)
     tensors, header = load_state(model_file)
     header = _mutate(header, key, value)
     meta = {k: v for k, v in header.items() if k not in ("format", "version", "kind")}

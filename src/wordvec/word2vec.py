@@ -204,6 +204,9 @@ _PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sam
 #: What training leaves behind, kept too.
 _STATE = ("corpus_count", "corpus_total_words", "train_count", "total_train_time", "effective_min_count",
           "running_training_loss", "lifecycle_events", "epochs_trained")
+_STATE_KINDS = {"corpus_count": "int", "corpus_total_words": "int", "train_count": "int", "total_train_time": "number",
+                "effective_min_count": "int", "running_training_loss": "number", "lifecycle_events": "list",
+                "epochs_trained": "int"}
 #: The settings a continued train() call must share with the one that saved mid-way.
 _RESUME_KEYS = ("model", "loss", "vector_size", "window", "negative", "ns_exponent", "sample", "shared_negatives",
                 "reduced_window", "both_heads", "cbow_mean", "seed", "device", "backend", "batch_size")
@@ -660,6 +663,8 @@ class Word2Vec:
         if config.model not in ("skipgram", "cbow"):
             raise WordvecError(f"{path} holds the lab's {config.model} network, not skip-gram or CBOW; load its "
                                f"vectors with KeyedVectors.load_run")
+        if "word2vec" in header:  # the constructor checks the parameters; these it takes as they are
+            check_fields(header["word2vec"], _STATE_KINDS, f"{path}: word2vec", "the file is damaged", required=())
         attrs = header.get("word2vec") or _params_from_config(config)
         model = cls(**{k: attrs[k] for k in _PARAMS if k in attrs})
         for k in _STATE:
