@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "wordvec"
 LAYERS = [
     ["errors", "kernels_numba"],
     ["config", "files", "kernels", "weights", "devices"],
-    ["corpus", "preprocess", "vocab", "state"],
+    ["corpus", "preprocess", "vocab", "state", "w2vformat"],
     ["store", "windows", "models", "engine_torch"],
     ["engine", "train", "vectors"],
     ["evaluate", "downstream", "export", "plots", "report", "word2vec"],

@@ -380,11 +380,11 @@ def _damage(store_dir: Path, name: str, how) -> None:
 
 @pytest.mark.parametrize("damage, message", [
     (lambda d: (d / "manifest.json").unlink(), "no manifest.json"),
-    (lambda d: (d / "manifest.json").write_text("{not json", encoding="utf-8"), "not readable JSON"),
+    (lambda d: (d / "manifest.json").write_text("{not json", encoding="utf-8"), "not valid JSON"),
     (lambda d: (d / "manifest.json").write_text("[1, 2]", encoding="utf-8"), "not a wordvec token store"),
     (lambda d: _edit_manifest(d, format_version=2), "format version 2"),
-    (lambda d: _edit_manifest(d, tokens="many"), "garbles"),
-    (lambda d: _edit_manifest(d, vocab_size=None), "garbles"),
+    (lambda d: _edit_manifest(d, tokens="many"), "'tokens' should be an integer, got a string"),
+    (lambda d: _edit_manifest(d, vocab_size=None), "'vocab_size' should be an integer, got null"),
     (lambda d: os.truncate(d / "ids.u32", (d / "ids.u32").stat().st_size - 4), "truncated"),
     (lambda d: (d / "ids.u32").unlink(), "ids.u32 is missing"),
     (lambda d: os.truncate(d / "offsets.i64", 8), "offsets.i64 has 8 bytes"),

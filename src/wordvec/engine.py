@@ -35,7 +35,7 @@ import numpy as np
 from .config import Config, check_rate
 from .devices import cap_to_cores, resolve_device
 from .errors import WordvecError, require
-from .state import Checkpointer, Stopped
+from .state import RESUME_FIX, Checkpointer, Stopped, check_position, expect_tensor
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
 from .weights import (HS, INPUT, OUTPUT, Replicas, TrainResult, as_hooks, check_finite, check_resumable,
                       check_saveable, init_vectors, matrix_sum)
@@ -148,12 +148,15 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     counts: words = in-vocabulary tokens x epochs (before subsampling), effective_words = tokens kept by
     subsampling, pairs = (centre, context) pairs trained.
     """
+    device = resolve_device(config.device)
+    if resume is not None:  # the matrices come from the checkpoint, or from the model that saved mid-way
+        check_checkpoint(resume if weights is None else (weights.tensors(), resume[1]), config, len(vocab),
+                         uses_cpu_kernels(config, device))
     if resume is not None and weights is None:
         weights = Weights.from_tensors(resume[0])
     _check(config, vocab, encoded, weights)
     if require_pairs and encoded.checked and not _has_pair(encoded.offsets):  # a token store: say so before training
         raise WordvecError("; ".join(_no_pair(config, encoded.offsets)))
-    device = resolve_device(config.device)
     hooks = as_hooks(callback)
     alphas = (check_rate("start_alpha", float(config.lr if start_alpha is None else start_alpha)),
               check_rate("end_alpha", float(config.min_lr if end_alpha is None else end_alpha)))
@@ -336,6 +339,43 @@ class Position:
     epoch_offset: int = 0
 
 
+#: A saved position's fields and their JSON kinds: `Position` (the CPU kernels) and the torch engine's.
+_POSITION = {"epoch": "int", "chunk": "int", "chunk_size": "int", "loss": "number", "examples": "int", "kept": "int",
+             "pairs": "int", "kept_total": "int", "pairs_total": "int", "epoch_losses": "list", "seconds": "number",
+             "start_alpha": "number", "end_alpha": "number", "epochs": "int", "epoch_offset": "int"}
+_TORCH_POSITION = {**{k: v for k, v in _POSITION.items() if k not in ("chunk", "chunk_size")}, "batch": "int",
+                   "batch_size": "int", "world": "int"}
+
+
+def check_checkpoint(resume: tuple[dict, dict], config: Config, n_words: int, cpu: bool,
+                     path="the checkpoint") -> None:
+    """A state to continue from (`state.load_state` of a checkpoint), checked before any of it is used: the
+    position has exactly its fields, of their types, within range; every matrix the settings train is there, float32,
+    of the shape the vocabulary and --vector-size give, and no other; the torch engine's generator states are bytes."""
+    tensors, header = resume
+    schema = _POSITION if cpu else _TORCH_POSITION
+    state = check_position(path, header.get("state"), schema, required=[k for k in schema if k != "world"])
+    if cpu and state["chunk_size"] < 1:
+        raise WordvecError(f"{path}: the saved chunk size is {state['chunk_size']}; {RESUME_FIX}")
+    if state["epoch"] > state["epochs"] or len(state["epoch_losses"]) != state["epoch"] or (
+            state["epoch"] == state["epochs"] and state.get("chunk", state.get("batch"))):
+        raise WordvecError(f"{path}: the saved position (epoch {state['epoch']} of {state['epochs']}, "
+                           f"{len(state['epoch_losses'])} epoch losses) is impossible; {RESUME_FIX}")
+    hs, negative = config.heads()
+    dim = config.vector_size
+    want = {INPUT: (n_words, dim), OUTPUT: (n_words, dim) if negative else None,
+            HS: (max(n_words - 1, 1), dim) if hs else None}
+    for name, shape in want.items():
+        if shape is not None:
+            expect_tensor(path, tensors, name, shape, what=f" ({n_words:,} words of --vector-size {dim})")
+        elif name in tensors:
+            raise WordvecError(f"{path} holds {name}, which --loss {config.loss} does not train; {RESUME_FIX}")
+    if not cpu:
+        for name, arr in tensors.items():
+            if name.startswith("rng.") and (arr.dtype != np.uint8 or arr.ndim != 1):
+                raise WordvecError(f"{path}: {name} is not a generator state; {RESUME_FIX}")
+
+
 class _Done:
     """A finished job, shaped like a Future (one thread: no pool)."""
 
@@ -373,6 +413,9 @@ class _HogwildRun:
                 raise WordvecError(f"the checkpoint was written by a run with (start_alpha, end_alpha, epochs, "
                                    f"epochs before) {theirs}, this one has {mine}; resume with the same settings")
         self.bounds = chunk_bounds(self.offsets, self.pos.chunk_size)
+        if self.pos.chunk > len(self.bounds) - 1:
+            raise WordvecError(f"the checkpoint stands at chunk {self.pos.chunk} of an epoch of "
+                               f"{len(self.bounds) - 1} chunks; {RESUME_FIX}")
         self.documents = chunk_documents(self.offsets, self.bounds) if self.file is not None else None
         self.tables = _tables(config, vocab)
         self.hs, self.negative = config.heads()
@@ -582,5 +625,5 @@ def _progress_bar(progress: bool, total: int, initial: int = 0):
     return tqdm(total=total, initial=initial, desc="word2vec", unit="chunk", leave=False)
 
 
-__all__ = ["train_word2vec", "Weights", "new_weights", "warm_up", "chunk_bounds", "chunk_documents", "check_kernels",
-           "kernels_used", "uses_cpu_kernels"]
+__all__ = ["train_word2vec", "check_checkpoint", "Weights", "new_weights", "warm_up", "chunk_bounds",
+           "chunk_documents", "check_kernels", "kernels_used", "uses_cpu_kernels"]

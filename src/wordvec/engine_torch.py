@@ -105,7 +105,12 @@ class _Run:
                 raise WordvecError(f"the checkpoint was written with {theirs}, this run has {mine}; resume with the "
                                    f"same settings")
             self.pos.update(state)
-            self.gen.set_state(torch.from_numpy(np.array(resume[0][f"rng.rank{self.rank}"])))
+            saved = resume[0].get(f"rng.rank{self.rank}")
+            try:
+                self.gen.set_state(torch.from_numpy(np.array(saved, dtype=np.uint8)))
+            except (RuntimeError, TypeError, ValueError):
+                raise WordvecError(f"the checkpoint holds no usable generator state for rank {self.rank}; start "
+                                   f"afresh without --resume") from None
         self.n = len(encoded)
         ids = torch.from_numpy(np.ascontiguousarray(encoded.ids)).to(dev)
         self.ids = ids

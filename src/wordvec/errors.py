@@ -40,3 +40,42 @@ def require(module: str, what: str):
         extra = EXTRAS[module.split(".")[0]]
         raise MissingExtra(f"{what} needs {module.split('.')[0]}, which is not installed; "
                            f"pip install \"wordvec[{extra}]\"") from None
+
+
+# --- raised by KeyedVectors and the word2vec format (importable from wordvec.vectors too) ---
+
+
+class UnknownWordError(WordvecError, KeyError):
+    """A query word outside the vocabulary: a WordvecError for the CLI, a KeyError for gensim-style code."""
+
+    __str__ = Exception.__str__  # KeyError would quote the whole message
+
+
+class UnknownAttributeError(WordvecError, KeyError):
+    """A per-key attribute (gensim's vecattr, e.g. 'count') these vectors do not have."""
+
+    __str__ = Exception.__str__
+
+
+class VectorFileError(WordvecError):
+    """A word2vec file that cannot be read as one (a ValueError, as gensim's parse errors are)."""
+
+
+class TruncatedFileError(VectorFileError, EOFError):
+    """The file ends before the rows its header announces (gensim raises EOFError here)."""
+
+
+class WordDecodeError(VectorFileError, DecodeError):
+    """A word whose bytes are not in the file's encoding (gensim raises UnicodeDecodeError here)."""
+
+
+class UnsupportedError(WordvecError, NotImplementedError):
+    """An option gensim accepts that wordvec does not implement (gensim raises NotImplementedError for some)."""
+
+
+class EmptyWordListError(WordvecError, ZeroDivisionError):
+    """n_similarity of an empty list (gensim raises ZeroDivisionError)."""
+
+
+class MissingDependencyError(WordvecError, ImportError):
+    """An optional package a method needs is not installed (gensim raises ImportError)."""

@@ -68,10 +68,12 @@ def identity(config: Config, vocab: Vocab, train: Encoded) -> dict:
 
 def check_resume(path: Path, meta: dict, want: dict) -> None:
     """Refuse a checkpoint written by a different command or on different data, naming every difference."""
-    have = meta.get("identity") or {}
+    have = meta.get("identity")
+    have = have if isinstance(have, dict) else {}
+    theirs = have.get("config") if isinstance(have.get("config"), dict) else {}
     diffs = []
     for key, value in want["config"].items():
-        old = (have.get("config") or {}).get(key, "(unset)")
+        old = theirs.get(key, "(unset)")
         if old != value:
             diffs.append(f"--{key.replace('_', '-')} {old} -> {value}")
     for key in ("vocabulary", "tokens", "documents"):
@@ -265,8 +267,12 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     me = identity(config, vocab, train_enc)
     state = None
     if resume:
-        state = load_state(ckpt)
+        state = load_state(ckpt, kinds=("lab",) if config.model == "softmax" else ("word2vec",))
         check_resume(ckpt, state[1], me)
+        if config.model != "softmax":
+            from .engine import check_checkpoint, uses_cpu_kernels
+
+            check_checkpoint(state, config, len(vocab), uses_cpu_kernels(config, device), ckpt)
         log.info("resuming from %s", ckpt)
     checkpointer = None
     if checkpoint_every > 0:

@@ -32,7 +32,8 @@ import numpy as np
 
 from .config import Config
 from .errors import WordvecError
-from .files import atomic_open, check_name_room, lock_beside, stale_temp_dirs, temp_dir, unlock
+from .files import (atomic_open, check_fields, check_name_room, is_kind, lock_beside, read_json, stale_temp_dirs,
+                    temp_dir, unlock)
 from .vectors import KeyedVectors
 from .vocab import Vocab
 from .weights import HS, INPUT, OUTPUT, TrainResult, word_vectors
@@ -67,18 +68,18 @@ def _not_a_run(run: Path) -> str:
 # ------------------------------------------------------------------------------------------------- reading
 
 
-#: Types of the metrics.json keys wordvec reads back; others are kept as they are.
-_NUM = (int, float)
-_SCHEMA: dict[str, tuple] = {
-    "wordvec_version": (str,), "dataset": (str,), "train_rows": (int,), "test_rows": (int,),
-    "vocab_size": (int,), "tokens": (int,), "pairs": (int,), "final_loss": _NUM + (type(None),),
-    "train_seconds": _NUM, "words_per_second": _NUM + (type(None),), "device": (str,), "config": (dict,),
-    "neighbors": (dict,), "evaluation": (dict,), "epoch_losses": (list,), "heldout_losses": (list,),
+#: Kinds (`files.check_fields`) of the metrics.json keys wordvec reads back; others are kept as they are.
+_SCHEMA = {
+    "wordvec_version": "str", "dataset": "str", "train_rows": "int", "test_rows": "int", "vocab_size": "int",
+    "tokens": "int", "pairs": "int", "final_loss": "number|null", "train_seconds": "number",
+    "words_per_second": "number|null", "device": "str", "config": "dict", "neighbors": "dict", "evaluation": "dict",
+    "epoch_losses": "list", "heldout_losses": "list",
 }
 
 
 def read_metrics(run_dir: str | os.PathLike) -> dict:
-    """metrics.json of a run, checked: an object with the expected types, or one WordvecError naming the key."""
+    """metrics.json of a run, checked: a bounded JSON object with the expected types, or one WordvecError naming
+    the key."""
     run = Path(run_dir)
     path = run / METRICS
     if not run.is_dir():
@@ -86,43 +87,17 @@ def read_metrics(run_dir: str | os.PathLike) -> dict:
     if (run / "manifest.json").is_file() and not path.exists():
         raise WordvecError(f"{run} is a token store (made by `wordvec prepare`), not a run directory: train from "
                            f"it with `wordvec train --dataset {run} --out runs/NAME`, then use that run")
-    try:
-        with open(path, "rb") as f:
-            data = json.loads(f.read().decode("utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         raise WordvecError(f"{run} is not a finished wordvec run (no {METRICS}); give the folder `wordvec train "
                            f"--out` wrote (an interrupted run leaves its state in {run.name}.checkpoint: resume it "
-                           f"with --resume)") from None
-    except IsADirectoryError:
-        raise WordvecError(f"{path} is a folder, not a file; the run is damaged; {_fix(run)}") from None
-    except UnicodeDecodeError as e:
-        raise WordvecError(f"{path} is not UTF-8 ({e.reason} at byte {e.start}); the run is damaged; "
-                           f"{_fix(run)}") from None
-    except json.JSONDecodeError as e:
-        raise WordvecError(f"{path}: line {e.lineno}: not valid JSON ({e.msg}); the run is damaged; "
-                           f"{_fix(run)}") from None
-    except OSError as e:
-        raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
-    if not isinstance(data, dict):
-        raise WordvecError(f"{path} holds a JSON {type(data).__name__}, not an object; the run is damaged; "
-                           f"{_fix(run)}")
-    for key, types in _SCHEMA.items():
-        value = data.get(key)
-        if key in data and (not isinstance(value, types) or isinstance(value, bool)):
-            raise WordvecError(f"{path}: '{key}' should be {_type_names(types)}, got {type(value).__name__}; "
-                               f"the run is damaged; {_fix(run)}")
+                           f"with --resume)")
+    fix = f"the run is damaged; {_fix(run)}"
+    data = read_json(path, fix=fix)
+    check_fields(data, _SCHEMA, str(path), fix, required=("config",))
     for key in ("epoch_losses", "heldout_losses"):
-        if any(not isinstance(x, _NUM) or isinstance(x, bool) for x in data.get(key, [])):
-            raise WordvecError(f"{path}: '{key}' should be a list of numbers; the run is damaged; {_fix(run)}")
-    if "config" not in data:
-        raise WordvecError(f"{path} has no 'config'; the run is damaged; {_fix(run)}")
+        if not all(is_kind(x, "number") for x in data.get(key, [])):
+            raise WordvecError(f"{path}: '{key}' should be a list of numbers; {fix}")
     return data
-
-
-def _type_names(types: tuple) -> str:
-    names = {int: "an integer", float: "a number", str: "a string", dict: "an object", list: "a list",
-             type(None): "null"}
-    return " or ".join(dict.fromkeys(names[t] for t in types))
 
 
 def read_config(run_dir: str | os.PathLike, metrics: dict | None = None) -> Config:
@@ -244,10 +219,9 @@ def is_run_dir(path: str | os.PathLike) -> bool:
     """A folder wordvec may replace: its metrics.json names a wordvec version and it holds only run files."""
     path = Path(path)
     try:
-        with open(path / METRICS, encoding="utf-8") as f:
-            data = json.load(f)
+        data = read_json(path / METRICS)
         names = {p.name for p in path.iterdir()}
-    except (OSError, ValueError):
+    except (OSError, WordvecError):
         return False
     return isinstance(data, dict) and "wordvec_version" in data and names <= RUN_FILES
 

@@ -31,7 +31,8 @@ The store is a directory, built under a temporary name beside its destination an
                     "vocab_order": "count" (descending count, ties last seen first: gensim's) | "first_seen" (the lab's),
                     "vocab_size", "tokens" (kept), "tokens_read" (before the vocabulary cut), "documents"}
 
-`open_store` checks the manifest, that every file's size agrees with the manifest's counts, that the offsets start
+`open_store` checks the manifest (`read_manifest`: bounded JSON, every field's type, `files` entries of
+{path, size, mtime}), vocab.txt (`Vocab.load`: ASCII counts within int64), that every file's size agrees with the manifest's counts, that the offsets start
 at 0, end at the token count and never decrease (one chunked pass over offsets.i64: 8 bytes per document) and, by
 default, that every id is inside the vocabulary (one chunked pass over ids.u32; `check_ids=False` skips it).
 """
@@ -63,7 +64,7 @@ from .config import check_bounds
 from .corpus import TextLines, check_apart, is_compressed, load_corpus, open_binary, read_errors
 from .devices import cap_to_cores
 from .errors import WordvecError
-from .files import check_name_room, lock_beside, stale_temp_dirs, temp_dir, unlock
+from .files import check_fields, check_name_room, is_kind, lock_beside, read_json, stale_temp_dirs, temp_dir, unlock
 from .preprocess import get_tokenizer
 from .vocab import Encoded, Vocab, count_order, effective_min_count
 
@@ -685,9 +686,10 @@ def _source_files(source, texts) -> list[dict]:
 
 def _is_store(path: Path) -> bool:
     try:
-        return json.loads((path / MANIFEST).read_text(encoding="utf-8")).get("format") == FORMAT
-    except (OSError, ValueError, AttributeError):
+        m = read_json(path / MANIFEST)
+    except WordvecError:
         return False
+    return isinstance(m, dict) and m.get("format") == FORMAT
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
@@ -809,7 +811,7 @@ class TokenStore:
         for f in self.manifest["files"]:
             try:
                 st = os.stat(f["path"])
-            except OSError:
+            except (OSError, ValueError):  # gone, unreadable, or not a path (a NUL byte)
                 changed.append(f["path"])
                 continue
             if st.st_size != f["size"] or st.st_mtime != f["mtime"]:
@@ -833,21 +835,8 @@ def open_store(path, check_ids: bool = True) -> TokenStore:
     if not (path / MANIFEST).is_file():
         what = "does not exist" if not path.exists() else f"is not a token store (no {MANIFEST})"
         raise WordvecError(f"{path} {what}; create one with `wordvec prepare --dataset SRC --out {path}`")
-    try:
-        m = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise WordvecError(f"{path / MANIFEST} is not readable JSON ({e}); the store is damaged: {fix}") from None
-    if not isinstance(m, dict) or m.get("format") != FORMAT:
-        raise WordvecError(f"{path / MANIFEST} is not a wordvec token store manifest (format "
-                           f"{m.get('format') if isinstance(m, dict) else None!r}); {fix}")
-    if m.get("format_version") != FORMAT_VERSION:
-        raise WordvecError(f"{path} is a token store of format version {m.get('format_version')!r}; this wordvec "
-                           f"reads version {FORMAT_VERSION}: {fix}")
-    try:
-        n_tokens, n_docs, n_words = int(m["tokens"]), int(m["documents"]), int(m["vocab_size"])
-        [m[k] for k in ("tokenizer", "min_count", "max_final_vocab", "vocab_order", "files", "source")]
-    except (KeyError, TypeError, ValueError) as e:
-        raise WordvecError(f"{path / MANIFEST} lacks or garbles {e}; the store is damaged: {fix}") from None
+    m = read_manifest(path / MANIFEST, fix)
+    n_tokens, n_docs, n_words = m["tokens"], m["documents"], m["vocab_size"]
     if n_words > _MAX_VOCAB:
         raise WordvecError(f"{path} has {n_words:,} words; the kernels take int32 ids (at most 2**31 - 1 words)")
     for name, want in ((IDS, 4 * n_tokens), (OFFSETS, 8 * (n_docs + 1))):
@@ -869,6 +858,42 @@ def open_store(path, check_ids: bool = True) -> TokenStore:
     ids = np.memmap(path / IDS, dtype="<i4", mode="r", shape=(n_tokens,)) if n_tokens else np.zeros(0, np.int32)
     offsets = np.memmap(path / OFFSETS, dtype="<i8", mode="r", shape=(n_docs + 1,))
     return TokenStore(path, m, vocab, ids, offsets, checked=check_ids)
+
+
+#: manifest.json's fields and their JSON kinds (`files.check_fields`); all are required but the informative ones.
+_MANIFEST = {"format": "str", "format_version": "int", "tokens": "int", "documents": "int", "vocab_size": "int",
+             "tokenizer": "str", "min_count": "int", "max_final_vocab": "int|null", "vocab_order": "str",
+             "files": "list", "source": "str", "text_column": "str|null", "split": "str", "created": "str",
+             "wordvec_version": "str", "tokens_read": "int"}
+_MANIFEST_REQUIRED = ("tokens", "documents", "vocab_size", "tokenizer", "min_count", "max_final_vocab",
+                      "vocab_order", "files", "source")
+_FILE_ENTRY = {"path": "str", "size": "int", "mtime": "number"}
+
+
+def read_manifest(path: Path, fix: str) -> dict:
+    """manifest.json, checked: a bounded JSON object of this format and version whose fields have their types,
+    counts non-negative, and `files` a list of {path, size, mtime}; else one WordvecError ending in `fix`."""
+    m = read_json(path, fix=f"the store is damaged: {fix}")
+    if not isinstance(m, dict) or m.get("format") != FORMAT:
+        raise WordvecError(f"{path} is not a wordvec token store manifest (format "
+                           f"{str(m.get('format'))[:40] if isinstance(m, dict) else None!r}); {fix}")
+    version = m.get("format_version")
+    if not is_kind(version, "int") or version < 1:
+        raise WordvecError(f"{path}: format_version {str(version)[:20]!r} is not a positive integer; the store is "
+                           f"damaged: {fix}")
+    if version != FORMAT_VERSION:
+        raise WordvecError(f"{path.parent} is a token store of format version {version}; this wordvec reads version "
+                           f"{FORMAT_VERSION}: {fix}")
+    check_fields(m, _MANIFEST, str(path), f"the store is damaged: {fix}", required=_MANIFEST_REQUIRED)
+    for key in ("tokens", "documents", "vocab_size", "min_count", "max_final_vocab", "tokens_read"):
+        if m.get(key) is not None and m[key] < 0:
+            raise WordvecError(f"{path}: {key!r} is negative ({m[key]}); the store is damaged: {fix}")
+    if m["vocab_order"] not in ("count", "first_seen"):
+        raise WordvecError(f"{path}: vocab_order {m['vocab_order'][:40]!r} is neither 'count' nor 'first_seen'; "
+                           f"the store is damaged: {fix}")
+    for i, entry in enumerate(m["files"]):
+        check_fields(entry, _FILE_ENTRY, f"{path}: files[{i}]", f"the store is damaged: {fix}")
+    return m
 
 
 def _check_offsets(path: Path, n_tokens: int, fix: str) -> None:
@@ -901,16 +926,11 @@ def store_settings(path) -> dict:
     sorted_vocab): a run from the store takes them unless told otherwise. Read from the manifest alone (no pass over
     the ids); anything unreadable gives {} and `open_store` reports the damage."""
     try:
-        with open(Path(path).expanduser() / MANIFEST, "rb") as f:
-            m = json.loads(f.read(1 << 20).decode("utf-8"))
-        settings = {"tokenizer": m["tokenizer"], "min_count": m["min_count"],
-                    "max_final_vocab": m["max_final_vocab"], "sorted_vocab": {"count": True,
-                                                                              "first_seen": False}[m["vocab_order"]]}
-    except (OSError, ValueError, RecursionError, KeyError, TypeError):
+        m = read_manifest(Path(path).expanduser() / MANIFEST, "")
+        return {"tokenizer": m["tokenizer"], "min_count": m["min_count"], "max_final_vocab": m["max_final_vocab"],
+                "sorted_vocab": {"count": True, "first_seen": False}[m["vocab_order"]]}
+    except (WordvecError, KeyError):
         return {}
-    ok = (isinstance(settings["tokenizer"], str) and type(settings["min_count"]) is int
-          and (settings["max_final_vocab"] is None or type(settings["max_final_vocab"]) is int))
-    return settings if ok else {}
 
 
 def is_store(path) -> bool:
@@ -921,4 +941,5 @@ def is_store(path) -> bool:
         return False
 
 
-__all__ = ["prepare", "open_store", "is_store", "store_settings", "TokenStore", "FORMAT", "FORMAT_VERSION"]
+__all__ = ["prepare", "open_store", "read_manifest", "is_store", "store_settings", "TokenStore", "FORMAT",
+           "FORMAT_VERSION"]

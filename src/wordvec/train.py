@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .state import Checkpointer, Stopped, rng_to_array
+from .state import RESUME_FIX, Checkpointer, Stopped, check_position, expect_tensor, rng_to_array
 from .config import Config
 from .devices import resolve_device
 from .errors import WordvecError
@@ -147,6 +147,11 @@ class _SliceLoss(torch.nn.Module):
         return grouped_cross_entropy(self.model, context, centre, reduction="sum") * scale
 
 
+#: The lab trainer's saved position: each field's JSON kind.
+_LAB_POSITION = {"epoch": "int", "lo": "int", "step": "int", "epoch_total": "number", "losses": "list",
+                 "heldout_losses": "list", "seconds": "number"}
+
+
 class _LabRun:
     """One run of the lab trainer, with its state gathered so it can be saved and restored between batches."""
 
@@ -229,8 +234,40 @@ class _LabRun:
             self.checkpoint.save("lab", self._tensors(), state)
         self._stop_if_asked()
 
-    def _restore(self, tensors: dict, meta: dict) -> None:
-        state = meta["state"]
+    def _check_resume(self, tensors: dict, meta: dict, path) -> dict:
+        """The checkpoint's position, matrices, optimizer state and generator state, checked against this run
+        before any of them is used."""
+        state = check_position(path, meta.get("state"), _LAB_POSITION)
+        epochs = self.config.epochs
+        if (state["epoch"] >= epochs or state["lo"] >= self.n or state["lo"] % self.config.batch_size
+                or len(state["losses"]) != state["epoch"] or len(state["heldout_losses"]) not in (0, state["epoch"])):
+            raise WordvecError(f"{path}: the saved position (epoch {state['epoch']} of {epochs}, pair {state['lo']} "
+                               f"of {self.n}, {len(state['losses'])} epoch losses) is impossible for this run; "
+                               f"{RESUME_FIX}")
+        params = dict(zip(("embed.weight", "expand.weight"), self.model.parameters()))
+        for name, p in params.items():
+            expect_tensor(path, tensors, name, tuple(p.shape),
+                          what=f" ({self.vocab_size:,} words of --vector-size {self.config.vector_size})")
+        opt_state = {k: v for k, v in tensors.items() if k.startswith("optim.")}
+        if self.config.optimizer == "adamw" and (opt_state or state["step"]):
+            for i, p in enumerate(params.values()):
+                expect_tensor(path, tensors, f"optim.{i}.step", None)  # one number, saved as shape (1,)
+                if tensors[f"optim.{i}.step"].size != 1:
+                    raise WordvecError(f"{path}: optim.{i}.step is not one number; {RESUME_FIX}")
+                for key in ("exp_avg", "exp_avg_sq"):
+                    expect_tensor(path, tensors, f"optim.{i}.{key}", tuple(p.shape))
+            extra = sorted(set(opt_state) - {f"optim.{i}.{k}" for i in range(2) for k in ("step", "exp_avg",
+                                                                                          "exp_avg_sq")})
+        else:
+            extra = sorted(opt_state)
+        if extra:
+            raise WordvecError(f"{path} holds optimizer state {', '.join(extra[:3])} that --optimizer "
+                               f"{self.config.optimizer} does not have; {RESUME_FIX}")
+        expect_tensor(path, tensors, "rng.shuffle", tuple(self.gen.get_state().shape), np.uint8)
+        return state
+
+    def _restore(self, tensors: dict, meta: dict, path="the checkpoint") -> None:
+        state = self._check_resume(tensors, meta, path)
         for name in ("embed.weight", "expand.weight"):
             check_resumable(name, np.asarray(tensors[name]))
         with torch.no_grad():

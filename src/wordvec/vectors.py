@@ -8,12 +8,9 @@ rescores the best few hundred exactly and checks a proven error bound, falling b
 bound cannot prove the top-k: the results are always those of the exact float32 scan. That int8 kernel is
 torch's, so torch is imported then, and only then, if it is installed.
 
-The word2vec format (word2vec.c's, read and written by gensim) lives here too: a header `WORDS DIMENSION`, then
-one row per word, as text (`word v1 ... vD`) or binary (`word ` + D little-endian float32). Readers stream: the
-matrix is allocated once from the header and filled row by row, so memory stays near the size of the vectors.
-Damaged files raise one `VectorFileError` naming the file and the line (text) or entry (binary); it also derives
-from the exception gensim raises in the same case (ValueError, EOFError, UnicodeDecodeError), so existing
-`except` clauses keep working.
+The word2vec format (word2vec.c's text and binary files) is read and written by `wordvec.w2vformat`, which deals in
+arrays; `load_word2vec_format` / `save_word2vec_format` build KeyedVectors from them. The error classes live in
+`wordvec.errors` and are importable from here as before.
 
 `KeyedVectors.save(path)` writes one safetensors file; `load(path, mmap='r')` maps its vectors read-only.
 Layout (a file any safetensors reader opens; loading parses JSON and copies numbers, it never runs code):
@@ -23,7 +20,7 @@ Layout (a file any safetensors reader opens; loading parses JSON and copies numb
     keys.offsets   (V + 1,) int64                   key i is keys.utf8[offsets[i]:offsets[i + 1]]
     attr.NAME      (V,) numeric                     per-key attributes (gensim's vecattrs), e.g. attr.count
     __metadata__   {"wordvec": JSON {"format": "wordvec-state", "version": 1, "kind": "keyedvectors",
-                                     "tokenizer": "lab" | "simple" | null}}
+                                     "tokenizer": "lab" | "simple" | null, "crc32": {tensor: CRC-32}}}
 
 Integer keys are stored as `keys.int` (V,) int64 instead of the two `keys.*` tensors. The metadata follows the
 convention of wordvec's other state files (one JSON string under the key "wordvec" naming format, version and
@@ -33,20 +30,12 @@ its own "kind". The keys are tensors, not JSON, so a 3M-word vocabulary stays fa
 
 from __future__ import annotations
 
-import bz2
 import codecs
 import difflib
-import gzip
 import importlib.util
-import itertools
-import json
 import logging
 import math
-import os
-import re
-import shutil
 import warnings
-import zlib
 from array import array
 from numbers import Integral, Real
 from pathlib import Path
@@ -54,57 +43,15 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .errors import DecodeError, WordvecError, require
-from .files import atomic_open
-from .state import keys_from_tensors, keys_to_tensors, load_tensors, parse_header, save_state
+from .errors import (EmptyWordListError, MissingDependencyError, TruncatedFileError, UnknownAttributeError,
+                     UnknownWordError, UnsupportedError, VectorFileError, WordDecodeError, WordvecError, require)
+from .files import read_json
+from .state import keys_from_tensors, keys_to_tensors, load_tensors, parse_header, save_state, verify_checksums
+from .w2vformat import read_word2vec, write_word2vec
 
 logger = logging.getLogger("wordvec")
 
 _VECTOR_CHOICES = ("input", "output", "mean")
-MAX_WORD_BYTES = 1000  # a longer "word" in a binary file means the file is damaged or not binary word2vec
-_BLOCK_ROWS = 8192  # text rows parsed per vectorised step: bounded temporaries on million-word files
-_CHUNK = 1 << 20  # binary reader buffer
-_TEXT_BLOCK_BYTES = 4 << 20  # text parsed per vectorised step
-_WS = re.compile(r"\s")
-
-
-# ------------------------------------------------------------------------------------------------- errors
-
-
-class UnknownWordError(WordvecError, KeyError):
-    """A query word outside the vocabulary: a WordvecError for the CLI, a KeyError for gensim-style code."""
-
-    __str__ = Exception.__str__  # KeyError would quote the whole message
-
-
-class UnknownAttributeError(WordvecError, KeyError):
-    """A per-key attribute (gensim's vecattr, e.g. 'count') these vectors do not have."""
-
-    __str__ = Exception.__str__
-
-
-class VectorFileError(WordvecError):
-    """A word2vec file that cannot be read as one (a ValueError, as gensim's parse errors are)."""
-
-
-class TruncatedFileError(VectorFileError, EOFError):
-    """The file ends before the rows its header announces (gensim raises EOFError here)."""
-
-
-class WordDecodeError(VectorFileError, DecodeError):
-    """A word whose bytes are not in the file's encoding (gensim raises UnicodeDecodeError here)."""
-
-
-class UnsupportedError(WordvecError, NotImplementedError):
-    """An option gensim accepts that wordvec does not implement (gensim raises NotImplementedError for some)."""
-
-
-class EmptyWordListError(WordvecError, ZeroDivisionError):
-    """n_similarity of an empty list (gensim raises ZeroDivisionError)."""
-
-
-class MissingDependencyError(WordvecError, ImportError):
-    """An optional package a method needs is not installed (gensim raises ImportError)."""
 
 
 # ------------------------------------------------------------------------------------------------- helpers
@@ -1044,9 +991,16 @@ class KeyedVectors:
         file (`limit` 0 or None: all, as in gensim). `no_header`: a text file without the `WORDS DIMENSION`
         line (GloVe's); it is read twice. NaN / inf values, duplicate or empty words, wrong counts and
         truncation are refused with a VectorFileError naming the line."""
-        return load_word2vec_format(fname, fvocab=fvocab, binary=binary, encoding=encoding,
-                                    unicode_errors=unicode_errors, limit=limit, datatype=datatype,
-                                    no_header=no_header, cls=cls)
+        keys, vectors, counts = read_word2vec(fname, fvocab=fvocab, binary=binary, encoding=encoding,
+                                              unicode_errors=unicode_errors, limit=limit, datatype=datatype,
+                                              no_header=no_header)
+        kv = cls(vectors.shape[1], 0, vectors.dtype)
+        kv.index_to_key, kv.key_to_index = keys, {k: i for i, k in enumerate(keys)}
+        kv.vectors = vectors
+        kv.next_index = len(keys)
+        if counts is not None:
+            kv.counts = counts
+        return kv
 
     def save_word2vec_format(self, fname, fvocab=None, binary: bool = False, total_vec: int | None = None,
                              write_header: bool = True, prefix: str = "", append: bool = False,
@@ -1064,8 +1018,8 @@ class KeyedVectors:
         keys = self.index_to_key if order is None else [self.index_to_key[i] for i in order.tolist()]
         vectors = self.vectors if order is None else self.vectors[order]
         counts = self.counts if order is None or self.counts is None else self.counts[order]
-        return save_word2vec_format(fname, keys, vectors, fvocab=fvocab, binary=binary, total_vec=total_vec,
-                                    write_header=write_header, prefix=prefix, append=append, counts=counts)
+        return write_word2vec(fname, keys, vectors, fvocab=fvocab, binary=binary, total_vec=total_vec,
+                              write_header=write_header, prefix=prefix, append=append, counts=counts)
 
     # --- wordvec's own file: safetensors + JSON ---------------------------------------------------------------
     def save(self, fname) -> Path:
@@ -1090,45 +1044,79 @@ class KeyedVectors:
     @classmethod
     def load(cls, fname, mmap: str | None = None) -> "KeyedVectors":
         """Read a file written by `save` (or by wordvec's earlier safetensors export). `mmap='r'` maps the vectors
-        read-only from the file instead of reading them into memory (numpy memmap at the tensor's offset)."""
+        read-only from the file instead of reading them into memory (numpy memmap at the tensor's offset).
+
+        The header and every tensor's dtype and shape are checked first; vectors read into memory are checked
+        against their checksum and for NaN / inf rows. Mapped vectors are not (either would read the whole file,
+        which is what mapping avoids): load without mmap once to check a file of unknown origin."""
         if mmap not in (None, "r"):
             raise UnsupportedError(f"mmap must be None or 'r' (read-only), got {mmap!r}")
         tensors, meta = load_tensors(fname, mmap=mmap, mapped=("vectors",))
         if "wordvec.index_to_key" in meta:  # wordvec 0.1's safetensors export
             header = {"tokenizer": meta.get("wordvec.tokenizer")}
-            try:
-                keys = json.loads(meta["wordvec.index_to_key"])
-                if "wordvec.counts" in meta:
-                    tensors["attr.count"] = np.asarray(json.loads(meta["wordvec.counts"]), dtype=np.int64)
-            except json.JSONDecodeError as e:
-                raise WordvecError(f"{fname}: metadata is not valid JSON ({e})") from None
+            keys = read_json(meta["wordvec.index_to_key"], f"{fname}: wordvec.index_to_key")
+            if not isinstance(keys, list) or not all(isinstance(k, str) for k in keys):
+                raise WordvecError(f"{fname}: wordvec.index_to_key is not a list of words; the file is damaged")
+            if "wordvec.counts" in meta:
+                tensors["attr.count"] = np.asarray(read_json(meta["wordvec.counts"], f"{fname}: wordvec.counts"))
         else:
             header = parse_header(fname, meta, ("keyedvectors",))
-            if "vectors" not in tensors:
-                raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no 'vectors' tensor)")
+            verify_checksums(fname, tensors, header)
             if "keys.int" in tensors:
-                keys = tensors["keys.int"].tolist()
+                keys = _typed(fname, tensors, "keys.int", "i", 1).tolist()
             elif "keys.utf8" in tensors and "keys.offsets" in tensors:
-                keys = keys_from_tensors(tensors, len(tensors["vectors"]), fname)
+                _typed(fname, tensors, "keys.utf8", "u", 1)
+                _typed(fname, tensors, "keys.offsets", "i", 1)
+                keys = keys_from_tensors(tensors, len(_typed(fname, tensors, "vectors", "f", 2)), fname)
             else:
                 raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no keys)")
-        vectors = tensors.get("vectors")
-        if vectors is None:
-            raise WordvecError(f"{fname}: not a wordvec KeyedVectors file (no 'vectors' tensor)")
-        if vectors.ndim != 2 or len(keys) != vectors.shape[0]:
+        tokenizer = header.get("tokenizer")
+        if tokenizer is not None and not isinstance(tokenizer, str):
+            raise WordvecError(f"{fname}: the tokenizer {str(tokenizer)[:40]} is not a name; the file is damaged")
+        vectors = _typed(fname, tensors, "vectors", "f", 2)
+        if len(keys) != vectors.shape[0]:
             raise WordvecError(f"{fname}: {len(keys)} keys for vectors of shape {vectors.shape}; the file is damaged")
-        kv = cls(vectors.shape[1], 0, vectors.dtype, tokenizer=header.get("tokenizer"))
+        if not isinstance(vectors, np.memmap):  # a mapped file is not read whole on open
+            _check_finite_rows(fname, vectors, keys)
+        kv = cls(vectors.shape[1], 0, vectors.dtype, tokenizer=tokenizer)
         kv._set_keys(keys)
         kv.vectors = vectors
         for name, arr in tensors.items():
             if name.startswith("attr."):
-                if arr.shape != (len(keys),):
-                    raise WordvecError(f"{fname}: {name} has shape {arr.shape}, expected ({len(keys)},)")
+                if arr.shape != (len(keys),) or arr.dtype.kind not in "iuf":
+                    raise WordvecError(f"{fname}: {name} is {arr.dtype} of shape {arr.shape}, expected numbers of "
+                                       f"shape ({len(keys)},); the file is damaged")
                 kv.expandos[name[5:]] = np.array(arr)
         kv.next_index = len(keys)
         return kv
 
     # --- a training run ---------------------------------------------------------------------------------------
+
+
+def _typed(path, tensors: dict, name: str, kinds: str, ndim: int) -> np.ndarray:
+    """tensors[name], which must exist, have `ndim` dimensions and a dtype of one of the numpy `kinds` ('f': float,
+    'i': signed int, 'u': unsigned)."""
+    arr = tensors.get(name)
+    if arr is None:
+        raise WordvecError(f"{path}: not a wordvec KeyedVectors file (no {name!r} tensor)")
+    if arr.ndim != ndim or arr.dtype.kind not in kinds:
+        what = {"f": "floats", "i": "integers", "u": "bytes"}[kinds[0]]
+        raise WordvecError(f"{path}: {name} is {arr.dtype} of shape {arr.shape}; expected {ndim}-D {what}; the file is "
+                           f"damaged or not written by KeyedVectors.save")
+    return arr
+
+
+_FINITE_ROWS = 1 << 16  # rows checked per step for NaN / inf
+
+
+def _check_finite_rows(path, vectors: np.ndarray, keys: list) -> None:
+    """Refuse NaN / inf vectors, as the word2vec readers do (in blocks: no full-size temporary)."""
+    for a in range(0, len(vectors), _FINITE_ROWS):
+        ok = np.isfinite(vectors[a:a + _FINITE_ROWS]).all(axis=1)
+        if not ok.all():
+            j = a + int(np.argmin(ok))
+            raise WordvecError(f"{path}: the vector of {keys[j]!r} (row {j + 1}) has a NaN or infinite value; the "
+                               f"file is damaged, or was saved from a diverged run: train again")
 
 
 def resolve_keys(kv: "KeyedVectors", words: Sequence[str], case_insensitive: bool = True,
@@ -1153,349 +1141,17 @@ def resolve_keys(kv: "KeyedVectors", words: Sequence[str], case_insensitive: boo
     return out
 
 
-# ------------------------------------------------------------------------------------------------- word2vec format
-
-
-def _check_keys(index_to_key: Sequence, vectors: np.ndarray, prefix: str) -> list[str]:
-    if vectors.ndim != 2 or vectors.shape[0] != len(index_to_key):
-        raise WordvecError(f"need one vector per word: {len(index_to_key)} words, vectors of shape {vectors.shape}")
-    words = [f"{prefix}{k}" for k in index_to_key]
-    if _WS.search("\x00".join(words)) or "" in words or None in index_to_key:
-        bad = next(w if k is not None else k for w, k in zip(words, index_to_key)
-                   if k is None or not w or _WS.search(w))
-        raise WordvecError(f"the word2vec format cannot hold the word {bad!r} (empty, None or containing whitespace)")
-    return words
-
-
-def _open_write(f, path: Path):
-    """Compress when the name says so (.gz / .bz2), as gensim does."""
-    if path.suffix == ".gz":
-        return gzip.GzipFile(fileobj=f, mode="wb")
-    if path.suffix == ".bz2":
-        return bz2.BZ2File(f, mode="wb")
-    return None
-
-
-def save_word2vec_format(fname, index_to_key: Sequence, vectors, fvocab=None, binary: bool = False,
-                         total_vec: int | None = None, write_header: bool = True, prefix: str = "",
-                         append: bool = False, counts=None) -> Path:
-    """word2vec.c's format: header `V D`, then per word `word v1 ... vD` (text) or `word ` + D float32 LE + `\\n`.
-
-    Rows are written in the order given. Text values round-trip exactly (%.9g for float32). `fvocab` also writes
-    `word count` lines from `counts`. The other arguments are those of `KeyedVectors.save_word2vec_format`."""
-    vectors = np.asarray(vectors)
-    if vectors.dtype.kind != "f":
-        vectors = vectors.astype(np.float32)
-    words = _check_keys(index_to_key, vectors, prefix)
-    n, dim = vectors.shape
-    path = Path(fname)
-    if fvocab is not None:
-        if counts is None:
-            raise WordvecError("cannot write fvocab: these vectors have no counts (vecattr 'count')")
-        counts = np.asarray(counts)
-        with atomic_open(fvocab, "wb") as f:
-            f.write("".join(f"{w} {int(c)}\n" for w, c in zip(words, counts.tolist())).encode("utf-8"))
-    with atomic_open(path, "wb") as f:
-        if append and path.exists():
-            with open(path, "rb") as old:
-                shutil.copyfileobj(old, f)
-        z = _open_write(f, path)
-        out = z or f
-        if write_header:
-            out.write(f"{n if total_vec is None else int(total_vec)} {dim}\n".encode())
-        if binary:
-            rows = vectors.astype("<f4", copy=False)
-            for a in range(0, n, _BLOCK_ROWS):
-                out.write(b"".join(w.encode("utf-8") + b" " + r.tobytes() + b"\n"
-                                   for w, r in zip(words[a:a + _BLOCK_ROWS], rows[a:a + _BLOCK_ROWS])))
-        else:
-            digits = {2: 5, 4: 9}.get(vectors.dtype.itemsize, 17)  # shortest precision that round-trips
-            fmt = " ".join([f"%.{digits}g"] * dim)
-            for a in range(0, n, _BLOCK_ROWS):
-                block = vectors[a:a + _BLOCK_ROWS].tolist()
-                out.write("".join(f"{w} {fmt % tuple(r)}\n"
-                                  for w, r in zip(words[a:a + _BLOCK_ROWS], block)).encode("utf-8"))
-        if z is not None:
-            z.close()
-    return path
-
-
-def _open_read(path: Path):
-    if path.suffix == ".gz":
-        return gzip.open(path, "rb")
-    if path.suffix == ".bz2":
-        return bz2.open(path, "rb")
-    return open(path, "rb")
-
-
-class _Reader:
-    """State of one word2vec file being read: where we are, how words decode, where errors point."""
-
-    def __init__(self, path: Path, encoding: str, unicode_errors: str):
-        self.path, self.encoding, self.errors = path, encoding, unicode_errors
-        try:
-            codecs.lookup(encoding)
-            codecs.lookup_error(unicode_errors)
-        except LookupError as e:
-            raise WordvecError(f"{e}; give an encoding / unicode_errors Python knows (e.g. 'utf8', 'strict')") \
-                from None
-
-    def bad(self, where: str, what: str, cls=VectorFileError) -> VectorFileError:
-        return cls(f"{self.path}: {where}: {what}")
-
-    def word(self, raw: bytes, where: str) -> str:
-        if not raw:
-            raise self.bad(where, "the word is empty; is this a word2vec-format file?")
-        try:
-            return raw.decode(self.encoding, self.errors)
-        except UnicodeDecodeError as e:
-            raise WordDecodeError(f"{self.path}: {where}: the word {raw[:40]!r} is not {self.encoding} "
-                                  f"({e.reason}); pass encoding= the file's encoding, or unicode_errors='replace' "
-                                  f"or 'ignore'", e) from None
-
-
-def _header(r: _Reader, line: bytes) -> tuple[int, int]:
-    parts = line.split()
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        raise r.bad("line 1", f"expected a header 'WORDS DIMENSION', got {line[:60]!r}; is this a word2vec-format "
-                              f"file? (a file without a header: no_header=True)")
-    n, dim = int(parts[0]), int(parts[1])
-    if dim == 0:
-        raise r.bad("line 1", f"the header says {n} words of dimension 0; vectors need at least one value")
-    return n, dim
-
-
 def load_word2vec_format(fname, fvocab=None, binary: bool = False, encoding: str = "utf8",
                          unicode_errors: str = "strict", limit: int | None = None, datatype=np.float32,
-                         no_header: bool = False, cls=None) -> "KeyedVectors":
+                         no_header: bool = False, cls=None) -> KeyedVectors:
     """Read word2vec text or binary vectors into KeyedVectors (see `KeyedVectors.load_word2vec_format`)."""
-    path = Path(fname)
-    r = _Reader(path, encoding, unicode_errors)
-    if limit is not None and (not isinstance(limit, Integral) or limit < 0):
-        raise WordvecError(f"limit must be a non-negative int (or None for all), got {limit!r}")
-    if no_header and binary:
-        raise UnsupportedError("no_header=True works only with text files (binary=False), as in gensim")
-    datatype = np.dtype(datatype)
-    if datatype.kind != "f":
-        raise WordvecError(f"datatype must be a float type (np.float16/32/64), got {datatype}")
-    counts_by_word = _read_fvocab(fvocab, encoding, unicode_errors) if fvocab is not None else None
-    try:
-        with _open_read(path) as f:
-            if no_header:
-                n, dim = _count_rows(f, r)
-                f.seek(0)
-                start_line = 1
-            else:
-                n, dim = _header(r, f.readline(256))
-                start_line = 2
-            rows = min(n, limit) if limit else n
-            _check_size(r, f, path, rows, dim, binary)
-            try:
-                vectors = np.empty((rows, dim), dtype=datatype)
-            except (MemoryError, ValueError):
-                raise r.bad("line 1", f"the header announces {rows} x {dim} values, too many to hold in "
-                                      f"memory") from None
-            keys = (_read_binary if binary else _read_text)(f, r, vectors, n, start_line, check_end=rows == n)
-    except WordvecError:
-        raise
-    except (OSError, EOFError, zlib.error) as e:  # unreadable, or a damaged .gz / .bz2
-        cls_ = TruncatedFileError if isinstance(e, EOFError) else VectorFileError
-        raise cls_(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
-    index: dict[str, int] = {}
-    for i, k in enumerate(keys):
-        if k in index:
-            unit, first = ("entry", 1) if binary else ("line", start_line)
-            hint = " (unicode_errors may have made two words equal)" if unicode_errors != "strict" else ""
-            raise r.bad(f"{unit} {i + first}", f"the word {k!r} appears again (first at {unit} {index[k] + first})"
-                                               f"{hint}; each word needs exactly one vector")
-        index[k] = i
-    kv = (cls or KeyedVectors)(dim, 0, datatype)
-    kv.index_to_key, kv.key_to_index = keys, index
-    kv.vectors = vectors
-    kv.next_index = rows
-    if counts_by_word is not None:
-        missing = next((k for k in keys if k not in counts_by_word), None)
-        if missing is not None:
-            raise VectorFileError(f"{fvocab}: no count for the word {missing!r} of {path}; give the vocabulary "
-                                  f"file written with these vectors, or leave out fvocab")
-        kv.counts = [counts_by_word[k] for k in keys]
-    logger.info("loaded %d x %d vectors from %s", rows, dim, path)
-    return kv
+    return (cls or KeyedVectors).load_word2vec_format(fname, fvocab=fvocab, binary=binary, encoding=encoding,
+                                                      unicode_errors=unicode_errors, limit=limit,
+                                                      datatype=datatype, no_header=no_header)
 
 
-def _check_size(r: _Reader, f, path: Path, rows: int, dim: int, binary: bool) -> None:
-    """Refuse a header that promises (much) more than the file can hold before allocating for it."""
-    if path.suffix in (".gz", ".bz2") or rows * dim * 4 < (1 << 24):  # small: the row-by-row checks say more
-        return
-    left = os.fstat(f.fileno()).st_size - f.tell()
-    least = rows * (4 * dim + 2) if binary else rows * (2 * dim + 1) - 1  # 1-byte words, 1-char values
-    if rows and least > left:
-        raise r.bad("line 1", f"the header promises {rows} words of {dim} values, more than the {left} bytes "
-                              f"after it can hold: the file is truncated or the header is wrong",
-                    TruncatedFileError)
-
-
-def _count_rows(f, r: _Reader) -> tuple[int, int]:
-    """no_header: the first pass counts the rows and takes the dimension from the first one."""
-    n, dim = 0, 0
-    for line in f:
-        if line.strip():
-            if n == 0:
-                dim = len(line.rstrip().partition(b" ")[2].split())
-                if dim == 0:
-                    raise r.bad("line 1", "no values after the word (no_header=True expects `word v1 ... vD` "
-                                          "rows)")
-            n += 1
-    if n == 0:
-        raise r.bad("line 1", "the file holds no vectors (no_header=True expects `word v1 ... vD` rows)")
-    return n, dim
-
-
-def _finite(r: _Reader, block: np.ndarray, keys: list[str], row0: int, line0: int, unit: str) -> None:
-    ok = np.isfinite(block).all(axis=1)
-    if not ok.all():
-        j = int(np.argmin(ok))
-        small = f", or too large for {block.dtype}" if block.dtype.itemsize < 4 else ""
-        raise r.bad(f"{unit} {line0 + j}", f"row {row0 + j + 1} (word {keys[row0 + j]!r}) has a non-finite value "
-                                           f"(NaN or inf{small}); fix or drop that row")
-
-
-def _parse_values(rests: list[bytes], dim: int, dtype) -> np.ndarray | None:
-    """All rows' values in one C-speed parse; None when any row is not exactly `dim` plain numbers."""
-    if any(rest.count(b" ") != dim - 1 for rest in rests):
-        return None
-    blob = b" ".join(rests)
-    if any(c in blob for c in (b"\t", b"\r", b"\x0b", b"\x0c")):
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # numpy warns, and stops, at the first token that is not a number
-        try:
-            flat = np.fromstring(blob, dtype=dtype, sep=" ")
-        except (ValueError, DeprecationWarning):
-            return None
-    return flat.reshape(-1, dim) if flat.size == len(rests) * dim else None
-
-
-def _read_text(f, r: _Reader, out: np.ndarray, n: int, line0: int, check_end: bool) -> list[str]:
-    rows, dim = out.shape
-    parse_dtype = np.float64 if out.dtype == np.float64 else np.float32
-    keys: list[str] = []
-    step = max(16, _TEXT_BLOCK_BYTES // (12 * max(dim, 1)))  # ~12 bytes a value: a few MB of text per block
-    for a in range(0, rows, step):
-        lines = list(itertools.islice(f, min(step, rows - a)))
-        first = line0 + a
-        words, rests = [], []
-        for line in lines:
-            w, _, rest = line.rstrip().partition(b" ")
-            words.append(w)
-            rests.append(rest.strip(b" "))
-        got = len(lines)
-        del lines[:]  # the block's text is held once, as `rests`
-        block = _parse_values(rests, dim, parse_dtype)
-        if block is None:
-            k = got
-            while k and not words[k - 1] and not rests[k - 1]:
-                k -= 1
-            if k < got and not any(line.strip() for line in f):  # blank lines, then the end: too few rows
-                raise r.bad(f"line {first + k} (end of file)", f"the header (line 1) says {n} words but the file "
-                                                               f"has {a + k} rows", TruncatedFileError)
-            block = _parse_slowly(r, words, rests, dim, parse_dtype, first)
-        keys += [r.word(w, f"line {first + j}") for j, w in enumerate(words)]
-        if got < min(step, rows - a):
-            raise r.bad(f"line {first + got} (end of file)", f"the header (line 1) says {n} words but the file has "
-                                                             f"{a + got} rows", TruncatedFileError)
-        block = block.astype(out.dtype, copy=False)
-        _finite(r, block, keys, a, first, "line")
-        out[a:a + got] = block
-    if check_end:
-        for j, line in enumerate(f):
-            if line.strip():
-                raise r.bad(f"line {line0 + rows + j}", f"the header (line 1) says {n} words but the file has "
-                                                        f"more rows")
-    return keys
-
-
-def _parse_slowly(r: _Reader, words, rests, dim: int, dtype, first: int) -> np.ndarray:
-    """Row by row, to name the line that is wrong (only after the fast parse failed)."""
-    out = np.empty((len(rests), dim), dtype=dtype)
-    for j, rest in enumerate(rests):
-        vals = rest.split()
-        if not words[j] and not vals:
-            raise r.bad(f"line {first + j}", "the line is empty; expected a word and its values")
-        if len(vals) != dim:
-            raise r.bad(f"line {first + j}", f"expected a word and {dim} values (the header's dimension), got "
-                                             f"{len(vals)} values")
-        try:
-            out[j] = np.array(vals, dtype=dtype)
-        except ValueError:
-            for tok in vals:
-                try:
-                    float(tok)
-                except ValueError:
-                    raise r.bad(f"line {first + j}", f"{tok[:30].decode(errors='replace')!r} is not a number") \
-                        from None
-            raise
-    return out
-
-
-def _read_binary(f, r: _Reader, out: np.ndarray, n: int, line0: int, check_end: bool) -> list[str]:
-    rows, dim = out.shape
-    width = 4 * dim
-    need = MAX_WORD_BYTES + 3 + width  # enough buffered for one row: newlines, the longest word, the space, values
-    buf, pos = b"", 0
-    eof = False
-    keys: list[str] = []
-    offset = f.tell()  # bytes of the file before buf[0]
-    for i in range(rows):
-        if len(buf) - pos < need and not eof:
-            more = f.read(max(_CHUNK, need))
-            eof = len(more) == 0 or len(more) < max(_CHUNK, need)
-            offset += pos
-            buf, pos = buf[pos:] + more, 0
-        while pos < len(buf) and buf[pos] in (10, 13):  # word2vec.c ends rows with \n, gensim does not
-            pos += 1
-        where = f"entry {i + 1} of {n} (byte {offset + pos})"
-        sp = buf.find(b" ", pos, pos + MAX_WORD_BYTES + 1)
-        if sp < 0 and len(buf) - pos > MAX_WORD_BYTES:
-            raise r.bad(where, f"no space within {MAX_WORD_BYTES} bytes: a word longer than {MAX_WORD_BYTES} bytes "
-                               f"means the file is damaged or not binary word2vec (a text file? use binary=False)")
-        if sp < 0 or sp + 1 + width > len(buf):
-            raise r.bad(where, f"the file is truncated: the header promises {n} words of {dim} float32 values",
-                        TruncatedFileError)
-        keys.append(r.word(buf[pos:sp], where))
-        out[i] = np.frombuffer(buf, dtype="<f4", count=dim, offset=sp + 1)
-        pos = sp + 1 + width
-    if rows:
-        for a in range(0, rows, _BLOCK_ROWS):
-            _finite(r, out[a:a + _BLOCK_ROWS], keys, a, a + 1, "entry")
-    if check_end:
-        rest = buf[pos:] + f.read(_CHUNK)
-        if rest.strip():
-            raise r.bad(f"byte {offset + pos}", f"data after the {n} words the header announces")
-    return keys
-
-
-def _read_fvocab(fvocab, encoding: str, unicode_errors: str) -> dict[str, int]:
-    """word2vec.c's -save-vocab file: `word count` per line."""
-    path = Path(fvocab)
-    counts: dict[str, int] = {}
-    try:
-        with _open_read(path) as f:
-            for lineno, line in enumerate(f, 1):
-                parts = line.split()
-                if not parts:
-                    continue
-                if len(parts) != 2 or not parts[1].isdigit():
-                    raise VectorFileError(f"{path}: line {lineno}: expected `word count`, got {line[:60]!r}")
-                try:
-                    word = parts[0].decode(encoding, unicode_errors)
-                except UnicodeDecodeError as e:
-                    raise WordDecodeError(f"{path}: line {lineno}: the word {parts[0][:40]!r} is not {encoding}; "
-                                          f"pass encoding= or unicode_errors='replace'", e) from None
-                counts[word] = int(parts[1])
-    except (OSError, EOFError) as e:
-        raise VectorFileError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
-    return counts
+#: word2vec.c's format from words and a matrix (`wordvec.w2vformat.write_word2vec`), under gensim's name.
+save_word2vec_format = write_word2vec
 
 
 __all__ = ["KeyedVectors", "UnknownWordError", "UnknownAttributeError", "VectorFileError", "TruncatedFileError",

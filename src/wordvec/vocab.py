@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from array import array
 from dataclasses import dataclass
 from typing import Iterable, Sequence
@@ -15,7 +16,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import WordvecError
-from .files import atomic_open
+from .files import INT64_MAX, atomic_open
+
+_COUNT = re.compile(r"[0-9]{1,20}")  # ASCII digits only: str.isdigit() also accepts "²" and "٣"
 
 log = logging.getLogger("wordvec")
 
@@ -117,11 +120,15 @@ class Vocab:
                         raise WordvecError(f"{path}: line {lineno} is not UTF-8; is this a wordvec vocab.txt?") \
                             from None
                     parts = line.rstrip("\n").split("\t")
-                    if len(parts) != 2 or not parts[1].isdigit():
-                        raise WordvecError(f"{path}: line {lineno} is not 'token<TAB>count'; "
-                                           f"is this a wordvec vocab.txt?")
+                    if len(parts) != 2 or not _COUNT.fullmatch(parts[1]):
+                        raise WordvecError(f"{path}: line {lineno} is not 'token<TAB>count' with a count of ASCII "
+                                           f"digits; is this a wordvec vocab.txt?")
+                    count = int(parts[1])
+                    if count > INT64_MAX:
+                        raise WordvecError(f"{path}: line {lineno}: the count {parts[1][:30]} does not fit in 64 "
+                                           f"bits; the file is damaged")
                     tokens.append(parts[0])
-                    counts.append(int(parts[1]))
+                    counts.append(count)
         except OSError as e:
             raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
         if not tokens:

@@ -33,6 +33,7 @@ from .config import Config
 from .corpus import LineSentence
 from .engine import Weights, new_weights, train_word2vec
 from .errors import WordvecError
+from .files import check_fields
 from .state import fingerprint, keys_from_tensors, keys_to_tensors, load_state, read_header, save_state
 from .vectors import KeyedVectors, UnsupportedError
 from .vocab import (EmptyCorpusError, Encoded, Scan, Vocab, effective_min_count, encode_scan, huffman_tree, keep_word,
@@ -221,6 +222,9 @@ _PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sam
 #: What training leaves behind, kept too.
 _STATE = ("corpus_count", "corpus_total_words", "train_count", "total_train_time", "effective_min_count",
           "running_training_loss", "lifecycle_events", "epochs_trained")
+_STATE_KINDS = {"corpus_count": "int", "corpus_total_words": "int", "train_count": "int", "total_train_time": "number",
+                "effective_min_count": "int", "running_training_loss": "number", "lifecycle_events": "list",
+                "epochs_trained": "int"}
 #: The settings a continued train() call must share with the one that saved mid-way.
 _RESUME_KEYS = ("model", "loss", "vector_size", "window", "negative", "ns_exponent", "sample", "shared_negatives",
                 "reduced_window", "both_heads", "cbow_mean", "seed", "device", "backend", "batch_size")
@@ -670,10 +674,19 @@ class Word2Vec:
             raise WordvecError(f"{path} is a wordvec training checkpoint without its configuration and words (written "
                                f"by an older wordvec); continue it with `wordvec train --resume` instead")
         tensors, header = load_state(path, mmap=mmap, kinds=("word2vec",))
-        config = Config.from_dict(header["config"])
+        check_fields(header, {"config": "dict", "word2vec": "dict", "train": "dict", "state": "dict"}, str(path),
+                     "the file is damaged", required=("config",))
+        if "train" in header:
+            check_fields(header["train"], {"call": "dict"}, f"{path}: train", "the file is damaged")
+        try:
+            config = Config.from_dict(header["config"])
+        except (TypeError, ValueError) as e:
+            raise WordvecError(f"{path}: the stored config is not valid ({e}); the file is damaged") from None
         if config.model not in ("skipgram", "cbow"):
             raise WordvecError(f"{path} holds the lab's {config.model} network, not skip-gram or CBOW; load its "
                                f"vectors with KeyedVectors.load_run")
+        if "word2vec" in header:  # the constructor checks the parameters; these it takes as they are
+            check_fields(header["word2vec"], _STATE_KINDS, f"{path}: word2vec", "the file is damaged", required=())
         attrs = header.get("word2vec") or _params_from_config(config)
         model = cls(**{k: attrs[k] for k in _PARAMS if k in attrs})
         for k in _STATE:
@@ -694,6 +707,11 @@ class Word2Vec:
         syn0 = tensors[INPUT]
         if "keys.utf8" not in tensors or COUNTS not in tensors:
             raise WordvecError(f"{path}: the words or their counts are missing; the file is damaged or not a model")
+        for name in (INPUT, OUTPUT, HS, COUNTS):
+            dtype = tensors[name].dtype if name in tensors else None
+            if dtype is not None and (dtype.kind not in "iu" if name == COUNTS else dtype != np.float32):
+                raise WordvecError(f"{path}: {name} is {tensors[name].dtype}, expected "
+                                   f"{'integers' if name == COUNTS else 'float32'}; the file is damaged")
         keys = keys_from_tensors(tensors, len(syn0), path)
         counts = np.array(tensors[COUNTS], dtype=np.int64)
         v, dim = len(keys), int(self.vector_size)
