@@ -326,8 +326,9 @@ def test_a_missing_run_is_not_told_to_train_again(tmp_path, capsys):
     assert "again" not in err
 
 
-@pytest.mark.parametrize("version, says", [("9", "no valid format version ('9')"), (True, "no valid format version"),
-                                           (0, "no valid format version"), (99, "newer wordvec")])
+@pytest.mark.parametrize("version, says", [("9", "format version '9' is not a positive integer"),
+                                           (True, "is not a positive integer"), (0, "is not a positive integer"),
+                                           (99, "newer wordvec")])
 def test_a_format_version_that_is_not_a_number_is_not_called_newer(tmp_path, version, says):
     import json
 
