@@ -96,6 +96,8 @@ class Config:
                                       "training", cli=False)
     topn: int = _f(10, "neighbours per query word", aliases=("-k",))
     progress: bool = _f(True, "show a progress bar (--no-progress: quiet)")
+    loss_every: int = _f(0, "skip-gram/CBOW: record the loss, learning rate and words/s every this many words "
+                            "(0: about 200 points a run); also the largest unit of work, so it seeds the streams")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -172,6 +174,8 @@ class Config:
             (self.threads >= 0, f"--threads must be 0 (all cores) or more, got {self.threads}"),
             (self.sync_words >= 1, f"--sync-words must be at least 1, got {self.sync_words}"),
             (self.topn >= 1, f"-k/--topn must be at least 1, got {self.topn}"),
+            (0 <= self.loss_every <= 1 << 40, f"--loss-every must be 0 (about 200 points) or a number of words, got "
+                                              f"{self.loss_every}"),
             (not (self.loss == "hs" and not self.both_heads and self.vectors != "input"),
              f"--vectors {self.vectors} needs output vectors, and --loss hs has none (its output matrix is the "
              f"Huffman tree's inner nodes); use --vectors input"),
@@ -198,7 +202,7 @@ class Config:
         out = []
         if self.model == "softmax":
             out += ["negative", "ns_exponent", "sample", "shared_negatives", "reduced_window", "backend",
-                    "both_heads", "cbow_mean", "sync_words", "sync"]
+                    "both_heads", "cbow_mean", "sync_words", "sync", "loss_every"]
         if self.model == "cbow":
             out += ["shared_negatives"]
         if self.model == "skipgram":
