@@ -52,6 +52,7 @@ def emoji_kv():
     kv = clustered_kv(n_clusters=3, per=8)
     words = list(kv.index_to_key)
     words[0], words[1], words[2], words[3] = MOJIBAKE, MISSING, "caf\u00e9", "x" + MISSING
+    words[4] = MOJIBAKE + "\u00f0\u009f\u0091"  # a tweet cut mid-emoji
     return KeyedVectors(words, kv.vectors, kv.counts)
 
 
@@ -66,16 +67,20 @@ def test_emoji_draw_without_missing_glyph_warnings(tmp_path, figures, caplog):
     drawn = texts(figures[-1])
     assert all(c in plots._glyphs() for t in drawn for c in t)  # nothing the font lacks reaches matplotlib
     assert "love\U0001F60D" in drawn  # repaired: the font has this emoji
+    assert plots._printable(kv.index_to_key[4]) == "love\U0001F60D"  # the cut one without its broken tail
     assert "U+1F99C U+4E2D" in drawn and "x" in drawn and "caf\u00e9" in drawn  # dropped, or shown by code point
 
 
 def test_without_the_fix_the_font_lacks_what_is_drawn(tmp_path, monkeypatch, figures):
-    """The check above can fail: with every label passed through, characters the font lacks reach the figure
-    (matplotlib before 3.11 warns once per glyph; 3.11 draws a last-resort box)."""
+    """The check above can fail: with every label passed through, characters the font lacks reach the figure and
+    matplotlib warns about each."""
     monkeypatch.setattr(plots, "_printable", lambda text: text)
     kv = emoji_kv()
-    plot_map(tmp_path / "m.png", kv, top=24, words=[kv.index_to_key[0]], topn=3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plot_map(tmp_path / "m.png", kv, top=24, words=[kv.index_to_key[0]], topn=3)
     assert any(c not in plots._glyphs() for t in texts(figures[-1]) for c in t)
+    assert any("missing from font" in str(w.message) for w in caught)
 
 
 # ------------------------------------------------------------------------------------------------- labels

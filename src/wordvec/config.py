@@ -97,7 +97,8 @@ class Config:
     topn: int = _f(10, "neighbours per query word", aliases=("-k",))
     progress: bool = _f(True, "show a progress bar (--no-progress: quiet)")
     loss_every: int = _f(0, "skip-gram/CBOW: record the loss, learning rate and words/s every this many words "
-                            "(0: about 200 points a run); also the largest unit of work, so it seeds the streams")
+                            "(0: about 200 points a run); the CPU kernels' chunks are at most this long, so it "
+                            "changes the random streams, not the quality")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)

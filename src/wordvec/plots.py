@@ -193,9 +193,9 @@ def _printable(text: str) -> str:
     are decoded back first (the font has many emoji); characters it still lacks are dropped, and a word made only
     of those is shown by its code points (U+1F99C), so it is still there."""
     if _C1.search(text):
-        try:
-            text = text.encode("latin-1").decode("utf-8")
-        except UnicodeError:
+        try:  # a sequence cut short (a tweet truncated mid-emoji) is dropped
+            text = text.encode("latin-1").decode("utf-8", errors="ignore")
+        except UnicodeError:  # not Latin-1 throughout: not that mix-up
             pass
     glyphs = _glyphs()
     if all(c in glyphs for c in text):
