@@ -256,3 +256,20 @@ def _has_tb() -> bool:
     except ImportError:
         return False
     return True
+
+
+@pytest.mark.parametrize("points", [[1, 2], {"words": [1, 2], "loss": [1.0]}, {"words": ["a"], "loss": [1.0]},
+                                    {"every": "x"}, {"loss": [None]}])
+def test_damaged_loss_points_are_one_clear_error(tmp_path, points, capsys):
+    import json
+
+    kv = clustered_kv()
+    run = make_run(tmp_path / "run", kv, [kv.index_to_key[0]])
+    m = json.loads((run / "metrics.json").read_text())
+    m["loss_points"] = points
+    (run / "metrics.json").write_text(json.dumps(m))
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    assert main(["plot", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'loss_points'" in err and "damaged" in err
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before

@@ -97,9 +97,25 @@ def read_metrics(run_dir: str | os.PathLike) -> dict:
     for key in ("epoch_losses", "heldout_losses"):
         if any(not isinstance(x, _NUM) or isinstance(x, bool) for x in data.get(key, [])):
             raise WordvecError(f"{path}: '{key}' should be a list of numbers; the run is damaged; {_fix(run)}")
+    points = data.get("loss_points")
+    if points is not None and not _points_ok(points):
+        raise WordvecError(f"{path}: 'loss_points' should be an object of equally long lists of numbers; the run is "
+                           f"damaged; {_fix(run)}")
     if "config" not in data:
         raise WordvecError(f"{path} has no 'config'; the run is damaged; {_fix(run)}")
     return data
+
+
+def _points_ok(points) -> bool:
+    """metrics.json's `loss_points` (`weights.LossCurve.points`): numbers, and lists of numbers (words/s may be
+    null) of one length."""
+    if not isinstance(points, dict):
+        return False
+    lists = [v for v in points.values() if isinstance(v, list)]
+    number = lambda x: isinstance(x, _NUM) and not isinstance(x, bool)  # noqa: E731
+    return (all(isinstance(v, list) or number(v) for v in points.values()) and len({len(v) for v in lists}) <= 1
+            and all(number(x) or (x is None and k == "words_per_second") for k, v in points.items()
+                    if isinstance(v, list) for x in v))
 
 
 def _type_names(types: tuple) -> str:
