@@ -237,11 +237,8 @@ def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str]
     frequent = kv.most_frequent(int(top))
     coloured = [i for _, q, nb in groups for i in (q, *nb)]
     chosen = np.unique(np.concatenate([frequent, np.asarray(coloured, dtype=np.int64)]))
-    if method == "pca":
-        coords, share = pca_2d(vn[chosen])
-    else:
-        coords, share = project_2d(vn[chosen], method), None
-    xy = dict(zip(chosen.tolist(), coords))
+    xy = dict(zip(chosen.tolist(), project_2d(vn[chosen], method)))
+    share = pca_2d(vn[chosen])[1] if method == "pca" else None  # for the axes (a second small SVD)
     keys = _drawable(keys, set(chosen.tolist()))
 
     fig = _figure(MAP_SIZE, MAP_DPI)
