@@ -120,8 +120,9 @@ def test_projector(tmp_path, kv):
     top = np.argsort(-kv.counts, kind="stable")[:50]
     assert [m.split("\t")[0] for m in meta[1:]] == [kv.index_to_key[i] for i in top]
     np.testing.assert_allclose(vecs, kv.vectors[top], rtol=1e-5, atol=1e-6)
-    cfg = (out / "projector_config.pbtxt").read_text()
-    assert 'tensor_path: "vectors.tsv"' in cfg and 'metadata_path: "metadata.tsv"' in cfg
+    assert out == tmp_path / "proj" / "wordvec"  # layout and several exports: tests/test_plots_tb.py
+    cfg = (tmp_path / "proj" / "projector_config.pbtxt").read_text()
+    assert 'tensor_path: "wordvec/vectors.tsv"' in cfg and 'metadata_path: "wordvec/metadata.tsv"' in cfg
 
 
 @pytest.fixture
@@ -139,7 +140,7 @@ def test_cli_export(tmp_path, run_dir, fmt, capsys):
     assert str(out) in capsys.readouterr().out
     want = load_vectors(run_dir, which="input")
     if fmt == "projector":
-        got = np.loadtxt(out / "vectors.tsv", delimiter="\t")
+        got = np.loadtxt(out / run_dir.name / "vectors.tsv", delimiter="\t")
         np.testing.assert_allclose(got, want.vectors, rtol=1e-5, atol=1e-6)
         return
     got = KeyedVectors.load(out) if fmt == "safetensors" else load_word2vec_format(out, binary="binary" in fmt)

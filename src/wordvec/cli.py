@@ -248,19 +248,26 @@ def _add_export_command(sub) -> None:
     p = sub.add_parser("export", help="write a run's vectors as word2vec text/binary, safetensors or projector files")
     p.add_argument("run_dir")
     p.add_argument("--format", required=True, choices=FORMATS, help="output format")
-    p.add_argument("--out", required=True, metavar="PATH", help="file to write (a folder for --format projector)")
+    p.add_argument("--out", required=True, metavar="PATH",
+                   help="file to write; for --format projector the TensorBoard log folder (`tensorboard --logdir`)")
     p.add_argument("--vectors", choices=VECTOR_CHOICES, default=None,
                    help="export this matrix of model.safetensors (default: the run's vectors.txt)")
     p.add_argument("--limit", type=_positive("--limit"), default=None, metavar="N",
                    help="keep only the N most frequent words")
+    p.add_argument("--name", default=None, help="projector: the embedding's name and folder in the log folder "
+                                                "(default: the run's folder name)")
+    p.add_argument("--overwrite", action="store_true", help="projector: replace an export of the same name")
     p.set_defaults(func=_cmd_export)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from .rundir import export_run
 
-    path = export_run(args.run_dir, args.format, args.out, which=args.vectors, limit=args.limit)
+    path = export_run(args.run_dir, args.format, args.out, which=args.vectors, limit=args.limit, name=args.name,
+                      overwrite=args.overwrite)
     print(f"wrote {path}")
+    if args.format == "projector":
+        print(f"view it: tensorboard --logdir {args.out}  (then the PROJECTOR tab)")
     return 0
 
 

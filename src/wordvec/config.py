@@ -157,6 +157,10 @@ class Config:
     topn: int = _f(10, "neighbours per query word", aliases=("-k",), bounds=Bounds(1, limit=100_000),
                    group="output")
     progress: bool = _f(True, "show a progress bar (--no-progress: quiet)", group="output")
+    loss_every: int = _f(0, "skip-gram/CBOW: record the loss, learning rate and words/s every this many words "
+                            "(0: about 200 points a run); the CPU kernels' chunks are at most this long, so it "
+                            "changes the random streams, not the quality", bounds=Bounds(0, limit=1 << 40),
+                         group="output")
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -243,7 +247,7 @@ class Config:
         out = []
         if self.model == "softmax":
             out += ["negative", "ns_exponent", "sample", "shared_negatives", "reduced_window", "backend",
-                    "both_heads", "cbow_mean", "sync_words", "sync"]
+                    "both_heads", "cbow_mean", "sync_words", "sync", "loss_every"]
         if self.model == "cbow":
             out += ["shared_negatives"]
         if self.model == "skipgram":

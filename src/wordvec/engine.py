@@ -35,9 +35,10 @@ import numpy as np
 from .config import Config, check_rate
 from .devices import cap_to_cores, resolve_device
 from .errors import WordvecError, require
+from .files import check_fields, is_kind
 from .state import RESUME_FIX, Checkpointer, Stopped, check_position, expect_tensor
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
-from .weights import (HS, INPUT, OUTPUT, Replicas, TrainResult, as_hooks, check_finite, check_resumable,
+from .weights import (HS, INPUT, OUTPUT, LossCurve, Replicas, TrainResult, as_hooks, check_finite, check_resumable,
                       check_saveable, init_vectors, matrix_sum)
 
 log = logging.getLogger("wordvec")
@@ -266,15 +267,23 @@ def check_kernels(config: Config, device: str) -> None:
         require("torch", "the torch backend (--backend torch, --device cuda)")
 
 
+#: The fewest tokens a chunk (one kernel call) has, however often loss points are asked for.
+MIN_CHUNK = 256
+
+#: A chunk ends at the next document start when one is this near (or within half a chunk), so that small chunks
+#: (a loss point's words) never split documents that larger ones would have kept whole.
+WHOLE_DOCUMENT = 10_000
+
+
 def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
     """Token positions cutting the corpus into jobs of about `chunk` tokens, at document starts where one is near
-    (within half a chunk); only a document longer than that is split (windows are then cut at the split, as gensim
-    cuts sentences at 10,000 words)."""
+    (within half a chunk, or WHOLE_DOCUMENT tokens); only a document longer than that is split (windows are then
+    cut at the split, as gensim cuts sentences at 10,000 words)."""
     n = int(offsets[-1])
     targets = np.arange(chunk, n, chunk, dtype=np.int64)
     (at,) = _searchsorted(offsets, (targets, "left"))
     nxt = _take(offsets, np.minimum(at, len(offsets) - 1))
-    cuts = np.where(nxt - targets < chunk // 2, nxt, targets)
+    cuts = np.where(nxt - targets < max(chunk // 2, WHOLE_DOCUMENT), nxt, targets)
     return sorted({0, n, *[int(c) for c in cuts if 0 < c < n]})
 
 
@@ -337,12 +346,13 @@ class Position:
     end_alpha: float = 0.0
     epochs: int = 0
     epoch_offset: int = 0
+    points: dict = field(default_factory=dict)  # the LossCurve so far
 
 
 #: A saved position's fields and their JSON kinds: `Position` (the CPU kernels) and the torch engine's.
 _POSITION = {"epoch": "int", "chunk": "int", "chunk_size": "int", "loss": "number", "examples": "int", "kept": "int",
              "pairs": "int", "kept_total": "int", "pairs_total": "int", "epoch_losses": "list", "seconds": "number",
-             "start_alpha": "number", "end_alpha": "number", "epochs": "int", "epoch_offset": "int"}
+             "start_alpha": "number", "end_alpha": "number", "epochs": "int", "epoch_offset": "int", "points": "dict"}
 _TORCH_POSITION = {**{k: v for k, v in _POSITION.items() if k not in ("chunk", "chunk_size")}, "batch": "int",
                    "batch_size": "int", "world": "int"}
 
@@ -354,7 +364,10 @@ def check_checkpoint(resume: tuple[dict, dict], config: Config, n_words: int, cp
     of the shape the vocabulary and --vector-size give, and no other; the torch engine's generator states are bytes."""
     tensors, header = resume
     schema = _POSITION if cpu else _TORCH_POSITION
-    state = check_position(path, header.get("state"), schema, required=[k for k in schema if k != "world"])
+    state = check_position(path, header.get("state"), schema,
+                           required=[k for k in schema if k not in ("world", "points")])
+    if "points" in state:
+        _check_points(path, state["points"])
     if cpu and state["chunk_size"] < 1:
         raise WordvecError(f"{path}: the saved chunk size is {state['chunk_size']}; {RESUME_FIX}")
     if state["epoch"] > state["epochs"] or len(state["epoch_losses"]) != state["epoch"] or (
@@ -374,6 +387,21 @@ def check_checkpoint(resume: tuple[dict, dict], config: Config, n_words: int, cp
         for name, arr in tensors.items():
             if name.startswith("rng.") and (arr.dtype != np.uint8 or arr.ndim != 1):
                 raise WordvecError(f"{path}: {name} is not a generator state; {RESUME_FIX}")
+
+
+#: A saved loss curve (`weights.LossCurve`, as `asdict` writes it): each field's JSON kind.
+_POINTS = {"every": "int", "epoch_words": "int", "words": "list", "epoch": "list", "loss": "list", "examples": "list",
+           "lr": "list", "words_per_second": "list", "last_words": "int", "last_loss": "number", "last_examples": "int"}
+
+
+def _check_points(path, points) -> None:
+    """The loss curve a checkpoint carries: exactly LossCurve's fields, lists of numbers of one length."""
+    check_fields(points, _POINTS, f"{path}: the saved loss curve", RESUME_FIX, exact=True)
+    lists = [points[k] for k, kind in _POINTS.items() if kind == "list"]
+    numbers = all(is_kind(x, "number") or (x is None and k == "words_per_second")
+                  for k in _POINTS if _POINTS[k] == "list" for x in points[k])
+    if not numbers or len({len(v) for v in lists}) > 1 or points["every"] < 1:
+        raise WordvecError(f"{path}: the saved loss curve is not lists of numbers of one length; {RESUME_FIX}")
 
 
 class _Done:
@@ -399,8 +427,9 @@ class _HogwildRun:
         self.offsets = encoded.offsets if self.file is not None else np.ascontiguousarray(encoded.offsets,
                                                                                              dtype=np.int64)
         self.n = len(self.ids)
-        if state is None:
-            chunk = int(min(100_000, max(10_000, self.n // (8 * self.threads))))
+        self.curve = LossCurve.start(self.n, config.epochs, config.loss_every, state and state.get("points"))
+        if state is None:  # a chunk is at most a loss point's words, so a one-epoch run still draws a curve
+            chunk = int(min(100_000, max(10_000, self.n // (8 * self.threads)), max(MIN_CHUNK, self.curve.every)))
             if replicas.world > 1:  # a round must fit in sync_words, so chunks cannot be larger
                 chunk = int(max(1_000, min(chunk, config.sync_words)))
             self.pos = Position(chunk_size=chunk, start_alpha=alphas[0], end_alpha=alphas[1], epochs=config.epochs,
@@ -460,7 +489,7 @@ class _HogwildRun:
                            _chunk_seed(cfg.seed, self.pos.epoch_offset + epoch, c), bool(cfg.shared_negatives),
                            bool(cfg.cbow_mean))
 
-    def _take(self, future) -> None:
+    def _take(self, future, bar) -> None:
         loss, examples, kept, pairs = future.result()
         p = self.pos
         p.loss += loss
@@ -468,6 +497,22 @@ class _HogwildRun:
         p.kept += kept
         p.pairs += pairs
         p.chunk += 1
+        self._point(bar)
+
+    def _point(self, bar, end_of_epoch: bool = False) -> None:
+        """A loss point when one is due (`LossCurve`), shown on the progress bar and passed to the hooks."""
+        p = self.pos
+        words = p.epoch * self.n + self.bounds[p.chunk]
+        if not (end_of_epoch or (self.curve.due(words) and p.chunk < len(self.bounds) - 1)):
+            return
+        now = time.perf_counter()
+        point = self.curve.take(words, p.epoch, p.loss, p.examples, self.alpha_at(words), now - self.t_point,
+                                end_of_epoch)
+        self.t_point = now
+        if point is not None and self.replicas.rank == 0:
+            if bar is not None:
+                bar.set_postfix(LossCurve.postfix(point))
+            self.hooks.loss_point(point)
 
     def run(self, progress: bool) -> TrainResult:
         try:
@@ -482,7 +527,7 @@ class _HogwildRun:
         p, n_chunks = self.pos, len(self.bounds) - 1
         lead = self.replicas.rank == 0
         bar = _progress_bar(progress and lead, self.config.epochs * n_chunks, p.epoch * n_chunks + p.chunk)
-        t0 = time.perf_counter()
+        t0 = self.t_point = time.perf_counter()
         pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
         try:
             (self._rounds if self.replicas.world > 1 else self._chunks)(pool, bar, t0)
@@ -509,12 +554,12 @@ class _HogwildRun:
                 while c < n_chunks and len(inflight) < 2 * self.threads:
                     inflight.append(self._submit(pool, p.epoch, c))
                     c += 1
-                self._take(inflight.popleft())
+                self._take(inflight.popleft(), bar)
                 if bar is not None:
                     bar.update(1)
                 if p.chunk < n_chunks and self._due():
                     while inflight:
-                        self._take(inflight.popleft())
+                        self._take(inflight.popleft(), bar)
                     c = p.chunk
                     self._save(t0)
             self._end_epoch(bar)
@@ -546,6 +591,7 @@ class _HogwildRun:
                 if bar is not None:
                     bar.update(end - p.chunk)
                 p.chunk = end
+                self._point(bar)
                 if p.chunk < n_chunks and self._due():
                     self._save(t0)
             self._end_epoch(bar)
@@ -569,6 +615,7 @@ class _HogwildRun:
             input_vectors=w.syn0, output_vectors=w.syn1neg, epoch_losses=list(p.epoch_losses), seconds=seconds,
             device="cpu", words=self.n * self.config.epochs, effective_words=p.kept_total,
             pairs=p.pairs_total, extra_tensors={HS: w.syn1} if w.syn1 is not None else {},
+            loss_points=self.curve.points(),
         )
 
     def _end_epoch(self, bar) -> None:
@@ -578,10 +625,9 @@ class _HogwildRun:
             sums = [matrix_sum(m) for m in self.weights.tensors().values()]
             check_finite(p.epoch, loss, *sums, lr=p.start_alpha, chance=self.chance)
         p.epoch_losses.append(loss)
+        self._point(bar, end_of_epoch=True)
         p.kept_total += p.kept
         p.pairs_total += p.pairs
-        if bar is not None:
-            bar.set_postfix(epoch=p.epoch + 1, loss=f"{loss:.4f}")
         self.hooks.epoch_end(p.epoch, loss, None, p.loss, p.examples)
         p.epoch += 1
         p.chunk, p.loss, p.examples, p.kept, p.pairs = 0, 0.0, 0, 0, 0
@@ -592,6 +638,7 @@ class _HogwildRun:
                        lr=self.pos.start_alpha)
         if self.replicas.rank == 0:
             state = asdict(self.pos)
+            state["points"] = asdict(self.curve)
             state["seconds"] = self.pos.seconds + time.perf_counter() - t0
             self.checkpoint.save("word2vec", self.weights.tensors(), state)
         else:

@@ -12,6 +12,7 @@ initialisation) is the one `wordvec.engine` documents; this module only changes 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 
@@ -23,7 +24,7 @@ from .config import Config
 from .errors import WordvecError
 from .state import Checkpointer, Stopped, rng_to_array
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
-from .weights import HS, INPUT, OUTPUT, Hooks, TrainResult, check_finite, check_saveable
+from .weights import HS, INPUT, OUTPUT, Hooks, LossCurve, TrainResult, check_finite, check_saveable
 
 
 def train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, progress: bool = False,
@@ -112,6 +113,7 @@ class _Run:
                 raise WordvecError(f"the checkpoint holds no usable generator state for rank {self.rank}; start "
                                    f"afresh without --resume") from None
         self.n = len(encoded)
+        self.curve = LossCurve.start(self.n, config.epochs, config.loss_every, self.pos.get("points"))
         ids = torch.from_numpy(np.ascontiguousarray(encoded.ids)).to(dev)
         self.ids = ids
         lengths = torch.from_numpy(np.diff(encoded.offsets)).to(dev)
@@ -143,7 +145,7 @@ class _Run:
         config, p, dev = self.config, self.pos, self.dev
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
-        t0 = time.perf_counter()
+        t0 = self.t_point = time.perf_counter()
         if self.replicas is not None:
             self.replicas.start_tensors([self.syn0, self.syn1])
         with torch.no_grad():
@@ -160,7 +162,7 @@ class _Run:
             input_vectors=self.weights.syn0, output_vectors=None if self.hs else out,
             epoch_losses=list(p["epoch_losses"]), seconds=seconds, device=where, words=self.n * config.epochs,
             effective_words=int(p["kept_total"]), pairs=int(p["pairs_total"]),
-            extra_tensors={HS: out} if self.hs else {},
+            extra_tensors={HS: out} if self.hs else {}, loss_points=self.curve.points(),
         )
 
     def _epoch(self, progress: bool, t0: float) -> None:
@@ -180,7 +182,7 @@ class _Run:
         self.loss_sum = torch.tensor(p["loss"] if first else 0.0, device=dev, dtype=torch.float64)
         self.examples, self.pairs = (p["examples"], p["pairs"]) if first else (0, 0)
         n_batches = (m + bsz - 1) // bsz
-        per_round = self.world * max(1, int(config.sync_words) // bsz)
+        per_round = self.world * max(1, int(config.sync_words) // bsz) if self.world > 1 else 1  # 1: no syncs
         bar = _progress_bar(progress and first, n_batches)
         if bar is not None:
             bar.update(p["batch"])
@@ -193,6 +195,9 @@ class _Run:
             if bar is not None:
                 bar.update(end - p["batch"])
             p["batch"] = end
+            words = p["epoch"] * n + min(m, end * bsz) * n // max(m, 1)  # kept tokens -> words of the corpus
+            if end < n_batches and self.curve.due(words):
+                self._point(words, bar)
             if end < n_batches and self._due():
                 p["loss"], p["examples"], p["pairs"] = self._totals()
                 self._save(t0)
@@ -204,12 +209,27 @@ class _Run:
             check_finite(p["epoch"], loss, float(self.syn0.double().sum()), float(self.syn1.double().sum()),
                          lr=p["start_alpha"], chance=chance_loss(self.vocab.counts, *config.heads()))
         p["epoch_losses"].append(loss)
+        self._point((p["epoch"] + 1) * n, None, (loss_total, examples))
         p["kept_total"] += m  # every rank subsampled the same tokens
         p["pairs_total"] += pairs
         self.hooks.epoch_end(p["epoch"], loss, None, loss_total, examples)
         p.update(epoch=p["epoch"] + 1, batch=0, loss=0.0, examples=0, kept=0, pairs=0)
         if p["epoch"] < config.epochs and self._due():
             self._save(t0)
+
+    def _point(self, words: int, bar, totals: tuple | None = None) -> None:
+        """A loss point (`LossCurve`) at `words`; at an epoch's end (`totals` given) the epoch's last one."""
+        p, config = self.pos, self.config
+        loss_total, examples = totals or self._totals()[:2]
+        now = time.perf_counter()
+        a0, a1 = p["start_alpha"], p["end_alpha"]
+        lr = a0 - (a0 - a1) * words / (self.n * config.epochs)
+        point = self.curve.take(words, p["epoch"], loss_total, examples, lr, now - self.t_point, totals is not None)
+        self.t_point = now
+        if point is not None and self.rank == 0:
+            if bar is not None:
+                bar.set_postfix(LossCurve.postfix(point))
+            self.hooks.loss_point(point)
 
     def _totals(self) -> tuple[float, int, int]:
         """(loss, examples, pairs) of the epoch so far, over every rank."""
@@ -299,7 +319,8 @@ class _Run:
         if self.replicas is not None:
             states = self.replicas.gather_bytes(states[0])
         if self.rank == 0:
-            state = {**self.pos, "seconds": self.pos["seconds"] + time.perf_counter() - t0}
+            state = {**self.pos, "seconds": self.pos["seconds"] + time.perf_counter() - t0,
+                     "points": dataclasses.asdict(self.curve)}
             tensors = {INPUT: self.syn0.cpu().numpy(), HS if self.hs else OUTPUT: self.syn1.cpu().numpy()}
             tensors.update({f"rng.rank{r}": rng_to_array(st.cpu().numpy().tobytes()) for r, st in enumerate(states)})
             self.checkpoint.save("word2vec", tensors, state)

@@ -26,7 +26,7 @@ from .vectors import KeyedVectors
 from .word2vec import checkpoint_extras
 from .store import is_store
 from .vocab import Encoded, Vocab, build_and_encode
-from .weights import TrainResult, word_vectors
+from .weights import Hooks, TrainResult, word_vectors
 
 log = logging.getLogger("wordvec")
 
@@ -55,7 +55,7 @@ def fit(config: Config, vocab: Vocab, train: Encoded, heldout: Encoded | None = 
 
 
 #: Settings that may change between a run and its resume: they do not change what is computed.
-RESUMABLE_CHANGES = frozenset({"progress", "query_words", "topn", "threads", "device"})
+RESUMABLE_CHANGES = frozenset({"progress", "query_words", "topn", "threads", "device", "loss_every"})
 
 
 def identity(config: Config, vocab: Vocab, train: Encoded) -> dict:
@@ -225,6 +225,29 @@ def _from_store(config: Config) -> tuple[Vocab, Encoded]:
     return store.vocab, store.encoded
 
 
+class _Scalars(Hooks):
+    """TensorBoard scalars: the loss per epoch (step: the epoch) and, for skip-gram/CBOW, every loss point's loss,
+    learning rate and words/s (step: words trained)."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def epoch_end(self, epoch, loss, held, loss_sum, examples) -> None:
+        if self.writer is not None:
+            self.writer.add_scalar("loss/train", loss, epoch + 1)
+            if held is not None:
+                self.writer.add_scalar("loss/heldout", held, epoch + 1)
+            self.writer.flush()
+
+    def loss_point(self, point: dict) -> None:
+        if self.writer is not None:
+            step = point["words"]
+            self.writer.add_scalar("points/loss", point["loss"], step)
+            self.writer.add_scalar("points/lr", point["lr"], step)
+            if point["words_per_second"] is not None:
+                self.writer.add_scalar("points/words_per_second", point["words_per_second"], step)
+
+
 def _check_checkpoint(ckpt: Path, resume: bool, overwrite: bool) -> None:
     if resume and not ckpt.is_file():
         raise WordvecError(f"nothing to resume: no checkpoint at {ckpt}; run without --resume")
@@ -236,7 +259,8 @@ def _check_checkpoint(ckpt: Path, resume: bool, overwrite: bool) -> None:
 def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpoint_every: float, resume: bool,
            group=None):
     t_start = time.perf_counter()
-    if is_store(config.dataset):
+    from_store = is_store(config.dataset)
+    if from_store:
         vocab, train_enc = _from_store(config)
         test_split = test_enc = None
     else:
@@ -257,13 +281,6 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     log.info("%s words, %s training tokens; training %s/%s on %s", f"{len(vocab):,}", f"{len(train_enc):,}",
              config.model, config.loss, device)
 
-    def on_epoch(epoch: int, loss: float, held: float | None) -> None:
-        if writer is not None:
-            writer.add_scalar("loss/train", loss, epoch + 1)
-            if held is not None:
-                writer.add_scalar("loss/heldout", held, epoch + 1)
-            writer.flush()
-
     me = identity(config, vocab, train_enc)
     state = None
     if resume:
@@ -281,7 +298,7 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     lead = group is None or group.rank == 0
     with listening(checkpointer):
         result = fit(config, vocab, train_enc, test_enc, progress=config.progress and not quiet and lead,
-                     callback=on_epoch, checkpoint=checkpointer, resume=state, replicas=group)
+                     callback=_Scalars(writer), checkpoint=checkpointer, resume=state, replicas=group)
     if checkpointer is not None and checkpointer.saves:
         log.info("%d checkpoint(s) written in %.2f s", checkpointer.saves, checkpointer.seconds)
     if group is not None and config.model != "softmax":
@@ -300,13 +317,15 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "dataset": _local_dataset(config.dataset),
         "train_rows": train_enc.n_docs,  # one document per row / non-blank line (streams are not re-read)
-        "test_rows": test_enc.n_docs if test_enc is not None else (len(test_split) if test_split else 0),
+        "test_rows": None if from_store else (test_enc.n_docs if test_enc is not None else
+                                              (len(test_split) if test_split else 0)),  # a store has no test split
         "vocab_size": len(vocab),
         "tokens": len(train_enc),
         "test_tokens": len(test_enc) if test_enc is not None else 0,
         "pairs": int(result.pairs // config.epochs),  # the lab's pair count; skip-gram/CBOW: mean per epoch
         "epoch_losses": [float(x) for x in result.epoch_losses],
         "heldout_losses": [float(x) for x in result.heldout_losses],
+        "loss_points": result.loss_points or None,  # every N words: words, epoch, loss, examples, lr, words/s
         "final_loss": float(result.epoch_losses[-1]) if result.epoch_losses else None,
         "train_seconds": round(result.seconds, 4),
         "prep_seconds": round(prep_seconds, 4),

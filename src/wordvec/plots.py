@@ -7,6 +7,7 @@ file in the target folder, then renamed, so a crash never leaves a half-written 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import Sequence
 
@@ -46,9 +47,23 @@ def _save(fig, path) -> Path:
 # ------------------------------------------------------------------------------------------------- loss
 
 
-def plot_loss(path, train_losses: Sequence[float], heldout_losses: Sequence[float] | None = None) -> Path:
-    """The lab's plot — epoch vs mean loss, red line 'Loss', axes 'Epoch' / 'NLL' — with the held-out loss as a
-    second line when there is one, so overfitting shows as the two curves parting."""
+def loss_name(config: dict | None) -> str:
+    """What the loss of a run is, for an axis: the lab's full softmax is a negative log-likelihood; negative
+    sampling and hierarchical softmax minimise other objectives, and their values are not comparable with it."""
+    config = config or {}
+    loss = config.get("loss", "softmax")
+    if loss == "hs" and config.get("both_heads"):
+        return "hierarchical softmax + negative-sampling loss"
+    return {"softmax": "NLL (full softmax)", "ns": "negative-sampling loss", "hs": "hierarchical-softmax loss"
+            }.get(loss, "loss")
+
+
+def plot_loss(path, train_losses: Sequence[float], heldout_losses: Sequence[float] | None = None,
+              points: dict | None = None, ylabel: str = "NLL (full softmax)") -> Path:
+    """The lab's plot — epoch vs mean loss, red line 'Loss' — with the held-out loss as a second line when there
+    is one, so overfitting shows as the two curves parting, and the loss every N words (metrics.json's
+    `loss_points`) as a thin line under the epoch means, so a one-epoch run draws a curve. `ylabel` names the
+    objective (`loss_name`)."""
     from matplotlib.ticker import MaxNLocator
 
     train = np.asarray(list(train_losses), dtype=float)
@@ -58,13 +73,18 @@ def plot_loss(path, train_losses: Sequence[float], heldout_losses: Sequence[floa
     fig = _figure(LOSS_SIZE, LOSS_DPI)
     ax = fig.add_subplot()
     marker = "o" if max(len(train), len(held)) <= 30 else None  # a 1-epoch run is still visible
+    words, loss = np.asarray((points or {}).get("words") or [], float), (points or {}).get("loss") or []
+    per = float((points or {}).get("epoch_words") or 0)
+    if len(words) > 1 and len(words) == len(loss) and per > 0:
+        ax.plot(words / per, np.asarray(loss, dtype=float), color="salmon", linewidth=0.8,
+                label=f"Loss every {int(points['every']):,} words")
     if len(train):
-        ax.plot(np.arange(1, len(train) + 1), train, "r", marker=marker, label="Loss")
+        ax.plot(np.arange(1, len(train) + 1), train, "r", marker=marker, label="Loss (epoch mean)")
     if len(held):
         ax.plot(np.arange(1, len(held) + 1), held, color="tab:blue", linestyle="--", marker=marker,
                 label="Held-out loss")
     ax.set_xlabel("Epoch")
-    ax.set_ylabel("NLL")
+    ax.set_ylabel(ylabel)
     ax.set_title("Training loss" + (" and held-out loss" if len(held) else "") + " per epoch")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.grid(True, alpha=0.3)
@@ -76,16 +96,25 @@ def plot_loss(path, train_losses: Sequence[float], heldout_losses: Sequence[floa
 # ------------------------------------------------------------------------------------------------- map
 
 
+def pca_2d(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first two principal components through numpy's SVD, and the share of the variance each explains."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) < 2:
+        return np.zeros((len(x), 2)), np.zeros(2)
+    centred = x - x.mean(axis=0)
+    _, sv, vt = np.linalg.svd(centred, full_matrices=False)
+    xy = centred @ vt[:2].T
+    total = float((sv ** 2).sum())
+    share = (sv[:2] ** 2) / total if total > 0 else np.zeros(min(2, len(sv)))
+    pad = 2 - xy.shape[1]  # a 1-D embedding still gets 2 columns
+    return np.pad(xy, ((0, 0), (0, pad))), np.pad(share, (0, 2 - len(share)))
+
+
 def project_2d(x: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
     """2-D coordinates: PCA through numpy's SVD (fast, deterministic) or t-SNE (local structure, slower)."""
     x = np.asarray(x, dtype=np.float64)
     if method == "pca":
-        centred = x - x.mean(axis=0)
-        if len(x) < 2:
-            return np.zeros((len(x), 2))
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        xy = centred @ vt[:2].T
-        return np.pad(xy, ((0, 0), (0, 2 - xy.shape[1])))  # a 1-D embedding still gets 2 columns
+        return pca_2d(x)[0]
     if method == "tsne":
         TSNE = require("sklearn.manifold", "--method tsne").TSNE
 
@@ -143,6 +172,46 @@ class _Placer:
         return None
 
 
+def _glyphs() -> frozenset:
+    """The characters the default font draws itself (read from its character map: matplotlib warns once per
+    missing glyph, or draws a last-resort box)."""
+    global _GLYPHS
+    if _GLYPHS is None:
+        from fontTools.ttLib import TTFont
+        from matplotlib.font_manager import FontProperties, findfont
+
+        _GLYPHS = frozenset(map(chr, TTFont(findfont(FontProperties()), lazy=True).getBestCmap()))
+    return _GLYPHS
+
+
+_GLYPHS: frozenset | None = None
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """`text` as the font can draw it. Emoji whose UTF-8 bytes were read as Latin-1 (the tweets' `ð\x9f\x98\x82`)
+    are decoded back first (the font has many emoji); characters it still lacks are dropped, and a word made only
+    of those is shown by its code points (U+1F99C), so it is still there."""
+    if _C1.search(text):
+        try:  # a sequence cut short (a tweet truncated mid-emoji) is dropped
+            text = text.encode("latin-1").decode("utf-8", errors="ignore")
+        except UnicodeError:  # not Latin-1 throughout: not that mix-up
+            pass
+    glyphs = _glyphs()
+    if all(c in glyphs for c in text):
+        return text
+    kept = "".join(c for c in text if c in glyphs)
+    return kept if kept.strip() else " ".join(f"U+{ord(c):04X}" for c in text)[:40]
+
+
+def _drawable(keys: list[str], ids: set[int]) -> list[str]:
+    """The words at `ids` made printable (`_printable`); the others left as they are."""
+    keys = list(keys)
+    for i in ids:
+        keys[i] = _printable(keys[i])
+    return keys
+
+
 def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str] | None = None,
              topn: int = 10, title: str | None = None) -> Path:
     """A 2-D map of the vectors: the `top` most frequent words as small grey labels, each queried word and its
@@ -163,11 +232,14 @@ def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str]
         if i >= 0 and i not in seen_q:
             seen_q.add(int(i))
             groups.append((keys[i] if keys[i] == w else f"{w} ({keys[i]})", int(i), _neighbours(vn, int(i), topn)))
+    groups = [(_printable(label), q, nb) for label, q, nb in groups]
 
     frequent = kv.most_frequent(int(top))
     coloured = [i for _, q, nb in groups for i in (q, *nb)]
     chosen = np.unique(np.concatenate([frequent, np.asarray(coloured, dtype=np.int64)]))
     xy = dict(zip(chosen.tolist(), project_2d(vn[chosen], method)))
+    share = pca_2d(vn[chosen])[1] if method == "pca" else None  # for the axes (a second small SVD)
+    keys = _drawable(keys, set(chosen.tolist()))
 
     fig = _figure(MAP_SIZE, MAP_DPI)
     ax = fig.add_subplot()
@@ -177,10 +249,11 @@ def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str]
     ax.set_xlim(pts[:, 0].min() - pad[0], pts[:, 0].max() + pad[0])
     ax.set_ylim(pts[:, 1].min() - pad[1], pts[:, 1].max() + pad[1])
     how = {"pca": "PCA", "tsne": "t-SNE"}[method]
-    ax.set_title(title or f"Word vectors, {how} map of the {len(frequent)} most frequent words"
+    ax.set_title(_printable(title) if title else f"Word vectors, {how} map of the {len(frequent)} most frequent words"
                  + (f"; query words with their {topn} nearest neighbours" if groups else ""), fontsize=11)
-    ax.set_xlabel(f"{how} 1")
-    ax.set_ylabel(f"{how} 2")
+    explained = (lambda k: f" ({share[k]:.1%} of the variance)") if share is not None else (lambda k: "")
+    ax.set_xlabel(f"{how} 1{explained(0)}")
+    ax.set_ylabel(f"{how} 2{explained(1)}")
     ax.tick_params(labelsize=7)
     fig.tight_layout()  # fix the layout (title included) before measuring label boxes in pixels
 
@@ -220,4 +293,4 @@ def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str]
     return _save(fig, path)
 
 
-__all__ = ["plot_loss", "plot_map", "project_2d"]
+__all__ = ["plot_loss", "plot_map", "project_2d", "pca_2d", "loss_name"]

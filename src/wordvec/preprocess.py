@@ -7,7 +7,12 @@ so each distinct word is stemmed once and remembered.
 
 from __future__ import annotations
 
+import importlib.util
+import logging
+import os
 import re
+import sys
+import types
 from functools import lru_cache
 from importlib import resources
 from typing import Callable, Iterable
@@ -17,6 +22,7 @@ from .errors import WordvecError
 _NOT_KEPT = re.compile(r"[^a-z@# ]")
 _SPACES = re.compile(r" +")
 _UNSEEN = object()
+log = logging.getLogger("wordvec")
 
 
 @lru_cache(maxsize=1)
@@ -28,9 +34,43 @@ def english_stopwords() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _stemmer() -> Callable[[str], str]:
+    """NLTK's English Snowball stemmer. `import nltk` imports scipy.stats and scikit-learn (seconds, 100+ MB),
+    so unless nltk is already loaded only the stemmer's own modules are loaded (`_snowball_alone`)."""
+    if "nltk" not in sys.modules:
+        try:
+            return _snowball_alone().SnowballStemmer("english").stem
+        except Exception as e:  # another nltk layout: the full import below is correct, only slower
+            log.debug("loading NLTK's stemmer alone failed (%s); importing nltk", e)
     from nltk.stem.snowball import SnowballStemmer
 
     return SnowballStemmer("english").stem
+
+
+def _snowball_alone():
+    """nltk.stem.snowball and the few modules it imports, without running `nltk/__init__.py`,
+    `nltk/stem/__init__.py` or `nltk/corpus/__init__.py` (stand-in packages while it loads; the stopword corpus it
+    names is used only with ignore_stopwords). sys.modules is restored afterwards, so a later `import nltk` is the
+    real, whole package."""
+    spec = importlib.util.find_spec("nltk")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("nltk is not installed")
+    root = list(spec.submodule_search_locations)
+    before = {k: v for k, v in sys.modules.items() if k == "nltk" or k.startswith("nltk.")}
+    stand_ins = {"nltk": root, "nltk.stem": [os.path.join(r, "stem") for r in root], "nltk.corpus": None}
+    try:
+        for name, path in stand_ins.items():
+            module = types.ModuleType(name)
+            if path is not None:
+                module.__path__ = path
+            else:
+                module.stopwords = None
+            sys.modules[name] = module
+        return importlib.import_module("nltk.stem.snowball")
+    finally:
+        for name in [k for k in sys.modules if k == "nltk" or k.startswith("nltk.")]:
+            if name not in before:
+                del sys.modules[name]
+        sys.modules.update(before)
 
 
 class LabTokenizer:

@@ -70,7 +70,7 @@ def _not_a_run(run: Path) -> str:
 
 #: Kinds (`files.check_fields`) of the metrics.json keys wordvec reads back; others are kept as they are.
 _SCHEMA = {
-    "wordvec_version": "str", "dataset": "str", "train_rows": "int", "test_rows": "int", "vocab_size": "int",
+    "wordvec_version": "str", "dataset": "str", "train_rows": "int", "test_rows": "int|null", "vocab_size": "int",
     "tokens": "int", "pairs": "int", "final_loss": "number|null", "train_seconds": "number",
     "words_per_second": "number|null", "device": "str", "config": "dict", "neighbors": "dict", "evaluation": "dict",
     "epoch_losses": "list", "heldout_losses": "list",
@@ -97,7 +97,22 @@ def read_metrics(run_dir: str | os.PathLike) -> dict:
     for key in ("epoch_losses", "heldout_losses"):
         if not all(is_kind(x, "number") for x in data.get(key, [])):
             raise WordvecError(f"{path}: '{key}' should be a list of numbers; {fix}")
+    points = data.get("loss_points")
+    if points is not None and not _points_ok(points):
+        raise WordvecError(f"{path}: 'loss_points' should be an object of equally long lists of numbers; {fix}")
     return data
+
+
+def _points_ok(points) -> bool:
+    """metrics.json's `loss_points` (`weights.LossCurve.points`): numbers, and lists of numbers (words/s may be
+    null) of one length."""
+    if not isinstance(points, dict):
+        return False
+    lists = [v for v in points.values() if isinstance(v, list)]
+    number = lambda x: is_kind(x, "number")  # noqa: E731
+    return (all(isinstance(v, list) or number(v) for v in points.values()) and len({len(v) for v in lists}) <= 1
+            and all(number(x) or (x is None and k == "words_per_second") for k, v in points.items()
+                    if isinstance(v, list) for x in v))
 
 
 def read_config(run_dir: str | os.PathLike, metrics: dict | None = None) -> Config:
@@ -286,7 +301,6 @@ class PendingRun:
     def commit(self, metrics: dict, vocab: Vocab, kv: KeyedVectors, result: TrainResult) -> Path:
         """Write every file into a temporary sibling folder, then rename it to `out` (replacing a run on
         --overwrite). A folder that appeared at `out` meanwhile is never replaced without --overwrite."""
-        from .plots import plot_loss
         from .state import save_tensors
 
         try:
@@ -305,7 +319,7 @@ class PendingRun:
             save_tensors(tmp / MODEL, {k: np.asarray(v, dtype=np.float32) for k, v in tensors.items()},
                          {"format": "wordvec", "model": str(metrics["config"]["model"])})  # streamed, not copied
             if metrics.get("epoch_losses") or metrics.get("heldout_losses"):
-                plot_loss(tmp / LOSS_PNG, metrics.get("epoch_losses") or [], metrics.get("heldout_losses"))
+                _plot_loss(tmp / LOSS_PNG, metrics)
             self._move_into_place(tmp)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -411,7 +425,7 @@ def _downstream_run(kv: KeyedVectors, config: Config, folds: int, sif: bool) -> 
 def plot_run(run_dir, method: str = "pca", top: int = 150, words=None) -> list[Path]:
     """`loss.png` (when the run recorded losses) and `map.png` in the run directory; words default to the run's
     query words, or the most frequent words when none of those is in the vocabulary."""
-    from .plots import plot_loss, plot_map
+    from .plots import plot_map
 
     run = Path(run_dir)
     metrics = read_metrics(run)
@@ -420,7 +434,7 @@ def plot_run(run_dir, method: str = "pca", top: int = 150, words=None) -> list[P
     written = []
     train, held = metrics.get("epoch_losses") or [], metrics.get("heldout_losses") or []
     if train or held:
-        written.append(plot_loss(run / LOSS_PNG, train, held))
+        written.append(_plot_loss(run / LOSS_PNG, metrics))
     if words is None:
         words = [w for w in config.query_words if w in kv]
         if not words:
@@ -435,11 +449,28 @@ def plot_run(run_dir, method: str = "pca", top: int = 150, words=None) -> list[P
     return written
 
 
-def export_run(run_dir, format: str, out, which: str | None = None, limit: int | None = None) -> Path:
-    """A run's vectors (vectors.txt, or the `which` matrix of model.safetensors) written in `format` to `out`."""
+def _plot_loss(path: Path, metrics: dict) -> Path:
+    """loss.png from metrics.json: the epoch means, the held-out loss, the points every N words, labelled by the
+    run's objective."""
+    from .plots import loss_name, plot_loss
+
+    points = metrics.get("loss_points")
+    return plot_loss(path, metrics.get("epoch_losses") or [], metrics.get("heldout_losses"),
+                     points if isinstance(points, dict) else None, loss_name(metrics.get("config")))
+
+
+def export_run(run_dir, format: str, out, which: str | None = None, limit: int | None = None,
+               name: str | None = None, overwrite: bool = False) -> Path:
+    """A run's vectors (vectors.txt, or the `which` matrix of model.safetensors) written in `format` to `out`;
+    a projector export is named after the run's folder unless `name` is given."""
     from .export import export_vectors
 
-    return export_vectors(load_vectors(run_dir, which), format, out, limit)
+    if name is not None and format != "projector":
+        raise WordvecError(f"--name names a projector export; drop it for --format {format}")
+    if overwrite and format != "projector":
+        raise WordvecError(f"--overwrite replaces a projector export; drop it for --format {format}")
+    kv = load_vectors(run_dir, which)
+    return export_vectors(kv, format, out, limit, name=name or Path(run_dir).resolve().name, overwrite=overwrite)
 
 
 __all__ = ["METRICS", "VOCAB", "VECTORS", "MODEL", "INPUT", "OUTPUT", "HS", "TENSORS", "read_metrics",

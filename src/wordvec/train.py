@@ -104,7 +104,7 @@ def grouped_cross_entropy(model: SoftmaxWord2Vec, context: torch.Tensor, centre:
 
 
 @torch.no_grad()
-def heldout_loss(model: SoftmaxWord2Vec, pairs: torch.Tensor, chunk: int = 1 << 20) -> float:
+def heldout_loss(model: SoftmaxWord2Vec, pairs: torch.Tensor, chunk: int = 1 << 16) -> float:
     """Mean cross-entropy of predicting the centre from the context over `pairs` (N, 2): the lab's loss, no update."""
     if pairs.shape[0] == 0:
         return float("nan")
@@ -152,6 +152,54 @@ _LAB_POSITION = {"epoch": "int", "lo": "int", "step": "int", "epoch_total": "num
                  "heldout_losses": "list", "seconds": "number"}
 
 
+class AdamW:
+    """torch.optim.AdamW (its defaults) for the lab's matrices: the operations of its single-tensor update on the CPU
+    in the same order, so the same bits (tested against it), without torch.optim's step, which imports torch's
+    compiler (torch._dynamo) on first use: seconds and tens of MB of a lab run's whole process. The state keeps
+    AdamW's names and types (`step`, `exp_avg`, `exp_avg_sq`), so checkpoints are the same as with torch's."""
+
+    def __init__(self, params, lr: float, betas=(0.9, 0.999), eps: float = 1e-8, weight_decay: float = 1e-2):
+        self.params = list(params)
+        self.param_groups = [{"params": self.params, "lr": float(lr)}]
+        self.betas, self.eps, self.weight_decay = betas, eps, weight_decay
+        self.state: dict[int, dict[str, torch.Tensor]] = {}
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        lr, (beta1, beta2), eps = self.param_groups[0]["lr"], self.betas, self.eps
+        for i, param in enumerate(self.params):
+            if param.grad is None:
+                continue
+            grad = param.grad
+            st = self.state.get(i)
+            if st is None:
+                st = self.state[i] = {"step": torch.tensor(0.0, dtype=torch.float32),
+                                      "exp_avg": torch.zeros_like(param, memory_format=torch.preserve_format),
+                                      "exp_avg_sq": torch.zeros_like(param, memory_format=torch.preserve_format)}
+            st["step"] += 1
+            param.mul_(1 - lr * self.weight_decay)
+            st["exp_avg"].lerp_(grad, 1 - beta1)
+            st["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            step = st["step"].item()
+            step_size = lr / (1 - beta1 ** step)
+            denom = (st["exp_avg_sq"].sqrt() / (1 - beta2 ** step) ** 0.5).add_(eps)
+            param.addcdiv_(st["exp_avg"], denom, value=-step_size)
+
+    def state_dict(self) -> dict:
+        return {"state": {i: dict(st) for i, st in self.state.items()}, "param_groups": self.param_groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        self.state = {}
+        for i, st in state_dict["state"].items():
+            p = self.params[int(i)]
+            self.state[int(i)] = {k: (v.to(torch.float32) if k == "step" else v.to(p.device, p.dtype)).clone()
+                                  for k, v in st.items()}
+
+
 class _LabRun:
     """One run of the lab trainer, with its state gathered so it can be saved and restored between batches."""
 
@@ -183,7 +231,7 @@ class _LabRun:
 
             self.ddp = DistributedDataParallel(_SliceLoss(self.model))  # rank 0's weights to every rank
         params = self.model.parameters()
-        self.opt = (torch.optim.AdamW(params, lr=config.lr) if config.optimizer == "adamw"
+        self.opt = (AdamW(params, lr=config.lr) if config.optimizer == "adamw"
                     else torch.optim.SGD(params, lr=config.lr))
         total_steps = -(-self.n // config.batch_size) * config.epochs
         self.decay = (config.lr - config.min_lr) / max(1, total_steps) if config.optimizer == "sgd" else 0.0
@@ -359,4 +407,4 @@ class _LabRun:
             raise Stopped(self.checkpoint.path)
 
 
-__all__ = ["train_lab", "grouped_cross_entropy", "heldout_loss", "seed_everything", "threads_limited"]
+__all__ = ["AdamW", "train_lab", "grouped_cross_entropy", "heldout_loss", "seed_everything", "threads_limited"]

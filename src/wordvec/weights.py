@@ -32,6 +32,7 @@ class TrainResult:
     effective_words: int = 0  # words actually trained on after subsampling, all epochs
     pairs: int = 0  # (centre, context) pairs trained on, all epochs
     heldout_losses: list[float] = field(default_factory=list)  # mean held-out loss per epoch (lab model)
+    loss_points: dict = field(default_factory=dict)  # LossCurve.points(): the loss every N words (skip-gram/CBOW)
     extra_tensors: dict[str, np.ndarray] = field(default_factory=dict)  # e.g. {'hs.weight': inner-node vectors}
 
     @property
@@ -47,6 +48,70 @@ class Hooks:
 
     def epoch_end(self, epoch: int, loss: float, heldout: float | None, loss_sum: float, examples: int) -> None:
         """After `epoch` (0-based): its mean loss per example, the held-out loss (lab model), the summed loss."""
+
+    def loss_point(self, point: dict) -> None:
+        """Every N words (`LossCurve`): words, epoch, loss, lr, words_per_second, examples of the new point."""
+
+
+#: Points a run's loss curve has by default (`LossCurve`): enough to see a one-epoch run learn, few enough to log.
+LOSS_POINTS = 200
+
+
+@dataclass
+class LossCurve:
+    """The loss, learning rate and speed every `every` words trained, and at the end of each epoch, so that a
+    one-epoch run draws a curve rather than a dot. A point's loss is the mean per example since the previous point
+    of the same epoch, so each epoch's points, weighted by their examples, give the epoch loss exactly. Plain data:
+    a checkpoint saves it (`asdict`) and a resumed run continues it."""
+
+    every: int
+    epoch_words: int = 0  # words an epoch trains (the x axis in epochs: words / epoch_words)
+    words: list = field(default_factory=list)  # words trained when the point was taken, all epochs so far
+    epoch: list = field(default_factory=list)  # 1-based
+    loss: list = field(default_factory=list)
+    examples: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    words_per_second: list = field(default_factory=list)
+    last_words: int = 0  # where the previous point was taken
+    last_loss: float = 0.0  # the epoch's loss sum and examples at the previous point (0 at an epoch's start)
+    last_examples: int = 0
+
+    @classmethod
+    def start(cls, epoch_words: int, epochs: int, every: int = 0, state: dict | None = None) -> "LossCurve":
+        """A new curve (`every` words a point; 0: about LOSS_POINTS over the run), or a saved one."""
+        if state:
+            return cls(**state)
+        every = int(every) if every > 0 else max(1, int(epoch_words) * int(epochs) // LOSS_POINTS)
+        return cls(every=every, epoch_words=int(epoch_words))
+
+    def due(self, words: int) -> bool:
+        return words - self.last_words >= self.every
+
+    def take(self, words: int, epoch: int, loss_sum: float, examples: int, lr: float, seconds: float,
+             end_of_epoch: bool = False) -> dict | None:
+        """Record a point at `words` from the epoch's running sums; returns it (None: no example since the last)."""
+        n = int(examples) - self.last_examples
+        point = None
+        if n > 0:
+            point = {"words": int(words), "epoch": int(epoch) + 1, "loss": (float(loss_sum) - self.last_loss) / n,
+                     "examples": n, "lr": float(lr),
+                     "words_per_second": (words - self.last_words) / seconds if seconds > 0 else None}
+            for key, value in point.items():
+                getattr(self, key).append(value)
+        self.last_words = int(words)
+        self.last_loss, self.last_examples = (0.0, 0) if end_of_epoch else (float(loss_sum), int(examples))
+        return point
+
+    @staticmethod
+    def postfix(point: dict) -> dict:
+        """A point as a progress bar shows it."""
+        return {"epoch": point["epoch"], "loss": f"{point['loss']:.4f}", "lr": f"{point['lr']:.3g}",
+                "words_s": f"{point['words_per_second'] or 0:,.0f}"}
+
+    def points(self) -> dict:
+        """What metrics.json keeps: `every` and one list per quantity."""
+        return {"every": self.every, "epoch_words": self.epoch_words, **{k: list(getattr(self, k)) for k in
+                                        ("words", "epoch", "loss", "examples", "lr", "words_per_second")}}
 
 
 class _CallbackHooks(Hooks):
@@ -170,5 +235,5 @@ def matrix_sum(m: np.ndarray) -> float:
     return float(np.add.reduce(m, axis=None, dtype=np.float64))
 
 
-__all__ = ["INPUT", "OUTPUT", "HS", "TrainResult", "Hooks", "as_hooks", "Replicas", "init_vectors", "word_vectors", "check_finite",
-           "check_resumable", "check_saveable", "matrix_sum"]
+__all__ = ["INPUT", "OUTPUT", "HS", "TrainResult", "Hooks", "LossCurve", "LOSS_POINTS", "as_hooks", "Replicas",
+           "init_vectors", "word_vectors", "check_finite", "check_resumable", "check_saveable", "matrix_sum"]
