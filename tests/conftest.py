@@ -82,3 +82,17 @@ def ref(nltk_stopwords_file):
     import lab_reference
 
     return lab_reference
+
+
+@pytest.fixture(autouse=True)
+def _wordvec_logger_as_found():
+    """Each test gets the `wordvec` logger as the previous one found it: an in-process CLI call sets its level
+    (--quiet, a silent rank) and handler, which would otherwise decide what a later test's capsys sees."""
+    import logging
+
+    logger = logging.getLogger("wordvec")
+    saved = (logger.level, list(logger.handlers), logger.propagate, logger.disabled)
+    yield
+    logger.setLevel(saved[0])
+    logger.handlers[:] = saved[1]
+    logger.propagate, logger.disabled = saved[2], saved[3]

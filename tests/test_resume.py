@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -53,11 +54,19 @@ def _run(args: list[str], **kw) -> subprocess.CompletedProcess:
 
 
 def _terminated(args: list[str], lock: Path) -> tuple[int, str]:
-    """Start `wordvec train`, SIGTERM it once it trains; (exit code, stderr)."""
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    signal_when_training(proc, lock)
-    _, err = proc.communicate(timeout=120)
-    return proc.returncode, err
+    """Start `wordvec train`, SIGTERM it while it trains; (exit code, stderr). How long a run takes depends on the
+    machine: a run that finished before the signal, or was stopped before it trained, is tried again with another
+    delay, so that the caller always gets a run stopped mid-training."""
+    out = Path(args[args.index("--out") + 1])
+    checkpoint = out.parent / f"{out.name}.checkpoint"
+    for after in (0.5, 0.2, 1.0, 0.1, 2.0):
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        signal_when_training(proc, lock, after=after)
+        _, err = proc.communicate(timeout=120)
+        if checkpoint.is_file():
+            return proc.returncode, err
+        shutil.rmtree(out, ignore_errors=True)
+    raise AssertionError(f"no try stopped the run mid-training; last stderr: {err}")
 
 
 def _tensors(run: Path) -> dict[str, np.ndarray]:
@@ -98,13 +107,13 @@ def test_sigkill_at_a_random_moment_then_resume_is_bit_identical(tmp_path, kind)
 def test_sigterm_saves_a_checkpoint_and_a_restart_resumes(tmp_path):
     data = _corpus(tmp_path / "data", "sgns")
     out = tmp_path / "run"
-    args = _cmd("sgns", data, out, "--epochs", "40")
+    args = _cmd("sgns", data, out, "--epochs", "100")
     code, err = _terminated(args, tmp_path / ".run.lock")
     assert code == 143 and "Traceback" not in err, err
     assert "--resume" in err and (tmp_path / "run.checkpoint").is_file() and not out.exists()
     again = _run(args)  # without --resume: refused, the checkpoint kept
     assert again.returncode == 2 and "--resume" in again.stderr and (tmp_path / "run.checkpoint").is_file()
-    different = _run(_cmd("sgns", data, out, "--epochs", "40", "--window", "3", "--resume"))
+    different = _run(_cmd("sgns", data, out, "--epochs", "100", "--window", "3", "--resume"))
     assert different.returncode == 2 and "--window 5 -> 3" in different.stderr
     # a torchrun restart (--max-restarts) sets TORCHELASTIC_RESTART_COUNT: the same command resumes without --resume
     restarted = _run(args, env={**os.environ, "TORCHELASTIC_RESTART_COUNT": "1"})
@@ -153,7 +162,7 @@ def test_a_cli_checkpoint_loads_as_a_word2vec_model(tmp_path):
 
     data = _corpus(tmp_path / "data", "sgns")
     out = tmp_path / "run"
-    _terminated(_cmd("sgns", data, out, "--epochs", "40"), tmp_path / ".run.lock")
+    _terminated(_cmd("sgns", data, out, "--epochs", "100"), tmp_path / ".run.lock")
     model = Word2Vec.load(tmp_path / "run.checkpoint")
     assert model.vector_size == 16 and len(model.wv) == 600 and model.sg == 1
     assert model.wv.most_similar(model.wv.index_to_key[0], topn=3)

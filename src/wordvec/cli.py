@@ -493,6 +493,13 @@ class _Stderr(logging.StreamHandler):
         pass
 
 
+def _say(line: str) -> None:
+    """One line on stderr in one write: ranks of a distributed run share the terminal, and print's separate write
+    of the newline lets their lines run into each other."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def _configure_logging(quiet: bool, silent: bool = False) -> None:
     """The CLI's messages: `wordvec: ...` lines on stderr; --quiet keeps only warnings, `silent` (ranks other than
     0 of a distributed run) only errors."""
@@ -520,20 +527,20 @@ def main(argv: list[str] | None = None) -> int:
         _configure_logging(getattr(args, "quiet", False), silent=other_rank)
         return args.func(args)
     except WordvecError as e:
-        print(f"wordvec: error: {e}", file=sys.stderr)
+        _say(f"wordvec: error: {e}")
         if args.command == "train":
             from .distributed import record_error
 
             record_error(f"wordvec: error: {e}")  # torchrun's failure summary then names it
         return 2
     except KeyboardInterrupt:
-        print("wordvec: interrupted; nothing was written", file=sys.stderr)
+        _say("wordvec: interrupted; nothing was written")
         return 130
     except _Terminated:
-        print("wordvec: terminated; nothing was written", file=sys.stderr)
+        _say("wordvec: terminated; nothing was written")
         return 143
     except Stopped as e:
-        print(f"wordvec: {e}", file=sys.stderr)
+        _say(f"wordvec: {e}")
         return 143
     finally:
         if main_thread:

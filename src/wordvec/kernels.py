@@ -47,6 +47,7 @@ the sum of both.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 
@@ -64,8 +65,8 @@ def implementation(name: str | None = None):
         raise WordvecError(f"WORDVEC_KERNELS={name!r} is not a kernel implementation; use one of "
                            f"{', '.join(IMPLEMENTATIONS)} or unset it")
     if name != "numba":
-        try:
-            from . import _kernels
+        try:  # through sys.modules, not the package attribute, so that a module marked absent counts as absent
+            _kernels = importlib.import_module(f"{__package__}._kernels")
         except ImportError as e:
             if name == "c":
                 raise WordvecError(f"the C kernels (wordvec._kernels) are not built ({e}); reinstall wordvec where "
