@@ -13,7 +13,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .config import PRESETS, VECTORS as VECTOR_CHOICES, Config, preset
+from .config import PRESETS, TOKENIZERS, VECTORS as VECTOR_CHOICES, Config, preset
 from .state import DEFAULT_CHECKPOINT_EVERY, Stopped
 from .errors import WordvecError
 
@@ -205,8 +205,9 @@ def _add_prepare_command(sub) -> None:
                    help="Hub id, folder with train.csv, .csv/.parquet file, .txt file or folder of them, plain or "
                         ".gz/.bz2/.xz (only the train split is stored)")
     p.add_argument("--out", required=True, metavar="STORE", help="token store folder to write")
-    p.add_argument("--tokenizer", choices=["lab", "simple"], default=Config.tokenizer,
-                   help="'lab' (the lab's NLTK pipeline) or 'simple' (lower-case, split on whitespace)")
+    p.add_argument("--tokenizer", choices=TOKENIZERS, default=Config.tokenizer,
+                   help="'gensim' (simple_preprocess), 'lab' (the lab's NLTK pipeline), 'simple' (lower-case, split "
+                        "on whitespace) or 'auto' (gensim for plain text, lab for tables)")
     p.add_argument("--min-count", type=int, default=Config.min_count, metavar="N",
                    help="keep words seen at least this often (the lab's `count > 10` is 11)")
     p.add_argument("--max-final-vocab", type=int, default=None, metavar="N",

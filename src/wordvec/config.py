@@ -17,7 +17,7 @@ from .errors import WordvecError
 
 DEFAULT_DATASET = "tweets_hate_speech_detection"
 
-TOKENIZERS = ("lab", "simple")
+TOKENIZERS = ("auto", "lab", "gensim", "simple")
 MODELS = ("softmax", "skipgram", "cbow")
 LOSSES = ("softmax", "ns", "hs")
 VECTORS = ("input", "output", "mean")
@@ -46,8 +46,10 @@ class Config:
                                        "of .txt files (default: $WORDVEC_DATASET, else the lab's Hub dataset)")
     text_column: str = _f("tweet", "column holding the text (CSV, parquet, Hub datasets)")
     label_column: str = _f("label", "column holding integer labels (used by the downstream evaluation)")
-    tokenizer: str = _f("lab", "'lab' (lower-case, a-z@# only, NLTK stopwords, Snowball stems) or 'simple' "
-                               "(lower-case, split on whitespace)", TOKENIZERS)
+    tokenizer: str = _f("auto", "'gensim' (gensim's simple_preprocess: lower-case letter runs of 2-15 characters), "
+                                "'lab' (lower-case, a-z@# only, NLTK stopwords, Snowball stems), 'simple' "
+                                "(lower-case, split on whitespace: already tokenised text) or 'auto' (a token "
+                                "store's own; gensim for plain text, lab for tables)", TOKENIZERS)
     # --- vocabulary -------------------------------------------------------------------------------------------
     min_count: int = _f(5, "keep words seen at least this often (gensim's meaning; the lab's `count > 10` is 11)")
     max_vocab_size: int | None = _f(None, "bound memory while counting: when more word types than this are seen, "

@@ -153,6 +153,19 @@ def _looks_like_path(source: str) -> bool:
             or source.endswith((".csv", ".parquet") + TEXT_SUFFIXES + tuple(COMPRESSED)) or Path(source.split("/")[0]).is_dir())
 
 
+def default_tokenizer(source) -> str:
+    """What `--tokenizer auto` means for `source`: gensim's simple_preprocess for plain text (files or folders of
+    them, read one sentence per line), the lab's tokenizer for tables (CSV, parquet, Hub datasets) as before."""
+    path = Path(str(source if source is not None else default_dataset())).expanduser()
+    try:
+        if path.is_dir():
+            tables = ("dataset_dict.json", "dataset_info.json", "train.csv", "train.parquet")
+            return "lab" if any((path / name).is_file() for name in tables) else "gensim"
+        return "gensim" if path.is_file() and path.suffix not in (".csv", ".parquet") else "lab"
+    except OSError:
+        return "lab"  # unreadable: load_corpus reports it
+
+
 def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[str, Split]:
     if path.is_dir():
         if (path / "dataset_dict.json").exists() or (path / "dataset_info.json").exists():
@@ -430,6 +443,6 @@ class Text8Corpus:
         return f"Text8Corpus({str(self.fname)!r})"
 
 
-__all__ = ["Split", "TextLines", "load_corpus", "default_dataset", "is_text_file", "is_compressed", "open_binary",
+__all__ = ["default_tokenizer", "Split", "TextLines", "load_corpus", "default_dataset", "is_text_file", "is_compressed", "open_binary",
            "read_errors", "decode_line", "LineSentence", "PathLineSentences", "Text8Corpus", "CorpusDecodeError",
            "CorpusPathError"]

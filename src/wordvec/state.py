@@ -113,6 +113,18 @@ def load_tensors(path, mmap: str | None = None, mapped: Sequence[str] | None = (
     return tensors, {str(k): str(v) for k, v in meta.items()}
 
 
+def refuse_pickle(path, what: str, recipe: str) -> None:
+    """gensim saves with pickle, and unpickling runs whatever code the file names: refuse one, unread."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except OSError:
+        return  # read_header says what is wrong
+    if len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        raise WordvecError(f"{path} is a Python pickle ({what}); wordvec does not unpickle files, because "
+                           f"unpickling can run any code the file holds. {recipe}")
+
+
 def save_state(path: str | os.PathLike, kind: str, tensors: dict[str, np.ndarray], meta: dict) -> Path:
     """Write `tensors` and the JSON-able `meta` to `path` atomically, as a state file of this `kind`."""
     header = {"format": FORMAT, "version": VERSION, "kind": kind, **meta}
@@ -258,6 +270,6 @@ def rng_to_array(state: bytes | np.ndarray) -> np.ndarray:
     return np.frombuffer(bytes(state), dtype=np.uint8).copy()
 
 
-__all__ = ["save_tensors", "load_tensors", "save_state", "load_state", "read_header", "keys_to_tensors",
+__all__ = ["save_tensors", "load_tensors", "refuse_pickle", "save_state", "load_state", "read_header", "keys_to_tensors",
            "keys_from_tensors", "parse_header", "fingerprint", "Checkpointer", "Stopped", "rng_to_array",
            "listening", "request_stop"]

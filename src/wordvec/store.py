@@ -52,7 +52,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .corpus import TextLines, is_compressed, load_corpus, open_binary, read_errors
+from .corpus import TextLines, default_tokenizer, is_compressed, load_corpus, open_binary, read_errors
 from .errors import WordvecError
 from .files import temp_dir
 from .preprocess import get_tokenizer
@@ -488,7 +488,7 @@ def _rewrite(merger: _Merger, final: np.ndarray, ids_path: Path, offsets_path: P
 # ------------------------------------------------------------------------------------------------- prepare
 
 
-def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_vocab: int | None = None,
+def prepare(source, out, tokenizer: str = "auto", min_count: int = 5, max_final_vocab: int | None = None,
             sort_by_count: bool = True, workers: int | None = None, text_column: str = "tweet",
             overwrite: bool = False, part_size: int | None = None, max_vocab_size: int | None = None) -> Path:
     """Tokenise `source` once into a token store at `out` (see the module docstring); returns its path.
@@ -503,6 +503,8 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
     (default: about two tasks a worker, 8-256 MB each). An existing `out` is replaced only with `overwrite`
     and only if it is a token store (or an empty folder).
     """
+    if tokenizer == "auto":
+        tokenizer = default_tokenizer(source)
     get_tokenizer(tokenizer)
     if min_count < 1:
         raise WordvecError(f"--min-count must be at least 1, got {min_count}")
