@@ -161,3 +161,27 @@ def test_counting_a_generated_corpus_as_gensim():
         ours, theirs = Phrases(sentences, **kw), gphrases.Phrases(sentences, **kw)
         assert ours.vocab == theirs.vocab and ours.min_reduce == theirs.min_reduce
         _same(ours, theirs, sentences)
+
+
+def test_the_phrases_command(tmp_path, capsys):
+    from wordvec.cli import main
+
+    rng = random.Random(1)
+    lines = [" ".join(rng.choice(["new york", "city", "big", "apple", "is", "i love"]) for _ in range(8))
+             for _ in range(400)]
+    (tmp_path / "c.txt").write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out.txt"
+    assert main(["phrases", "--dataset", str(tmp_path / "c.txt"), "--out", str(out), "--passes", "2",
+                 "--min-count", "2", "--threshold", "1"]) == 0
+    sentences = [line.split() for line in out.read_text().splitlines()]
+    expected = learn_phrases([simple_preprocess(t) for t in lines], passes=2, min_count=2, threshold=1)
+    want = [simple_preprocess(t) for t in lines]
+    for m in expected:
+        want = [m[s] for s in want]
+    assert sentences == want and any(w == "new_york" for s in sentences for w in s)
+    before = out.read_bytes()
+    assert main(["phrases", "--dataset", str(tmp_path / "c.txt"), "--out", str(out)]) == 2
+    assert "already exists" in capsys.readouterr().err and out.read_bytes() == before
+    assert main(["phrases", "--dataset", str(tmp_path / "c.txt"), "--out", str(tmp_path / "x"),
+                 "--threshold", "5", "--scoring", "npmi"]) == 2
+    assert "between -1 and 1" in capsys.readouterr().err and not (tmp_path / "x").exists()

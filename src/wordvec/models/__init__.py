@@ -15,7 +15,7 @@ def __getattr__(name: str):
     if name in _NAMES:
         return getattr(importlib.import_module(f"wordvec.models.{_NAMES[name]}"), name)
     raise AttributeError(f"module 'wordvec.models' has no attribute {name!r} (wordvec has Word2Vec, KeyedVectors "
-                         f"and Phrases; not gensim's other models)")
+                         f"and Phrases; not gensim's other models such as Doc2Vec)")
 
 
 __all__ = list(_NAMES)
