@@ -172,9 +172,10 @@ def test_the_phrases_command(tmp_path, capsys):
     (tmp_path / "c.txt").write_text("\n".join(lines) + "\n")
     out = tmp_path / "out.txt"
     assert main(["phrases", "--dataset", str(tmp_path / "c.txt"), "--out", str(out), "--passes", "2",
-                 "--min-count", "2", "--threshold", "1"]) == 0
+                 "--min-count", "2", "--threshold", "0.5", "--scoring", "npmi"]) == 0
     sentences = [line.split() for line in out.read_text().splitlines()]
-    expected = learn_phrases([simple_preprocess(t) for t in lines], passes=2, min_count=2, threshold=1)
+    expected = learn_phrases([simple_preprocess(t) for t in lines], passes=2, min_count=2, threshold=0.5,
+                             scoring="npmi")
     want = [simple_preprocess(t) for t in lines]
     for m in expected:
         want = [m[s] for s in want]
