@@ -238,7 +238,7 @@ def test_a_token_store_with_other_settings_is_refused(tmp_path, capsys):
                  "--min-count", "1"]) == 0
     capsys.readouterr()
     assert main(["train", "--preset", "sgns", "--dataset", str(tmp_path / "store"), "--out", str(tmp_path / "r"),
-                 "--no-progress", "--min-count", "3"]) == 2
+                 "--no-progress", "--min-count", "3", "--tokenizer", "lab"]) == 2  # default auto: the store's own
     err = capsys.readouterr().err
     assert "does not match" in err and "tokenizer 'simple' (asked for 'lab')" in err and "min_count 1" in err
     assert not (tmp_path / "r").exists()

@@ -18,6 +18,7 @@ import inspect
 import itertools
 import logging
 import math
+import operator
 import pickle
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -249,6 +250,7 @@ class _Index(dict):
         i = len(self)
         self[word] = i
         self.owner._words.append(word)
+        self.owner._conn.append(word in self.owner.connector_words)
         return i
 
 
@@ -279,22 +281,29 @@ def _pack(a, s, b, n_words: int, n_seqs: int) -> np.ndarray:
     return (s * n_words + a) * n_words + b
 
 
-def _merge(x: _Table, y: _Table, n_words: int, n_seqs: int) -> _Table:
+def _merge(tables: list[_Table], n_words: int, n_seqs: int) -> _Table:
+    """One table holding the summed counts of `tables` (bigrams sorted by packed key)."""
     uni = np.zeros(n_words, dtype=np.int64)
-    uni[:len(x.uni)] += x.uni
-    uni[:len(y.uni)] += y.uni
-    if not len(y.c):
-        return _Table(uni, x.a, x.s, x.b, x.c)
-    if not len(x.c):
-        return _Table(uni, y.a, y.s, y.b, y.c)
-    keys = np.concatenate([_pack(x.a, x.s, x.b, n_words, n_seqs), _pack(y.a, y.s, y.b, n_words, n_seqs)])
-    counts = np.concatenate([x.c, y.c])
+    for t in tables:
+        uni[:len(t.uni)] += t.uni
+    full = [t for t in tables if len(t.c)]
+    if len(full) <= 1:
+        return _Table(uni, *((full[0].a, full[0].s, full[0].b, full[0].c) if full else ()))
+    keys = np.concatenate([_pack(t.a, t.s, t.b, n_words, n_seqs) for t in full])
+    counts = np.concatenate([t.c for t in full])
     order = np.argsort(keys, kind="stable")
     keys, counts = keys[order], counts[order]
+    del order
     first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     keys, counts = keys[first], np.add.reduceat(counts, first)
-    a, b = (keys // n_words) % n_words, keys % n_words
-    return _Table(uni, a, keys // (n_words * n_words), b, counts)
+    return _Table(uni, *_unpack(keys, n_words), counts)
+
+
+def _unpack(keys: np.ndarray, n_words: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a, seq, b) of packed keys."""
+    rest, b = np.divmod(keys, n_words)
+    s, a = np.divmod(rest, n_words)
+    return a, s, b
 
 
 class Phrases(_PhrasesTransformation):
@@ -326,6 +335,7 @@ class Phrases(_PhrasesTransformation):
         self.corpus_word_count = 0
         self.min_reduce = 1
         self._words: list[str] = []
+        self._conn = bytearray()  # 1 where the word of that id is a connector word
         self._index = _Index(self)
         self._seqs: list[tuple[int, ...]] = [()]
         self._seq_index: dict[tuple[int, ...], int] = {(): 0}
@@ -342,86 +352,111 @@ class Phrases(_PhrasesTransformation):
 
     # --- counting ---------------------------------------------------------------------------------------------
 
-    def _connectors(self) -> np.ndarray:
-        words, conn = self._words, self.connector_words
-        return np.fromiter((w in conn for w in words), dtype=bool, count=len(words))
+    def _count(self, ids: np.ndarray, ends: np.ndarray, conn: np.ndarray) -> _Table:
+        """Unigram and bigram counts of one run of sentences (token ids; where each sentence ends)."""
+        n_words, n = len(self._words), len(ids)
+        inner = ends[(ends > 0) & (ends < n)] - 1  # pairs that would cross from one sentence into the next
+        if not conn[ids].any():
+            uni = np.bincount(ids, minlength=n_words).astype(np.int64)
+            if n < 2:
+                return _Table(uni)
+            keep = np.ones(n - 1, dtype=bool)
+            keep[inner] = False
+            keys = ids[:-1][keep] * n_words + ids[1:][keep]
+        else:
+            plain = np.flatnonzero(~conn[ids])
+            uni = np.bincount(ids[plain], minlength=n_words).astype(np.int64)
+            if len(plain) < 2:
+                return _Table(uni)
+            pa, pb = plain[:-1], plain[1:]
+            same = np.searchsorted(ends, pa, side="right") == np.searchsorted(ends, pb, side="right")
+            pa, pb = pa[same], pb[same]
+            s = np.zeros(len(pa), dtype=np.int64)
+            for k in np.flatnonzero(pb - pa - 1).tolist():  # connector runs: one dict lookup per run
+                seq = tuple(ids[pa[k] + 1:pb[k]].tolist())
+                sid = self._seq_index.get(seq)
+                if sid is None:
+                    sid = self._seq_index[seq] = len(self._seqs)
+                    self._seqs.append(seq)
+                s[k] = sid
+            keys = _pack(ids[pa], s, ids[pb], n_words, len(self._seqs))
+        keys, counts = np.unique(keys, return_counts=True)
+        return _Table(uni, *_unpack(keys, n_words), counts.astype(np.int64))
 
-    def _count(self, ids: np.ndarray, lens: np.ndarray, conn: np.ndarray) -> _Table:
-        """Unigram and bigram counts of one run of sentences (token ids, sentence lengths)."""
-        n_words = len(self._words)
-        plain = np.flatnonzero(~conn[ids])
-        uni = np.bincount(ids[plain], minlength=n_words).astype(np.int64)
-        if len(plain) < 2:
-            return _Table(uni)
-        sentence = np.repeat(np.arange(len(lens)), lens)
-        pa, pb = plain[:-1], plain[1:]
-        same = sentence[pa] == sentence[pb]
-        pa, pb = pa[same], pb[same]
-        a, b = ids[pa], ids[pb]
-        gap = pb - pa - 1
-        s = np.zeros(len(a), dtype=np.int64)
-        for k in np.flatnonzero(gap).tolist():  # connector runs: one dict lookup per run, not per bigram
-            seq = tuple(ids[pa[k] + 1:pb[k]].tolist())
-            sid = self._seq_index.get(seq)
-            if sid is None:
-                sid = self._seq_index[seq] = len(self._seqs)
-                self._seqs.append(seq)
-            s[k] = sid
-        keys, counts = np.unique(_pack(a, s, b, n_words, len(self._seqs)), return_counts=True)
-        return _Table(uni, (keys // n_words) % n_words, keys // (n_words * n_words), keys % n_words,
-                      counts.astype(np.int64))
+    def _chunks(self, sentences) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(token ids, sentence ends) of about _CHUNK_TOKENS tokens at a time; new words get ids."""
+        it, index = iter(sentences), self._index
+        while True:
+            chunk, tokens = [], 0
+            while tokens < _CHUNK_TOKENS:
+                block = list(itertools.islice(it, 1024))
+                if not block:
+                    break
+                kinds = set(map(type, block))
+                if str in kinds or bytes in kinds or any(issubclass(k, (str, bytes)) for k in kinds):
+                    raise CorpusTypeError("Phrases takes a corpus of token lists, not strings (it would count "
+                                          "characters); split each text first (e.g. wordvec.utils.simple_preprocess)")
+                if kinds != {list}:
+                    block = [x if type(x) is list else list(x) for x in block]
+                chunk += block
+                tokens += sum(map(len, block))
+            if not chunk:
+                return
+            flat = list(itertools.chain.from_iterable(chunk))
+            if len(flat) > 1:
+                ids = np.fromiter(operator.itemgetter(*flat)(index), dtype=np.int64, count=len(flat))
+            else:
+                ids = np.array([index[w] for w in flat], dtype=np.int64)
+            del flat
+            yield ids, np.cumsum(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)))
 
     def _learn(self, sentences) -> tuple[int, _Table, int]:
         """gensim's _learn_vocab: (min_reduce, counts, words) of `sentences`, pruned as gensim prunes."""
-        min_reduce, total, table = 1, 0, _Table()
-        index, n_sentences, chunk = self._index, 0, []
-        it = iter(sentences)
-        while True:
-            chunk, tokens = [], 0
-            for sentence in it:
-                if isinstance(sentence, (str, bytes)):
-                    raise CorpusTypeError("Phrases takes a corpus of token lists, not strings (it would count "
-                                          "characters); split each text first (e.g. wordvec.utils.simple_preprocess)")
-                chunk.append(sentence if isinstance(sentence, list) else list(sentence))
-                tokens += len(chunk[-1])
-                if tokens >= _CHUNK_TOKENS:
-                    break
-            if not chunk:
-                break
-            lens = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
-            flat = list(itertools.chain.from_iterable(chunk))
-            ids = np.fromiter(map(index.__getitem__, flat), dtype=np.int64, count=len(flat))
-            conn = self._connectors()
-            ends = np.cumsum(lens)
-            lo = 0
-            while lo < len(chunk):
-                start = ends[lo - 1] if lo else 0
-                merged = _merge(table, self._count(ids[start:], lens[lo:], conn), len(self._words), len(self._seqs))
-                if merged.types() <= self.max_vocab_size:
-                    table = merged
-                    break
-                # the first sentence after which gensim's dict outgrows max_vocab_size: prune there, go on
-                left, right = lo + 1, len(chunk)
-                while left < right:
-                    mid = (left + right) // 2
-                    part = _merge(table, self._count(ids[start:ends[mid - 1]], lens[lo:mid], conn),
-                                  len(self._words), len(self._seqs))
-                    if part.types() > self.max_vocab_size:
-                        right = mid
-                    else:
-                        left = mid + 1
-                table = _merge(table, self._count(ids[start:ends[left - 1]], lens[lo:left], conn),
-                               len(self._words), len(self._seqs))
-                table.prune(min_reduce)
-                min_reduce += 1
-                lo = left
-            total += len(flat)
-            n_sentences += len(chunk)
-            log.info("PROGRESS: at sentence #%i, processed %i words and %i word types", n_sentences, total,
-                     table.types())
+        min_reduce, total, n_sentences = 1, 0, 0
+        table, pending = _Table(), []  # chunk counts wait to be merged while they cannot reach max_vocab_size
+        for ids, ends in self._chunks(sentences):
+            conn = np.frombuffer(bytes(self._conn), dtype=bool)
+            part = self._count(ids, ends, conn)
+            bound = table.types() + sum(t.types() for t in pending) + part.types()
+            if bound <= self.max_vocab_size:
+                pending.append(part)
+                if sum(len(t.c) for t in pending) > max(len(table.c), _CHUNK_TOKENS):
+                    table, pending = _merge([table, *pending], len(self._words), len(self._seqs)), []
+            else:
+                table, pending = _merge([table, *pending], len(self._words), len(self._seqs)), []
+                table, min_reduce = self._prune_at(table, part, ids, ends, conn, min_reduce)
+            total += len(ids)
+            n_sentences += len(ends)
+            log.info("PROGRESS: at sentence #%i, processed %i words", n_sentences, total)
+        table = _merge([table, *pending], len(self._words), len(self._seqs))
         log.info("collected %i token types (unigram + bigrams) from a corpus of %i words and %i sentences",
                  table.types(), total, n_sentences)
         return min_reduce, table, total
+
+    def _prune_at(self, table, part, ids, ends, conn, min_reduce):
+        """Add a chunk to `table`, pruning after each sentence that takes it above max_vocab_size (gensim)."""
+        lo = 0
+        while lo < len(ends):
+            start = ends[lo - 1] if lo else 0
+            merged = _merge([table, part], len(self._words), len(self._seqs))
+            if merged.types() <= self.max_vocab_size:
+                return merged, min_reduce
+            left, right = lo + 1, len(ends)  # the first sentence after which the counts outgrow the bound
+            while left < right:
+                mid = (left + right) // 2
+                probe = self._count(ids[start:ends[mid - 1]], ends[lo:mid] - start, conn)
+                if _merge([table, probe], len(self._words), len(self._seqs)).types() > self.max_vocab_size:
+                    right = mid
+                else:
+                    left = mid + 1
+            table = _merge([table, self._count(ids[start:ends[left - 1]], ends[lo:left] - start, conn)],
+                           len(self._words), len(self._seqs))
+            table.prune(min_reduce)
+            min_reduce += 1
+            lo = left
+            if lo < len(ends):
+                part = self._count(ids[ends[lo - 1]:], ends[lo:] - ends[lo - 1], conn)
+        return table, min_reduce
 
     def add_vocab(self, sentences) -> None:
         """Count `sentences` into the model (counted apart, then merged, as gensim does)."""
@@ -429,7 +464,7 @@ class Phrases(_PhrasesTransformation):
         self.corpus_word_count += total
         if self._table.types():
             self.min_reduce = max(self.min_reduce, min_reduce)
-            table = _merge(self._table, table, len(self._words), len(self._seqs))
+            table = _merge([self._table, table], len(self._words), len(self._seqs))
             if table.types() > self.max_vocab_size:
                 table.prune(self.min_reduce)
                 self.min_reduce += 1
