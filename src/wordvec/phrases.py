@@ -237,23 +237,6 @@ class _Stream:
             yield self.model[sentence]
 
 
-class _Index(dict):
-    """word -> id; a new word gets the next id (called from C by dict lookups, so mapping a chunk is fast)."""
-
-    def __init__(self, owner):
-        super().__init__()
-        self.owner = owner
-
-    def __missing__(self, word):
-        if not isinstance(word, str):
-            raise CorpusTypeError(f"sentences must hold strings; found {type(word).__name__} {word!r}")
-        i = len(self)
-        self[word] = i
-        self.owner._words.append(word)
-        self.owner._conn.append(word in self.owner.connector_words)
-        return i
-
-
 class _Table:
     """Counts: unigrams by word id, bigrams as sorted (a, seq, b) triples with counts."""
 
@@ -336,7 +319,7 @@ class Phrases(_PhrasesTransformation):
         self.min_reduce = 1
         self._words: list[str] = []
         self._conn = bytearray()  # 1 where the word of that id is a connector word
-        self._index = _Index(self)
+        self._index: dict[str, int] = {}
         self._seqs: list[tuple[int, ...]] = [()]
         self._seq_index: dict[tuple[int, ...], int] = {(): 0}
         self._table = _Table()
@@ -383,6 +366,17 @@ class Phrases(_PhrasesTransformation):
         keys, counts = np.unique(keys, return_counts=True)
         return _Table(uni, *_unpack(keys, n_words), counts.astype(np.int64))
 
+    def _add_words(self, new) -> None:
+        """Ids for words not seen before (a set is sorted first: the ids do not depend on string hashing)."""
+        bad = [w for w in new if not isinstance(w, str)]
+        if bad:
+            raise CorpusTypeError(f"sentences must hold strings; found {type(bad[0]).__name__} {bad[0]!r}")
+        new = sorted(new) if isinstance(new, set) else new
+        self._index.update(zip(new, range(len(self._words), len(self._words) + len(new))))
+        self._words.extend(new)
+        conn = self.connector_words
+        self._conn.extend(w in conn for w in new)
+
     def _chunks(self, sentences) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(token ids, sentence ends) of about _CHUNK_TOKENS tokens at a time; new words get ids."""
         it, index = iter(sentences), self._index
@@ -403,6 +397,12 @@ class Phrases(_PhrasesTransformation):
             if not chunk:
                 return
             flat = list(itertools.chain.from_iterable(chunk))
+            try:
+                new = set(flat).difference(index)
+            except TypeError:  # an unhashable token
+                bad = next(w for w in flat if not isinstance(w, str))
+                raise CorpusTypeError(f"sentences must hold strings; found {type(bad).__name__} {bad!r}") from None
+            self._add_words(new)
             if len(flat) > 1:
                 ids = np.fromiter(operator.itemgetter(*flat)(index), dtype=np.int64, count=len(flat))
             else:
@@ -652,8 +652,7 @@ class Phrases(_PhrasesTransformation):
                 or min(cols[0].min(), cols[1].min(), cols[2].min()) < 0))
                 or any(i < 0 or i >= len(words) for i in flat)):
             raise PhrasesError(f"{path}: the phrases file is inconsistent (damaged); save it again")
-        for w in words:
-            model._index[w]  # noqa: B018 - assigns ids in order
+        model._add_words(words)
         model._seqs, model._seq_index = seqs, {s: i for i, s in enumerate(seqs)}
         model.corpus_word_count, model.min_reduce = int(header["corpus_word_count"]), int(header["min_reduce"])
         keys = _pack(cols[0], cols[1], cols[2], len(words), len(seqs))
