@@ -17,7 +17,7 @@ from pathlib import Path
 TWEETS = Path(__file__).resolve().parents[2] / "shared" / "data" / "tweets_hate_speech_detection" / "train.csv"
 
 CHILD = r'''
-import csv, hashlib, json, random, resource, sys, time
+import csv, hashlib, itertools, json, random, resource, sys, time
 lib, corpus, tokens = sys.argv[1], sys.argv[2], int(sys.argv[3])
 from wordvec.preprocess import simple_preprocess
 if corpus == "tweets":
@@ -26,10 +26,10 @@ if corpus == "tweets":
 else:
     rng = random.Random(0)
     words = [f"w{i}" for i in range(50000)]
-    weights = [1 / (i + 1) for i in range(len(words))]
+    cum = list(itertools.accumulate(1 / (i + 1) for i in range(len(words))))
     sentences, n = [], 0
     while n < tokens:
-        s = rng.choices(words, weights, k=20)
+        s = rng.choices(words, cum_weights=cum, k=20)
         s[5:7] = [f"w{n % 500 + 1000}", f"w{n % 500 + 2000}"]  # planted collocations
         sentences.append(s)
         n += 20
