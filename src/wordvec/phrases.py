@@ -261,11 +261,12 @@ def _pack(a, s, b, n_words: int, n_seqs: int) -> np.ndarray:
     if n_seqs * n_words * n_words >= 1 << 63:
         raise PhrasesError(f"{n_words:,} words and {n_seqs:,} connector sequences do not fit a 64-bit key; use "
                            f"fewer connector words or a smaller max_vocab_size")
-    return (s * n_words + a) * n_words + b
+    return (s.astype(np.int64) * n_words + a) * n_words + b
 
 
-def _merge(tables: list[_Table], n_words: int, n_seqs: int) -> _Table:
-    """One table holding the summed counts of `tables` (bigrams sorted by packed key)."""
+def _merge(tables: list[_Table], n_words: int, n_seqs: int, consume: bool = False) -> _Table:
+    """One table holding the summed counts of `tables` (bigrams sorted by packed key); `consume` empties the
+    given tables as soon as their keys are taken (a lower peak of memory)."""
     uni = np.zeros(n_words, dtype=np.int64)
     for t in tables:
         uni[:len(t.uni)] += t.uni
@@ -274,8 +275,13 @@ def _merge(tables: list[_Table], n_words: int, n_seqs: int) -> _Table:
         return _Table(uni, *((full[0].a, full[0].s, full[0].b, full[0].c) if full else ()))
     keys = np.concatenate([_pack(t.a, t.s, t.b, n_words, n_seqs) for t in full])
     counts = np.concatenate([t.c for t in full])
-    order = np.argsort(keys, kind="stable")
-    keys, counts = keys[order], counts[order]
+    if consume:
+        for t in full:
+            t.a = t.s = t.b = t.c = None
+        del full
+    order = np.argsort(keys)
+    keys = keys[order]
+    counts = counts[order]
     del order
     first = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     keys, counts = keys[first], np.add.reduceat(counts, first)
@@ -286,7 +292,8 @@ def _unpack(keys: np.ndarray, n_words: int) -> tuple[np.ndarray, np.ndarray, np.
     """(a, seq, b) of packed keys."""
     rest, b = np.divmod(keys, n_words)
     s, a = np.divmod(rest, n_words)
-    return a, s, b
+    small = np.int32 if n_words < 1 << 31 and (not len(s) or s.max() < 1 << 31) else np.int64
+    return a.astype(small), s.astype(small), b.astype(small)
 
 
 class Phrases(_PhrasesTransformation):
@@ -421,14 +428,14 @@ class Phrases(_PhrasesTransformation):
             if bound <= self.max_vocab_size:
                 pending.append(part)
                 if sum(len(t.c) for t in pending) > max(len(table.c), _CHUNK_TOKENS):
-                    table, pending = _merge([table, *pending], len(self._words), len(self._seqs)), []
+                    table, pending = _merge([table, *pending], len(self._words), len(self._seqs), True), []
             else:
-                table, pending = _merge([table, *pending], len(self._words), len(self._seqs)), []
+                table, pending = _merge([table, *pending], len(self._words), len(self._seqs), True), []
                 table, min_reduce = self._prune_at(table, part, ids, ends, conn, min_reduce)
             total += len(ids)
             n_sentences += len(ends)
             log.info("PROGRESS: at sentence #%i, processed %i words", n_sentences, total)
-        table = _merge([table, *pending], len(self._words), len(self._seqs))
+        table = _merge([table, *pending], len(self._words), len(self._seqs), True)
         log.info("collected %i token types (unigram + bigrams) from a corpus of %i words and %i sentences",
                  table.types(), total, n_sentences)
         return min_reduce, table, total
