@@ -21,7 +21,7 @@ import torch.nn.functional as F
 
 from wordvec.config import LAB
 from wordvec.corpus import load_corpus
-from wordvec.models import SoftmaxWord2Vec
+from wordvec.network import SoftmaxWord2Vec
 from wordvec.preprocess import LabTokenizer
 from wordvec.train import seed_everything, train_lab
 from wordvec.vocab import build_and_encode

@@ -10,7 +10,7 @@ import torch.nn.functional as F
 import lab_reference as lab
 from wordvec.config import LAB
 from wordvec.errors import WordvecError
-from wordvec.models import SoftmaxWord2Vec
+from wordvec.network import SoftmaxWord2Vec
 from wordvec.devices import resolve_device
 from wordvec.train import grouped_cross_entropy, heldout_loss, train_lab
 from wordvec.vocab import Encoded

@@ -121,7 +121,8 @@ def _inherit_store_settings(changes: dict) -> None:
 
     if not is_store(changes["dataset"]):
         return
-    changes.update({k: v for k, v in store_settings(changes["dataset"]).items() if k not in changes})
+    changes.update({k: v for k, v in store_settings(changes["dataset"]).items()
+                    if k not in changes or (k == "tokenizer" and changes[k] == "auto")})
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -371,6 +372,63 @@ def _cmd_explore(args: argparse.Namespace) -> int:
     return 0
 
 
+# ------------------------------------------------------------------------------------------------- phrases
+
+
+def _add_phrases_command(sub) -> None:
+    p = sub.add_parser("phrases", help="join collocations (new york -> new_york) into a new text corpus, as "
+                                       "word2vec.c's word2phrase does (gensim's Phrases scoring)")
+    p.add_argument("--dataset", required=True, metavar="SRC", help="the corpus (as for train; the train split)")
+    p.add_argument("--out", required=True, metavar="FILE",
+                   help="text file to write: one sentence per line, tokens joined by spaces, phrases by '_' (train "
+                        "on it with --tokenizer simple)")
+    p.add_argument("--passes", type=_positive("--passes"), default=1, metavar="N",
+                   help="each pass joins pairs of the previous pass's tokens: 2 passes make up to 4-word phrases")
+    p.add_argument("--threshold", type=float, default=10.0, help="score a pair must exceed (default 10; npmi: -1..1)")
+    p.add_argument("--min-count", type=_positive("--min-count"), default=5, metavar="N",
+                   help="ignore words and pairs seen fewer times")
+    p.add_argument("--scoring", choices=["default", "npmi"], default="default",
+                   help="'default' (word2phrase's score) or 'npmi'")
+    p.add_argument("--connector-words", choices=["none", "english"], default="none",
+                   help="'english': a, the, of, ... may sit inside a phrase (bank_of_america)")
+    _config_flag(p, "tokenizer", default=Config.tokenizer, presets=False)
+    _config_flag(p, "text_column", default=Config.text_column, presets=False)
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    p.set_defaults(func=_cmd_phrases)
+
+
+def _cmd_phrases(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .corpus import default_tokenizer, load_corpus
+    from .files import atomic_open
+    from .phrases import ENGLISH_CONNECTOR_WORDS, Phrases, learn_phrases
+    from .preprocess import get_tokenizer
+
+    out = Path(args.out)
+    if out.exists() and not (args.overwrite and out.is_file()):
+        raise WordvecError(f"{out} already exists; choose another --out" +
+                           ("" if out.is_dir() else ", or pass --overwrite to replace it"))
+    connectors = ENGLISH_CONNECTOR_WORDS if args.connector_words == "english" else frozenset()
+    Phrases(min_count=args.min_count, threshold=args.threshold, scoring=args.scoring)  # bad settings: before reading
+    tokenizer = default_tokenizer(args.dataset) if args.tokenizer == "auto" else args.tokenizer
+    tokenize = get_tokenizer(tokenizer)
+    sentences = [tokenize(t) for t in load_corpus(args.dataset, args.text_column, None)["train"].texts]
+    models = learn_phrases(sentences, passes=args.passes, min_count=args.min_count, threshold=args.threshold,
+                           scoring=args.scoring, connector_words=connectors)
+    joined = 0
+    with atomic_open(out, "w", encoding="utf-8") as f:
+        for sentence in sentences:
+            for m in models:
+                sentence = m[sentence]
+            joined += sum("_" in w for w in sentence)
+            f.write(" ".join(sentence) + "\n")
+    found = ", ".join(f"pass {i + 1}: {len(m.phrasegrams):,}" for i, m in enumerate(models))
+    print(f"wrote {out}: {len(sentences):,} sentences, {joined:,} phrase tokens ({tokenizer} tokenizer; phrases "
+          f"found {found})")
+    return 0
+
+
 # ------------------------------------------------------------------------------------------------- main
 
 
@@ -466,6 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_plot_command(sub)
     _add_prepare_command(sub)
     _add_explore_command(sub)
+    _add_phrases_command(sub)
     return parser
 
 

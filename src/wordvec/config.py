@@ -18,7 +18,7 @@ from .errors import WordvecError
 
 DEFAULT_DATASET = "tweets_hate_speech_detection"
 
-TOKENIZERS = ("lab", "simple")
+TOKENIZERS = ("auto", "lab", "gensim", "simple")
 MODELS = ("softmax", "skipgram", "cbow")
 LOSSES = ("softmax", "ns", "hs")
 VECTORS = ("input", "output", "mean")
@@ -98,8 +98,10 @@ class Config:
     text_column: str = _f("tweet", "column holding the text (CSV, parquet, Hub datasets)", group="data")
     label_column: str = _f("label", "column holding integer labels (used by the downstream evaluation)",
                            group="data")
-    tokenizer: str = _f("lab", "'lab' (lower-case, a-z@# only, NLTK stopwords, Snowball stems) or 'simple' "
-                               "(lower-case, split on whitespace)", TOKENIZERS, group="data")
+    tokenizer: str = _f("auto", "'gensim' (gensim's simple_preprocess: lower-case letter runs of 2-15 characters), "
+                                "'lab' (lower-case, a-z@# only, NLTK stopwords, Snowball stems), 'simple' "
+                                "(lower-case, split on whitespace: already tokenised text) or 'auto' (a token "
+                                "store's own; gensim for plain text, lab for tables)", TOKENIZERS, group="data")
     # --- vocabulary -------------------------------------------------------------------------------------------
     min_count: int = _f(5, "keep words seen at least this often (gensim's meaning; the lab's `count > 10` is 11)",
                         bounds=Bounds(1), group="data")

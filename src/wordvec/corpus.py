@@ -216,6 +216,17 @@ def check_apart(out, dataset) -> None:
     if data.is_dir() and data in target.parents:
         raise WordvecError(f"--out {out} is inside the --dataset folder {dataset}; wordvec would read its own "
                            f"output back as text: choose an --out outside the dataset folder")
+def default_tokenizer(source) -> str:
+    """What `--tokenizer auto` means for `source`: gensim's simple_preprocess for plain text (files or folders of
+    them, read one sentence per line), the lab's tokenizer for tables (CSV, parquet, Hub datasets) as before."""
+    path = Path(str(source if source is not None else default_dataset())).expanduser()
+    try:
+        if path.is_dir():
+            tables = ("dataset_dict.json", "dataset_info.json", "train.csv", "train.parquet")
+            return "lab" if any((path / name).is_file() for name in tables) else "gensim"
+        return "gensim" if path.is_file() and path.suffix not in (".csv", ".parquet") else "lab"
+    except OSError:
+        return "lab"  # unreadable: load_corpus reports it
 
 
 def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[str, Split]:
@@ -576,6 +587,6 @@ class Text8Corpus:
         return f"Text8Corpus({str(self.fname)!r})"
 
 
-__all__ = ["Split", "TextLines", "load_corpus", "default_dataset", "is_text_file", "is_compressed", "open_binary",
+__all__ = ["default_tokenizer", "Split", "TextLines", "load_corpus", "default_dataset", "is_text_file", "is_compressed", "open_binary",
            "read_errors", "decode_line", "LineSentence", "PathLineSentences", "Text8Corpus", "CorpusDecodeError",
            "CorpusPathError"]

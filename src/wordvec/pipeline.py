@@ -16,7 +16,7 @@ import numpy as np
 from . import __version__
 from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listening, load_state
 from .config import Config
-from .corpus import check_apart, load_corpus
+from .corpus import check_apart, default_tokenizer, load_corpus
 from .devices import resolve_device
 from .distributed import TorchReplicas, launched, restart_count, session, sync_hint
 from .errors import WordvecError, require
@@ -129,6 +129,7 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
     writes; a torchrun restart (`--max-restarts`) resumes from the checkpoint when there is one.
     """
     device = _check_settings(config, checkpoint_every)
+    config = _resolve_tokenizer(config)
     with session(device) as device:
         group = TorchReplicas(config.sync) if launched() else None
         if group is not None:
@@ -206,6 +207,17 @@ def together(group, step):
     if failed is not None:
         raise failed
     return result
+
+
+def _resolve_tokenizer(config: Config) -> Config:
+    """`--tokenizer auto`: a token store's own tokenizer, else the dataset's default (corpus.default_tokenizer)."""
+    if config.tokenizer != "auto":
+        return config
+    if is_store(config.dataset):
+        from .store import open_store
+
+        return config.replace(tokenizer=open_store(config.dataset, check_ids=False).manifest["tokenizer"])
+    return config.replace(tokenizer=default_tokenizer(config.dataset))
 
 
 def _from_store(config: Config) -> tuple[Vocab, Encoded]:

@@ -1,4 +1,4 @@
-"""Text -> tokens. The lab's tokenizer (SPEC step 1.2) and a plain whitespace one.
+"""Text -> tokens. The lab's tokenizer (SPEC step 1.2), gensim's `simple_preprocess` and a plain whitespace one.
 
 The lab's `split_tokens`: lower-case, keep only a-z @ # and space, split on runs of spaces, drop NLTK's English
 stopwords and empty tokens, Snowball-stem the rest. Stemming dominates the cost, and tweets repeat words a lot,
@@ -13,9 +13,10 @@ import os
 import re
 import sys
 import types
+import unicodedata
 from functools import lru_cache
 from importlib import resources
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .errors import WordvecError
 
@@ -105,12 +106,62 @@ class SimpleTokenizer:
         return text.lower().split()
 
 
+#: gensim's PAT_ALPHABETIC without its capturing groups: runs of word characters that are not digits.
+_ALPHABETIC = re.compile(r"(?:(?!\d)\w)+")
+
+
+def deaccent(text: str | bytes) -> str:
+    """gensim's `deaccent`: decompose (NFD), drop the combining marks, recompose (NFC)."""
+    if not isinstance(text, str):
+        text = text.decode("utf8")
+    norm = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", "".join(ch for ch in norm if unicodedata.category(ch) != "Mn"))
+
+
+def simple_tokenize(text: str) -> Iterator[str]:
+    """Runs of unicode letters (word characters other than digits; `_` included, as in gensim)."""
+    for match in _ALPHABETIC.finditer(text):
+        yield match.group()
+
+
+def tokenize(text, lowercase: bool = False, deacc: bool = False, encoding: str = "utf8", errors: str = "strict",
+             to_lower: bool = False, lower: bool = False) -> Iterator[str]:
+    """gensim's `tokenize`: decode bytes, optionally lower-case and remove accents, yield the letter runs."""
+    if not isinstance(text, str):
+        text = str(text, encoding, errors=errors)
+    if lowercase or to_lower or lower:
+        text = text.lower()
+    if deacc:
+        text = deaccent(text)
+    return simple_tokenize(text)
+
+
+def simple_preprocess(doc, deacc: bool = False, min_len: int = 2, max_len: int = 15) -> list[str]:
+    """gensim's `simple_preprocess`: lower-cased letter runs of min_len..max_len characters, none starting with `_`."""
+    if not isinstance(doc, str):
+        doc = str(doc, "utf8", errors="ignore")
+    doc = doc.lower()
+    if deacc:
+        doc = deaccent(doc)
+    return [t for t in _ALPHABETIC.findall(doc) if min_len <= len(t) <= max_len and t[0] != "_"]
+
+
+class GensimTokenizer:
+    """gensim's `simple_preprocess` (defaults): the default for plain-text corpora, punctuation and digits dropped."""
+
+    name = "gensim"
+
+    def __call__(self, text: str) -> list[str]:
+        return simple_preprocess(text)
+
+
+_TOKENIZERS = {"lab": LabTokenizer, "simple": SimpleTokenizer, "gensim": GensimTokenizer}
+
+
 def get_tokenizer(name: str) -> Callable[[str], list[str]]:
-    if name == "lab":
-        return LabTokenizer()
-    if name == "simple":
-        return SimpleTokenizer()
-    raise WordvecError(f"unknown tokenizer {name!r}; use --tokenizer lab or simple")
+    if name not in _TOKENIZERS:
+        raise WordvecError(f"unknown tokenizer {name!r}; use --tokenizer {', '.join(_TOKENIZERS)}")
+    return _TOKENIZERS[name]()
 
 
 def split_tokens(text: str) -> list[str]:
@@ -124,4 +175,5 @@ def tokenize_all(texts: Iterable[str], tokenizer: str | Callable[[str], list[str
     return [tok(t) for t in texts]
 
 
-__all__ = ["english_stopwords", "LabTokenizer", "SimpleTokenizer", "get_tokenizer", "split_tokens", "tokenize_all"]
+__all__ = ["english_stopwords", "LabTokenizer", "SimpleTokenizer", "GensimTokenizer", "get_tokenizer", "deaccent",
+           "simple_tokenize", "tokenize", "simple_preprocess", "split_tokens", "tokenize_all"]

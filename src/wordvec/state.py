@@ -186,6 +186,18 @@ def verify_checksums(path, tensors: dict[str, np.ndarray], header: dict) -> None
                                f"written (disk, copy or transfer); use another copy, or start afresh")
 
 
+def refuse_pickle(path, what: str, recipe: str) -> None:
+    """gensim saves with pickle, and unpickling runs whatever code the file names: refuse one, unread."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except OSError:
+        return  # read_header says what is wrong
+    if len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        raise WordvecError(f"{path} is a Python pickle ({what}); wordvec does not unpickle files, because "
+                           f"unpickling can run any code the file holds. {recipe}")
+
+
 def save_state(path: str | os.PathLike, kind: str, tensors: dict[str, np.ndarray], meta: dict) -> Path:
     """Write `tensors` and the JSON-able `meta` to `path` atomically, as a state file of this `kind`, with a CRC-32
     per tensor (checked by `load_state`)."""
@@ -366,6 +378,7 @@ def rng_to_array(state: bytes | np.ndarray) -> np.ndarray:
     return np.frombuffer(bytes(state), dtype=np.uint8).copy()
 
 
-__all__ = ["save_tensors", "load_tensors", "read_st_header", "checksum", "verify_checksums", "save_state", "load_state", "read_header", "keys_to_tensors",
-           "keys_from_tensors", "parse_header", "expect_tensor", "check_position", "RESUME_FIX", "fingerprint", "Checkpointer", "Stopped", "rng_to_array",
+__all__ = ["save_tensors", "load_tensors", "read_st_header", "checksum", "verify_checksums", "refuse_pickle",
+           "save_state", "load_state", "read_header", "keys_to_tensors", "keys_from_tensors", "parse_header",
+           "expect_tensor", "check_position", "RESUME_FIX", "fingerprint", "Checkpointer", "Stopped", "rng_to_array",
            "listening", "request_stop"]

@@ -61,7 +61,7 @@ import numpy as np
 
 from . import __version__
 from .config import check_bounds
-from .corpus import TextLines, check_apart, is_compressed, load_corpus, open_binary, read_errors
+from .corpus import TextLines, check_apart, default_tokenizer, is_compressed, load_corpus, open_binary, read_errors
 from .devices import cap_to_cores
 from .errors import WordvecError
 from .files import check_fields, check_name_room, is_kind, lock_beside, read_json, stale_temp_dirs, temp_dir, unlock
@@ -572,7 +572,7 @@ def _rewrite(merger: _Merger, final: np.ndarray, ids_path: Path, offsets_path: P
 # ------------------------------------------------------------------------------------------------- prepare
 
 
-def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_vocab: int | None = None,
+def prepare(source, out, tokenizer: str = "auto", min_count: int = 5, max_final_vocab: int | None = None,
             sort_by_count: bool = True, workers: int | None = None, text_column: str = "tweet",
             overwrite: bool = False, part_size: int | None = None, max_vocab_size: int | None = None) -> Path:
     """Tokenise `source` once into a token store at `out` (see the module docstring); returns its path.
@@ -587,6 +587,8 @@ def prepare(source, out, tokenizer: str = "lab", min_count: int = 5, max_final_v
     (default: about two tasks a worker, 8-256 MB each). An existing `out` is replaced only with `overwrite`
     and only if it is a token store (or an empty folder).
     """
+    if tokenizer == "auto":
+        tokenizer = default_tokenizer(source)
     get_tokenizer(tokenizer)
     check_bounds("min_count", min_count)
     check_bounds("max_final_vocab", max_final_vocab)

@@ -1,4 +1,4 @@
-"""The lab's trainer: its full-softmax network (`models.SoftmaxWord2Vec`) trained with minibatch AdamW and
+"""The lab's trainer: its full-softmax network (`network.SoftmaxWord2Vec`) trained with minibatch AdamW and
 cross-entropy over the vocabulary, returning a `TrainResult` like the skip-gram/CBOW engine does.
 """
 
@@ -18,7 +18,7 @@ from .state import RESUME_FIX, Checkpointer, Stopped, check_position, expect_ten
 from .config import Config
 from .devices import resolve_device
 from .errors import WordvecError
-from .models import SoftmaxWord2Vec
+from .network import SoftmaxWord2Vec
 from .weights import TrainResult, as_hooks, check_finite, check_resumable, check_saveable
 
 

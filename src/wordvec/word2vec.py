@@ -34,7 +34,8 @@ from .corpus import LineSentence
 from .engine import Weights, new_weights, train_word2vec
 from .errors import WordvecError
 from .files import check_fields
-from .state import fingerprint, keys_from_tensors, keys_to_tensors, load_state, read_header, save_state
+from .state import (fingerprint, keys_from_tensors, keys_to_tensors, load_state, read_header, refuse_pickle,
+                    save_state)
 from .vectors import KeyedVectors, UnsupportedError
 from .vocab import (EmptyCorpusError, Encoded, Scan, Vocab, effective_min_count, encode_scan, huffman_tree, keep_word,
                     scan_corpus, select_vocab)
@@ -668,7 +669,7 @@ class Word2Vec:
         `mmap='r'` maps the matrices read-only (training copies them into memory first). A gensim pickle is
         refused: unpickling runs code from the file."""
         path = Path(fname)
-        _refuse_pickle(path)
+        refuse_pickle(path, "a gensim .model file", PICKLE_RECIPE)
         header = read_header(path, ("word2vec",))
         if not isinstance(header.get("config"), dict):
             raise WordvecError(f"{path} is a wordvec training checkpoint without its configuration and words (written "
@@ -842,18 +843,6 @@ def checkpoint_extras(vocab: Vocab, config: Config) -> tuple[dict[str, np.ndarra
     and counts (arrays for `state.Checkpointer(extras=...)`) and the config (`Checkpointer(meta=...)`)."""
     return {**keys_to_tensors(vocab.id2tok), COUNTS: np.asarray(vocab.counts, dtype=np.int64)}, \
         {"config": config.to_dict()}
-
-
-def _refuse_pickle(path: Path) -> None:
-    """gensim's .model files are pickles; loading one would run whatever code it holds."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(2)
-    except OSError:
-        return  # read_header says what is wrong
-    if len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
-        raise WordvecError(f"{path} is a Python pickle (a gensim .model file); wordvec does not unpickle files, "
-                           f"because unpickling can run any code the file holds. {PICKLE_RECIPE}")
 
 
 # --- scoring ------------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 import lab_reference as lab
-from wordvec.models import SoftmaxWord2Vec, one_hot_encode
+from wordvec.network import SoftmaxWord2Vec, one_hot_encode
 
 
 def test_one_hot_encode_demo():

@@ -1,0 +1,76 @@
+"""Phrases learning, wordvec beside gensim, each in a fresh process on the same corpus: seconds for
+`Phrases(sentences, ...)` (the best of 3 models built in that process: the machine is shared), peak memory above
+the process's baseline, and whether export_phrases() is identical.
+
+    python benchmarks/phrases.py            # tweets (../shared) and a generated 1 M-token corpus
+    python benchmarks/phrases.py --full     # the generated corpus at 10 M tokens
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+TWEETS = Path(__file__).resolve().parents[2] / "shared" / "data" / "tweets_hate_speech_detection" / "train.csv"
+
+CHILD = r'''
+import csv, hashlib, itertools, json, random, resource, sys, time
+lib, corpus, tokens = sys.argv[1], sys.argv[2], int(sys.argv[3])
+from wordvec.preprocess import simple_preprocess
+if corpus == "tweets":
+    with open(sys.argv[4], encoding="utf-8", newline="") as f:
+        sentences = [simple_preprocess(r["tweet"]) for r in csv.DictReader(f)]
+else:
+    rng = random.Random(0)
+    words = [f"w{i}" for i in range(50000)]
+    cum = list(itertools.accumulate(1 / (i + 1) for i in range(len(words))))
+    sentences, n = [], 0
+    while n < tokens:
+        s = rng.choices(words, cum_weights=cum, k=20)
+        s[5:7] = [f"w{n % 500 + 1000}", f"w{n % 500 + 2000}"]  # planted collocations
+        sentences.append(s)
+        n += 20
+if lib == "gensim":
+    from gensim.models.phrases import Phrases
+else:
+    from wordvec.phrases import Phrases
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+seconds = float("inf")
+for _ in range(3):
+    model = None
+    t = time.perf_counter()
+    model = Phrases(sentences, min_count=5, threshold=10)
+    seconds = min(seconds, time.perf_counter() - t)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+phrases = model.export_phrases()
+digest = hashlib.sha256(json.dumps(sorted(phrases.items())).encode()).hexdigest()
+print(json.dumps({"seconds": seconds, "peak_mb": peak / 1024, "phrases": len(phrases), "digest": digest,
+                  "tokens": sum(map(len, sentences))}))
+'''
+
+
+def run(lib: str, corpus: str, tokens: int) -> dict:
+    out = subprocess.run([sys.executable, "-c", CHILD, lib, corpus, str(tokens), str(TWEETS)], capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="the generated corpus at 10 M tokens (default 1 M)")
+    args = ap.parse_args()
+    cases = ([("tweets", 0)] if TWEETS.is_file() else []) + [("generated", 10_000_000 if args.full else 1_000_000)]
+    print(f"{'corpus':<12}{'tokens':>12}{'gensim s':>10}{'wordvec s':>11}{'speed-up':>10}{'gensim MB':>11}"
+          f"{'wordvec MB':>12}{'phrases':>9}  same")
+    for corpus, tokens in cases:
+        g, w = run("gensim", corpus, tokens), run("wordvec", corpus, tokens)
+        print(f"{corpus:<12}{w['tokens']:>12,}{g['seconds']:>10.2f}{w['seconds']:>11.2f}"
+              f"{g['seconds'] / w['seconds']:>9.1f}x{g['peak_mb']:>11.0f}{w['peak_mb']:>12.0f}{w['phrases']:>9,}"
+              f"  {g['digest'] == w['digest']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""`gensim.test`'s helpers at gensim's path (`wordvec.test.utils`)."""
