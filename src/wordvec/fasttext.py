@@ -90,7 +90,7 @@ class FastTextKeyedVectors(KeyedVectors):
     def from_arrays(cls, index_to_key, vectors_vocab, vectors_ngrams, min_n: int, max_n: int, counts=None,
                     tokenizer: str | None = None) -> "FastTextKeyedVectors":
         """Vectors from trained matrices (the arrays are used as given, not copied, when already float32)."""
-        vectors_vocab, vectors_ngrams = np.asarray(vectors_vocab), np.asarray(vectors_ngrams)
+        vectors_vocab, vectors_ngrams = np.asanyarray(vectors_vocab), np.asanyarray(vectors_ngrams)
         keys = list(index_to_key)
         if vectors_vocab.ndim != 2 or vectors_ngrams.ndim != 2 or len(keys) != len(vectors_vocab) or \
                 vectors_ngrams.shape[1] != vectors_vocab.shape[1]:
@@ -182,9 +182,17 @@ class FastTextKeyedVectors(KeyedVectors):
 
     def _mean(self, terms, pre_normalize, ignore_missing, exclude=None):
         """Unseen words enter queries (most_similar, get_mean_vector, ...) as their n-gram vectors (gensim)."""
-        terms = [(self.get_vector(item, norm=pre_normalize), w) if self._unseen(item) else (item, w)
-                 for item, w in terms]
-        return super()._mean(terms, pre_normalize, ignore_missing, exclude)
+        out = []
+        for item, w in terms:
+            if self._unseen(item):
+                if not subwords.ngram_hashes(item, self.min_n, self.max_n, self.bucket):
+                    if ignore_missing:
+                        continue
+                    raise UnknownWordError(f"{item!r} is not in the vocabulary and has no character n-grams of "
+                                           f"{self.min_n}..{self.max_n} characters, so it has no vector")
+                item = self.get_vector(item, norm=pre_normalize)
+            out.append((item, w))
+        return super()._mean(out, pre_normalize, ignore_missing, exclude)
 
     def doesnt_match(self, words: Iterable):
         words = list(words)
