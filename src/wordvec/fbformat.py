@@ -196,6 +196,8 @@ def read_model(path, encoding: str = "utf-8", full_model: bool = True) -> Facebo
     try:
         with f:
             return _read(_Source(f, path, size), encoding, full_model)
+    except WordvecError:
+        raise
     except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise FastTextFileError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
 
@@ -311,9 +313,9 @@ def write_model(path, model: FacebookModel, encoding: str = "utf-8") -> Path:
     """Write `model` as a fastText .bin file (version 12), atomically; fastText and gensim read it."""
     args = model.args
     words = [w.encode(encoding) for w in model.words]
-    if any(b"\0" in w or not w for w in words):
-        bad = next(w for w in model.words if not w or "\0" in w)
-        raise WordvecError(f"the fastText format cannot hold the word {bad!r} (empty or containing NUL)")
+    if any(b"\0" in w for w in words):
+        bad = next(w for w in model.words if "\0" in w)
+        raise WordvecError(f"the fastText format cannot hold the word {bad!r} (it contains a NUL character)")
     n, dim = len(words), int(args["dim"])
     out = model.output if model.output is not None else np.zeros((n, dim), dtype=np.float32)
     parts = model.input if isinstance(model.input, tuple) else (model.input,)
