@@ -16,11 +16,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "wordvec"
 #: Lowest first; a module may import only from strictly lower layers.
 LAYERS = [
     ["errors", "kernels_numba"],
-    ["config", "files", "kernels", "weights", "devices"],
-    ["corpus", "preprocess", "vocab", "state"],
+    ["config", "files", "kernels", "weights", "devices", "subwords"],
+    ["corpus", "preprocess", "vocab", "state", "fbformat"],
     ["store", "windows", "models", "engine_torch"],
     ["engine", "train", "vectors"],
-    ["evaluate", "downstream", "export", "plots", "report", "word2vec"],
+    ["evaluate", "downstream", "export", "plots", "report", "word2vec", "fasttext"],
     ["rundir", "distributed"],
     ["pipeline", "explore"],
     ["cli"],
