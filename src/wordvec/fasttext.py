@@ -38,7 +38,7 @@ from .vectors import KeyedVectors, UnknownWordError, UnsupportedError, save_word
 logger = logging.getLogger("wordvec")
 
 KIND = "fasttextkeyedvectors"
-_SUM_CELLS = 1 << 22  # gathered n-gram values summed per step: bounded temporaries
+_SUM_CELLS = 1 << 20  # gathered n-gram values summed per step: bounded temporaries
 PICKLE_RECIPE = ('Convert it once under gensim: gensim.models.fasttext.save_facebook_model(FastText.load("old.model"), '
                  '"old.bin"), then wordvec.load_facebook_model("old.bin")')
 

@@ -21,7 +21,7 @@ import numpy as np
 from .errors import WordvecError
 
 FNV_OFFSET, FNV_PRIME = 2166136261, 16777619
-_BLOCK_CHARS = 1 << 20  # characters hashed per vectorised step: bounded temporaries on million-word vocabularies
+_BLOCK_CHARS = 1 << 17  # characters hashed per vectorised step: bounded temporaries on million-word vocabularies
 
 
 def _check(min_n: int, max_n: int, bucket: int) -> None:
