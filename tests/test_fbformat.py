@@ -24,6 +24,7 @@ from wordvec import KeyedVectors, WordvecError, load_facebook_model, load_facebo
 from wordvec import fbformat
 from wordvec.fasttext import FastTextModel, save_facebook_vectors
 from wordvec.fbformat import FastTextFileError, FastTextTruncatedError, FastTextUnsupportedError
+from wordvec.vectors import UnsupportedError
 
 CLOSE = {"rtol": 1e-5, "atol": 1e-6}
 UNSEEN = ["landlord", "steamtrain", "happpy", "#loveislove", "日本", "😀"] + random_words(50, seed=7)
@@ -55,6 +56,13 @@ def test_gensims_files_read_as_gensim_reads_them(name):
     ours, theirs = load_facebook_vectors(path), ft.load_facebook_vectors(path)
     np.testing.assert_allclose(ours.vectors, theirs.vectors, **CLOSE)
     np.testing.assert_allclose(ours["landlord"], theirs["landlord"], **CLOSE)
+
+
+def test_a_loaded_model_says_it_cannot_train_yet():
+    m = load_facebook_model(datapath("toy-model.bin"))
+    for call in (m.train, m.build_vocab):
+        with pytest.raises(UnsupportedError, match="not in wordvec yet"):
+            call([["a", "b"]], total_examples=1, epochs=1)
 
 
 def test_supervised_models_are_refused_as_gensim_refuses_them():
@@ -260,6 +268,8 @@ def test_neighbors_of_a_damaged_bin_is_one_line(tmp_path):
     r = wordvec("neighbors", path, "a")
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr.strip().count("\n") == 0 and r.stderr.startswith("wordvec: error: ") and "output matrix" in r.stderr
+    r = wordvec("neighbors", datapath("toy-model.bin"), "a", "--vectors", "output")
+    assert r.returncode == 2 and r.stderr.strip().endswith("leave --vectors out") and r.stdout == ""
 
 
 def test_export_fasttext_vec_and_bin_of_a_word2vec_run(tmp_path):

@@ -116,6 +116,9 @@ def _cmd_neighbors(args: argparse.Namespace) -> int:
     if fasttext:  # a fastText .bin: unseen words get a vector from their character n-grams
         from .fasttext import load_facebook_vectors
 
+        if args.vectors is not None:
+            raise WordvecError("--vectors chooses a matrix of a run directory; a fastText .bin has one set of word "
+                               "vectors: leave --vectors out")
         kv = load_facebook_vectors(args.run_dir)
     else:
         kv = load_vectors(args.run_dir, which=args.vectors)

@@ -33,7 +33,7 @@ import numpy as np
 from . import fbformat, subwords
 from .errors import WordvecError
 from .state import keys_from_tensors, keys_to_tensors, load_tensors, parse_header, save_state
-from .vectors import KeyedVectors, UnknownWordError, UnsupportedError, save_word2vec_format
+from .vectors import KeyedVectors, UnknownWordError, UnsupportedError
 
 logger = logging.getLogger("wordvec")
 
@@ -412,7 +412,7 @@ def save_facebook_model(model, path, encoding: str = "utf-8", lr_update_rate: in
 
 def save_facebook_vectors(wv, path) -> Path:
     """fastText's .vec text file: the vocabulary's composed vectors in the word2vec text format."""
-    return save_word2vec_format(path, wv.index_to_key, wv.vectors)
+    return KeyedVectors(list(wv.index_to_key), wv.vectors).save_word2vec_format(path, sort_attr=None)
 
 
 __all__ = ["FastTextKeyedVectors", "FastTextModel", "load_facebook_model", "load_facebook_vectors",
