@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -190,3 +192,11 @@ def test_mean_rows_is_a_plain_loop(monkeypatch, cells):
         rows = matrix[ids[offsets[i]:offsets[i + 1]]]
         np.testing.assert_allclose(got_mean[i], rows.mean(0) if len(rows) else 0, **CLOSE)
         np.testing.assert_allclose(got_base[i], (base[i] + rows.sum(0)) / (1 + len(rows)), **CLOSE)
+
+
+def test_reading_and_querying_a_bin_never_imports_torch():
+    path = datapath("crime-and-punishment.bin")
+    code = (f"import sys, wordvec; wv = wordvec.load_facebook_vectors({path!r}); wv.most_similar('landlord'); "
+            f"wv.vectors_for_all(['x', 'he']); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip() == "False", out.stderr

@@ -119,6 +119,27 @@ def test_vectors_alone_are_saved_with_fasttexts_defaults(tmp_path):
     np.testing.assert_allclose(ft.load_facebook_vectors(str(out)).vectors, kv.vectors, **CLOSE)
 
 
+def test_non_finite_or_misshapen_matrices_are_not_written(tmp_path):
+    kv = load_facebook_vectors(datapath("crime-and-punishment.bin"))
+    (tmp_path / "x.bin").write_bytes(b"the user's file")
+    kv.vectors_ngrams = kv.vectors_ngrams.copy()
+    kv.vectors_ngrams[3, 1] = np.inf
+    with pytest.raises(WordvecError, match="NaN or inf"):
+        save_facebook_model(kv, tmp_path / "x.bin")
+    kv.vectors_ngrams = kv.vectors_ngrams[:50]
+    with pytest.raises(WordvecError, match="words \\+ bucket"):
+        save_facebook_model(kv, tmp_path / "x.bin")
+    assert (tmp_path / "x.bin").read_bytes() == b"the user's file"
+
+
+def test_a_short_syn1_is_padded_to_one_row_per_word(tmp_path):
+    m = load_facebook_model(datapath("crime-and-punishment.bin"))
+    hs = FastTextModel(m.wv, {**m.args, "loss": 1}, m.output[:-1], m.corpus_total_words)
+    back = load_facebook_model(save_facebook_model(hs, tmp_path / "hs.bin"))
+    np.testing.assert_array_equal(back.syn1[:-1], m.output[:-1])
+    assert not back.syn1[-1].any()
+
+
 def test_word2vec_vectors_cannot_be_saved_as_a_bin(tmp_path):
     kv = KeyedVectors(["a", "b"], np.ones((2, 3)))
     with pytest.raises(WordvecError, match="no n-grams"):

@@ -400,7 +400,10 @@ def save_facebook_model(model, path, encoding: str = "utf-8", lr_update_rate: in
     output = getattr(model, "syn1neg", None)
     if output is None:
         output = getattr(model, "syn1", None)
-    output = None if output is None else np.asarray(output, np.float32)[:n]
+    if output is not None:  # fastText's output matrix has one row per word (a syn1 one row short is padded)
+        output = np.asarray(output, np.float32)[:n]
+        if len(output) < n:
+            output = np.concatenate([output, np.zeros((n - len(output), output.shape[1]), np.float32)])
     if getattr(wv, "expandos", None) is not None and "count" in wv.expandos:
         counts = np.asarray(wv.expandos["count"], np.int64)
     else:

@@ -323,6 +323,10 @@ def write_model(path, model: FacebookModel, encoding: str = "utf-8") -> Path:
     if shape != (n + int(args["bucket"]), dim) or out.ndim != 2 or out.shape[1] != dim:
         raise WordvecError(f"fastText matrices must be (words + bucket, dim) = ({n + int(args['bucket'])}, {dim}) "
                            f"and (rows, {dim}); got {shape} and {out.shape}")
+    for name, mats in (("input", parts), ("output", (out,))):
+        if not all(np.isfinite(m).all() for m in mats):
+            raise WordvecError(f"the {name} matrix holds NaN or inf values (a diverged model?); fastText files must "
+                               f"hold finite numbers")
     with atomic_open(Path(path), "wb") as f:
         f.write(struct.pack("<2i", MAGIC, VERSION))
         f.write(struct.pack("<12i", *(int(args[k]) for k in ARG_NAMES[:-1])))
