@@ -147,12 +147,16 @@ def test_word2vec_vectors_cannot_be_saved_as_a_bin(tmp_path):
     assert not (tmp_path / "x.bin").exists()
 
 
-def test_gzipped_and_vec_files(tmp_path):
+@pytest.mark.parametrize("stream_values", [7, 1 << 22])
+def test_gzipped_and_vec_files(tmp_path, monkeypatch, stream_values):
+    monkeypatch.setattr(fbformat, "_STREAM_VALUES", stream_values)  # 7: the matrices read in many small blocks
     path = datapath("crime-and-punishment.bin")
     gz = tmp_path / "m.bin.gz"
     with open(path, "rb") as src, gzip.open(gz, "wb") as dst:
         shutil.copyfileobj(src, dst)
-    np.testing.assert_array_equal(load_facebook_model(gz).wv.vectors, load_facebook_model(path).wv.vectors)
+    same = load_facebook_model(gz), load_facebook_model(path)
+    np.testing.assert_array_equal(same[0].wv.vectors, same[1].wv.vectors)
+    np.testing.assert_array_equal(same[0].output, same[1].output)
     kv = load_facebook_vectors(path)
     back = KeyedVectors.load_word2vec_format(save_facebook_vectors(kv, tmp_path / "m.vec"))
     assert back.index_to_key == kv.index_to_key
@@ -191,7 +195,7 @@ def craft(tmp_path, *, magic=fbformat.MAGIC, version=12, dim=2, bucket=3, loss=2
     c = dim if cols is None else cols
     mat = np.arange(min(n + bucket, 1000) * dim, dtype="<f4") / 10 if values is None else np.asarray(values, "<f4")
     b += struct.pack("<?2q", quant, r, c) + mat.tobytes()
-    b += struct.pack("<?2q", False, n if out_rows is None else out_rows, dim) + np.zeros(n * dim, "<f4").tobytes()
+    b += struct.pack("<?2q", False, n if out_rows is None else out_rows, dim) + np.zeros(min(n * dim, 1000), "<f4").tobytes()
     b = (b if cut is None else b[:cut]) + tail
     path = tmp_path / "crafted.bin"
     path.write_bytes(b)
@@ -240,6 +244,21 @@ def test_crafted_files_are_one_error_before_any_large_allocation(tmp_path, bad, 
     finally:
         tracemalloc.stop()
     assert peak < 8 << 20
+
+
+@pytest.mark.parametrize("bad", [{"size": (1 << 31) - 1}, {"rows": 5, "bucket": 3, "dim": 1 << 30, "values": np.zeros(10)}])
+def test_a_lying_gzipped_header_costs_only_the_data_it_has(tmp_path, bad):
+    path = craft(tmp_path, **bad)
+    gz = tmp_path / "lying.bin.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    tracemalloc.start()
+    try:
+        with pytest.raises(FastTextFileError):
+            load_facebook_model(gz)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 << 20
 
 
 def test_every_truncation_is_one_error(tmp_path):

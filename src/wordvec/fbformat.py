@@ -12,7 +12,9 @@ Layout (fastText's `FastText::saveModel`; little-endian, as fastText writes on e
     bool quantized output (not in the oldest files); output matrix: int64 rows, int64 cols, float32 values
 
 Every size is checked against the bytes left in the file before anything is allocated for it, so a lying header or
-a truncated file is one `FastTextFileError` naming the file and the field, never a huge allocation. Words are
+a truncated file is one `FastTextFileError` naming the file and the field, never a huge allocation. A .gz file's
+size is unknown until it is read: its dictionary and matrices grow block by block with the data actually there
+(a matrix then costs twice its size at the end, when the blocks are joined). Words are
 decoded as gensim decodes them (invalid bytes become `\\xNN` escapes, with a warning); NaN or inf values are
 refused. Supervised, quantized (.ftz) and pruned models are refused as unsupported.
 """
@@ -43,6 +45,7 @@ MODELS = {1: "cbow", 2: "sg", 3: "supervised"}
 MAX_WORD_BYTES = 1 << 16  # a longer word means the file is damaged
 _CHUNK = 1 << 20
 _FINITE_ROWS = 1 << 16  # rows checked for NaN/inf per step
+_STREAM_VALUES = 1 << 22  # a compressed file's matrix is read in blocks of this many values (its size is unknown)
 
 
 class FastTextFileError(WordvecError):
@@ -223,13 +226,14 @@ def _read(src: _Source, encoding: str, full_model: bool) -> FacebookModel:
     if prune > 0:
         raise src.bad("a pruned (quantized) fastText model; only full models can be read", FastTextUnsupportedError)
     src.need(10 * size, f"a dictionary of {size} words")  # each entry: >= 1 NUL + 8 count + 1 type bytes
-    raw, counts, bad = [], np.empty(size, dtype=np.int64), 0
+    raw, counts, bad = [], [], 0  # lists grow with the data read (a .gz file's size is not known up front)
     for i in range(size):
         raw.append(src.word(f"word {i + 1} of the dictionary"))
-        counts[i], kind = src.unpack("qb", f"word {i + 1} of the dictionary")
-        if kind != 0 or counts[i] < 0:
-            raise src.bad(f"word {i + 1} of the dictionary has type {kind} and count {counts[i]} (expected type 0, "
+        count, kind = src.unpack("qb", f"word {i + 1} of the dictionary")
+        if kind != 0 or count < 0:
+            raise src.bad(f"word {i + 1} of the dictionary has type {kind} and count {count} (expected type 0, "
                           f"a word, and a count >= 0); the file is damaged or not an unsupervised model")
+        counts.append(count)
     words = []
     for i, b in enumerate(raw):
         try:
@@ -258,7 +262,8 @@ def _read(src: _Source, encoding: str, full_model: bool) -> FacebookModel:
         _matrix(src, new, "the output matrix", dim, None, skip=True)
     if not src.at_end():
         raise src.bad("there are bytes after the output matrix; the file is damaged or not a fastText .bin model")
-    return FacebookModel(args, words, counts, int(ntokens), inp, out, version if new else 0, nwords)
+    return FacebookModel(args, words, np.asarray(counts, dtype=np.int64), int(ntokens), inp, out,
+                         version if new else 0, nwords)
 
 
 def _check_args(src: _Source, args: dict, new: bool) -> None:
@@ -297,10 +302,18 @@ def _matrix(src: _Source, new: bool, what: str, dim: int, rows_expected: int | N
         src.skip(rows * cols * 4, what)
         return None
     try:
-        out = np.empty((rows, cols), dtype="<f4")
+        if src.size is None and rows * cols > _STREAM_VALUES:  # .gz: memory only for the rows the data holds
+            blocks = []
+            for a in range(0, rows * cols, _STREAM_VALUES):
+                blocks.append(np.empty(min(_STREAM_VALUES, rows * cols - a), dtype="<f4"))
+                src.into(blocks[-1], what)
+            out = np.concatenate(blocks).reshape(rows, cols)
+            del blocks
+        else:
+            out = np.empty((rows, cols), dtype="<f4")
+            src.into(out, what)
     except (MemoryError, ValueError):
         raise src.bad(f"{what} ({rows} x {cols}) is too large to hold in memory") from None
-    src.into(out, what)
     for a in range(0, rows, _FINITE_ROWS):
         ok = np.isfinite(out[a:a + _FINITE_ROWS]).all(axis=1)
         if not ok.all():
