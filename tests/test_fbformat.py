@@ -195,7 +195,8 @@ def craft(tmp_path, *, magic=fbformat.MAGIC, version=12, dim=2, bucket=3, loss=2
     c = dim if cols is None else cols
     mat = np.arange(min(n + bucket, 1000) * dim, dtype="<f4") / 10 if values is None else np.asarray(values, "<f4")
     b += struct.pack("<?2q", quant, r, c) + mat.tobytes()
-    b += struct.pack("<?2q", False, n if out_rows is None else out_rows, dim) + np.zeros(min(n * dim, 1000), "<f4").tobytes()
+    b += struct.pack("<?2q", False, n if out_rows is None else out_rows, dim)
+    b += np.zeros(min(n * dim, 1000), "<f4").tobytes()
     b = (b if cut is None else b[:cut]) + tail
     path = tmp_path / "crafted.bin"
     path.write_bytes(b)
@@ -246,7 +247,8 @@ def test_crafted_files_are_one_error_before_any_large_allocation(tmp_path, bad, 
     assert peak < 8 << 20
 
 
-@pytest.mark.parametrize("bad", [{"size": (1 << 31) - 1}, {"rows": 5, "bucket": 3, "dim": 1 << 30, "values": np.zeros(10)}])
+@pytest.mark.parametrize("bad", [{"size": (1 << 31) - 1},
+                                 {"rows": 5, "bucket": 3, "dim": 1 << 30, "values": np.zeros(10)}])
 def test_a_lying_gzipped_header_costs_only_the_data_it_has(tmp_path, bad):
     path = craft(tmp_path, **bad)
     gz = tmp_path / "lying.bin.gz"

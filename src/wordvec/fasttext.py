@@ -74,7 +74,7 @@ class FastTextKeyedVectors(KeyedVectors):
     trained rows; `vectors` the composed word vectors (recomputed by `adjust_vectors`)."""
 
     def __init__(self, vector_size, min_n, max_n, bucket, count=0, dtype=np.float32):
-        subwords._check(min_n, max_n, bucket)
+        subwords.check_settings(min_n, max_n, bucket)
         self._init_empty(vector_size, count, dtype)
         self.min_n, self.max_n, self.bucket = int(min_n), int(max_n), int(bucket)
         self.vectors_vocab = np.zeros((int(count), int(vector_size)), dtype=dtype)

@@ -211,7 +211,10 @@ def _read(src: _Source, encoding: str, full_model: bool) -> FacebookModel:
     if new and not 11 <= version <= VERSION:
         raise src.bad(f"fastText format version {version} is not supported (wordvec reads versions 11 and 12)",
                       FastTextUnsupportedError)
-    values = list(src.unpack("12id", "the arguments")) if new else [magic, version, *src.unpack("10id", "the arguments")]
+    if new:
+        values = list(src.unpack("12id", "the arguments"))
+    else:  # the oldest files: what was read as magic and version are dim and ws
+        values = [magic, version, *src.unpack("10id", "the arguments")]
     args = dict(zip(ARG_NAMES, values))
     _check_args(src, args, new)
     size, nwords, nlabels = src.unpack("3i", "the dictionary header")

@@ -24,7 +24,8 @@ FNV_OFFSET, FNV_PRIME = 2166136261, 16777619
 _BLOCK_CHARS = 1 << 17  # characters hashed per vectorised step: bounded temporaries on million-word vocabularies
 
 
-def _check(min_n: int, max_n: int, bucket: int) -> None:
+def check_settings(min_n: int, max_n: int, bucket: int) -> None:
+    """min_n, max_n and bucket as fastText stores them: non-negative 32-bit ints."""
     for name, value in (("min_n", min_n), ("max_n", max_n), ("bucket", bucket)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise WordvecError(f"{name} must be a non-negative integer, got {value!r}")
@@ -47,7 +48,7 @@ def ft_hash(data: bytes) -> int:
 
 def ngrams(word: str, min_n: int, max_n: int) -> list[bytes]:
     """The n-grams of `word` as UTF-8 byte strings, in fastText's order (gensim's `compute_ngrams_bytes`)."""
-    _check(min_n, max_n, 0)
+    check_settings(min_n, max_n, 0)
     raw = _utf8(word)
     starts = [i for i, b in enumerate(raw) if b & 0xC0 != 0x80] + [len(raw)]
     chars = len(starts) - 1
@@ -63,7 +64,7 @@ def ngram_hashes(word: str, min_n: int, max_n: int, bucket: int) -> list[int]:
 def hash_ngrams(words: Sequence[str], min_n: int, max_n: int, bucket: int) -> tuple[np.ndarray, np.ndarray]:
     """CSR (offsets int64 (n + 1,), bucket ids int64) of the n-grams of every word: word i's buckets are
     `ids[offsets[i]:offsets[i + 1]]`, in fastText's order. `bucket` 0 (or max_n < min_n) gives no n-grams."""
-    _check(min_n, max_n, bucket)
+    check_settings(min_n, max_n, bucket)
     words = list(words)
     offsets = np.zeros(len(words) + 1, dtype=np.int64)
     if bucket == 0 or max_n < max(min_n, 1) or not words:
@@ -140,4 +141,5 @@ def vocab_rows(words: Sequence[str], min_n: int, max_n: int, bucket: int) -> tup
     return out_offsets, rows
 
 
-__all__ = ["ft_hash", "ngrams", "ngram_hashes", "hash_ngrams", "vocab_rows", "FNV_OFFSET", "FNV_PRIME"]
+__all__ = ["check_settings", "ft_hash", "ngrams", "ngram_hashes", "hash_ngrams", "vocab_rows", "FNV_OFFSET",
+           "FNV_PRIME"]
