@@ -277,6 +277,12 @@ def test_every_truncation_is_one_error(tmp_path):
     gz.write_bytes(gzip.compress(whole[:5000]))
     with pytest.raises(FastTextTruncatedError):
         load_facebook_model(gz)
+    damaged = bytearray(gzip.compress(whole))
+    damaged[len(damaged) // 2] ^= 0xFF  # a corrupt deflate stream (zlib.error) or a bad checksum (OSError)
+    gz.write_bytes(bytes(damaged))
+    with pytest.raises(FastTextFileError):
+        load_facebook_model(gz)
+    assert not fbformat.sniff(tmp_path / "missing.gz")
 
 
 def test_a_missing_file_or_a_folder_is_one_error(tmp_path):

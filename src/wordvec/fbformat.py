@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import struct
+import zlib
 from pathlib import Path
 from typing import IO
 
@@ -176,7 +177,7 @@ def sniff(path) -> bool:
         f, _ = _open(Path(path))
         with f:
             head = f.read(56)
-    except (OSError, EOFError):
+    except (OSError, EOFError, zlib.error):
         return False
     if len(head) < 56:
         return False
@@ -201,7 +202,7 @@ def read_model(path, encoding: str = "utf-8", full_model: bool = True) -> Facebo
             return _read(_Source(f, path, size), encoding, full_model)
     except WordvecError:
         raise
-    except (OSError, EOFError, gzip.BadGzipFile) as e:
+    except (OSError, EOFError, zlib.error) as e:  # unreadable, or a damaged .gz
         raise FastTextFileError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
 
 
