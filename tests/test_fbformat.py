@@ -277,11 +277,12 @@ def test_every_truncation_is_one_error(tmp_path):
     gz.write_bytes(gzip.compress(whole[:5000]))
     with pytest.raises(FastTextTruncatedError):
         load_facebook_model(gz)
-    damaged = bytearray(gzip.compress(whole))
-    damaged[len(damaged) // 2] ^= 0xFF  # a corrupt deflate stream (zlib.error) or a bad checksum (OSError)
-    gz.write_bytes(bytes(damaged))
-    with pytest.raises(FastTextFileError):
-        load_facebook_model(gz)
+    for where in (10, -8):  # a reserved deflate block type (zlib.error); a wrong CRC-32 (OSError)
+        damaged = bytearray(gzip.compress(whole))
+        damaged[where] = 0x07 if where == 10 else damaged[where] ^ 0xFF
+        gz.write_bytes(bytes(damaged))
+        with pytest.raises(FastTextFileError):
+            load_facebook_model(gz)
     assert not fbformat.sniff(tmp_path / "missing.gz")
 
 
