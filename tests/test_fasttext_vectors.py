@@ -87,6 +87,8 @@ def test_queries_on_unseen_words_match_gensim(pair):
         theirs.n_similarity(["landlord", "he"], ["steamtrain"]), abs=1e-5)
     assert ours.doesnt_match(["landlord", "landlady", "steamtrain"]) == \
         theirs.doesnt_match(["landlord", "landlady", "steamtrain"])
+    assert ours.most_similar_to_given("landlord", ["he", "steamtrain", "landlady"]) == \
+        theirs.most_similar_to_given("landlord", ["he", "steamtrain", "landlady"])
     np.testing.assert_allclose(ours.get_sentence_vector(["landlord", "he"]),
                                theirs.get_sentence_vector(["landlord", "he"]), **CLOSE)
 

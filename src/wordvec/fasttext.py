@@ -203,6 +203,11 @@ class FastTextKeyedVectors(KeyedVectors):
         mean /= max(float(np.linalg.norm(mean)), 1e-30)
         return words[int(np.argmin(vecs @ mean))]
 
+    def most_similar_to_given(self, key1, keys_list):
+        """The key of `keys_list` most similar to `key1`; unseen words through their n-grams (gensim)."""
+        keys_list = list(keys_list)
+        return keys_list[int(np.argmax([self.similarity(key1, k) for k in keys_list]))]
+
     def get_sentence_vector(self, sentence) -> np.ndarray:
         """The mean of the words' unit vectors (gensim's; unseen words through their n-grams)."""
         return self.get_mean_vector(sentence)
