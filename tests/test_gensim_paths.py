@@ -119,3 +119,16 @@ def test_gensims_module_paths_import():
     assert list(tokenize("a1b")) == ["a", "b"] and SoftmaxWord2Vec.__module__ == "wordvec.network"
     with pytest.raises(AttributeError, match="Doc2Vec"):
         models.Doc2Vec  # noqa: B018
+
+
+def test_the_fasttext_path_reads_facebook_files_and_says_training_is_missing():
+    """`gensim.models.fasttext`'s readers at its path; `FastText` (training) is one clear ImportError, not an
+    AttributeError deep in a script."""
+    import wordvec.fasttext as owner
+    from wordvec.models import FastTextKeyedVectors
+    from wordvec.models.fasttext import load_facebook_model, load_facebook_vectors, save_facebook_model
+
+    assert (load_facebook_model, load_facebook_vectors, save_facebook_model, FastTextKeyedVectors) == (
+        owner.load_facebook_model, owner.load_facebook_vectors, owner.save_facebook_model, owner.FastTextKeyedVectors)
+    with pytest.raises(ImportError, match="FastText is not available"):
+        from wordvec.models.fasttext import FastText  # noqa: F401

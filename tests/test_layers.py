@@ -16,11 +16,11 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "wordvec"
 #: Lowest first; a module may import only from strictly lower layers.
 LAYERS = [
     ["errors", "kernels_numba", "test"],
-    ["config", "files", "kernels", "weights", "devices"],
-    ["corpus", "preprocess", "vocab", "state", "w2vformat"],
+    ["config", "files", "kernels", "weights", "devices", "subwords"],
+    ["corpus", "preprocess", "vocab", "state", "w2vformat", "fbformat"],
     ["store", "windows", "network", "engine_torch", "phrases", "utils"],
     ["engine", "train", "vectors"],
-    ["evaluate", "downstream", "export", "plots", "report", "word2vec"],
+    ["evaluate", "downstream", "export", "plots", "report", "word2vec", "fasttext"],
     ["rundir", "distributed", "models"],
     ["pipeline", "explore"],
     ["cli"],

@@ -200,11 +200,23 @@ def _without_nproc(argv: list[str]) -> list[str]:
 
 
 def _cmd_neighbors(args: argparse.Namespace) -> int:
+    from .fbformat import sniff
     from .rundir import load_vectors
 
-    kv = load_vectors(args.run_dir, which=args.vectors)
+    fasttext = Path(args.run_dir).is_file() and sniff(args.run_dir)
+    if fasttext:  # a fastText .bin: unseen words get a vector from their character n-grams
+        from .fasttext import load_facebook_vectors
+
+        if args.vectors is not None:
+            raise WordvecError("--vectors chooses a matrix of a run directory; a fastText .bin has one set of word "
+                               "vectors: leave --vectors out")
+        kv = load_facebook_vectors(args.run_dir)
+    else:
+        kv = load_vectors(args.run_dir, which=args.vectors)
     for word in args.words:
         pairs = kv.most_similar(word, topn=args.k)
+        if fasttext and not kv.has_index_for(word):
+            print(f"{word}: not in the vocabulary; its vector was built from its character n-grams")
         print(f"{word}: " + ", ".join(f"{w} ({s:.3f})" for w, s in pairs))
     return 0
 
@@ -246,7 +258,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _add_export_command(sub) -> None:
     from .export import FORMATS
 
-    p = sub.add_parser("export", help="write a run's vectors as word2vec text/binary, safetensors or projector files")
+    p = sub.add_parser("export", help="write a run's vectors as word2vec text/binary, safetensors, projector or "
+                                          "fastText .vec files")
     p.add_argument("run_dir")
     p.add_argument("--format", required=True, choices=FORMATS, help="output format")
     p.add_argument("--out", required=True, metavar="PATH",
@@ -509,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("neighbors", aliases=["neighbours"], help="nearest words by cosine similarity")
-    p.add_argument("run_dir")
+    p.add_argument("run_dir", help="a run directory, or a fastText .bin model")
     p.add_argument("words", nargs="+")
     p.add_argument("-k", type=_positive("-k"), default=10, help="how many neighbours (default 10)")
     p.add_argument("--vectors", choices=VECTOR_CHOICES, default=None,

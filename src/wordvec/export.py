@@ -17,7 +17,7 @@ from .errors import WordvecError
 from .files import atomic_open
 from .vectors import KeyedVectors
 
-FORMATS = ("word2vec-text", "word2vec-binary", "safetensors", "projector")
+FORMATS = ("word2vec-text", "word2vec-binary", "safetensors", "projector", "fasttext-vec", "fasttext-bin")
 _WS = re.compile(r"\s")
 
 
@@ -140,13 +140,16 @@ def export_vectors(kv: KeyedVectors, format: str, out: str | os.PathLike, limit:
     into the log folder `out` under `name` (`save_projector`)."""
     if format not in FORMATS:
         raise WordvecError(f"unknown export format {format!r}; use one of {', '.join(FORMATS)}")
+    if format == "fasttext-bin":  # before anything is written
+        raise WordvecError("--format fasttext-bin needs a subword (fastText) model with n-gram vectors, and this run "
+                           "is word2vec; use --format fasttext-vec (fastText's .vec text file) instead")
     if limit is not None:
         if limit < 1:
             raise WordvecError(f"--limit must be at least 1, got {limit}")
         rows = kv.most_frequent(limit)
         kv = KeyedVectors([kv.index_to_key[i] for i in rows.tolist()], kv.vectors[rows],
                           None if kv.counts is None else kv.counts[rows], kv.tokenizer)
-    if format in ("word2vec-text", "word2vec-binary"):
+    if format in ("word2vec-text", "word2vec-binary", "fasttext-vec"):  # a .vec is word2vec's text format
         return kv.save_word2vec_format(out, binary=format == "word2vec-binary", sort_attr=None)
     if format == "safetensors":
         return kv.save(out)

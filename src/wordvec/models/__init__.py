@@ -1,13 +1,13 @@
 """gensim's module paths: `from wordvec.models import Word2Vec, KeyedVectors, Phrases` and the submodules
-`wordvec.models.word2vec`, `.keyedvectors`, `.phrases`, `.callbacks`, so that a gensim 4 script runs after
-`sed 's/gensim/wordvec/g'`. A thin compatibility package: each name is re-exported from the module that owns it
+`wordvec.models.word2vec`, `.keyedvectors`, `.phrases`, `.callbacks`, `.fasttext`, so that a gensim 4 script runs
+after `sed 's/gensim/wordvec/g'`. A thin compatibility package: each name is re-exported from the module that owns it
 (word2vec, vectors, phrases, corpus); nothing is defined here. The lab's network is `wordvec.network`."""
 
 import importlib
 
 _NAMES = {"Word2Vec": "word2vec", "KeyedVectors": "keyedvectors", "Phrases": "phrases", "FrozenPhrases": "phrases",
           "Phraser": "phrases", "LineSentence": "word2vec", "PathLineSentences": "word2vec",
-          "Text8Corpus": "word2vec"}
+          "Text8Corpus": "word2vec", "FastTextKeyedVectors": "fasttext"}
 
 
 def __getattr__(name: str):
