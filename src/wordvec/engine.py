@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -275,56 +274,17 @@ MIN_CHUNK = 256
 WHOLE_DOCUMENT = 10_000
 
 
-def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
+def chunk_bounds(corpus: Encoded, chunk: int) -> list[int]:
     """Token positions cutting the corpus into jobs of about `chunk` tokens, at document starts where one is near
     (within half a chunk, or WHOLE_DOCUMENT tokens); only a document longer than that is split (windows are then
-    cut at the split, as gensim cuts sentences at 10,000 words)."""
-    n = int(offsets[-1])
+    cut at the split, as gensim cuts sentences at 10,000 words). The corpus searches its own offsets (a token
+    store's, from the file)."""
+    n = int(corpus.offsets[-1])
     targets = np.arange(chunk, n, chunk, dtype=np.int64)
-    (at,) = _searchsorted(offsets, (targets, "left"))
-    nxt = _take(offsets, np.minimum(at, len(offsets) - 1))
+    (at,) = corpus.search_offsets((targets, "left"))
+    nxt = corpus.offsets_at(np.minimum(at, len(corpus.offsets) - 1))
     cuts = np.where(nxt - targets < max(chunk // 2, WHOLE_DOCUMENT), nxt, targets)
     return sorted({0, n, *[int(c) for c in cuts if 0 < c < n]})
-
-
-def chunk_documents(offsets: np.ndarray, bounds: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """For each chunk bounds[c]..bounds[c+1], the first and the last index into `offsets` it needs: the offsets of
-    the documents it touches are offsets[first[c]:last[c] + 1]."""
-    b = np.asarray(bounds, dtype=np.int64)
-    first, last = _searchsorted(offsets, (b[:-1], "right"), (b[1:], "left"))
-    return first - 1, last
-
-
-# A token store's offsets are a map of a file: each binary search into it faults in the pages around every probe,
-# and those pages stay resident, so searching the map chunk by chunk would make memory grow with the corpus. The
-# searches below read the file in blocks instead (for an array in memory they are numpy's).
-_OFFSET_BLOCK = 1 << 22
-
-
-def _searchsorted(offsets: np.ndarray, *queries: tuple[np.ndarray, str]) -> list[np.ndarray]:
-    """np.searchsorted(offsets, keys, side) for each (keys, side), in one pass over the offsets."""
-    f = _ids_file(offsets)
-    if f is None:
-        return [np.searchsorted(offsets, keys, side=side).astype(np.int64) for keys, side in queries]
-    try:
-        out = [np.zeros(len(keys), dtype=np.int64) for keys, _ in queries]
-        for a in range(0, len(offsets), _OFFSET_BLOCK):
-            block = _read(f, a, min(a + _OFFSET_BLOCK, len(offsets)), np.int64)
-            for found, (keys, side) in zip(out, queries):
-                found += np.searchsorted(block, keys, side=side)
-        return out
-    finally:
-        os.close(f[0])
-
-
-def _take(offsets: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    f = _ids_file(offsets)
-    if f is None:
-        return np.asarray(offsets[idx], dtype=np.int64)
-    try:
-        return np.array([_read(f, i, i + 1, np.int64)[0] for i in idx.tolist()], dtype=np.int64)
-    finally:
-        os.close(f[0])
 
 
 @dataclass
@@ -421,12 +381,7 @@ class _HogwildRun:
         self.config, self.vocab, self.weights, self.hooks, self.checkpoint = config, vocab, weights, hooks, checkpoint
         self.replicas = replicas
         self.threads = cap_to_cores("--threads", config.threads)
-        self.file = _ids_file(encoded.ids)
-        self.offsets_file = _ids_file(encoded.offsets) if self.file is not None else None
-        self.ids = encoded.ids if self.file is not None else np.ascontiguousarray(encoded.ids, dtype=np.int32)
-        self.offsets = encoded.offsets if self.file is not None else np.ascontiguousarray(encoded.offsets,
-                                                                                             dtype=np.int64)
-        self.n = len(self.ids)
+        self.n = len(encoded)
         self.curve = LossCurve.start(self.n, config.epochs, config.loss_every, state and state.get("points"))
         if state is None:  # a chunk is at most a loss point's words, so a one-epoch run still draws a curve
             chunk = int(min(100_000, max(10_000, self.n // (8 * self.threads)), max(MIN_CHUNK, self.curve.every)))
@@ -441,11 +396,11 @@ class _HogwildRun:
             if mine != theirs:
                 raise WordvecError(f"the checkpoint was written by a run with (start_alpha, end_alpha, epochs, "
                                    f"epochs before) {theirs}, this one has {mine}; resume with the same settings")
-        self.bounds = chunk_bounds(self.offsets, self.pos.chunk_size)
+        self.bounds = chunk_bounds(encoded, self.pos.chunk_size)
         if self.pos.chunk > len(self.bounds) - 1:
             raise WordvecError(f"the checkpoint stands at chunk {self.pos.chunk} of an epoch of "
                                f"{len(self.bounds) - 1} chunks; {RESUME_FIX}")
-        self.documents = chunk_documents(self.offsets, self.bounds) if self.file is not None else None
+        self.encoded, self.chunks = encoded, None
         self.tables = _tables(config, vocab)
         self.hs, self.negative = config.heads()
         self.kernel = kernel_for(config.model == "skipgram")
@@ -453,36 +408,17 @@ class _HogwildRun:
         self.syn1 = weights.syn1 if weights.syn1 is not None else placeholder
         self.syn1neg = weights.syn1neg if weights.syn1neg is not None else placeholder
         self.chance = chance_loss(vocab.counts, self.hs, self.negative)
-        self.vocab_size = len(vocab)
 
     def alpha_at(self, done: int) -> float:
         a0, a1 = self.pos.start_alpha, self.pos.end_alpha
         return a0 - (a0 - a1) * (done / (self.n * self.config.epochs))
-
-    def _chunk(self, c: int):
-        """(ids, offsets, start, stop) for the kernel. From a file (a token store), this chunk's ids are read into a
-        buffer, with the offsets of the documents it touches made local (read from the file, not the map: memory
-        stays flat whatever the corpus size), and the kernel sees the same documents as from memory."""
-        s, e = self.bounds[c], self.bounds[c + 1]
-        if self.file is None:
-            return self.ids, self.offsets, s, e
-        buf = _read(self.file, s, e, np.int32)
-        if self.vocab_size <= int(buf.max()) or int(buf.min()) < 0:
-            raise WordvecError("the token store holds ids outside its vocabulary; re-create the store")
-        d0, d1 = int(self.documents[0][c]), int(self.documents[1][c]) + 1
-        if self.offsets_file is not None:
-            local = _read(self.offsets_file, d0, d1, np.int64)
-        else:
-            local = np.array(self.offsets[d0:d1], dtype=np.int64)
-        local -= s
-        return buf, local, 0, e - s
 
     def job(self, epoch: int, c: int):
         s, e = self.bounds[c], self.bounds[c + 1]
         done = epoch * self.n
         keep, codes, points, lengths, prob, alias = self.tables
         cfg = self.config
-        ids, offsets, start, stop = self._chunk(c)
+        ids, offsets, start, stop = self.chunks.read(c)
         return self.kernel(ids, offsets, start, stop, self.weights.syn0, self.syn1, codes, points, lengths,
                            self.syn1neg, prob, alias, keep, self.hs, self.negative, int(cfg.window),
                            bool(cfg.reduced_window), self.alpha_at(done + s), self.alpha_at(done + e),
@@ -515,13 +451,8 @@ class _HogwildRun:
             self.hooks.loss_point(point)
 
     def run(self, progress: bool) -> TrainResult:
-        try:
+        with self.encoded.open_chunks(self.bounds) as self.chunks:
             return self._run(progress)
-        finally:
-            for f in (self.file, self.offsets_file):
-                if f is not None:
-                    os.close(f[0])
-            self.file = self.offsets_file = None
 
     def _run(self, progress: bool) -> TrainResult:
         p, n_chunks = self.pos, len(self.bounds) - 1
@@ -647,23 +578,6 @@ class _HogwildRun:
             raise Stopped(self.checkpoint.path)
 
 
-def _ids_file(ids: np.ndarray) -> tuple[int, int] | None:
-    """(file descriptor, byte offset) of a memory-mapped little-endian array (a token store's ids or offsets), else
-    None."""
-    if isinstance(ids, np.memmap) and ids.filename and ids.dtype.byteorder in ("<", "=", "|") and os.name == "posix":
-        return os.open(ids.filename, os.O_RDONLY), int(ids.offset)
-    return None
-
-
-def _read(file: tuple[int, int], start: int, stop: int, dtype) -> np.ndarray:
-    """Elements start..stop of the array `_ids_file` opened, read into a new buffer."""
-    fd, base = file
-    buf = np.empty(stop - start, dtype=dtype)
-    if os.preadv(fd, [memoryview(buf).cast("B")], base + buf.itemsize * start) != buf.nbytes:
-        raise WordvecError("the token store's files are shorter than its manifest says; re-create the store")
-    return buf
-
-
 def _progress_bar(progress: bool, total: int, initial: int = 0):
     if not progress:
         return None
@@ -673,4 +587,4 @@ def _progress_bar(progress: bool, total: int, initial: int = 0):
 
 
 __all__ = ["train_word2vec", "check_checkpoint", "Weights", "new_weights", "warm_up", "chunk_bounds",
-           "chunk_documents", "check_kernels", "kernels_used", "uses_cpu_kernels"]
+           "check_kernels", "kernels_used", "uses_cpu_kernels"]
