@@ -15,9 +15,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "wordvec"
 
 #: Lowest first; a module may import only from strictly lower layers.
 LAYERS = [
-    ["errors", "kernels_numba"],
-    ["config", "files", "kernels", "weights", "devices"],
-    ["corpus", "preprocess", "vocab", "state", "w2vformat"],
+    ["errors", "kernel_args"],
+    ["config", "files", "kernels_numba", "weights", "devices"],
+    ["corpus", "preprocess", "vocab", "state", "w2vformat", "kernels"],
     ["store", "windows", "models", "engine_torch"],
     ["engine", "train", "vectors"],
     ["evaluate", "downstream", "export", "plots", "report", "word2vec"],

@@ -419,11 +419,13 @@ class _HogwildRun:
         keep, codes, points, lengths, prob, alias = self.tables
         cfg = self.config
         ids, offsets, start, stop = self.chunks.read(c)
-        return self.kernel(ids, offsets, start, stop, self.weights.syn0, self.syn1, codes, points, lengths,
-                           self.syn1neg, prob, alias, keep, self.hs, self.negative, int(cfg.window),
-                           bool(cfg.reduced_window), self.alpha_at(done + s), self.alpha_at(done + e),
-                           _chunk_seed(cfg.seed, self.pos.epoch_offset + epoch, c), bool(cfg.shared_negatives),
-                           bool(cfg.cbow_mean))
+        return self.kernel(ids=ids, offsets=offsets, start=start, stop=stop, syn0=self.weights.syn0, syn1=self.syn1,
+                           codes=codes, points=points, lengths=lengths, syn1neg=self.syn1neg, prob=prob, alias=alias,
+                           keep=keep, hs=self.hs, negative=self.negative, window=int(cfg.window),
+                           reduced_window=bool(cfg.reduced_window), alpha0=self.alpha_at(done + s),
+                           alpha1=self.alpha_at(done + e),
+                           seed=_chunk_seed(cfg.seed, self.pos.epoch_offset + epoch, c),
+                           shared_negatives=bool(cfg.shared_negatives), cbow_mean=bool(cfg.cbow_mean))
 
     def _take(self, future, bar) -> None:
         loss, examples, kept, pairs = future.result()
