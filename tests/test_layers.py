@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "wordvec"
 LAYERS = [
     ["errors", "kernel_args"],
     ["config", "files", "kernels_numba", "weights", "devices"],
-    ["corpus", "preprocess", "vocab", "state", "w2vformat", "kernels"],
+    ["corpus", "preprocess", "vocab", "state", "w2vformat", "kernels", "runctl"],
     ["store", "windows", "models", "engine_torch"],
     ["engine", "train", "vectors"],
     ["evaluate", "downstream", "export", "plots", "report", "word2vec"],

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -35,10 +34,11 @@ from .config import Config, check_rate
 from .devices import cap_to_cores, resolve_device
 from .errors import WordvecError, require
 from .files import check_fields, is_kind
-from .state import RESUME_FIX, Checkpointer, Stopped, check_position, expect_tensor
+from .runctl import RunControl, check_same_settings
+from .state import RESUME_FIX, Checkpointer, check_position, expect_tensor
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
-from .weights import (HS, INPUT, OUTPUT, LossCurve, Replicas, TrainResult, as_hooks, check_finite, check_resumable,
-                      check_saveable, init_vectors, matrix_sum)
+from .weights import (HS, INPUT, OUTPUT, LossCurve, Replicas, TrainResult, as_hooks, check_resumable, init_vectors,
+                      matrix_sum)
 
 log = logging.getLogger("wordvec")
 
@@ -378,8 +378,7 @@ class _HogwildRun:
     def __init__(self, config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint, state, replicas):
         from .kernels import kernel_for
 
-        self.config, self.vocab, self.weights, self.hooks, self.checkpoint = config, vocab, weights, hooks, checkpoint
-        self.replicas = replicas
+        self.config, self.vocab, self.weights, self.replicas = config, vocab, weights, replicas
         self.threads = cap_to_cores("--threads", config.threads)
         self.n = len(encoded)
         self.curve = LossCurve.start(self.n, config.epochs, config.loss_every, state and state.get("points"))
@@ -390,12 +389,10 @@ class _HogwildRun:
             self.pos = Position(chunk_size=chunk, start_alpha=alphas[0], end_alpha=alphas[1], epochs=config.epochs,
                                 epoch_offset=epoch_offset)
         else:
+            check_same_settings(state, {"start_alpha": alphas[0], "end_alpha": alphas[1], "epochs": config.epochs,
+                                        "epoch_offset": epoch_offset})
             self.pos = Position(**state)
-            mine = (alphas[0], alphas[1], config.epochs, epoch_offset)
-            theirs = (self.pos.start_alpha, self.pos.end_alpha, self.pos.epochs, self.pos.epoch_offset)
-            if mine != theirs:
-                raise WordvecError(f"the checkpoint was written by a run with (start_alpha, end_alpha, epochs, "
-                                   f"epochs before) {theirs}, this one has {mine}; resume with the same settings")
+        self.ctl = RunControl(checkpoint, replicas, hooks, self.pos.seconds)
         self.bounds = chunk_bounds(encoded, self.pos.chunk_size)
         if self.pos.chunk > len(self.bounds) - 1:
             raise WordvecError(f"the checkpoint stands at chunk {self.pos.chunk} of an epoch of "
@@ -438,19 +435,12 @@ class _HogwildRun:
         self._point(bar)
 
     def _point(self, bar, end_of_epoch: bool = False) -> None:
-        """A loss point when one is due (`LossCurve`), shown on the progress bar and passed to the hooks."""
+        """A loss point when one is due (`LossCurve`)."""
         p = self.pos
         words = p.epoch * self.n + self.bounds[p.chunk]
-        if not (end_of_epoch or (self.curve.due(words) and p.chunk < len(self.bounds) - 1)):
-            return
-        now = time.perf_counter()
-        point = self.curve.take(words, p.epoch, p.loss, p.examples, self.alpha_at(words), now - self.t_point,
+        if end_of_epoch or (self.curve.due(words) and p.chunk < len(self.bounds) - 1):
+            self.ctl.loss_point(self.curve, bar, words, p.epoch, p.loss, p.examples, self.alpha_at(words),
                                 end_of_epoch)
-        self.t_point = now
-        if point is not None and self.replicas.rank == 0:
-            if bar is not None:
-                bar.set_postfix(LossCurve.postfix(point))
-            self.hooks.loss_point(point)
 
     def run(self, progress: bool) -> TrainResult:
         with self.encoded.open_chunks(self.bounds) as self.chunks:
@@ -458,29 +448,29 @@ class _HogwildRun:
 
     def _run(self, progress: bool) -> TrainResult:
         p, n_chunks = self.pos, len(self.bounds) - 1
-        lead = self.replicas.rank == 0
-        bar = _progress_bar(progress and lead, self.config.epochs * n_chunks, p.epoch * n_chunks + p.chunk)
-        t0 = self.t_point = time.perf_counter()
+        bar = self.ctl.progress_bar(progress, total=self.config.epochs * n_chunks, initial=p.epoch * n_chunks + p.chunk,
+                                    desc="word2vec", unit="chunk")
+        self.ctl.start()
         pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
         try:
-            (self._rounds if self.replicas.world > 1 else self._chunks)(pool, bar, t0)
+            (self._rounds if self.replicas.world > 1 else self._chunks)(pool, bar)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
             if bar is not None:
                 bar.close()
-        return self._finish(t0)
+        return self._finish()
 
     def _submit(self, pool, epoch: int, c: int):
         return pool.submit(self.job, epoch, c) if pool else _Done(self.job(epoch, c))
 
-    def _chunks(self, pool, bar, t0: float) -> None:
+    def _chunks(self, pool, bar) -> None:
         """One process: chunks in order, at most two per thread in flight; a checkpoint waits for those in flight,
         so every chunk before its position is done and none after it started."""
         p, n_chunks = self.pos, len(self.bounds) - 1
         while p.epoch < self.config.epochs:
             if p.chunk == 0:
-                self.hooks.epoch_begin(p.epoch)
+                self.ctl.hooks.epoch_begin(p.epoch)
             inflight: deque = deque()
             c = p.chunk
             while c < n_chunks or inflight:
@@ -490,16 +480,16 @@ class _HogwildRun:
                 self._take(inflight.popleft(), bar)
                 if bar is not None:
                     bar.update(1)
-                if p.chunk < n_chunks and self._due():
+                if p.chunk < n_chunks and self.ctl.due():
                     while inflight:
                         self._take(inflight.popleft(), bar)
                     c = p.chunk
-                    self._save(t0)
+                    self._save()
             self._end_epoch(bar)
-            if p.epoch < self.config.epochs and self._due():
-                self._save(t0)
+            if p.epoch < self.config.epochs and self.ctl.due():
+                self._save()
 
-    def _rounds(self, pool, bar, t0: float) -> None:
+    def _rounds(self, pool, bar) -> None:
         """Several processes: each round of `world` x `chunks_per_sync` chunks is shared out (chunk c to process
         c mod world, counted from the round's start), trained, and the copies synced; sums and decisions are
         agreed on, so every process walks the same rounds and checkpoints at the same one."""
@@ -509,7 +499,7 @@ class _HogwildRun:
         r.start(matrices)
         while p.epoch < self.config.epochs:
             if p.chunk == 0:
-                self.hooks.epoch_begin(p.epoch)
+                self.ctl.hooks.epoch_begin(p.epoch)
             while p.chunk < n_chunks:
                 end = min(n_chunks, p.chunk + per_round)
                 jobs = [self._submit(pool, p.epoch, c) for c in range(p.chunk + r.rank, end, r.world)]
@@ -525,24 +515,15 @@ class _HogwildRun:
                     bar.update(end - p.chunk)
                 p.chunk = end
                 self._point(bar)
-                if p.chunk < n_chunks and self._due():
-                    self._save(t0)
+                if p.chunk < n_chunks and self.ctl.due():
+                    self._save()
             self._end_epoch(bar)
-            if p.epoch < self.config.epochs and self._due():
-                self._save(t0)
+            if p.epoch < self.config.epochs and self.ctl.due():
+                self._save()
 
-    def _due(self) -> bool:
-        """A checkpoint now? Every process takes part in the decision, and in a stop asked of any."""
-        ck = self.checkpoint
-        if ck is None or not self.replicas.agree(ck.due()):
-            return False
-        if self.replicas.agree(ck.stop_requested):
-            ck.stop()
-        return True
-
-    def _finish(self, t0: float) -> TrainResult:
+    def _finish(self) -> TrainResult:
         p = self.pos
-        seconds = p.seconds + time.perf_counter() - t0
+        seconds = self.ctl.elapsed()
         w = self.weights
         return TrainResult(
             input_vectors=w.syn0, output_vectors=w.syn1neg, epoch_losses=list(p.epoch_losses), seconds=seconds,
@@ -556,36 +537,20 @@ class _HogwildRun:
         loss = p.loss / p.examples if p.examples else float("nan")
         if p.examples:
             sums = [matrix_sum(m) for m in self.weights.tensors().values()]
-            check_finite(p.epoch, loss, *sums, lr=p.start_alpha, chance=self.chance)
+            self.ctl.check_epoch(p.epoch, loss, sums, p.start_alpha, self.chance)
         p.epoch_losses.append(loss)
         self._point(bar, end_of_epoch=True)
         p.kept_total += p.kept
         p.pairs_total += p.pairs
-        self.hooks.epoch_end(p.epoch, loss, None, p.loss, p.examples)
+        self.ctl.end_epoch(p.epoch, loss, None, p.loss, p.examples)
         p.epoch += 1
         p.chunk, p.loss, p.examples, p.kept, p.pairs = 0, 0.0, 0, 0, 0
 
-    def _save(self, t0: float) -> None:
-        """The first process writes (after a sync every copy is equal); all stop if a stop was agreed."""
-        check_saveable(self.pos.epoch, asdict(self.pos), *map(matrix_sum, self.weights.tensors().values()),
-                       lr=self.pos.start_alpha)
-        if self.replicas.rank == 0:
-            state = asdict(self.pos)
-            state["points"] = asdict(self.curve)
-            state["seconds"] = self.pos.seconds + time.perf_counter() - t0
-            self.checkpoint.save("word2vec", self.weights.tensors(), state)
-        else:
-            self.checkpoint.last = time.monotonic()
-        if self.checkpoint.stop_requested:
-            raise Stopped(self.checkpoint.path)
-
-
-def _progress_bar(progress: bool, total: int, initial: int = 0):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=initial, desc="word2vec", unit="chunk", leave=False)
+    def _save(self) -> None:
+        """After a sync every copy is equal: `RunControl.save` has the first process write."""
+        self.ctl.save("word2vec", self.weights.tensors, asdict(self.pos),
+                      list(map(matrix_sum, self.weights.tensors().values())), self.pos.start_alpha, self.pos.epoch,
+                      self.curve)
 
 
 __all__ = ["train_word2vec", "check_checkpoint", "Weights", "new_weights", "warm_up", "chunk_bounds",

@@ -38,7 +38,7 @@ from .state import fingerprint, keys_from_tensors, keys_to_tensors, load_state, 
 from .vectors import KeyedVectors, UnsupportedError
 from .vocab import (EmptyCorpusError, Encoded, Scan, Vocab, effective_min_count, encode_scan, huffman_tree, keep_word,
                     scan_corpus, select_vocab)
-from .weights import HS, INPUT, OUTPUT, Hooks, TrainResult, init_vectors
+from .weights import HS, INPUT, OUTPUT, Checkpoints, Hooks, TrainResult, init_vectors
 
 log = logging.getLogger("wordvec")
 
@@ -170,7 +170,7 @@ def _same_source(a: tuple, b: tuple) -> bool:
 
 # --- callbacks ----------------------------------------------------------------------------------------------------
 
-class _TrainHooks(Hooks):
+class _TrainHooks(Hooks, Checkpoints):
     """gensim's callbacks (`on_train_begin`, `on_epoch_begin`, `on_epoch_end`, `on_train_end`; any subset) on the
     engine's hooks.
 
@@ -178,7 +178,7 @@ class _TrainHooks(Hooks):
     `model.save()` inside `on_epoch_end` record where train() stands. So `on_epoch_end` runs there, right after the
     epoch and before the next one begins (the last epoch's runs when the engine returns)."""
 
-    stop_requested = False  # the Checkpointer interface: never asked to stop
+    stop_requested = False  # never asked to stop
 
     def __init__(self, model: "Word2Vec", callbacks, call: "_LazyCall"):
         self.model, self.callbacks, self.call = model, list(callbacks or ()), call
@@ -205,6 +205,9 @@ class _TrainHooks(Hooks):
     def save(self, kind: str, tensors: dict, state: dict) -> None:
         self.model._at_boundary(tensors, {"call": self.call, "state": state})
         self.end_epoch()
+
+    def saved_elsewhere(self) -> None:
+        """One process: never."""
 
     def end_epoch(self) -> None:
         self.pending = False
