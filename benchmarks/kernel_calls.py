@@ -5,7 +5,8 @@
 
 Build the reference from another checkout (e.g. `git worktree add /tmp/ref main && pip wheel` or a copy of its
 built `.so` and its `kernels_numba.py`). Each kernel call trains the whole synthetic corpus (Zipf words, vocabulary
-5,000, dim 100, window 5, negative 5, sample 0) as one chunk, from the same starting matrices; old and new calls
+5,000, dim 100, window 5, negative 5, sample 0; skip-gram's "ns" shares negatives per centre word, "ns-pair" draws
+them per pair) as one chunk, from the same starting matrices; old and new calls
 alternate and the median of `--repeats` is kept. Prints words/s per (implementation, model, loss), old and new,
 and the ratio new/old; also that old and new return the same loss (the same arithmetic).
 """
@@ -45,14 +46,14 @@ def _arguments(model: str, loss: str, tokens: int):
     offsets[-1] = tokens
     config = Config(model=model, loss=loss, vector_size=dim, window=5, negative=5, sample=0.0)
     keep, codes, points, lengths, prob, alias = _tables(config, Vocab([f"w{i}" for i in range(n_words)], counts))
-    hs = loss == "hs"
+    hs = loss == "hs"  # "ns": shared negatives (skip-gram's default); "ns-pair": word2vec.c's per-pair draws
     syn0 = ((rng.random((n_words, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
     syn1 = np.zeros((n_words - 1, dim) if hs else (1, 1), np.float32)
     syn1neg = np.zeros((1, 1) if hs else (n_words, dim), np.float32)
     values = dict(ids=ids, offsets=offsets, start=0, stop=tokens, syn0=syn0, syn1=syn1, codes=codes, points=points,
                   lengths=lengths, syn1neg=syn1neg, prob=prob, alias=alias, keep=keep, hs=hs,
                   negative=0 if hs else 5, window=5, reduced_window=True, alpha0=0.025, alpha1=0.0001, seed=7,
-                  shared_negatives=True, cbow_mean=True)
+                  shared_negatives=loss == "ns", cbow_mean=True)
     return {k: values[k] for k in NAMES}
 
 
@@ -77,10 +78,10 @@ def main() -> None:
         from wordvec import kernels_numba
 
         impls.append(("numba", _load("kernels_numba_old", a.old_numba, False), kernels_numba))
-    print(f"{'kernels':8} {'model':9} {'loss':5} {'old words/s':>12} {'new words/s':>12} {'new/old':>8}  same loss")
+    print(f"{'kernels':8} {'model':9} {'loss':7} {'old words/s':>12} {'new words/s':>12} {'new/old':>8}  same loss")
     for name, old, new in impls:
         for model in ("skipgram", "cbow"):
-            for loss in ("ns", "hs"):
+            for loss in ("ns", "ns-pair", "hs") if model == "skipgram" else ("ns", "hs"):
                 args = _arguments(model, loss, a.tokens)
                 fo, fn = (getattr(m, f"train_{model}") for m in (old, new))
                 _time(fo, args), _time(fn, args)  # warm (numba: compile or load its cache)
@@ -91,7 +92,7 @@ def main() -> None:
                         seconds, losses[which] = _time(f, args)
                         times[which].append(seconds)
                 wo, wn = (a.tokens / statistics.median(times[k]) for k in ("old", "new"))
-                print(f"{name:8} {model:9} {loss:5} {wo:12,.0f} {wn:12,.0f} {wn / wo:8.3f}  "
+                print(f"{name:8} {model:9} {loss:7} {wo:12,.0f} {wn:12,.0f} {wn / wo:8.3f}  "
                       f"{losses['old'] == losses['new']}")
 
 
