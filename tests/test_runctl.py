@@ -67,3 +67,11 @@ def test_a_diverged_run_is_not_saved(tmp_path):
     with pytest.raises(WordvecError, match="diverged"):
         RunControl(ck, None, None).save("lab", dict, {"loss": float("nan")}, [0.0], 0.1, 0)
     assert ck.saves == 0
+
+
+def test_differences_in_the_order_given_with_the_unset_value():
+    from wordvec.runctl import differences
+
+    assert differences({"a": 1, "b": 2}, {"c": 3, "b": 2, "a": 0}) == ["c", "a"]
+    assert differences({}, {"x": "(unset)"}, unset="(unset)") == []
+    assert differences({"x": None}, {"x": None}) == []

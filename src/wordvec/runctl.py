@@ -24,9 +24,16 @@ from .errors import WordvecError
 from .weights import Checkpoints, Hooks, LossCurve, Replicas, Stopped, check_finite, check_saveable
 
 
+def differences(saved: dict, mine: dict, unset=None) -> list[str]:
+    """The settings of `mine` (in its order) whose saved value differs; one missing from `saved` reads `unset`.
+    Every "resume with the same settings" compares through this: the engines, the command line's run identity,
+    gensim's continued train() call."""
+    return [k for k in mine if saved.get(k, unset) != mine[k]]
+
+
 def check_same_settings(saved: dict, mine: dict) -> None:
     """A checkpoint continues only the run that wrote it: every setting in `mine` must equal the saved one."""
-    differ = [k for k in mine if saved.get(k) != mine[k]]
+    differ = differences(saved, mine)
     if differ:
         theirs = ", ".join(f"{k}={saved.get(k)!r}" for k in differ)
         ours = ", ".join(f"{k}={mine[k]!r}" for k in differ)
@@ -109,4 +116,4 @@ class RunControl:
         self.hooks.epoch_end(epoch, loss, heldout, loss_sum, examples)
 
 
-__all__ = ["RunControl", "check_same_settings"]
+__all__ = ["RunControl", "check_same_settings", "differences"]

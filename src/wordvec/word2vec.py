@@ -34,6 +34,7 @@ from .corpus import LineSentence
 from .engine import Weights, new_weights, train_word2vec
 from .errors import WordvecError
 from .files import check_fields
+from .runctl import differences
 from .state import fingerprint, keys_from_tensors, keys_to_tensors, load_state, read_header, save_state
 from .vectors import KeyedVectors, UnsupportedError
 from .vocab import (EmptyCorpusError, Encoded, Scan, Vocab, effective_min_count, encode_scan, huffman_tree, keep_word,
@@ -623,7 +624,7 @@ class Word2Vec:
             log.info("continuing the train() call this model was saved in, from epoch %d",
                      saved.get("state", {}).get("epoch", saved["call"]["epochs"]))
             return saved
-        diff = sorted(k for k in mine if saved["call"].get(k) != mine[k])
+        diff = sorted(differences(saved["call"], mine))
         log.warning("this model was saved in the middle of a train() call with other arguments (%s differ); this "
                     "call starts afresh from the saved weights", ", ".join(diff))
         return None
