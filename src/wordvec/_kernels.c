@@ -10,6 +10,9 @@
  * the GIL is held (a bad one raises TypeError or ValueError); indices read from the Huffman and alias tables are
  * checked as they are used: a bad one skips its update and raises ValueError when the chunk is done. The loop
  * itself runs with the GIL released: the engine trains several chunks at once on shared matrices (Hogwild).
+ *
+ * The arguments are one table (KERNEL_ARGS, mirrored by wordvec.kernel_args.ARGS); the loop a call runs is picked
+ * from a table by architecture and objective (LOOPS), each loop with its objective inlined.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
