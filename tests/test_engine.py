@@ -300,18 +300,20 @@ def test_gensim_toy_corpus_trains_at_every_seed():
 def test_chunk_plan_from_a_mapped_file_equals_the_plan_in_memory(tmp_path, monkeypatch):
     """A token store's offsets are searched block by block from the file (not through the map, whose touched pages
     stay resident): the same bounds and documents as numpy's search on the array, across block edges."""
-    from wordvec import engine
+    from wordvec import engine, store
+    from wordvec.vocab import Encoded
 
     rng = np.random.default_rng(5)
     offsets = np.concatenate([[0], np.cumsum(rng.integers(0, 40, 5000))]).astype(np.int64)
     path = tmp_path / "offsets.i64"
     offsets.astype("<i8").tofile(path)
-    mapped = np.memmap(path, dtype="<i8", mode="r")
-    monkeypatch.setattr(engine, "_OFFSET_BLOCK", 777)  # many blocks, keys on their edges
+    mapped = store.StoreCorpus(np.zeros(int(offsets[-1]), np.int32), np.memmap(path, dtype="<i8", mode="r"),
+                               n_words=1)
+    monkeypatch.setattr(store, "_OFFSET_BLOCK", 777)  # many blocks, keys on their edges
     for chunk in (50, 1000, 30_000):
-        bounds = engine.chunk_bounds(offsets, chunk)
+        bounds = engine.chunk_bounds(Encoded(mapped.ids, offsets), chunk)
         assert engine.chunk_bounds(mapped, chunk) == bounds
-        first, last = engine.chunk_documents(mapped, bounds)
+        first, last = mapped.chunk_documents(bounds)
         b = np.asarray(bounds)
         np.testing.assert_array_equal(first, np.searchsorted(offsets, b[:-1], side="right") - 1)
         np.testing.assert_array_equal(last, np.searchsorted(offsets, b[1:], side="left"))

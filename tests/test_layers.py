@@ -15,9 +15,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "wordvec"
 
 #: Lowest first; a module may import only from strictly lower layers.
 LAYERS = [
-    ["errors", "kernels_numba", "test"],
-    ["config", "files", "kernels", "weights", "devices", "subwords"],
-    ["corpus", "preprocess", "vocab", "state", "w2vformat", "fbformat"],
+    ["errors", "kernel_args", "test"],
+    ["config", "files", "kernels_numba", "weights", "devices", "subwords"],
+    ["corpus", "preprocess", "vocab", "state", "w2vformat", "fbformat", "kernels", "runctl"],
     ["store", "windows", "network", "engine_torch", "phrases", "utils"],
     ["engine", "train", "vectors"],
     ["evaluate", "downstream", "export", "plots", "report", "word2vec", "fasttext"],

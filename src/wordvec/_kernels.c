@@ -10,6 +10,9 @@
  * the GIL is held (a bad one raises TypeError or ValueError); indices read from the Huffman and alias tables are
  * checked as they are used: a bad one skips its update and raises ValueError when the chunk is done. The loop
  * itself runs with the GIL released: the engine trains several chunks at once on shared matrices (Hogwild).
+ *
+ * The arguments are one table (KERNEL_ARGS, mirrored by wordvec.kernel_args.ARGS); the loop a call runs is picked
+ * from a table by architecture and objective (LOOPS), each loop with its objective inlined.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -425,53 +428,99 @@ INLINE Py_ssize_t next_document(const Chunk *c, Scratch *s, Py_ssize_t *d, uint6
     return -1;
 }
 
+/* --- the objectives: one step of the output layer for one input vector, picked once per call -------------------
+ *
+ * As fastText's createLoss picks a loss, `train` picks the objective from a table (hs, ns, both, none; skip-gram
+ * with NS alone and shared negatives has a step of its own) and runs the loop built for it: each loop is the same
+ * code with its objective inlined, so the centre step holds no `if (hs) ... if (negative)`. */
+
+typedef struct {
+    void (*prepare)(const Chunk *, int32_t);  /* before the examples of a centre word (prefetch its path) */
+    void (*update)(const Chunk *, Scratch *, const float *, int32_t, float, uint64_t *, Totals *);
+} Objective;
+
+INLINE void no_prepare(const Chunk *c, int32_t word)
+{
+    (void)c;
+    (void)word;
+}
+
+INLINE void no_update(const Chunk *c, Scratch *s, const float *in, int32_t word, float alpha, uint64_t *state,
+                      Totals *t)
+{
+    (void)c, (void)s, (void)in, (void)word, (void)alpha, (void)state, (void)t;
+}
+
+INLINE void hs_objective(const Chunk *c, Scratch *s, const float *in, int32_t word, float alpha, uint64_t *state,
+                         Totals *t)
+{
+    (void)state;
+    hs_update(c, in, word, alpha, s->work, t);
+}
+
+INLINE void ns_objective(const Chunk *c, Scratch *s, const float *in, int32_t word, float alpha, uint64_t *state,
+                         Totals *t)
+{
+    ns_update(c, s->targets, in, word, alpha, s->work, state, t);
+}
+
+INLINE void both_objective(const Chunk *c, Scratch *s, const float *in, int32_t word, float alpha,
+                           uint64_t *state, Totals *t) /* both heads score the same input; work sums both */
+{
+    hs_update(c, in, word, alpha, s->work, t);
+    ns_update(c, s->targets, in, word, alpha, s->work, state, t);
+}
+
+enum { OBJ_NONE, OBJ_HS, OBJ_NS, OBJ_BOTH, OBJ_NS_SHARED, N_OBJECTIVES };
+
+/* --- the centre steps: one per architecture, for any objective ------------------------------------------------ */
+
 /* Skip-gram, one centre word: each word of its window predicts it (word2vec.c's order). */
 INLINE void skipgram_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi, float alpha,
-                            uint64_t *state, Totals *t)
+                            uint64_t *state, Totals *t, Objective obj)
 {
     t->pairs += hi - lo - 1;
     t->examples += hi - lo - 1;
-    if (c->negative > 0 && c->shared_negatives && !c->hs) {
-        ns_shared(c, s, i, lo, hi, alpha, state, t);
-        return;
-    }
     const int32_t centre = s->buf[i];
-    if (c->hs)
-        prefetch_path(c, centre);
+    obj.prepare(c, centre);
     for (Py_ssize_t j = lo; j < hi; j++) {
         if (j == i)
             continue;
         float *row = c->syn0 + (Py_ssize_t)s->buf[j] * c->dim;
         memset(s->work, 0, (size_t)c->dim * sizeof(float));
-        if (c->hs)
-            hs_update(c, row, centre, alpha, s->work, t);
-        if (c->negative > 0)
-            ns_update(c, s->targets, row, centre, alpha, s->work, state, t);
+        obj.update(c, s, row, centre, alpha, state, t);
         add_scaled(row, 1.0f, s->work, c->dim);
     }
 }
 
+/* Skip-gram with NS alone and one noise draw per centre word, shared by its context words. */
+INLINE void skipgram_shared_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi,
+                                   float alpha, uint64_t *state, Totals *t, Objective obj)
+{
+    (void)obj;
+    t->pairs += hi - lo - 1;
+    t->examples += hi - lo - 1;
+    ns_shared(c, s, i, lo, hi, alpha, state, t);
+}
+
 /* CBOW, one centre word: the combined context (mean or sum) predicts it. */
 INLINE void cbow_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi, float alpha,
-                        uint64_t *state, Totals *t)
+                        uint64_t *state, Totals *t, Objective obj)
 {
     t->pairs += hi - lo - 1;
     t->examples++;
-    if (c->hs)
-        prefetch_path(c, s->buf[i]);
+    obj.prepare(c, s->buf[i]);
     cbow_combine(c, s, i, lo, hi);
-    if (c->hs)
-        hs_update(c, s->neu1, s->buf[i], alpha, s->work, t);
-    if (c->negative > 0)
-        ns_update(c, s->targets, s->neu1, s->buf[i], alpha, s->work, state, t);
+    obj.update(c, s, s->neu1, s->buf[i], alpha, state, t);
     cbow_scatter(c, s, i, lo, hi);
 }
 
 typedef void (*CentreStep)(const Chunk *, Scratch *, Py_ssize_t, Py_ssize_t, Py_ssize_t, float, uint64_t *,
-                           Totals *);
+                           Totals *, Objective);
 
-/* Every kept word of the chunk with a non-empty window, in order, through `step` (inlined into each caller). */
-INLINE void each_centre(const Chunk *c, Scratch *s, Totals *t, CentreStep step)
+/* Every kept word of the chunk with a non-empty window, in order, through `step` with `obj` (both constants in
+ * each loop below, so both are inlined). */
+INLINE void each_centre(const Chunk *c, Scratch *s, Totals *t, CentreStep step, Objective obj)
 {
     uint64_t state = seed_state(c->seed);
     Py_ssize_t d = first_document(c), m, lo, hi;
@@ -480,18 +529,40 @@ INLINE void each_centre(const Chunk *c, Scratch *s, Totals *t, CentreStep step)
         for (Py_ssize_t i = 0; i < m; i++) {
             window_span(c, &state, i, m, &lo, &hi);
             if (hi - lo - 1 > 0)
-                step(c, s, i, lo, hi, alpha, &state, t);
+                step(c, s, i, lo, hi, alpha, &state, t, obj);
         }
 }
 
-CLONES static void skipgram_loop(const Chunk *c, Scratch *s, Totals *t)
-{
-    each_centre(c, s, t, skipgram_centre);
-}
+typedef void (*Loop)(const Chunk *, Scratch *, Totals *);
 
-CLONES static void cbow_loop(const Chunk *c, Scratch *s, Totals *t)
+#define LOOP(name, step, prepare, update)                                                                         \
+    CLONES static void name(const Chunk *c, Scratch *s, Totals *t)                                                \
+    {                                                                                                             \
+        each_centre(c, s, t, step, (Objective){prepare, update});                                                 \
+    }
+LOOP(skipgram_none, skipgram_centre, no_prepare, no_update)
+LOOP(skipgram_hs, skipgram_centre, prefetch_path, hs_objective)
+LOOP(skipgram_ns, skipgram_centre, no_prepare, ns_objective)
+LOOP(skipgram_both, skipgram_centre, prefetch_path, both_objective)
+LOOP(skipgram_shared, skipgram_shared_centre, no_prepare, no_update)
+LOOP(cbow_none, cbow_centre, no_prepare, no_update)
+LOOP(cbow_hs, cbow_centre, prefetch_path, hs_objective)
+LOOP(cbow_ns, cbow_centre, no_prepare, ns_objective)
+LOOP(cbow_both, cbow_centre, prefetch_path, both_objective)
+
+/* The loop for each architecture (0: skip-gram, 1: CBOW) and objective; CBOW has no shared-negatives step. */
+static const Loop LOOPS[2][N_OBJECTIVES] = {
+    {skipgram_none, skipgram_hs, skipgram_ns, skipgram_both, skipgram_shared},
+    {cbow_none, cbow_hs, cbow_ns, cbow_both, cbow_ns},
+};
+
+static int objective_of(const Chunk *c)
 {
-    each_centre(c, s, t, cbow_centre);
+    if (c->hs)
+        return c->negative > 0 ? OBJ_BOTH : OBJ_HS;
+    if (c->negative > 0)
+        return c->shared_negatives ? OBJ_NS_SHARED : OBJ_NS;
+    return OBJ_NONE;
 }
 
 /* --- arguments: numpy arrays through the buffer protocol ------------------------------------------------------ */
@@ -660,12 +731,25 @@ static int alloc_scratch(const Chunk *c, Scratch *s)
     return 0;
 }
 
-static char *KWLIST[] = {"ids", "offsets", "start", "stop", "syn0", "syn1", "codes", "points", "lengths",
-                         "syn1neg", "prob", "alias", "keep", "hs", "negative", "window", "reduced_window",
-                         "alpha0", "alpha1", "seed", "shared_negatives", "cbow_mean", NULL};
+/* The arguments of train_skipgram and train_cbow, in order: name, PyArg format unit, where it is stored. The one
+ * table wordvec.kernel_args.ARGS mirrors (a test holds them equal, through the module's ARGS tuple): the keyword
+ * list, the format string, the parse call and the docstrings' signature are all made from it. */
+#define KERNEL_ARGS(X)                                                                                            \
+    X(ids, "O", &obj[IDS]) X(offsets, "O", &obj[OFFSETS]) X(start, "n", &c.start) X(stop, "n", &c.stop)          \
+    X(syn0, "O", &obj[SYN0]) X(syn1, "O", &obj[SYN1]) X(codes, "O", &obj[CODES]) X(points, "O", &obj[POINTS])    \
+    X(lengths, "O", &obj[LENGTHS]) X(syn1neg, "O", &obj[SYN1NEG]) X(prob, "O", &obj[PROB])                      \
+    X(alias, "O", &obj[ALIAS]) X(keep, "O", &obj[KEEP]) X(hs, "p", &c.hs) X(negative, "n", &c.negative)          \
+    X(window, "n", &c.window) X(reduced_window, "p", &c.reduced_window) X(alpha0, "d", &c.alpha0)                \
+    X(alpha1, "d", &c.alpha1) X(seed, "K", &seed) X(shared_negatives, "p", &c.shared_negatives)                 \
+    X(cbow_mean, "p", &c.cbow_mean)
+#define ARG_NAME(name, unit, where) #name,
+#define ARG_UNIT(name, unit, where) unit
+#define ARG_WHERE(name, unit, where) , where
+#define ARG_SIGNATURE(name, unit, where) ", " #name
 
-static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const char *format,
-                       void (*loop)(const Chunk *, Scratch *, Totals *))
+static char *KWLIST[] = {KERNEL_ARGS(ARG_NAME) NULL};
+
+static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const char *format, int sg)
 {
     PyObject *obj[N_ARRAYS];
     Py_buffer view[N_ARRAYS];
@@ -675,12 +759,7 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
     unsigned long long seed;
     PyObject *result = NULL;
     int n_views = 0;
-
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, KWLIST, &obj[IDS], &obj[OFFSETS], &c.start, &c.stop,
-                                     &obj[SYN0], &obj[SYN1], &obj[CODES], &obj[POINTS], &obj[LENGTHS],
-                                     &obj[SYN1NEG], &obj[PROB], &obj[ALIAS], &obj[KEEP], &c.hs, &c.negative,
-                                     &c.window, &c.reduced_window, &c.alpha0, &c.alpha1, &seed,
-                                     &c.shared_negatives, &c.cbow_mean))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, KWLIST KERNEL_ARGS(ARG_WHERE)))
         return NULL;
     for (; n_views < N_ARRAYS; n_views++)
         if (get_array(func, obj[n_views], &SPECS[n_views], &view[n_views]) < 0)
@@ -704,6 +783,7 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
     c.seed = seed;
     if (check_chunk(func, &c, view) < 0 || alloc_scratch(&c, &s) < 0)
         goto done;
+    Loop loop = LOOPS[sg ? 0 : 1][objective_of(&c)];
     Py_BEGIN_ALLOW_THREADS
     loop(&c, &s, &t);
     Py_END_ALLOW_THREADS
@@ -721,12 +801,12 @@ done:
 
 static PyObject *train_skipgram(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    return train(args, kwargs, "train_skipgram", "OOnnOOOOOOOOOpnnpddKpp:train_skipgram", skipgram_loop);
+    return train(args, kwargs, "train_skipgram", KERNEL_ARGS(ARG_UNIT) ":train_skipgram", 1);
 }
 
 static PyObject *train_cbow(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    return train(args, kwargs, "train_cbow", "OOnnOOOOOOOOOpnnpddKpp:train_cbow", cbow_loop);
+    return train(args, kwargs, "train_cbow", KERNEL_ARGS(ARG_UNIT) ":train_cbow", 0);
 }
 
 /* `n_draws` negatives drawn exactly as the training loops draw them (for tests of the noise distribution). */
@@ -776,8 +856,7 @@ release_prob:
 }
 
 #define TRAIN_DOC(name, what)                                                                                     \
-    name "(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs, "      \
-         "negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean)\n--\n\n" what       \
+    name "($module" KERNEL_ARGS(ARG_SIGNATURE) ")\n--\n\n" what                                                 \
          " on one chunk, updating the matrices in place; returns (loss sum, examples, kept words, pairs). "        \
          "wordvec.kernels documents the arguments."
 
@@ -808,9 +887,19 @@ PyMODINIT_FUNC PyInit__kernels(void)
     }
     LOG_TINY = (float)log(1.0 / (1.0 + exp(MAX_EXP)));
     PyObject *m = PyModule_Create(&MODULE), *max_exp = PyFloat_FromDouble(MAX_EXP);
-    if (!m || !max_exp || PyModule_AddIntConstant(m, "EXP_TABLE_SIZE", EXP_TABLE_SIZE) < 0 ||
-        PyModule_AddObjectRef(m, "MAX_EXP", max_exp) < 0)
+    PyObject *names = PyTuple_New(sizeof KWLIST / sizeof KWLIST[0] - 1);
+    for (Py_ssize_t i = 0; names && KWLIST[i]; i++) {
+        PyObject *name = PyUnicode_FromString(KWLIST[i]);
+        if (!name) {
+            Py_CLEAR(names);
+            break;
+        }
+        PyTuple_SET_ITEM(names, i, name);
+    }
+    if (!m || !max_exp || !names || PyModule_AddIntConstant(m, "EXP_TABLE_SIZE", EXP_TABLE_SIZE) < 0 ||
+        PyModule_AddObjectRef(m, "MAX_EXP", max_exp) < 0 || PyModule_AddObjectRef(m, "ARGS", names) < 0)
         Py_CLEAR(m);
     Py_XDECREF(max_exp);
+    Py_XDECREF(names);
     return m;
 }

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
-import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -36,10 +34,11 @@ from .config import Config, check_rate
 from .devices import cap_to_cores, resolve_device
 from .errors import WordvecError, require
 from .files import check_fields, is_kind
-from .state import RESUME_FIX, Checkpointer, Stopped, check_position, expect_tensor
+from .runctl import RunControl, check_same_settings
+from .state import RESUME_FIX, Checkpointer, check_position, expect_tensor
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
-from .weights import (HS, INPUT, OUTPUT, LossCurve, Replicas, TrainResult, as_hooks, check_finite, check_resumable,
-                      check_saveable, init_vectors, matrix_sum)
+from .weights import (HS, INPUT, OUTPUT, LossCurve, Replicas, TrainResult, as_hooks, check_resumable, init_vectors,
+                      matrix_sum)
 
 log = logging.getLogger("wordvec")
 
@@ -275,56 +274,17 @@ MIN_CHUNK = 256
 WHOLE_DOCUMENT = 10_000
 
 
-def chunk_bounds(offsets: np.ndarray, chunk: int) -> list[int]:
+def chunk_bounds(corpus: Encoded, chunk: int) -> list[int]:
     """Token positions cutting the corpus into jobs of about `chunk` tokens, at document starts where one is near
     (within half a chunk, or WHOLE_DOCUMENT tokens); only a document longer than that is split (windows are then
-    cut at the split, as gensim cuts sentences at 10,000 words)."""
-    n = int(offsets[-1])
+    cut at the split, as gensim cuts sentences at 10,000 words). The corpus searches its own offsets (a token
+    store's, from the file)."""
+    n = int(corpus.offsets[-1])
     targets = np.arange(chunk, n, chunk, dtype=np.int64)
-    (at,) = _searchsorted(offsets, (targets, "left"))
-    nxt = _take(offsets, np.minimum(at, len(offsets) - 1))
+    (at,) = corpus.search_offsets((targets, "left"))
+    nxt = corpus.offsets_at(np.minimum(at, len(corpus.offsets) - 1))
     cuts = np.where(nxt - targets < max(chunk // 2, WHOLE_DOCUMENT), nxt, targets)
     return sorted({0, n, *[int(c) for c in cuts if 0 < c < n]})
-
-
-def chunk_documents(offsets: np.ndarray, bounds: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """For each chunk bounds[c]..bounds[c+1], the first and the last index into `offsets` it needs: the offsets of
-    the documents it touches are offsets[first[c]:last[c] + 1]."""
-    b = np.asarray(bounds, dtype=np.int64)
-    first, last = _searchsorted(offsets, (b[:-1], "right"), (b[1:], "left"))
-    return first - 1, last
-
-
-# A token store's offsets are a map of a file: each binary search into it faults in the pages around every probe,
-# and those pages stay resident, so searching the map chunk by chunk would make memory grow with the corpus. The
-# searches below read the file in blocks instead (for an array in memory they are numpy's).
-_OFFSET_BLOCK = 1 << 22
-
-
-def _searchsorted(offsets: np.ndarray, *queries: tuple[np.ndarray, str]) -> list[np.ndarray]:
-    """np.searchsorted(offsets, keys, side) for each (keys, side), in one pass over the offsets."""
-    f = _ids_file(offsets)
-    if f is None:
-        return [np.searchsorted(offsets, keys, side=side).astype(np.int64) for keys, side in queries]
-    try:
-        out = [np.zeros(len(keys), dtype=np.int64) for keys, _ in queries]
-        for a in range(0, len(offsets), _OFFSET_BLOCK):
-            block = _read(f, a, min(a + _OFFSET_BLOCK, len(offsets)), np.int64)
-            for found, (keys, side) in zip(out, queries):
-                found += np.searchsorted(block, keys, side=side)
-        return out
-    finally:
-        os.close(f[0])
-
-
-def _take(offsets: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    f = _ids_file(offsets)
-    if f is None:
-        return np.asarray(offsets[idx], dtype=np.int64)
-    try:
-        return np.array([_read(f, i, i + 1, np.int64)[0] for i in idx.tolist()], dtype=np.int64)
-    finally:
-        os.close(f[0])
 
 
 @dataclass
@@ -418,15 +378,9 @@ class _HogwildRun:
     def __init__(self, config, vocab, encoded, weights, alphas, epoch_offset, hooks, checkpoint, state, replicas):
         from .kernels import kernel_for
 
-        self.config, self.vocab, self.weights, self.hooks, self.checkpoint = config, vocab, weights, hooks, checkpoint
-        self.replicas = replicas
+        self.config, self.vocab, self.weights, self.replicas = config, vocab, weights, replicas
         self.threads = cap_to_cores("--threads", config.threads)
-        self.file = _ids_file(encoded.ids)
-        self.offsets_file = _ids_file(encoded.offsets) if self.file is not None else None
-        self.ids = encoded.ids if self.file is not None else np.ascontiguousarray(encoded.ids, dtype=np.int32)
-        self.offsets = encoded.offsets if self.file is not None else np.ascontiguousarray(encoded.offsets,
-                                                                                             dtype=np.int64)
-        self.n = len(self.ids)
+        self.n = len(encoded)
         self.curve = LossCurve.start(self.n, config.epochs, config.loss_every, state and state.get("points"))
         if state is None:  # a chunk is at most a loss point's words, so a one-epoch run still draws a curve
             chunk = int(min(100_000, max(10_000, self.n // (8 * self.threads)), max(MIN_CHUNK, self.curve.every)))
@@ -435,17 +389,15 @@ class _HogwildRun:
             self.pos = Position(chunk_size=chunk, start_alpha=alphas[0], end_alpha=alphas[1], epochs=config.epochs,
                                 epoch_offset=epoch_offset)
         else:
+            check_same_settings(state, {"start_alpha": alphas[0], "end_alpha": alphas[1], "epochs": config.epochs,
+                                        "epoch_offset": epoch_offset})
             self.pos = Position(**state)
-            mine = (alphas[0], alphas[1], config.epochs, epoch_offset)
-            theirs = (self.pos.start_alpha, self.pos.end_alpha, self.pos.epochs, self.pos.epoch_offset)
-            if mine != theirs:
-                raise WordvecError(f"the checkpoint was written by a run with (start_alpha, end_alpha, epochs, "
-                                   f"epochs before) {theirs}, this one has {mine}; resume with the same settings")
-        self.bounds = chunk_bounds(self.offsets, self.pos.chunk_size)
+        self.ctl = RunControl(checkpoint, replicas, hooks, self.pos.seconds)
+        self.bounds = chunk_bounds(encoded, self.pos.chunk_size)
         if self.pos.chunk > len(self.bounds) - 1:
             raise WordvecError(f"the checkpoint stands at chunk {self.pos.chunk} of an epoch of "
                                f"{len(self.bounds) - 1} chunks; {RESUME_FIX}")
-        self.documents = chunk_documents(self.offsets, self.bounds) if self.file is not None else None
+        self.encoded, self.chunks = encoded, None
         self.tables = _tables(config, vocab)
         self.hs, self.negative = config.heads()
         self.kernel = kernel_for(config.model == "skipgram")
@@ -453,41 +405,24 @@ class _HogwildRun:
         self.syn1 = weights.syn1 if weights.syn1 is not None else placeholder
         self.syn1neg = weights.syn1neg if weights.syn1neg is not None else placeholder
         self.chance = chance_loss(vocab.counts, self.hs, self.negative)
-        self.vocab_size = len(vocab)
 
     def alpha_at(self, done: int) -> float:
         a0, a1 = self.pos.start_alpha, self.pos.end_alpha
         return a0 - (a0 - a1) * (done / (self.n * self.config.epochs))
-
-    def _chunk(self, c: int):
-        """(ids, offsets, start, stop) for the kernel. From a file (a token store), this chunk's ids are read into a
-        buffer, with the offsets of the documents it touches made local (read from the file, not the map: memory
-        stays flat whatever the corpus size), and the kernel sees the same documents as from memory."""
-        s, e = self.bounds[c], self.bounds[c + 1]
-        if self.file is None:
-            return self.ids, self.offsets, s, e
-        buf = _read(self.file, s, e, np.int32)
-        if self.vocab_size <= int(buf.max()) or int(buf.min()) < 0:
-            raise WordvecError("the token store holds ids outside its vocabulary; re-create the store")
-        d0, d1 = int(self.documents[0][c]), int(self.documents[1][c]) + 1
-        if self.offsets_file is not None:
-            local = _read(self.offsets_file, d0, d1, np.int64)
-        else:
-            local = np.array(self.offsets[d0:d1], dtype=np.int64)
-        local -= s
-        return buf, local, 0, e - s
 
     def job(self, epoch: int, c: int):
         s, e = self.bounds[c], self.bounds[c + 1]
         done = epoch * self.n
         keep, codes, points, lengths, prob, alias = self.tables
         cfg = self.config
-        ids, offsets, start, stop = self._chunk(c)
-        return self.kernel(ids, offsets, start, stop, self.weights.syn0, self.syn1, codes, points, lengths,
-                           self.syn1neg, prob, alias, keep, self.hs, self.negative, int(cfg.window),
-                           bool(cfg.reduced_window), self.alpha_at(done + s), self.alpha_at(done + e),
-                           _chunk_seed(cfg.seed, self.pos.epoch_offset + epoch, c), bool(cfg.shared_negatives),
-                           bool(cfg.cbow_mean))
+        ids, offsets, start, stop = self.chunks.read(c)
+        return self.kernel(ids=ids, offsets=offsets, start=start, stop=stop, syn0=self.weights.syn0, syn1=self.syn1,
+                           codes=codes, points=points, lengths=lengths, syn1neg=self.syn1neg, prob=prob, alias=alias,
+                           keep=keep, hs=self.hs, negative=self.negative, window=int(cfg.window),
+                           reduced_window=bool(cfg.reduced_window), alpha0=self.alpha_at(done + s),
+                           alpha1=self.alpha_at(done + e),
+                           seed=_chunk_seed(cfg.seed, self.pos.epoch_offset + epoch, c),
+                           shared_negatives=bool(cfg.shared_negatives), cbow_mean=bool(cfg.cbow_mean))
 
     def _take(self, future, bar) -> None:
         loss, examples, kept, pairs = future.result()
@@ -500,54 +435,42 @@ class _HogwildRun:
         self._point(bar)
 
     def _point(self, bar, end_of_epoch: bool = False) -> None:
-        """A loss point when one is due (`LossCurve`), shown on the progress bar and passed to the hooks."""
+        """A loss point when one is due (`LossCurve`)."""
         p = self.pos
         words = p.epoch * self.n + self.bounds[p.chunk]
-        if not (end_of_epoch or (self.curve.due(words) and p.chunk < len(self.bounds) - 1)):
-            return
-        now = time.perf_counter()
-        point = self.curve.take(words, p.epoch, p.loss, p.examples, self.alpha_at(words), now - self.t_point,
+        if end_of_epoch or (self.curve.due(words) and p.chunk < len(self.bounds) - 1):
+            self.ctl.loss_point(self.curve, bar, words, p.epoch, p.loss, p.examples, self.alpha_at(words),
                                 end_of_epoch)
-        self.t_point = now
-        if point is not None and self.replicas.rank == 0:
-            if bar is not None:
-                bar.set_postfix(LossCurve.postfix(point))
-            self.hooks.loss_point(point)
 
     def run(self, progress: bool) -> TrainResult:
-        try:
+        with self.encoded.open_chunks(self.bounds) as self.chunks:
             return self._run(progress)
-        finally:
-            for f in (self.file, self.offsets_file):
-                if f is not None:
-                    os.close(f[0])
-            self.file = self.offsets_file = None
 
     def _run(self, progress: bool) -> TrainResult:
         p, n_chunks = self.pos, len(self.bounds) - 1
-        lead = self.replicas.rank == 0
-        bar = _progress_bar(progress and lead, self.config.epochs * n_chunks, p.epoch * n_chunks + p.chunk)
-        t0 = self.t_point = time.perf_counter()
+        bar = self.ctl.progress_bar(progress, total=self.config.epochs * n_chunks, initial=p.epoch * n_chunks + p.chunk,
+                                    desc="word2vec", unit="chunk")
+        self.ctl.start()
         pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads > 1 else None
         try:
-            (self._rounds if self.replicas.world > 1 else self._chunks)(pool, bar, t0)
+            (self._rounds if self.replicas.world > 1 else self._chunks)(pool, bar)
         finally:
             if pool is not None:
                 pool.shutdown(cancel_futures=True)
             if bar is not None:
                 bar.close()
-        return self._finish(t0)
+        return self._finish()
 
     def _submit(self, pool, epoch: int, c: int):
         return pool.submit(self.job, epoch, c) if pool else _Done(self.job(epoch, c))
 
-    def _chunks(self, pool, bar, t0: float) -> None:
+    def _chunks(self, pool, bar) -> None:
         """One process: chunks in order, at most two per thread in flight; a checkpoint waits for those in flight,
         so every chunk before its position is done and none after it started."""
         p, n_chunks = self.pos, len(self.bounds) - 1
         while p.epoch < self.config.epochs:
             if p.chunk == 0:
-                self.hooks.epoch_begin(p.epoch)
+                self.ctl.hooks.epoch_begin(p.epoch)
             inflight: deque = deque()
             c = p.chunk
             while c < n_chunks or inflight:
@@ -557,16 +480,16 @@ class _HogwildRun:
                 self._take(inflight.popleft(), bar)
                 if bar is not None:
                     bar.update(1)
-                if p.chunk < n_chunks and self._due():
+                if p.chunk < n_chunks and self.ctl.due():
                     while inflight:
                         self._take(inflight.popleft(), bar)
                     c = p.chunk
-                    self._save(t0)
+                    self._save()
             self._end_epoch(bar)
-            if p.epoch < self.config.epochs and self._due():
-                self._save(t0)
+            if p.epoch < self.config.epochs and self.ctl.due():
+                self._save()
 
-    def _rounds(self, pool, bar, t0: float) -> None:
+    def _rounds(self, pool, bar) -> None:
         """Several processes: each round of `world` x `chunks_per_sync` chunks is shared out (chunk c to process
         c mod world, counted from the round's start), trained, and the copies synced; sums and decisions are
         agreed on, so every process walks the same rounds and checkpoints at the same one."""
@@ -576,7 +499,7 @@ class _HogwildRun:
         r.start(matrices)
         while p.epoch < self.config.epochs:
             if p.chunk == 0:
-                self.hooks.epoch_begin(p.epoch)
+                self.ctl.hooks.epoch_begin(p.epoch)
             while p.chunk < n_chunks:
                 end = min(n_chunks, p.chunk + per_round)
                 jobs = [self._submit(pool, p.epoch, c) for c in range(p.chunk + r.rank, end, r.world)]
@@ -592,24 +515,15 @@ class _HogwildRun:
                     bar.update(end - p.chunk)
                 p.chunk = end
                 self._point(bar)
-                if p.chunk < n_chunks and self._due():
-                    self._save(t0)
+                if p.chunk < n_chunks and self.ctl.due():
+                    self._save()
             self._end_epoch(bar)
-            if p.epoch < self.config.epochs and self._due():
-                self._save(t0)
+            if p.epoch < self.config.epochs and self.ctl.due():
+                self._save()
 
-    def _due(self) -> bool:
-        """A checkpoint now? Every process takes part in the decision, and in a stop asked of any."""
-        ck = self.checkpoint
-        if ck is None or not self.replicas.agree(ck.due()):
-            return False
-        if self.replicas.agree(ck.stop_requested):
-            ck.stop()
-        return True
-
-    def _finish(self, t0: float) -> TrainResult:
+    def _finish(self) -> TrainResult:
         p = self.pos
-        seconds = p.seconds + time.perf_counter() - t0
+        seconds = self.ctl.elapsed()
         w = self.weights
         return TrainResult(
             input_vectors=w.syn0, output_vectors=w.syn1neg, epoch_losses=list(p.epoch_losses), seconds=seconds,
@@ -623,54 +537,21 @@ class _HogwildRun:
         loss = p.loss / p.examples if p.examples else float("nan")
         if p.examples:
             sums = [matrix_sum(m) for m in self.weights.tensors().values()]
-            check_finite(p.epoch, loss, *sums, lr=p.start_alpha, chance=self.chance)
+            self.ctl.check_epoch(p.epoch, loss, sums, p.start_alpha, self.chance)
         p.epoch_losses.append(loss)
         self._point(bar, end_of_epoch=True)
         p.kept_total += p.kept
         p.pairs_total += p.pairs
-        self.hooks.epoch_end(p.epoch, loss, None, p.loss, p.examples)
+        self.ctl.end_epoch(p.epoch, loss, None, p.loss, p.examples)
         p.epoch += 1
         p.chunk, p.loss, p.examples, p.kept, p.pairs = 0, 0.0, 0, 0, 0
 
-    def _save(self, t0: float) -> None:
-        """The first process writes (after a sync every copy is equal); all stop if a stop was agreed."""
-        check_saveable(self.pos.epoch, asdict(self.pos), *map(matrix_sum, self.weights.tensors().values()),
-                       lr=self.pos.start_alpha)
-        if self.replicas.rank == 0:
-            state = asdict(self.pos)
-            state["points"] = asdict(self.curve)
-            state["seconds"] = self.pos.seconds + time.perf_counter() - t0
-            self.checkpoint.save("word2vec", self.weights.tensors(), state)
-        else:
-            self.checkpoint.last = time.monotonic()
-        if self.checkpoint.stop_requested:
-            raise Stopped(self.checkpoint.path)
-
-
-def _ids_file(ids: np.ndarray) -> tuple[int, int] | None:
-    """(file descriptor, byte offset) of a memory-mapped little-endian array (a token store's ids or offsets), else
-    None."""
-    if isinstance(ids, np.memmap) and ids.filename and ids.dtype.byteorder in ("<", "=", "|") and os.name == "posix":
-        return os.open(ids.filename, os.O_RDONLY), int(ids.offset)
-    return None
-
-
-def _read(file: tuple[int, int], start: int, stop: int, dtype) -> np.ndarray:
-    """Elements start..stop of the array `_ids_file` opened, read into a new buffer."""
-    fd, base = file
-    buf = np.empty(stop - start, dtype=dtype)
-    if os.preadv(fd, [memoryview(buf).cast("B")], base + buf.itemsize * start) != buf.nbytes:
-        raise WordvecError("the token store's files are shorter than its manifest says; re-create the store")
-    return buf
-
-
-def _progress_bar(progress: bool, total: int, initial: int = 0):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, initial=initial, desc="word2vec", unit="chunk", leave=False)
+    def _save(self) -> None:
+        """After a sync every copy is equal: `RunControl.save` has the first process write."""
+        self.ctl.save("word2vec", self.weights.tensors, asdict(self.pos),
+                      list(map(matrix_sum, self.weights.tensors().values())), self.pos.start_alpha, self.pos.epoch,
+                      self.curve)
 
 
 __all__ = ["train_word2vec", "check_checkpoint", "Weights", "new_weights", "warm_up", "chunk_bounds",
-           "chunk_documents", "check_kernels", "kernels_used", "uses_cpu_kernels"]
+           "check_kernels", "kernels_used", "uses_cpu_kernels"]

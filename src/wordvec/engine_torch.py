@@ -12,9 +12,7 @@ initialisation) is the one `wordvec.engine` documents; this module only changes 
 
 from __future__ import annotations
 
-import dataclasses
 import os
-import time
 
 import numpy as np
 import torch
@@ -22,9 +20,10 @@ import torch.nn.functional as F
 
 from .config import Config
 from .errors import WordvecError
-from .state import Checkpointer, Stopped, rng_to_array
+from .runctl import RunControl, check_same_settings
+from .state import Checkpointer, rng_to_array
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
-from .weights import HS, INPUT, OUTPUT, Hooks, LossCurve, TrainResult, check_finite, check_saveable
+from .weights import HS, INPUT, OUTPUT, Hooks, LossCurve, TrainResult
 
 
 def train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, progress: bool = False,
@@ -66,14 +65,6 @@ def _capped_add(weight, index, updates, n_rows) -> None:
     weight.index_add_(0, index, updates * scale[index].unsqueeze(1))
 
 
-def _progress_bar(progress: bool, total: int):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="word2vec", unit="batch", leave=False)
-
-
 def _seed(*parts: int) -> int:
     h = 0x27D4EB2F
     for x in parts:
@@ -84,7 +75,7 @@ def _seed(*parts: int) -> int:
 class _Run:
     def __init__(self, config, vocab, encoded, dev, hooks, checkpoint, resume, weights, alphas, epoch_offset,
                  replicas):
-        self.config, self.vocab, self.dev, self.hooks, self.checkpoint = config, vocab, dev, hooks, checkpoint
+        self.config, self.vocab, self.dev = config, vocab, dev
         self.weights = weights
         self.rank, self.world = (replicas.rank, replicas.world) if replicas is not None else (0, 1)
         self.replicas = replicas if self.world > 1 else None
@@ -99,12 +90,8 @@ class _Run:
                     "batch_size": int(config.batch_size), "world": self.world}
         if resume is not None:
             state = resume[1]["state"]
-            mine = {k: self.pos[k] for k in ("start_alpha", "end_alpha", "epochs", "epoch_offset", "batch_size",
-                                             "world")}
-            theirs = {k: state.get(k, 1 if k == "world" else None) for k in mine}
-            if mine != theirs:
-                raise WordvecError(f"the checkpoint was written with {theirs}, this run has {mine}; resume with the "
-                                   f"same settings")
+            check_same_settings({"world": 1, **state}, {k: self.pos[k] for k in (
+                "start_alpha", "end_alpha", "epochs", "epoch_offset", "batch_size", "world")})
             self.pos.update(state)
             saved = resume[0].get(f"rng.rank{self.rank}")
             try:
@@ -112,6 +99,7 @@ class _Run:
             except (RuntimeError, TypeError, ValueError):
                 raise WordvecError(f"the checkpoint holds no usable generator state for rank {self.rank}; start "
                                    f"afresh without --resume") from None
+        self.ctl = RunControl(checkpoint, self.replicas, hooks, self.pos["seconds"])
         self.n = len(encoded)
         self.curve = LossCurve.start(self.n, config.epochs, config.loss_every, self.pos.get("points"))
         ids = torch.from_numpy(np.ascontiguousarray(encoded.ids)).to(dev)
@@ -145,15 +133,15 @@ class _Run:
         config, p, dev = self.config, self.pos, self.dev
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
-        t0 = self.t_point = time.perf_counter()
+        self.ctl.start()
         if self.replicas is not None:
             self.replicas.start_tensors([self.syn0, self.syn1])
         with torch.no_grad():
             while p["epoch"] < config.epochs:
-                self._epoch(progress, t0)
+                self._epoch(progress)
         if dev.type == "cuda":
             torch.cuda.synchronize(dev)
-        seconds = p["seconds"] + time.perf_counter() - t0
+        seconds = self.ctl.elapsed()
         out = self.weights.syn1 if self.hs else self.weights.syn1neg
         self.weights.syn0[...] = self.syn0.cpu().numpy()  # in place: the caller's matrices are the model
         out[...] = self.syn1.cpu().numpy()
@@ -165,10 +153,10 @@ class _Run:
             extra_tensors={HS: out} if self.hs else {}, loss_points=self.curve.points(),
         )
 
-    def _epoch(self, progress: bool, t0: float) -> None:
+    def _epoch(self, progress: bool) -> None:
         config, p, dev, n = self.config, self.pos, self.dev, self.n
         if p["batch"] == 0:
-            self.hooks.epoch_begin(p["epoch"])
+            self.ctl.hooks.epoch_begin(p["epoch"])
         if config.sample > 0:
             draw = torch.Generator(device=dev).manual_seed(_seed(config.seed, p["epoch_offset"] + p["epoch"], 101))
             mask = torch.rand(n, device=dev, generator=draw) < self.keep[self.ids.long()]
@@ -183,7 +171,7 @@ class _Run:
         self.examples, self.pairs = (p["examples"], p["pairs"]) if first else (0, 0)
         n_batches = (m + bsz - 1) // bsz
         per_round = self.world * max(1, int(config.sync_words) // bsz) if self.world > 1 else 1  # 1: no syncs
-        bar = _progress_bar(progress and first, n_batches)
+        bar = self.ctl.progress_bar(progress, total=n_batches, desc="word2vec", unit="batch")
         if bar is not None:
             bar.update(p["batch"])
         while p["batch"] < n_batches:
@@ -198,38 +186,32 @@ class _Run:
             words = p["epoch"] * n + min(m, end * bsz) * n // max(m, 1)  # kept tokens -> words of the corpus
             if end < n_batches and self.curve.due(words):
                 self._point(words, bar)
-            if end < n_batches and self._due():
+            if end < n_batches and self.ctl.due():
                 p["loss"], p["examples"], p["pairs"] = self._totals()
-                self._save(t0)
+                self._save()
         if bar is not None:
             bar.close()
         loss_total, examples, pairs = self._totals()
         loss = loss_total / examples if examples else float("nan")
         if examples:
-            check_finite(p["epoch"], loss, float(self.syn0.double().sum()), float(self.syn1.double().sum()),
-                         lr=p["start_alpha"], chance=chance_loss(self.vocab.counts, *config.heads()))
+            self.ctl.check_epoch(p["epoch"], loss, (float(self.syn0.double().sum()), float(self.syn1.double().sum())),
+                                 p["start_alpha"], chance_loss(self.vocab.counts, *config.heads()))
         p["epoch_losses"].append(loss)
         self._point((p["epoch"] + 1) * n, None, (loss_total, examples))
         p["kept_total"] += m  # every rank subsampled the same tokens
         p["pairs_total"] += pairs
-        self.hooks.epoch_end(p["epoch"], loss, None, loss_total, examples)
+        self.ctl.end_epoch(p["epoch"], loss, None, loss_total, examples)
         p.update(epoch=p["epoch"] + 1, batch=0, loss=0.0, examples=0, kept=0, pairs=0)
-        if p["epoch"] < config.epochs and self._due():
-            self._save(t0)
+        if p["epoch"] < config.epochs and self.ctl.due():
+            self._save()
 
     def _point(self, words: int, bar, totals: tuple | None = None) -> None:
         """A loss point (`LossCurve`) at `words`; at an epoch's end (`totals` given) the epoch's last one."""
         p, config = self.pos, self.config
         loss_total, examples = totals or self._totals()[:2]
-        now = time.perf_counter()
         a0, a1 = p["start_alpha"], p["end_alpha"]
         lr = a0 - (a0 - a1) * words / (self.n * config.epochs)
-        point = self.curve.take(words, p["epoch"], loss_total, examples, lr, now - self.t_point, totals is not None)
-        self.t_point = now
-        if point is not None and self.rank == 0:
-            if bar is not None:
-                bar.set_postfix(LossCurve.postfix(point))
-            self.hooks.loss_point(point)
+        self.ctl.loss_point(self.curve, bar, words, p["epoch"], loss_total, examples, lr, totals is not None)
 
     def _totals(self) -> tuple[float, int, int]:
         """(loss, examples, pairs) of the epoch so far, over every rank."""
@@ -237,18 +219,6 @@ class _Run:
         if self.replicas is not None:
             values = self.replicas.total(values)
         return float(values[0]), int(values[1]), int(values[2])
-
-    def _due(self) -> bool:
-        ck = self.checkpoint
-        if ck is None:
-            return False
-        if self.replicas is None:
-            return ck.due()
-        if not self.replicas.agree(ck.due()):
-            return False
-        if self.replicas.agree(ck.stop_requested):
-            ck.stop()
-        return True
 
     def _batch(self, s: int, e: int, kept, kdoc, m: int) -> None:
         """One batch of centre words kept[s:e]: gather, score, update (sparse SGD, see `_capped_add`)."""
@@ -311,21 +281,19 @@ class _Run:
             r, c = valid.nonzero(as_tuple=True)
             _capped_add(syn0, ctx[r, c], grad_in[r], v)
 
-    def _save(self, t0: float) -> None:
+    def _save(self) -> None:
         """Rank 0 writes the weights (equal on every rank after a sync) and every rank's generator state."""
         sums = float(self.syn0.double().sum()), float(self.syn1.double().sum())
-        check_saveable(self.pos["epoch"], self.pos, *sums, lr=self.pos["start_alpha"])
         states = [self.gen.get_state()]
         if self.replicas is not None:
             states = self.replicas.gather_bytes(states[0])
-        if self.rank == 0:
-            state = {**self.pos, "seconds": self.pos["seconds"] + time.perf_counter() - t0,
-                     "points": dataclasses.asdict(self.curve)}
-            tensors = {INPUT: self.syn0.cpu().numpy(), HS if self.hs else OUTPUT: self.syn1.cpu().numpy()}
-            tensors.update({f"rng.rank{r}": rng_to_array(st.cpu().numpy().tobytes()) for r, st in enumerate(states)})
-            self.checkpoint.save("word2vec", tensors, state)
-        if self.checkpoint.stop_requested:
-            raise Stopped(self.checkpoint.path)
+
+        def tensors() -> dict:
+            out = {INPUT: self.syn0.cpu().numpy(), HS if self.hs else OUTPUT: self.syn1.cpu().numpy()}
+            out.update({f"rng.rank{r}": rng_to_array(st.cpu().numpy().tobytes()) for r, st in enumerate(states)})
+            return out
+
+        self.ctl.save("word2vec", tensors, self.pos, sums, self.pos["start_alpha"], self.pos["epoch"], self.curve)
 
 
 __all__ = ["train_torch"]

@@ -23,20 +23,9 @@ they train the same vectors up to float rounding (tested). The C extension is th
 with it never loads numba's LLVM, scipy (which numba's first call imports) or numba's cache of compiled kernels, so
 many small jobs start faster and in less memory. `WORDVEC_KERNELS=c` or `=numba` forces one.
 
-The entry points, `train_skipgram` and `train_cbow`, take the same arguments and return
-(loss sum, examples, kept words, pairs):
-  ids, offsets, start, stop       tokens ids[start:stop] (int32), documents cut by `offsets` (int64)
-  syn0                            input vectors (V, E) float32, updated in place
-  syn1, codes, points, lengths    hierarchical softmax: inner-node vectors (V-1, E) and the Huffman paths
-                                  (codes uint8 and points int32, (V, max length); lengths int32)
-  syn1neg, prob, alias            negative sampling: output vectors (V, E) and the noise alias table (float32, int32)
-  keep                            per-word subsampling keep-probability (float32)
-  hs, negative                    train the hs head (0/1) and the ns head with `negative` noise words (0: none)
-  window, reduced_window          context words each side; draw the window in 1..window per centre word
-  alpha0, alpha1                  learning rate at the first / last token of the chunk (linear in between)
-  seed                            seeds the chunk's random stream
-  shared_negatives                skip-gram with NS alone: one noise draw per centre word shared by its contexts
-  cbow_mean                       CBOW: mean (True) or sum (False) of the context vectors
+The entry points, `train_skipgram` and `train_cbow`, take the same arguments, one table of them
+(`wordvec.kernel_args.ARGS`: name, dtype, shape, meaning; the engine calls by keyword from it, and a test holds
+the C keyword list and the numba signatures equal to it), and return (loss sum, examples, kept words, pairs).
 The matrices and tables of a head that does not train may be (1, 1) / (1,) placeholders. Both implementations
 check every argument before the loop (TypeError / ValueError: dtypes, shapes, contiguity, overlaps, ids in range,
 learning rates finite as float32) and every Huffman or alias index as it is used; a NaN score (diverged weights)
@@ -52,6 +41,9 @@ import logging
 import os
 
 from .errors import WordvecError, require
+from .kernel_args import ARGS, describe
+
+__doc__ += "\nThe arguments (`kernel_args.ARGS`):\n" + describe() + "\n"
 
 IMPLEMENTATIONS = ("c", "numba")
 log = logging.getLogger("wordvec")
@@ -107,4 +99,4 @@ def sample_noise(prob, alias, n_draws: int, seed: int):
     return implementation().sample_noise(prob, alias, n_draws, seed)
 
 
-__all__ = ["IMPLEMENTATIONS", "implementation", "name_of", "kernel_for", "sample_noise"]
+__all__ = ["ARGS", "IMPLEMENTATIONS", "implementation", "name_of", "kernel_for", "sample_noise"]

@@ -28,6 +28,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .kernel_args import ARRAYS, SIGNATURE, bind
+
 EXP_TABLE_SIZE = 1000
 MAX_EXP = 6.0
 
@@ -415,11 +417,8 @@ def _sample_noise(prob, alias, n_draws, seed):
 # --- the entry points: the C extension's argument checks, then the compiled loop ---------------------------------
 
 _F32_MAX = float(np.finfo(np.float32).max)
-#: name -> (dtype, ndim, written by the loop): as the C kernels take them
-_ARRAYS = {"ids": (np.int32, 1, False), "offsets": (np.int64, 1, False), "syn0": (np.float32, 2, True),
-           "syn1": (np.float32, 2, True), "codes": (np.uint8, 2, False), "points": (np.int32, 2, False),
-           "lengths": (np.int32, 1, False), "syn1neg": (np.float32, 2, True), "prob": (np.float32, 1, False),
-           "alias": (np.int32, 1, False), "keep": (np.float32, 1, False)}
+#: name -> (dtype, ndim, written by the loop), from `kernel_args.ARGS`: as the C kernels take them
+_ARRAYS = {a.name: (np.dtype(a.kind), a.ndim, a.written) for a in ARRAYS}
 
 
 def _array(func, name, a):
@@ -445,12 +444,15 @@ def _float(func, name, x) -> float:
     return float(x)
 
 
-def _checked(func, ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs,
-             negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
-    """The arguments as the compiled loop takes them, after the checks the C kernels make (TypeError for a wrong
-    type, ValueError for a wrong shape, range or overlap): the loop itself trusts them."""
-    a = {name: _array(func, name, value) for name, value in zip(_ARRAYS, (
-        ids, offsets, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep))}
+def _checked(func: str, args: tuple, kwargs: dict) -> dict:
+    """The arguments (`kernel_args.ARGS`, positional or by keyword) as the compiled loop takes them, by name, after
+    the checks the C kernels make (TypeError for a wrong type, ValueError for a wrong shape, range or overlap): the
+    loop itself trusts them."""
+    given = bind(func, args, kwargs)
+    for arg in ARRAYS:
+        _array(func, arg.name, given[arg.name])
+    (ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs, negative, window,
+     reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean) = given.values()
     start, stop = _int(func, "start", start), _int(func, "stop", stop)
     negative, window = _int(func, "negative", negative), _int(func, "window", window)
     seed = _int(func, "seed", seed) % 2 ** 64
@@ -495,31 +497,33 @@ def _checked(func, ids, offsets, start, stop, syn0, syn1, codes, points, lengths
         if lo < 0 or hi >= n_words:
             t = start + int(np.argmax((chunk < 0) | (chunk >= n_words)))
             raise ValueError(f"{func}: ids[{t}] = {int(ids[t])} is outside the vocabulary of {n_words} words")
-    return (ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs,
-            negative, window, bool(reduced_window), alpha0, alpha1, seed - 2 ** 64 if seed >= 2 ** 63 else seed,
-            bool(shared_negatives), bool(cbow_mean))
+    return {**given, "start": start, "stop": stop, "hs": hs, "negative": negative, "window": window,
+            "reduced_window": bool(reduced_window), "alpha0": alpha0, "alpha1": alpha1,
+            "seed": seed - 2 ** 64 if seed >= 2 ** 63 else seed, "shared_negatives": bool(shared_negatives),
+            "cbow_mean": bool(cbow_mean)}
 
 
-def _run(func, loop, args):
-    loss, examples, kept, pairs, bad = loop(*args)
+def _run(func, loop, args: dict):
+    loss, examples, kept, pairs, bad = loop(**args)
     if bad:
         raise ValueError(f"{func}: the Huffman tree (points, lengths) or the alias table holds an index outside its "
                          f"matrix; build them from this vocabulary")
     return loss, examples, kept, pairs
 
 
-def train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs,
-                   negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
+def train_skipgram(*args, **kwargs):
     """Skip-gram on one chunk: each context word of a centre word predicts the centre word (word2vec.c's order).
-    Returns (loss sum, examples, kept words, pairs)."""
-    return _run("train_skipgram", _train_skipgram, _checked("train_skipgram", **locals()))
+    Takes `kernel_args.ARGS`; returns (loss sum, examples, kept words, pairs)."""
+    return _run("train_skipgram", _train_skipgram, _checked("train_skipgram", args, kwargs))
 
 
-def train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs,
-               negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
-    """CBOW on one chunk: the combined context (mean or sum) predicts the centre word. Returns (loss sum, examples,
-    kept words, pairs)."""
-    return _run("train_cbow", _train_cbow, _checked("train_cbow", **locals()))
+def train_cbow(*args, **kwargs):
+    """CBOW on one chunk: the combined context (mean or sum) predicts the centre word. Takes `kernel_args.ARGS`;
+    returns (loss sum, examples, kept words, pairs)."""
+    return _run("train_cbow", _train_cbow, _checked("train_cbow", args, kwargs))
+
+
+train_skipgram.__signature__ = train_cbow.__signature__ = SIGNATURE
 
 
 def sample_noise(prob, alias, n_draws, seed):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
+from .runctl import differences
 from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listening, load_state
 from .config import Config
 from .corpus import check_apart, default_tokenizer, load_corpus
@@ -71,14 +72,10 @@ def check_resume(path: Path, meta: dict, want: dict) -> None:
     have = meta.get("identity")
     have = have if isinstance(have, dict) else {}
     theirs = have.get("config") if isinstance(have.get("config"), dict) else {}
-    diffs = []
-    for key, value in want["config"].items():
-        old = theirs.get(key, "(unset)")
-        if old != value:
-            diffs.append(f"--{key.replace('_', '-')} {old} -> {value}")
-    for key in ("vocabulary", "tokens", "documents"):
-        if have.get(key) != want[key]:
-            diffs.append(f"the data ({key} {have.get(key)} -> {want[key]})")
+    diffs = [f"--{key.replace('_', '-')} {theirs.get(key, '(unset)')} -> {want['config'][key]}"
+             for key in differences(theirs, want["config"], "(unset)")]
+    data = {key: want[key] for key in ("vocabulary", "tokens", "documents")}
+    diffs += [f"the data ({key} {have.get(key)} -> {want[key]})" for key in differences(have, data)]
     if diffs:
         raise WordvecError(f"{path} was written by a different run: {'; '.join(diffs)}; resume with the same "
                            f"arguments and data, or start afresh without --resume")

@@ -34,6 +34,7 @@ import numpy as np
 
 from .errors import WordvecError
 from .files import JsonFileError, atomic_open, check_fields, is_kind, read_json
+from .weights import Checkpoints, Stopped
 
 FORMAT, VERSION = "wordvec-state", 1
 #: Seconds between checkpoints of a run in progress (`wordvec train --checkpoint-every`).
@@ -312,7 +313,7 @@ def fingerprint(words: list[str], counts: np.ndarray) -> str:
     return h.hexdigest()[:16]
 
 
-class Checkpointer:
+class Checkpointer(Checkpoints):
     """When and where a training run saves its state: every `every` seconds (0: only when asked to stop), and once
     more when `stop()` is called (SIGTERM: the machine is being taken away)."""
 
@@ -328,9 +329,6 @@ class Checkpointer:
         self.saves = 0
         self.seconds = 0.0
 
-    def stop(self) -> None:
-        self.stop_requested = True
-
     def due(self) -> bool:
         return self.stop_requested or (self.every > 0 and time.monotonic() - self.last >= self.every)
 
@@ -341,6 +339,9 @@ class Checkpointer:
         self.last = time.monotonic()
         self.saves += 1
         self.seconds += self.last - t0
+
+    def saved_elsewhere(self) -> None:
+        self.last = time.monotonic()
 
 
 _LISTENING: list[Checkpointer] = []
@@ -364,14 +365,6 @@ def request_stop() -> bool:
     for c in _LISTENING:
         c.stop()
     return bool(_LISTENING)
-
-
-class Stopped(Exception):
-    """Training stopped after writing a checkpoint because it was asked to (SIGTERM)."""
-
-    def __init__(self, path: Path):
-        super().__init__(f"stopped; state saved to {path}: resume with the same command and --resume")
-        self.path = path
 
 
 def rng_to_array(state: bytes | np.ndarray) -> np.ndarray:

@@ -66,7 +66,7 @@ from .devices import cap_to_cores
 from .errors import WordvecError
 from .files import check_fields, check_name_room, is_kind, lock_beside, read_json, stale_temp_dirs, temp_dir, unlock
 from .preprocess import get_tokenizer
-from .vocab import Encoded, Vocab, count_order, effective_min_count
+from .vocab import Chunks, Encoded, Vocab, count_order, effective_min_count
 
 log = logging.getLogger("wordvec")
 
@@ -763,8 +763,9 @@ class TokenStore:
 
     @property
     def encoded(self) -> Encoded:
-        """The corpus as the trainers take it, over the memmaps (nothing is read or copied)."""
-        return Encoded(self.ids, self.offsets, checked=self.checked)
+        """The corpus as the trainers take it, over the memmaps (nothing is read or copied); its chunks are read
+        from the files (`StoreCorpus`)."""
+        return StoreCorpus(self.ids, self.offsets, checked=self.checked, n_words=len(self.vocab))
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -819,6 +820,111 @@ class TokenStore:
             if st.st_size != f["size"] or st.st_mtime != f["mtime"]:
                 changed.append(f["path"])
         return changed
+
+
+@dataclass
+class StoreCorpus(Encoded):
+    """A token store's corpus: `Encoded` over the memmaps, whose searches and chunks read the files instead.
+
+    A map's touched pages stay resident, so reading chunk by chunk through it would make memory grow with the
+    corpus: each chunk's ids are read into a buffer, with the offsets of the documents it touches (read from the
+    file) made local, and the offsets are searched block by block. The kernels see the same documents as from
+    memory."""
+
+    n_words: int = 0  # the vocabulary's size: a chunk's ids are checked against it as they are read
+
+    def search_offsets(self, *queries: tuple[np.ndarray, str]) -> list[np.ndarray]:
+        """np.searchsorted(offsets, keys, side) for each (keys, side), in one pass over the file in blocks."""
+        f = _ids_file(self.offsets)
+        if f is None:
+            return super().search_offsets(*queries)
+        try:
+            out = [np.zeros(len(keys), dtype=np.int64) for keys, _ in queries]
+            for a in range(0, len(self.offsets), _OFFSET_BLOCK):
+                block = _read(f, a, min(a + _OFFSET_BLOCK, len(self.offsets)), np.int64)
+                for found, (keys, side) in zip(out, queries):
+                    found += np.searchsorted(block, keys, side=side)
+            return out
+        finally:
+            os.close(f[0])
+
+    def offsets_at(self, idx: np.ndarray) -> np.ndarray:
+        f = _ids_file(self.offsets)
+        if f is None:
+            return super().offsets_at(idx)
+        try:
+            return np.array([_read(f, i, i + 1, np.int64)[0] for i in idx.tolist()], dtype=np.int64)
+        finally:
+            os.close(f[0])
+
+    def open_chunks(self, bounds: list[int]) -> "_FileChunks | Chunks":
+        ids_file = _ids_file(self.ids)
+        if ids_file is None:
+            return super().open_chunks(bounds)
+        offsets_file = _ids_file(self.offsets)
+        try:
+            return _FileChunks(self, bounds, ids_file, offsets_file)
+        except BaseException:
+            for f in (ids_file, offsets_file):
+                if f is not None:
+                    os.close(f[0])
+            raise
+
+    def chunk_documents(self, bounds: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """For each chunk bounds[c]..bounds[c+1], the first and the last index into the offsets it needs: the
+        offsets of the documents it touches are offsets[first[c]:last[c] + 1]."""
+        b = np.asarray(bounds, dtype=np.int64)
+        first, last = self.search_offsets((b[:-1], "right"), (b[1:], "left"))
+        return first - 1, last
+
+
+class _FileChunks(Chunks):
+    """A token store's chunks, read from its files (see `StoreCorpus`); close() closes them."""
+
+    def __init__(self, corpus: StoreCorpus, bounds: list[int], ids_file, offsets_file):
+        super().__init__(corpus.ids, corpus.offsets, bounds)
+        self.n_words, self.ids_file, self.offsets_file = corpus.n_words, ids_file, offsets_file
+        self.documents = corpus.chunk_documents(bounds)
+
+    def read(self, c: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+        s, e = self.bounds[c], self.bounds[c + 1]
+        buf = _read(self.ids_file, s, e, np.int32)
+        if self.n_words <= int(buf.max()) or int(buf.min()) < 0:
+            raise WordvecError("the token store holds ids outside its vocabulary; re-create the store")
+        d0, d1 = int(self.documents[0][c]), int(self.documents[1][c]) + 1
+        if self.offsets_file is not None:
+            local = _read(self.offsets_file, d0, d1, np.int64)
+        else:
+            local = np.array(self.offsets[d0:d1], dtype=np.int64)
+        local -= s
+        return buf, local, 0, e - s
+
+    def close(self) -> None:
+        for f in (self.ids_file, self.offsets_file):
+            if f is not None:
+                os.close(f[0])
+        self.ids_file = self.offsets_file = None
+
+
+#: Offsets searched per block read (`StoreCorpus.search_offsets`).
+_OFFSET_BLOCK = 1 << 22
+
+
+def _ids_file(ids: np.ndarray) -> tuple[int, int] | None:
+    """(file descriptor, byte offset) of a memory-mapped little-endian array (a token store's ids or offsets), else
+    None."""
+    if isinstance(ids, np.memmap) and ids.filename and ids.dtype.byteorder in ("<", "=", "|") and os.name == "posix":
+        return os.open(ids.filename, os.O_RDONLY), int(ids.offset)
+    return None
+
+
+def _read(file: tuple[int, int], start: int, stop: int, dtype) -> np.ndarray:
+    """Elements start..stop of the array `_ids_file` opened, read into a new buffer."""
+    fd, base = file
+    buf = np.empty(stop - start, dtype=dtype)
+    if os.preadv(fd, [memoryview(buf).cast("B")], base + buf.itemsize * start) != buf.nbytes:
+        raise WordvecError("the token store's files are shorter than its manifest says; re-create the store")
+    return buf
 
 
 def _prepare_flags(key: str, value) -> list[str]:
@@ -943,5 +1049,5 @@ def is_store(path) -> bool:
         return False
 
 
-__all__ = ["prepare", "open_store", "read_manifest", "is_store", "store_settings", "TokenStore", "FORMAT",
+__all__ = ["prepare", "open_store", "read_manifest", "is_store", "store_settings", "TokenStore", "StoreCorpus", "FORMAT",
            "FORMAT_VERSION"]

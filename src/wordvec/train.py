@@ -5,21 +5,20 @@ cross-entropy over the vocabulary, returning a `TrainResult` like the skip-gram/
 from __future__ import annotations
 
 import math
-import time
 from contextlib import contextmanager
 from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
-from .state import RESUME_FIX, Checkpointer, Stopped, check_position, expect_tensor, rng_to_array
+from .runctl import RunControl
+from .state import RESUME_FIX, Checkpointer, check_position, expect_tensor, rng_to_array
 from .config import Config
 from .devices import resolve_device
 from .errors import WordvecError
 from .network import SoftmaxWord2Vec
-from .weights import TrainResult, as_hooks, check_finite, check_resumable, check_saveable
+from .weights import TrainResult, as_hooks, check_resumable
 
 
 # ------------------------------------------------------------------------------------------------ set-up helpers
@@ -207,7 +206,7 @@ class _LabRun:
         if vocab_size < 2:
             raise WordvecError(f"the vocabulary has {vocab_size} word(s): the lab's softmax predicts one word among "
                                f"several, so it needs at least 2; lower --min-count or give a larger corpus")
-        self.config, self.hooks, self.checkpoint = config, as_hooks(callback), checkpoint
+        self.config = config
         self.replicas = replicas if replicas is not None and replicas.world > 1 else None
         if self.replicas is not None and config.batch_size < 2 * self.replicas.world:
             raise WordvecError(f"--batch-size {config.batch_size} cannot be split over {self.replicas.world} "
@@ -244,6 +243,7 @@ class _LabRun:
         self.gen_state = self.gen.get_state()
         if resume is not None:
             self._restore(*resume)
+        self.ctl = RunControl(checkpoint, self.replicas, as_hooks(callback), self.seconds_before)
 
     # --- state ------------------------------------------------------------------------------------------------
     def _tensors(self) -> dict[str, np.ndarray]:
@@ -255,32 +255,17 @@ class _LabRun:
         out["rng.shuffle"] = rng_to_array(self.gen_state.numpy().tobytes())
         return out
 
-    def _due(self) -> bool:
-        """A checkpoint now? Every process takes part in the decision (and in a stop)."""
-        if self.checkpoint is None:
-            return False
-        if self.replicas is None:
-            return self.checkpoint.due()
-        if not self.replicas.agree(self.checkpoint.due()):
-            return False
-        if self.replicas.agree(self.checkpoint.stop_requested):
-            self.checkpoint.stop()
-        return True
-
     def _total(self, epoch_total: torch.Tensor) -> float:
         """The loss summed over every process's slices (this epoch so far)."""
         if self.replicas is None:
             return float(epoch_total)
         return self.replicas.total([float(epoch_total)])[0]
 
-    def _save(self, seconds: float) -> None:
+    def _save(self) -> None:
         state = {"epoch": self.epoch, "lo": self.lo, "step": self.step, "epoch_total": self.epoch_total,
-                 "losses": self.losses, "heldout_losses": self.held_losses, "seconds": seconds}
-        check_saveable(self.epoch, state, *(float(p.detach().double().sum()) for p in self.model.parameters()),
-                       lr=self.config.lr)
-        if self.replicas is None or self.replicas.rank == 0:
-            self.checkpoint.save("lab", self._tensors(), state)
-        self._stop_if_asked()
+                 "losses": self.losses, "heldout_losses": self.held_losses}
+        sums = [float(p.detach().double().sum()) for p in self.model.parameters()]
+        self.ctl.save("lab", self._tensors, state, sums, self.config.lr, self.epoch)
 
     def _check_resume(self, tensors: dict, meta: dict, path) -> dict:
         """The checkpoint's position, matrices, optimizer state and generator state, checked against this run
@@ -337,12 +322,12 @@ class _LabRun:
     # --- the loop ---------------------------------------------------------------------------------------------
     def run(self) -> TrainResult:
         config, n, bs, model, opt = self.config, self.n, self.config.batch_size, self.model, self.opt
-        bar = tqdm(total=n * config.epochs, initial=self.epoch * n + self.lo, unit="pair", unit_scale=True,
-                   disable=not self.progress, desc="train", dynamic_ncols=True, leave=False)
-        t0 = time.perf_counter()
+        bar = self.ctl.progress_bar(self.progress, total=n * config.epochs, initial=self.epoch * n + self.lo,
+                                    unit="pair", unit_scale=True, desc="train", dynamic_ncols=True)
+        self.ctl.start()
         while self.epoch < config.epochs:
             if self.lo == 0:
-                self.hooks.epoch_begin(self.epoch)
+                self.ctl.hooks.epoch_begin(self.epoch)
             self.gen.set_state(self.gen_state)
             perm = torch.randperm(n, generator=self.gen).to(self.device)
             # this process's part of the epoch's loss; a resumed partial sum is counted once, on rank 0
@@ -372,18 +357,21 @@ class _LabRun:
                 epoch_total += part
                 self.step += 1
                 self.lo += bs
-                bar.update(size)
-                if self.lo < n and self._due():
+                if bar is not None:
+                    bar.update(size)
+                if self.lo < n and self.ctl.due():
                     self.epoch_total = self._total(epoch_total)
-                    self._save(self.seconds_before + time.perf_counter() - t0)
+                    self._save()
             self._end_epoch(self._total(epoch_total))
-            bar.set_postfix(loss=f"{self.losses[-1]:.4f}")
-            if self.epoch < config.epochs and self._due():
-                self._save(self.seconds_before + time.perf_counter() - t0)
+            if bar is not None:
+                bar.set_postfix(loss=f"{self.losses[-1]:.4f}")
+            if self.epoch < config.epochs and self.ctl.due():
+                self._save()
         if self.device.type == "cuda":
             torch.cuda.synchronize()
-        seconds = self.seconds_before + time.perf_counter() - t0
-        bar.close()
+        seconds = self.ctl.elapsed()
+        if bar is not None:
+            bar.close()
         return TrainResult(
             input_vectors=model.embed.weight.detach().float().cpu().numpy(),
             output_vectors=model.expand.weight.detach().float().cpu().numpy(),
@@ -394,17 +382,13 @@ class _LabRun:
     def _end_epoch(self, loss_sum: float) -> None:
         loss = loss_sum / self.n
         self.losses.append(loss)
-        check_finite(self.epoch, loss, *(float(p.detach().double().sum()) for p in self.model.parameters()),
-                     lr=self.config.lr, chance=math.log(self.vocab_size))
+        self.ctl.check_epoch(self.epoch, loss, [float(p.detach().double().sum()) for p in self.model.parameters()],
+                             self.config.lr, math.log(self.vocab_size))
         if self.held is not None:
             self.held_losses.append(heldout_loss(self.model, self.held))
-        self.hooks.epoch_end(self.epoch, loss, self.held_losses[-1] if self.held_losses else None, loss_sum, self.n)
+        self.ctl.end_epoch(self.epoch, loss, self.held_losses[-1] if self.held_losses else None, loss_sum, self.n)
         self.epoch, self.lo, self.epoch_total = self.epoch + 1, 0, 0.0
         self.gen_state = self.gen.get_state()
-
-    def _stop_if_asked(self) -> None:
-        if self.checkpoint.stop_requested:
-            raise Stopped(self.checkpoint.path)
 
 
 __all__ = ["AdamW", "train_lab", "grouped_cross_entropy", "heldout_loss", "seed_everything", "threads_limited"]

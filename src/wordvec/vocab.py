@@ -53,6 +53,41 @@ class Encoded:
         ids = np.fromiter((i for d in docs for i in d), dtype=np.int32, count=int(offsets[-1]))
         return cls(ids, offsets)
 
+    # --- the interface the trainers read a corpus through (a token store's `store.StoreCorpus` reads files) -----
+
+    def search_offsets(self, *queries: tuple[np.ndarray, str]) -> list[np.ndarray]:
+        """np.searchsorted(offsets, keys, side) for each (keys, side), as int64."""
+        return [np.searchsorted(self.offsets, keys, side=side).astype(np.int64) for keys, side in queries]
+
+    def offsets_at(self, idx: np.ndarray) -> np.ndarray:
+        """offsets[idx] as int64."""
+        return np.asarray(self.offsets[idx], dtype=np.int64)
+
+    def open_chunks(self, bounds: list[int]) -> "Chunks":
+        """A reader of the chunks bounds[c]..bounds[c+1] (close it, or use it in a `with` block)."""
+        return Chunks(np.ascontiguousarray(self.ids, dtype=np.int32),
+                      np.ascontiguousarray(self.offsets, dtype=np.int64), bounds)
+
+
+class Chunks:
+    """Chunk c of a corpus as the kernels take it: (ids, offsets, start, stop), the tokens ids[start:stop] with
+    the documents cut by offsets. In memory, the whole arrays and the chunk's range (nothing is copied)."""
+
+    def __init__(self, ids: np.ndarray, offsets: np.ndarray, bounds: list[int]):
+        self.ids, self.offsets, self.bounds = ids, offsets, bounds
+
+    def read(self, c: int) -> tuple[np.ndarray, np.ndarray, int, int]:
+        return self.ids, self.offsets, self.bounds[c], self.bounds[c + 1]
+
+    def close(self) -> None:
+        """Release what the reader holds open (nothing, in memory)."""
+
+    def __enter__(self) -> "Chunks":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 class Vocab:
     """Tokens kept for training, id = position of first occurrence among kept tokens (the lab's dict order)."""
@@ -471,7 +506,7 @@ Vocab.keep_probabilities = _vocab_keep_probabilities
 Vocab.noise_distribution = _vocab_noise_distribution
 Vocab.huffman = _vocab_huffman
 
-__all__ = ["Vocab", "Encoded", "Scan", "scan_corpus", "select_vocab", "encode_scan", "build_and_encode", "keep_word",
+__all__ = ["Vocab", "Encoded", "Chunks", "Scan", "scan_corpus", "select_vocab", "encode_scan", "build_and_encode", "keep_word",
            "effective_min_count", "count_order",
            "RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "EmptyCorpusError", "keep_probabilities", "noise_distribution",
            "alias_table", "Huffman", "huffman_tree", "chance_loss"]

@@ -9,7 +9,9 @@ One name per matrix everywhere: `input_vectors` is the lab's `embed.weight` and 
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -160,6 +162,38 @@ class Replicas:
         return [state]
 
 
+class Checkpoints(ABC):
+    """Where and when a run saves its state (`state.Checkpointer` writes files; `runctl.RunControl` drives it at
+    the trainers' boundaries). A run asked to stop saves once more and ends with `Stopped`."""
+
+    path: Path  # what `Stopped` names
+    stop_requested: bool = False
+
+    @abstractmethod
+    def due(self) -> bool:
+        """A checkpoint now (its interval has passed, or a stop was asked)."""
+
+    def stop(self) -> None:
+        """Save at the next boundary, then stop (SIGTERM)."""
+        self.stop_requested = True
+
+    @abstractmethod
+    def save(self, kind: str, tensors: dict[str, np.ndarray], state: dict) -> None:
+        """Write the matrices and the run's position (`kind`: what trained them: 'word2vec', 'lab')."""
+
+    @abstractmethod
+    def saved_elsewhere(self) -> None:
+        """Another process of the run wrote this checkpoint: the interval restarts here too."""
+
+
+class Stopped(Exception):
+    """Training stopped after writing a checkpoint because it was asked to (SIGTERM)."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"stopped; state saved to {path}: resume with the same command and --resume")
+        self.path = path
+
+
 def init_vectors(seed: int, n_words: int, n_out: int, dim: int) -> tuple[np.ndarray, np.ndarray]:
     """gensim's start for skip-gram/CBOW: input vectors uniform in [-1, 1)/dim (word2vec.c uses half that range),
     output vectors zero. The same seed gives the same matrices on every backend."""
@@ -236,4 +270,5 @@ def matrix_sum(m: np.ndarray) -> float:
 
 
 __all__ = ["INPUT", "OUTPUT", "HS", "TrainResult", "Hooks", "LossCurve", "LOSS_POINTS", "as_hooks", "Replicas",
+           "Checkpoints", "Stopped",
            "init_vectors", "word_vectors", "check_finite", "check_resumable", "check_saveable", "matrix_sum"]

@@ -34,12 +34,13 @@ from .corpus import LineSentence
 from .engine import Weights, new_weights, train_word2vec
 from .errors import WordvecError
 from .files import check_fields
+from .runctl import differences
 from .state import (fingerprint, keys_from_tensors, keys_to_tensors, load_state, read_header, refuse_pickle,
                     save_state)
 from .vectors import KeyedVectors, UnsupportedError
 from .vocab import (EmptyCorpusError, Encoded, Scan, Vocab, effective_min_count, encode_scan, huffman_tree, keep_word,
                     scan_corpus, select_vocab)
-from .weights import HS, INPUT, OUTPUT, Hooks, TrainResult, init_vectors
+from .weights import HS, INPUT, OUTPUT, Checkpoints, Hooks, TrainResult, init_vectors
 
 log = logging.getLogger("wordvec")
 
@@ -171,7 +172,7 @@ def _same_source(a: tuple, b: tuple) -> bool:
 
 # --- callbacks ----------------------------------------------------------------------------------------------------
 
-class _TrainHooks(Hooks):
+class _TrainHooks(Hooks, Checkpoints):
     """gensim's callbacks (`on_train_begin`, `on_epoch_begin`, `on_epoch_end`, `on_train_end`; any subset) on the
     engine's hooks.
 
@@ -179,7 +180,7 @@ class _TrainHooks(Hooks):
     `model.save()` inside `on_epoch_end` record where train() stands. So `on_epoch_end` runs there, right after the
     epoch and before the next one begins (the last epoch's runs when the engine returns)."""
 
-    stop_requested = False  # the Checkpointer interface: never asked to stop
+    stop_requested = False  # never asked to stop
 
     def __init__(self, model: "Word2Vec", callbacks, call: "_LazyCall"):
         self.model, self.callbacks, self.call = model, list(callbacks or ()), call
@@ -206,6 +207,9 @@ class _TrainHooks(Hooks):
     def save(self, kind: str, tensors: dict, state: dict) -> None:
         self.model._at_boundary(tensors, {"call": self.call, "state": state})
         self.end_epoch()
+
+    def saved_elsewhere(self) -> None:
+        """One process: never."""
 
     def end_epoch(self) -> None:
         self.pending = False
@@ -621,7 +625,7 @@ class Word2Vec:
             log.info("continuing the train() call this model was saved in, from epoch %d",
                      saved.get("state", {}).get("epoch", saved["call"]["epochs"]))
             return saved
-        diff = sorted(k for k in mine if saved["call"].get(k) != mine[k])
+        diff = sorted(differences(saved["call"], mine))
         log.warning("this model was saved in the middle of a train() call with other arguments (%s differ); this "
                     "call starts afresh from the saved weights", ", ".join(diff))
         return None
