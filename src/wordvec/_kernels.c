@@ -55,11 +55,15 @@ typedef struct {
     const float *prob;            /* the noise alias table over the n_words output rows */
     const int32_t *alias;
     const float *keep;            /* per-word subsampling keep-probability */
+    const float *lockf;           /* per-word factor on input-row updates (gensim's vectors_lockf); NULL: all 1 */
     int hs, reduced_window, shared_negatives, cbow_mean;
     Py_ssize_t negative, window;
     double alpha0, alpha1;
     uint64_t seed;
 } Chunk;
+
+/* The factor on word w's input-row update: 1 without a lockf array (the branch is the same every time). */
+#define LOCKF(c, w) ((c)->lockf ? (c)->lockf[w] : 1.0f)
 
 typedef struct {                  /* working memory, allocated while the GIL is held */
     void *block;                  /* all of it, in one allocation */
@@ -344,6 +348,9 @@ INLINE void ns_shared(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, P
         if (j == i)
             continue;
         float *row = c->syn0 + (Py_ssize_t)s->buf[j] * dim;
+        const float lf = LOCKF(c, s->buf[j]);
+        if (lf != 1.0f)
+            memcpy(s->neu1, row, (size_t)dim * sizeof(float));
         for (Py_ssize_t q = 0; q < n_out; q++) {
             s->grads[q] = 0.0f;
             if (q > 0 && s->targets[q] == centre)
@@ -351,6 +358,9 @@ INLINE void ns_shared(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, P
             s->grads[q] = sig_grad(dot(row, s->outs[q], dim), q == 0 ? 1.0f : 0.0f, &loss) * alpha;
         }
         shared_step(row, s->outs, s->grads, s->out_grad, n_out, dim);
+        if (lf != 1.0f)  /* row = saved + lf * (row - saved): a locked row (lf 0) keeps its exact value */
+            for (Py_ssize_t k = 0; k < dim; k++)
+                row[k] = s->neu1[k] + lf * (row[k] - s->neu1[k]);
     }
     for (Py_ssize_t q = 0; q < n_out; q++)
         if (q == 0 || s->targets[q] != centre)
@@ -387,7 +397,7 @@ INLINE void cbow_scatter(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo
     }
     for (Py_ssize_t j = lo; j < hi; j++)
         if (j != i)
-            add_scaled(c->syn0 + (Py_ssize_t)s->buf[j] * dim, 1.0f, s->work, dim);
+            add_scaled(c->syn0 + (Py_ssize_t)s->buf[j] * dim, LOCKF(c, s->buf[j]), s->work, dim);
 }
 
 /* --- the loops: one per architecture, over the documents of the chunk and their kept words ------------------- */
@@ -447,7 +457,7 @@ INLINE void skipgram_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t
             hs_update(c, row, centre, alpha, s->work, t);
         if (c->negative > 0)
             ns_update(c, s->targets, row, centre, alpha, s->work, state, t);
-        add_scaled(row, 1.0f, s->work, c->dim);
+        add_scaled(row, LOCKF(c, s->buf[j]), s->work, c->dim);
     }
 }
 
@@ -662,13 +672,14 @@ static int alloc_scratch(const Chunk *c, Scratch *s)
 
 static char *KWLIST[] = {"ids", "offsets", "start", "stop", "syn0", "syn1", "codes", "points", "lengths",
                          "syn1neg", "prob", "alias", "keep", "hs", "negative", "window", "reduced_window",
-                         "alpha0", "alpha1", "seed", "shared_negatives", "cbow_mean", NULL};
+                         "alpha0", "alpha1", "seed", "shared_negatives", "cbow_mean", "lockf", NULL};
 
 static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const char *format,
                        void (*loop)(const Chunk *, Scratch *, Totals *))
 {
-    PyObject *obj[N_ARRAYS];
-    Py_buffer view[N_ARRAYS];
+    PyObject *obj[N_ARRAYS], *lockf_obj = Py_None;
+    Py_buffer view[N_ARRAYS], lockf_view = {0};
+    int has_lockf = 0;
     Chunk c = {0};
     Scratch s = {0};
     Totals t = {0};
@@ -680,7 +691,7 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
                                      &obj[SYN0], &obj[SYN1], &obj[CODES], &obj[POINTS], &obj[LENGTHS],
                                      &obj[SYN1NEG], &obj[PROB], &obj[ALIAS], &obj[KEEP], &c.hs, &c.negative,
                                      &c.window, &c.reduced_window, &c.alpha0, &c.alpha1, &seed,
-                                     &c.shared_negatives, &c.cbow_mean))
+                                     &c.shared_negatives, &c.cbow_mean, &lockf_obj))
         return NULL;
     for (; n_views < N_ARRAYS; n_views++)
         if (get_array(func, obj[n_views], &SPECS[n_views], &view[n_views]) < 0)
@@ -702,6 +713,18 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
     c.alias = view[ALIAS].buf;
     c.keep = view[KEEP].buf;
     c.seed = seed;
+    if (lockf_obj != Py_None) {  /* None: every factor is 1 (the fast path) */
+        static const ArraySpec LOCKF_SPEC = {"lockf", 'f', 4, 1, 0, "float32"};
+        if (get_array(func, lockf_obj, &LOCKF_SPEC, &lockf_view) < 0)
+            goto done;
+        has_lockf = 1;
+        if (lockf_view.shape[0] != c.n_words) {
+            PyErr_Format(PyExc_ValueError, "%s: lockf has %zd entries, syn0 %zd rows", func, lockf_view.shape[0],
+                         c.n_words);
+            goto done;
+        }
+        c.lockf = lockf_view.buf;
+    }
     if (check_chunk(func, &c, view) < 0 || alloc_scratch(&c, &s) < 0)
         goto done;
     Py_BEGIN_ALLOW_THREADS
@@ -714,6 +737,8 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
         result = Py_BuildValue("(dLLL)", t.loss, t.examples, t.kept, t.pairs);
 done:
     PyMem_RawFree(s.block);
+    if (has_lockf)
+        PyBuffer_Release(&lockf_view);
     while (n_views > 0)
         PyBuffer_Release(&view[--n_views]);
     return result;
@@ -721,12 +746,12 @@ done:
 
 static PyObject *train_skipgram(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    return train(args, kwargs, "train_skipgram", "OOnnOOOOOOOOOpnnpddKpp:train_skipgram", skipgram_loop);
+    return train(args, kwargs, "train_skipgram", "OOnnOOOOOOOOOpnnpddKpp|O:train_skipgram", skipgram_loop);
 }
 
 static PyObject *train_cbow(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    return train(args, kwargs, "train_cbow", "OOnnOOOOOOOOOpnnpddKpp:train_cbow", cbow_loop);
+    return train(args, kwargs, "train_cbow", "OOnnOOOOOOOOOpnnpddKpp|O:train_cbow", cbow_loop);
 }
 
 /* `n_draws` negatives drawn exactly as the training loops draw them (for tests of the noise distribution). */
@@ -777,7 +802,7 @@ release_prob:
 
 #define TRAIN_DOC(name, what)                                                                                     \
     name "(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs, "      \
-         "negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean)\n--\n\n" what       \
+         "negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean, lockf=None)\n--\n\n" what       \
          " on one chunk, updating the matrices in place; returns (loss sum, examples, kept words, pairs). "        \
          "wordvec.kernels documents the arguments."
 

@@ -37,6 +37,8 @@ The entry points, `train_skipgram` and `train_cbow`, take the same arguments and
   seed                            seeds the chunk's random stream
   shared_negatives                skip-gram with NS alone: one noise draw per centre word shared by its contexts
   cbow_mean                       CBOW: mean (True) or sum (False) of the context vectors
+  lockf=None                      optional, float32 (V,): a factor on each word's input-row updates (gensim's
+                                  vectors_lockf; 0 freezes the row); None: every factor 1, the unchanged fast path
 The matrices and tables of a head that does not train may be (1, 1) / (1,) placeholders. Both implementations
 check every argument before the loop (TypeError / ValueError: dtypes, shapes, contiguity, overlaps, ids in range,
 learning rates finite as float32) and every Huffman or alias index as it is used; a NaN score (diverged weights)
