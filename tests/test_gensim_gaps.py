@@ -390,3 +390,25 @@ def test_load_misuse_raises_gensims_types(tmp_path):
         Word2Vec.load(tmp_path / "theirs.model")
     with pytest.raises(TypeError):  # so does a list of strings
         Word2Vec(["a sentence as a string", "another"], min_count=1)
+
+
+# --- one top-k routine for neighbours --------------------------------------------------------------------------
+
+def test_report_map_and_most_similar_give_the_same_neighbours_and_ties():
+    """Rows 3..8 are copies of one vector (exact ties): the report's, the map's and most_similar's neighbours are
+    the same words in the same order, ties in row order (`vectors.top_k`)."""
+    from wordvec import plots
+    from wordvec.pipeline import nearest
+    from wordvec.vectors import top_k
+
+    rng = np.random.default_rng(2)
+    vecs = rng.standard_normal((40, 8)).astype(np.float32)
+    vecs[3:9] = vecs[20] * 2 + 0.01 * rng.standard_normal(8).astype(np.float32)
+    vecs[3:9] = vecs[3]
+    kv = KeyedVectors([f"t{i}" for i in range(40)], vecs)
+    want = [w for w, _ in kv.most_similar("t20", topn=10)]
+    assert want[:6] == [f"t{i}" for i in range(3, 9)]  # the tied block, in row order
+    assert nearest(kv, "t20", 10) == want
+    assert [kv.index_to_key[i] for i in plots._neighbours(kv, 20, 10)] == want
+    scores = np.array([1.0, 3.0, 3.0, 2.0, 3.0])
+    assert top_k(scores, 4).tolist() == [1, 2, 4, 3]

@@ -73,8 +73,10 @@ def _as_vector(x) -> np.ndarray | None:
     return None
 
 
-def _topk(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest scores, best first (ties: lower index first)."""
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores, best first; equal scores in row order (the lower index, i.e. the more
+    frequent word of a frequency-sorted vocabulary, first). The one top-k routine for neighbours: most_similar,
+    most_similar_cosmul, and through them the report's, the map's and the explorer's neighbours."""
     k = min(k, scores.shape[0])
     if k <= 0:
         return np.empty(0, dtype=np.int64)
@@ -666,11 +668,11 @@ class KeyedVectors:
         if k <= 0:
             return []
         if lo == 0 and hi >= self.FAST_MIN_ROWS and self._fast_ok:
-            hit = self._fast_topk(q, k, hi)
+            hit = self._fasttop_k(q, k, hi)
             if hit is not None:
                 return self._result(hit[0], hit[1], topn, used)
         scores = normed[lo:hi] @ q
-        idx = _topk(scores, k)
+        idx = top_k(scores, k)
         return self._result(scores[idx], idx + lo, topn, used)
 
     def _int8_cache(self):
@@ -689,7 +691,7 @@ class KeyedVectors:
             self._int8 = (q, scale.to(torch.bfloat16), float(scale.max()) / 2)
         return self._int8
 
-    def _fast_topk(self, q: np.ndarray, k: int, n: int):
+    def _fasttop_k(self, q: np.ndarray, k: int, n: int):
         """Exact top-k (scores, rows) of normed[:n] @ q via an int8 pre-scan; None when torch or its int8 kernel
         is missing or the error bound cannot prove the result (then the caller scans exactly)."""
         if importlib.util.find_spec("torch") is None:
@@ -711,7 +713,7 @@ class KeyedVectors:
         threshold = float(cvals[c])  # best coarse score among the words not rescored
         cand = cand[:c].numpy()
         exact = self._normed[cand] @ q
-        order = _topk(exact, k)
+        order = top_k(exact, k)
         # |coarse - exact| <= weight rounding + query rounding + bf16 scale/output rounding + fp32 summation
         eps = (float(np.abs(q).sum()) * half_step
                + float(torch.linalg.vector_norm(qt - qb[:qt.shape[0]].float())) * 1.05 + 2 * 2.0 ** -8 + 1e-3)
@@ -740,7 +742,7 @@ class KeyedVectors:
             return scores
         if topn < 1 or n == 0:
             return []
-        idx = _topk(scores, int(topn) + len(used))
+        idx = top_k(scores, int(topn) + len(used))
         return self._result(scores[idx], idx, topn, used)
 
     def similar_by_key(self, key, topn: int | None = 10, restrict_vocab: int | None = None):
@@ -1218,4 +1220,4 @@ __all__ = ["KeyedVectors", "UnknownWordError", "UnknownAttributeError", "VectorF
            "load_word2vec_format", "save_word2vec_format", "cosine_similarities",
            "pair_similarities", "predict_analogies", "predict_3cosadd", "read_word_pairs", "iter_word_pairs",
            "read_analogies",
-           "resolve_keys"]
+           "resolve_keys", "top_k"]
