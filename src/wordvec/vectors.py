@@ -668,7 +668,7 @@ class KeyedVectors:
         if k <= 0:
             return []
         if lo == 0 and hi >= self.FAST_MIN_ROWS and self._fast_ok:
-            hit = self._fasttop_k(q, k, hi)
+            hit = self._fast_topk(q, k, hi)
             if hit is not None:
                 return self._result(hit[0], hit[1], topn, used)
         scores = normed[lo:hi] @ q
@@ -691,7 +691,7 @@ class KeyedVectors:
             self._int8 = (q, scale.to(torch.bfloat16), float(scale.max()) / 2)
         return self._int8
 
-    def _fasttop_k(self, q: np.ndarray, k: int, n: int):
+    def _fast_topk(self, q: np.ndarray, k: int, n: int):
         """Exact top-k (scores, rows) of normed[:n] @ q via an int8 pre-scan; None when torch or its int8 kernel
         is missing or the error bound cannot prove the result (then the caller scans exactly)."""
         if importlib.util.find_spec("torch") is None:
