@@ -412,3 +412,34 @@ def test_report_map_and_most_similar_give_the_same_neighbours_and_ties():
     assert [kv.index_to_key[i] for i in plots._neighbours(kv, 20, 10)] == want
     scores = np.array([1.0, 3.0, 3.0, 2.0, 3.0])
     assert top_k(scores, 4).tolist() == [1, 2, 4, 3]
+
+
+# --- the worst values ------------------------------------------------------------------------------------------
+
+def test_lockf_and_intersect_refuse_bad_values_in_one_line(tmp_path):
+    path = tmp_path / "pre.txt"
+    KeyedVectors(["w1"], np.ones((1, 16), np.float32)).save_word2vec_format(path)
+    model = Word2Vec(**COMMON)
+    model.build_vocab(SENTENCES)
+    before = model.wv.vectors.copy()
+    for bad in (float("nan"), float("inf"), "0", None, True):
+        with pytest.raises(wordvec.WordvecError, match="lockf must be a finite number"):
+            model.wv.intersect_word2vec_format(path, lockf=bad)
+    assert np.array_equal(model.wv.vectors, before) and model.wv.vectors_lockf.shape == (1,)
+    (tmp_path / "bad.txt").write_text("2 16\nw1 " + " ".join(["1"] * 16) + "\nw2 1 2\n")
+    with pytest.raises(wordvec.WordvecError):  # a damaged file changes nothing
+        model.wv.intersect_word2vec_format(tmp_path / "bad.txt")
+    assert np.array_equal(model.wv.vectors, before)
+    model.wv.vectors_lockf = ["a", "b"]
+    with pytest.raises(wordvec.WordvecError, match="vectors_lockf must be numbers"):
+        model.train(SENTENCES, total_examples=model.corpus_count, epochs=1)
+
+
+def test_intersect_into_mapped_vectors(tmp_path):
+    kv = KeyedVectors(["a", "b", "c"], np.zeros((3, 4), np.float32))
+    kv.save(tmp_path / "kv")
+    mapped = KeyedVectors.load(tmp_path / "kv", mmap="r")
+    KeyedVectors(["b", "z"], np.ones((2, 4), np.float32)).save_word2vec_format(tmp_path / "pre.txt")
+    assert mapped.intersect_word2vec_format(tmp_path / "pre.txt") == 1
+    assert mapped["b"].tolist() == [1.0] * 4 and mapped["a"].tolist() == [0.0] * 4
+    assert KeyedVectors.load(tmp_path / "kv")["b"].tolist() == [0.0] * 4  # the file is untouched

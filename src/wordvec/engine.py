@@ -657,7 +657,11 @@ def _lockf(lockf, n_words: int) -> np.ndarray | None:
     single value stands for every word, as in gensim)."""
     if lockf is None:
         return None
-    a = np.asarray(lockf, dtype=np.float32).ravel()
+    try:
+        a = np.asarray(lockf, dtype=np.float32).ravel()
+    except (TypeError, ValueError):
+        raise WordvecError(f"vectors_lockf must be numbers (one factor per word), got {type(lockf).__name__}"
+                           ) from None
     if a.size == 1:
         a = np.full(n_words, a[0], dtype=np.float32)
     if a.shape != (n_words,) or not np.isfinite(a).all():

@@ -1034,6 +1034,9 @@ class KeyedVectors:
         further training; 1.0 lets them train). No key is added; the others keep their vectors. The file is read
         with the same checks as `load_word2vec_format` (a damaged file changes nothing); a file of another
         dimension is gensim's ValueError. Returns how many vectors were merged."""
+        if isinstance(lockf, bool) or not isinstance(lockf, Real) or not math.isfinite(lockf):
+            raise WordvecError(f"lockf must be a finite number (0.0 freezes the merged vectors, 1.0 lets them "
+                               f"train), got {lockf!r}")
         keys, vectors, _ = read_word2vec(fname, binary=binary, encoding=encoding, unicode_errors=unicode_errors)
         if vectors.shape[1] != self.vector_size:
             raise VectorFileError(f"incompatible vector size {vectors.shape[1]} in file {fname} (these vectors have "
@@ -1043,6 +1046,9 @@ class KeyedVectors:
         lockf_all = np.asarray(self.vectors_lockf, dtype=np.float32).ravel()
         if lockf_all.size != len(self):  # gensim keeps one value for all words until a full array is set
             lockf_all = np.full(len(self), lockf_all[0] if lockf_all.size else 1.0, dtype=np.float32)
+        if not self.vectors.flags.writeable:  # loaded with mmap='r': merge into a copy in memory
+            logger.info("copying the vectors into memory to merge into them (they were mapped read-only)")
+            self.vectors = np.array(self.vectors)
         self.vectors[rows[hit]] = vectors[hit]
         lockf_all[rows[hit]] = lockf
         self.vectors_lockf = lockf_all
