@@ -592,8 +592,10 @@ class Word2Vec:
         end_alpha (default min_alpha); returns (words trained after subsampling, raw words), as gensim.
 
         `total_examples` / `total_words` are required as in gensim but the schedule follows the words actually
-        read. With compute_loss, `get_latest_training_loss()` is the summed loss of this call so far. `word_count`,
-        `queue_factor` and `report_delay` are accepted and unused."""
+        read. With compute_loss, `get_latest_training_loss()` is the summed loss of this call so far. gensim's
+        warnings and INFO progress lines (every `report_delay` seconds) go to the `wordvec` logger. A corpus without
+        a word of the vocabulary trains nothing and returns (0, raw words), as gensim. `word_count` and
+        `queue_factor` are accepted and unused."""
         if self._vocab is None or not len(self._vocab):
             raise ModelStateError(NO_VOCAB)
         if not self.hs and not self.negative:
