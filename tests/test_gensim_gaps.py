@@ -326,6 +326,18 @@ def test_warnings_at_gensims_moments(caplog):
             f"EPOCH 0: supplied raw word count ({words}) did not equal expected count (123)"], cls
 
 
+def test_an_empty_corpus_warns_as_gensim(caplog):
+    caplog.set_level(logging.WARNING)
+    got = {}
+    for cls, logger in ((Word2Vec, "wordvec"), (GWord2Vec, "gensim.models.word2vec")):
+        model = cls(**COMMON)
+        model.build_vocab(SENTENCES)
+        caplog.clear()
+        got[cls] = model.train([], total_examples=1, epochs=2), _logged(caplog, logger)
+    assert got[Word2Vec] == got[GWord2Vec]
+    assert got[Word2Vec][0] == (0, 0) and len(got[Word2Vec][1]) == 4 and "empty iterator" in got[Word2Vec][1][0]
+
+
 def test_progress_lines_as_gensim(caplog):
     caplog.set_level(logging.INFO, logger="wordvec")
     big = corpus(n_sentences=20_000, vocab=500, seed=1)

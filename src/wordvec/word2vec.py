@@ -67,6 +67,8 @@ BOTH_HEADS = ("Both hierarchical softmax and negative sampling are activated. Th
               "set either 'hs=0' or 'negative=0' to disable one of them. ")
 ALPHA_UP = "Effective 'alpha' higher than previous training cycles"
 CLASS_ONLY = "This method should be called on a class object."
+EMPTY_ITERATOR = ("train() called with an empty iterator (if not intended, be sure to provide a corpus that offers "
+                  "restartable iteration = an iterable).")
 PICKLE_RECIPE = ('Convert it once under gensim: Word2Vec.load("old.model").wv.save_word2vec_format("old.bin", '
                  'binary=True), then KeyedVectors.load_word2vec_format("old.bin", binary=True)')
 
@@ -620,7 +622,8 @@ class Word2Vec:
         config = self._config(epochs)
         read = self._read(corpus_iterable, corpus_file)
         if len(read.encoded) == 0:  # gensim trains nothing and says how much it read
-            return self._train_nothing(read, epochs, callbacks)
+            return self._train_nothing(read, epochs, callbacks, (total_examples, total_words,
+                                                                 corpus_file is not None, report_delay))
         settings = config.to_dict()
         call = {"corpus": None, "vocabulary": fingerprint(self._vocab.id2tok, self._vocab.counts),
                 "sentences": read.sentences, "raw_words": read.raw_words, "epochs": epochs, "start_alpha": start,
@@ -666,16 +669,23 @@ class Word2Vec:
         hooks.fire("on_train_end")
         return int(result.effective_words), int(raw)
 
-    def _train_nothing(self, read: "_Read", epochs: int, callbacks) -> tuple[int, int]:
-        """train() on a corpus without a word of the vocabulary: gensim's (0, raw words), callbacks and all."""
+    def _train_nothing(self, read: "_Read", epochs: int, callbacks, expect: tuple) -> tuple[int, int]:
+        """train() on a corpus without a word of the vocabulary: gensim's (0, raw words), callbacks, warnings and
+        lines and all."""
         self._cache = None
         raw = read.raw_words * epochs
-        log.warning("train(): none of the %d words read is in the vocabulary of %d words; nothing was trained",
-                    raw, len(self.wv))
+        empty = read.sentences == 0 and self.train_count == 0
+        if not empty:
+            log.warning("train(): none of the %d words read is in the vocabulary of %d words; nothing was trained",
+                        raw, len(self.wv))
         hooks = _TrainHooks(self, callbacks, None)
+        hooks.expect(read, *expect)
         hooks.fire("on_train_begin")
-        for _ in range(epochs):
+        for epoch in range(epochs):
             hooks.fire("on_epoch_begin")
+            if empty:
+                log.warning(EMPTY_ITERATOR)
+            hooks._log_epoch_end(epoch)
             hooks.fire("on_epoch_end")
         self.train_count += 1
         self.add_lifecycle_event("train", msg=f"training on {raw} raw words (0 effective words) took 0.0s")
