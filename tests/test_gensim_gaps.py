@@ -181,6 +181,23 @@ def test_intersect_default_lockf_and_wrong_dimension(tmp_path):
             kv.intersect_word2vec_format(str(wrong))
 
 
+def test_frozen_rows_stay_frozen_after_save_and_load(tmp_path):
+    model = Word2Vec(**COMMON)
+    model.build_vocab(SENTENCES)
+    model.wv.vectors_lockf = np.ones(len(model.wv), dtype=np.float32)
+    model.wv.vectors_lockf[[0, 4]] = 0.0
+    model.save(tmp_path / "m.model")
+    loaded = Word2Vec.load(tmp_path / "m.model")
+    np.testing.assert_array_equal(loaded.wv.vectors_lockf, model.wv.vectors_lockf)
+    before = loaded.wv.vectors.copy()
+    loaded.train(SENTENCES, total_examples=loaded.corpus_count, epochs=1)
+    assert np.array_equal(loaded.wv.vectors[[0, 4]], before[[0, 4]]) and not np.array_equal(loaded.wv.vectors[1],
+                                                                                               before[1])
+    plain = Word2Vec(SENTENCES, **COMMON)
+    plain.save(tmp_path / "plain.model")
+    assert Word2Vec.load(tmp_path / "plain.model").wv.vectors_lockf.shape == (1,)  # all ones: nothing saved
+
+
 def test_bad_lockf_is_one_clear_error():
     model = Word2Vec(**COMMON)
     model.build_vocab(SENTENCES)

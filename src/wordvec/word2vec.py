@@ -46,6 +46,8 @@ log = logging.getLogger("wordvec")
 
 #: Per-word counts in a model file (KeyedVectors' name for the vecattr 'count').
 COUNTS = "attr.count"
+#: gensim's wv.vectors_lockf in a model file, when some word's factor is not 1.
+LOCKF = "vectors_lockf"
 
 # gensim's messages, word for word, so code and searches written against gensim still match.
 NO_VOCAB = "you must first build vocabulary before training the model"
@@ -792,6 +794,9 @@ class Word2Vec:
             extras, _ = checkpoint_extras(self._vocab, config)
             tensors.update(extras)
             tensors.update(self._synced().tensors())
+            lockf = np.asarray(getattr(self.wv, "vectors_lockf", np.ones(1)), dtype=np.float32).ravel()
+            if lockf.size == len(self._vocab) and (lockf != 1.0).any():  # frozen rows stay frozen after load
+                tensors[LOCKF] = np.ascontiguousarray(lockf)
         header = {"config": config.to_dict(),
                   "word2vec": {k: getattr(self, k) for k in _PARAMS + _STATE if hasattr(self, k)}}
         if self._snapshot is not None:
@@ -851,7 +856,7 @@ class Word2Vec:
         syn0 = tensors[INPUT]
         if "keys.utf8" not in tensors or COUNTS not in tensors:
             raise WordvecError(f"{path}: the words or their counts are missing; the file is damaged or not a model")
-        for name in (INPUT, OUTPUT, HS, COUNTS):
+        for name in (INPUT, OUTPUT, HS, COUNTS, LOCKF):
             dtype = tensors[name].dtype if name in tensors else None
             if dtype is not None and (dtype.kind not in "iu" if name == COUNTS else dtype != np.float32):
                 raise WordvecError(f"{path}: {name} is {tensors[name].dtype}, expected "
@@ -859,7 +864,7 @@ class Word2Vec:
         keys = keys_from_tensors(tensors, len(syn0), path)
         counts = np.array(tensors[COUNTS], dtype=np.int64)
         v, dim = len(keys), int(self.vector_size)
-        want = {INPUT: (v, dim), OUTPUT: (v, dim), HS: (max(v - 1, 1), dim), COUNTS: (v,)}
+        want = {INPUT: (v, dim), OUTPUT: (v, dim), HS: (max(v - 1, 1), dim), COUNTS: (v,), LOCKF: (v,)}
         for name, shape in want.items():
             if name in tensors and tuple(tensors[name].shape) != shape:
                 raise WordvecError(f"{path}: {name} has shape {tuple(tensors[name].shape)}, expected {shape} for "
@@ -868,6 +873,11 @@ class Word2Vec:
         self._weights = Weights(syn0, tensors.get(HS), tensors.get(OUTPUT))
         self.wv = KeyedVectors(keys, syn0, counts=counts)
         self._weights.syn0 = self.wv.vectors
+        if LOCKF in tensors:
+            lockf = np.array(tensors[LOCKF], dtype=np.float32)
+            if not np.isfinite(lockf).all():
+                raise WordvecError(f"{path}: {LOCKF} holds NaN or infinite factors; the file is damaged")
+            self.wv.vectors_lockf = lockf
         self._tree_attrs()
 
     # --- using the model ------------------------------------------------------------------------------------------
