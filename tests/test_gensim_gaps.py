@@ -301,6 +301,7 @@ def test_no_flag_in_the_api_modules_messages():
     lambda: Word2Vec([["a", "b", "a", "b"]], min_count=1, vector_size=8, window=0),
     lambda: Word2Vec([["a", "b", "a", "b"]], min_count=1, vector_size=8, alpha=float("nan")),
     lambda: Word2Vec([["a"], ["b"]], min_count=1, vector_size=8),  # no pair at all
+    lambda: Word2Vec([["a", "b", "a", "b"]], min_count=1, vector_size=8, workers=512),  # more workers than cores
 ])
 def test_errors_reached_from_the_api_name_no_flag(make, caplog):
     caplog.set_level(logging.WARNING, logger="wordvec")

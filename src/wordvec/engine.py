@@ -34,7 +34,7 @@ import numpy as np
 
 from .config import Config, check_rate
 from .devices import cap_to_cores, resolve_device
-from .errors import WordvecError, api_words, require
+from .errors import WordvecError, require
 from .files import check_fields, is_kind
 from .state import RESUME_FIX, Checkpointer, Stopped, check_position, expect_tensor
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
@@ -185,7 +185,7 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
         message, fix = _no_pair(config, encoded.offsets)
         if require_pairs:
             raise WordvecError(f"{message}; {fix}")
-        log.warning("%s; the vectors are untrained (%s)", api_words(message), api_words(fix))  # the API's words
+        log.warning("%s; the vectors are untrained (%s)", message, fix)
     return result
 
 

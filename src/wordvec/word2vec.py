@@ -89,15 +89,30 @@ class LoadError(WordvecError, AttributeError):
 
 # --- messages in the API's words ----------------------------------------------------------------------------------
 
+class _ApiWordsFilter(logging.Filter):
+    """Rewords a line the layers below log for the command line (a flag, such as the threads one when there are
+    fewer cores) as the API names it (`api_words`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "--" in record.getMessage():
+            record.msg, record.args = api_words(record.getMessage()), ()
+        return True
+
+
 @contextmanager
 def _in_api_words():
-    """Errors raised below the API keep their type; a flag in their message is reworded (`api_words`)."""
+    """Errors raised below the API keep their type; a flag in their message, or in a line logged meanwhile, is
+    reworded (`api_words`)."""
+    words = _ApiWordsFilter()
+    log.addFilter(words)
     try:
         yield
     except WordvecError as e:
         if e.args and isinstance(e.args[0], str) and "--" in e.args[0]:
             e.args = (api_words(e.args[0]), *e.args[1:])
         raise
+    finally:
+        log.removeFilter(words)
 
 
 class _ClassOnly:
