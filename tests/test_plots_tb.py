@@ -130,7 +130,7 @@ def test_pca_axes_give_the_explained_variance(tmp_path, figures):
     plot_map(tmp_path / "m.png", kv, top=30, words=[kv.index_to_key[0]], topn=3)
     ax = figures[-1].axes[0]
     _, share = pca_2d(kv.get_normed_vectors()[np.unique(np.concatenate(
-        [kv.most_frequent(30), [0], plots._neighbours(kv.get_normed_vectors(), 0, 3)]))])
+        [kv.most_frequent(30), [0], plots._neighbours(kv, 0, 3)]))])
     assert ax.get_xlabel() == f"PCA 1 ({share[0]:.1%} of the variance)"
     assert ax.get_ylabel() == f"PCA 2 ({share[1]:.1%} of the variance)"
     assert pca_2d(np.ones((1, 4)))[1].tolist() == [0.0, 0.0]

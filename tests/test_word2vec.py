@@ -64,7 +64,7 @@ def test_attributes_as_gensim():
     assert str(ours) == str(theirs) == "Word2Vec<vocab=5, vector_size=12, alpha=0.03>"
     assert ours.wv.index_to_key == theirs.wv.index_to_key
     assert ours.syn1neg.shape == theirs.syn1neg.shape
-    assert ours.syn1.shape == (len(ours.wv) - 1, 12)  # gensim allocates one unused row more
+    assert ours.syn1.shape == theirs.syn1.shape == (len(ours.wv), 12)  # one row per word, the last unused
     assert ours.total_train_time > 0 and ours.running_training_loss > 0
     assert ours.callbacks == () and ours.hashfxn is theirs.hashfxn is hash  # accepted, unused
     assert ours.wv.has_index_for("a") and not ours.wv.has_index_for("zz")
@@ -274,8 +274,8 @@ def test_online_update(planted):
     twin.build_vocab(more, update=True)
     assert np.array_equal(twin.wv.vectors, ours.wv.vectors)  # deterministic
     assert np.array_equal(ours.syn1neg[:n_old], syn1neg) and not ours.syn1neg[n_old:].any()
-    assert ours.syn1.shape == (len(ours.wv) - 1, 16)
-    assert np.array_equal(ours.syn1[:n_old - 1], syn1) and not ours.syn1[n_old - 1:].any()
+    assert ours.syn1.shape == (len(ours.wv), 16)  # gensim's: one row per word, the last unused
+    assert np.array_equal(ours.syn1[:n_old - 1], syn1[:n_old - 1]) and not ours.syn1[n_old - 1:].any()
     got = ours.train(more, total_examples=ours.corpus_count, epochs=2)
     want = theirs.train(more, total_examples=theirs.corpus_count, epochs=2)
     assert got[1] == want[1] == 2 * 40  # raw words, 'rare' included
@@ -516,7 +516,7 @@ def test_a_train_checkpoint_loads_as_a_model(planted, tmp_path):
     model = Word2Vec.load(ckpt.path)
     assert (model.sg, model.hs, model.negative, model.vector_size, model.window, model.seed) == (0, 1, 0, 8, 3, 4)
     assert model.wv.index_to_key == vocab.id2tok and model.wv.counts.tolist() == vocab.counts.tolist()
-    assert model.syn1.shape == (len(vocab) - 1, 8)
+    assert model.syn1.shape == (len(vocab), 8)
     assert len(model.wv.most_similar("g0w0", topn=2)) == 2
     model.train(planted, total_examples=600, epochs=1)
     old = tmp_path / "old.checkpoint"

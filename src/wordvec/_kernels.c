@@ -58,11 +58,15 @@ typedef struct {
     const float *prob;            /* the noise alias table over the n_words output rows */
     const int32_t *alias;
     const float *keep;            /* per-word subsampling keep-probability */
+    const float *lockf;           /* per-word factor on input-row updates (gensim's vectors_lockf); NULL: all 1 */
     int hs, reduced_window, shared_negatives, cbow_mean;
     Py_ssize_t negative, window;
     double alpha0, alpha1;
     uint64_t seed;
 } Chunk;
+
+/* The factor on word w's input-row update: 1 without a lockf array (the branch is the same every time). */
+#define LOCKF(c, w) ((c)->lockf ? (c)->lockf[w] : 1.0f)
 
 typedef struct {                  /* working memory, allocated while the GIL is held */
     void *block;                  /* all of it, in one allocation */
@@ -347,6 +351,9 @@ INLINE void ns_shared(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, P
         if (j == i)
             continue;
         float *row = c->syn0 + (Py_ssize_t)s->buf[j] * dim;
+        const float lf = LOCKF(c, s->buf[j]);
+        if (lf != 1.0f)
+            memcpy(s->neu1, row, (size_t)dim * sizeof(float));
         for (Py_ssize_t q = 0; q < n_out; q++) {
             s->grads[q] = 0.0f;
             if (q > 0 && s->targets[q] == centre)
@@ -354,6 +361,9 @@ INLINE void ns_shared(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, P
             s->grads[q] = sig_grad(dot(row, s->outs[q], dim), q == 0 ? 1.0f : 0.0f, &loss) * alpha;
         }
         shared_step(row, s->outs, s->grads, s->out_grad, n_out, dim);
+        if (lf != 1.0f)  /* row = saved + lf * (row - saved): a locked row (lf 0) keeps its exact value */
+            for (Py_ssize_t k = 0; k < dim; k++)
+                row[k] = s->neu1[k] + lf * (row[k] - s->neu1[k]);
     }
     for (Py_ssize_t q = 0; q < n_out; q++)
         if (q == 0 || s->targets[q] != centre)
@@ -390,7 +400,7 @@ INLINE void cbow_scatter(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo
     }
     for (Py_ssize_t j = lo; j < hi; j++)
         if (j != i)
-            add_scaled(c->syn0 + (Py_ssize_t)s->buf[j] * dim, 1.0f, s->work, dim);
+            add_scaled(c->syn0 + (Py_ssize_t)s->buf[j] * dim, LOCKF(c, s->buf[j]), s->work, dim);
 }
 
 /* --- the loops: one per architecture, over the documents of the chunk and their kept words ------------------- */
@@ -489,7 +499,7 @@ INLINE void skipgram_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t
         float *row = c->syn0 + (Py_ssize_t)s->buf[j] * c->dim;
         memset(s->work, 0, (size_t)c->dim * sizeof(float));
         obj.update(c, s, row, centre, alpha, state, t);
-        add_scaled(row, 1.0f, s->work, c->dim);
+        add_scaled(row, LOCKF(c, s->buf[j]), s->work, c->dim);
     }
 }
 
@@ -731,28 +741,31 @@ static int alloc_scratch(const Chunk *c, Scratch *s)
     return 0;
 }
 
-/* The arguments of train_skipgram and train_cbow, in order: name, PyArg format unit, where it is stored. The one
- * table wordvec.kernel_args.ARGS mirrors (a test holds them equal, through the module's ARGS tuple): the keyword
- * list, the format string, the parse call and the docstrings' signature are all made from it. */
+/* The arguments of train_skipgram and train_cbow, in order: name, PyArg format unit, where it is stored, default
+ * (as the signature shows it). The one table wordvec.kernel_args.ARGS mirrors (a test holds them equal, through the
+ * module's ARGS tuple): the keyword list, the format string, the parse call and the docstrings' signature are all
+ * made from it. An optional argument's unit starts with '|' and comes after every required one. */
 #define KERNEL_ARGS(X)                                                                                            \
-    X(ids, "O", &obj[IDS]) X(offsets, "O", &obj[OFFSETS]) X(start, "n", &c.start) X(stop, "n", &c.stop)          \
-    X(syn0, "O", &obj[SYN0]) X(syn1, "O", &obj[SYN1]) X(codes, "O", &obj[CODES]) X(points, "O", &obj[POINTS])    \
-    X(lengths, "O", &obj[LENGTHS]) X(syn1neg, "O", &obj[SYN1NEG]) X(prob, "O", &obj[PROB])                      \
-    X(alias, "O", &obj[ALIAS]) X(keep, "O", &obj[KEEP]) X(hs, "p", &c.hs) X(negative, "n", &c.negative)          \
-    X(window, "n", &c.window) X(reduced_window, "p", &c.reduced_window) X(alpha0, "d", &c.alpha0)                \
-    X(alpha1, "d", &c.alpha1) X(seed, "K", &seed) X(shared_negatives, "p", &c.shared_negatives)                 \
-    X(cbow_mean, "p", &c.cbow_mean)
-#define ARG_NAME(name, unit, where) #name,
-#define ARG_UNIT(name, unit, where) unit
-#define ARG_WHERE(name, unit, where) , where
-#define ARG_SIGNATURE(name, unit, where) ", " #name
+    X(ids, "O", &obj[IDS], "") X(offsets, "O", &obj[OFFSETS], "") X(start, "n", &c.start, "")                    \
+    X(stop, "n", &c.stop, "") X(syn0, "O", &obj[SYN0], "") X(syn1, "O", &obj[SYN1], "")                          \
+    X(codes, "O", &obj[CODES], "") X(points, "O", &obj[POINTS], "") X(lengths, "O", &obj[LENGTHS], "")          \
+    X(syn1neg, "O", &obj[SYN1NEG], "") X(prob, "O", &obj[PROB], "") X(alias, "O", &obj[ALIAS], "")             \
+    X(keep, "O", &obj[KEEP], "") X(hs, "p", &c.hs, "") X(negative, "n", &c.negative, "")                        \
+    X(window, "n", &c.window, "") X(reduced_window, "p", &c.reduced_window, "") X(alpha0, "d", &c.alpha0, "")   \
+    X(alpha1, "d", &c.alpha1, "") X(seed, "K", &seed, "") X(shared_negatives, "p", &c.shared_negatives, "")     \
+    X(cbow_mean, "p", &c.cbow_mean, "") X(lockf, "|O", &lockf_obj, "=None")
+#define ARG_NAME(name, unit, where, dflt) #name,
+#define ARG_UNIT(name, unit, where, dflt) unit
+#define ARG_WHERE(name, unit, where, dflt) , where
+#define ARG_SIGNATURE(name, unit, where, dflt) ", " #name dflt
 
 static char *KWLIST[] = {KERNEL_ARGS(ARG_NAME) NULL};
 
 static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const char *format, int sg)
 {
-    PyObject *obj[N_ARRAYS];
-    Py_buffer view[N_ARRAYS];
+    PyObject *obj[N_ARRAYS], *lockf_obj = Py_None;
+    Py_buffer view[N_ARRAYS], lockf_view = {0};
+    int has_lockf = 0;
     Chunk c = {0};
     Scratch s = {0};
     Totals t = {0};
@@ -781,6 +794,18 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
     c.alias = view[ALIAS].buf;
     c.keep = view[KEEP].buf;
     c.seed = seed;
+    if (lockf_obj != Py_None) {  /* None: every factor is 1 (the fast path) */
+        static const ArraySpec LOCKF_SPEC = {"lockf", 'f', 4, 1, 0, "float32"};
+        if (get_array(func, lockf_obj, &LOCKF_SPEC, &lockf_view) < 0)
+            goto done;
+        has_lockf = 1;
+        if (lockf_view.shape[0] != c.n_words) {
+            PyErr_Format(PyExc_ValueError, "%s: lockf has %zd entries, syn0 %zd rows", func, lockf_view.shape[0],
+                         c.n_words);
+            goto done;
+        }
+        c.lockf = lockf_view.buf;
+    }
     if (check_chunk(func, &c, view) < 0 || alloc_scratch(&c, &s) < 0)
         goto done;
     Loop loop = LOOPS[sg ? 0 : 1][objective_of(&c)];
@@ -794,6 +819,8 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
         result = Py_BuildValue("(dLLL)", t.loss, t.examples, t.kept, t.pairs);
 done:
     PyMem_RawFree(s.block);
+    if (has_lockf)
+        PyBuffer_Release(&lockf_view);
     while (n_views > 0)
         PyBuffer_Release(&view[--n_views]);
     return result;

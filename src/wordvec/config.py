@@ -122,7 +122,8 @@ class Config:
                      group="model")
     negative: int = _f(5, "noise words per positive example (--loss ns)", bounds=Bounds(0, limit=1_000),
                        group="model")
-    ns_exponent: float = _f(0.75, "the noise distribution is count ** ns_exponent", bounds=Bounds(0), group="model")
+    ns_exponent: float = _f(0.75, "the noise distribution is count ** ns_exponent (negative: rare words drawn more, "
+                                  "as gensim allows)", bounds=Bounds(-1_000, limit=1_000), group="model")
     sample: float = _f(1e-3, "frequent-word subsampling threshold (0: off; word2vec.c's formula)", bounds=Bounds(0),
                        group="model")
     shared_negatives: bool = _f(True, "skip-gram with ns: draw one set of negatives per centre word, shared by its "

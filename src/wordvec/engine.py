@@ -51,6 +51,7 @@ class Weights:
     syn0: np.ndarray
     syn1: np.ndarray | None = None
     syn1neg: np.ndarray | None = None
+    lockf: np.ndarray | None = None  # per-word factor on syn0's updates (gensim's vectors_lockf); None: all 1
 
     def tensors(self) -> dict[str, np.ndarray]:
         """Under the run directory's names."""
@@ -163,6 +164,9 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     if weights is None:
         weights = new_weights(config, vocab)
     if not uses_cpu_kernels(config, device):
+        if _lockf(weights.lockf, len(vocab)) is not None:
+            raise WordvecError("vectors_lockf below 1 (frozen rows) is trained by the CPU kernels only; use "
+                               "device='cpu', backend='hogwild' (or 'auto')")
         if config.both_heads or not config.cbow_mean:
             raise WordvecError("--both-heads and --no-cbow-mean are trained by the CPU kernels only; use "
                                "--device cpu --backend hogwild (or auto)")
@@ -405,6 +409,7 @@ class _HogwildRun:
         self.syn1 = weights.syn1 if weights.syn1 is not None else placeholder
         self.syn1neg = weights.syn1neg if weights.syn1neg is not None else placeholder
         self.chance = chance_loss(vocab.counts, self.hs, self.negative)
+        self.lockf = _lockf(weights.lockf, len(vocab))
 
     def alpha_at(self, done: int) -> float:
         a0, a1 = self.pos.start_alpha, self.pos.end_alpha
@@ -422,7 +427,8 @@ class _HogwildRun:
                            reduced_window=bool(cfg.reduced_window), alpha0=self.alpha_at(done + s),
                            alpha1=self.alpha_at(done + e),
                            seed=_chunk_seed(cfg.seed, self.pos.epoch_offset + epoch, c),
-                           shared_negatives=bool(cfg.shared_negatives), cbow_mean=bool(cfg.cbow_mean))
+                           shared_negatives=bool(cfg.shared_negatives), cbow_mean=bool(cfg.cbow_mean),
+                           lockf=self.lockf)
 
     def _take(self, future, bar) -> None:
         loss, examples, kept, pairs = future.result()
@@ -551,6 +557,24 @@ class _HogwildRun:
         self.ctl.save("word2vec", self.weights.tensors, asdict(self.pos),
                       list(map(matrix_sum, self.weights.tensors().values())), self.pos.start_alpha, self.pos.epoch,
                       self.curve)
+
+
+def _lockf(lockf, n_words: int) -> np.ndarray | None:
+    """The kernels' lockf: None when every factor is 1 (their fast path), else one finite float32 per word (a
+    single value stands for every word, as in gensim)."""
+    if lockf is None:
+        return None
+    try:
+        a = np.asarray(lockf, dtype=np.float32).ravel()
+    except (TypeError, ValueError):
+        raise WordvecError(f"vectors_lockf must be numbers (one factor per word), got {type(lockf).__name__}"
+                           ) from None
+    if a.size == 1:
+        a = np.full(n_words, a[0], dtype=np.float32)
+    if a.shape != (n_words,) or not np.isfinite(a).all():
+        raise WordvecError(f"vectors_lockf must hold one finite factor per word ({n_words}) or a single one, got "
+                           f"{a.size} value(s){'' if np.isfinite(a).all() else ' with NaN or inf'}")
+    return None if (a == 1.0).all() else np.ascontiguousarray(a)
 
 
 __all__ = ["train_word2vec", "check_checkpoint", "Weights", "new_weights", "warm_up", "chunk_bounds",

@@ -79,3 +79,19 @@ class EmptyWordListError(WordvecError, ZeroDivisionError):
 
 class MissingDependencyError(WordvecError, ImportError):
     """An optional package a method needs is not installed (gensim raises ImportError)."""
+
+
+#: Command-line flags as gensim's API (Word2Vec) names them, for messages worded for both.
+_API_NAMES = {"lr": "alpha", "min-lr": "min_alpha", "threads": "workers", "reduced-window": "shrink_windows",
+              "dataset": "the corpus", "both-heads": "hs=1 with negative > 0", "model": "sg", "loss": "hs / negative",
+              "text-column": "the corpus", "tokenizer": "the tokenisation"}
+
+
+def api_words(text: str) -> str:
+    """A message worded for the command line, in the Python API's words: each --flag becomes the parameter it
+    stands for (--min-count: min_count, --lr: alpha, --dataset: the corpus)."""
+    import re
+
+    text = text.replace("--device cpu --backend hogwild", "device='cpu', backend='hogwild'")
+    return re.sub(r"--(no-)?([a-z][a-z0-9-]*)",
+                  lambda m: _API_NAMES.get(m.group(2), m.group(2).replace("-", "_")), text)

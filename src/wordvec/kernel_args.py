@@ -56,10 +56,13 @@ ARGS: tuple[Arg, ...] = (
     Arg("seed", "int", (), "seeds the chunk's random stream"),
     Arg("shared_negatives", "bool", (), "skip-gram with NS alone: one noise draw per centre word for its contexts"),
     Arg("cbow_mean", "bool", (), "CBOW: mean (True) or sum (False) of the context vectors"),
+    Arg("lockf", "float32", ("V",), "a factor on each word's input-row updates (gensim's vectors_lockf; 0 freezes "
+        "the row); None: every factor 1, the unchanged fast path", default=None),
 )
 
 NAMES: tuple[str, ...] = tuple(a.name for a in ARGS)
-ARRAYS: tuple[Arg, ...] = tuple(a for a in ARGS if a.is_array)
+#: The arrays every call gives (an optional array, such as lockf, may be None and is checked where it is used).
+ARRAYS: tuple[Arg, ...] = tuple(a for a in ARGS if a.is_array and a.default is REQUIRED)
 #: The entry points' signature (train_skipgram, train_cbow), for introspection.
 SIGNATURE = inspect.Signature([inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=a.default)
                                for a in ARGS])

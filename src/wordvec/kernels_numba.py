@@ -199,8 +199,14 @@ def _hs_update(inp, row, syn1, codes, points, lengths, word, alpha, work, loss):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _lockf(lockf, w):
+    """The factor on word w's input-row update (gensim's vectors_lockf); an empty array: 1 for every word."""
+    return lockf[w] if lockf.shape[0] else np.float32(1.0)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows, out_grad, targets, grads,
-               state):
+               state, lockf):
     """Skip-gram NS for the window buf[lo:hi] of centre buf[i], Ji et al. 2016: the `negative` noise words are
     drawn once and shared by all its context words. The k+1 output rows are copied to `out_rows` and stay at their
     old values while every context row is scored against them; each context row gets its update right after its
@@ -238,10 +244,11 @@ def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_
             g = grads[q]
             for k in range(dim):
                 out_grad[q, k] += g * syn0[ctx, k]
+        lf = _lockf(lockf, ctx)
         for q in range(negative + 1):
             g = grads[q]
             for k in range(dim):
-                syn0[ctx, k] += g * out_rows[q, k]
+                syn0[ctx, k] += lf * (g * out_rows[q, k])
     for q in range(negative + 1):
         if q > 0 and targets[q] == centre:
             continue
@@ -272,7 +279,7 @@ def _cbow_combine(buf, i, lo, hi, syn0, neu1, work, cbow_mean):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean):
+def _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean, lockf):
     """Add the error to every context vector. For the sum (cbow_mean=0) gensim divides it by the context size
     first (observed with gensim 4); the mean passes it on unchanged, as word2vec.c does."""
     dim = syn0.shape[1]
@@ -283,8 +290,9 @@ def _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean):
     for j in range(lo, hi):
         if j != i:
             ctx = buf[j]
+            lf = _lockf(lockf, ctx)
             for k in range(dim):
-                syn0[ctx, k] += work[k]
+                syn0[ctx, k] += lf * work[k]
 
 
 # --- the compiled loops: one per architecture ---------------------------------------------------------------------
@@ -296,7 +304,7 @@ _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
-                   hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
+                   hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean, lockf):
     """Skip-gram on one chunk: each context word of a centre word predicts the centre word (word2vec.c's order)."""
     dim = syn0.shape[1]
     state = _seed_state(seed)
@@ -333,7 +341,7 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
                 pairs += count
                 examples += count
                 state, l, h = _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows,
-                                         out_grad, targets, grads, state)
+                                         out_grad, targets, grads, state, lockf)
                 loss += l
                 bad |= h
                 continue
@@ -353,14 +361,15 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
                     state, loss, h = _ns_update(syn0, ctx, syn1neg, centre, negative, prob, alias, alpha, work,
                                                 state, loss)
                     bad |= h
+                lf = _lockf(lockf, ctx)
                 for k in range(dim):
-                    syn0[ctx, k] += work[k]
+                    syn0[ctx, k] += lf * work[k]
     return loss, examples, kept_words, pairs, bad
 
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
-               hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean):
+               hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean, lockf):
     """CBOW on one chunk: the combined context (mean or sum) predicts the centre word."""
     dim = syn0.shape[1]
     state = _seed_state(seed)
@@ -399,7 +408,7 @@ def _train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, s
                 state, loss, h = _ns_update(neu1, 0, syn1neg, centre, negative, prob, alias, alpha, work, state,
                                             loss)
                 bad |= h
-            _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean)
+            _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean, lockf)
     return loss, examples, kept_words, pairs, bad
 
 
@@ -452,7 +461,7 @@ def _checked(func: str, args: tuple, kwargs: dict) -> dict:
     for arg in ARRAYS:
         _array(func, arg.name, given[arg.name])
     (ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs, negative, window,
-     reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean) = given.values()
+     reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean, lockf) = given.values()
     start, stop = _int(func, "start", start), _int(func, "stop", stop)
     negative, window = _int(func, "negative", negative), _int(func, "window", window)
     seed = _int(func, "seed", seed) % 2 ** 64
@@ -500,7 +509,25 @@ def _checked(func: str, args: tuple, kwargs: dict) -> dict:
     return {**given, "start": start, "stop": stop, "hs": hs, "negative": negative, "window": window,
             "reduced_window": bool(reduced_window), "alpha0": alpha0, "alpha1": alpha1,
             "seed": seed - 2 ** 64 if seed >= 2 ** 63 else seed, "shared_negatives": bool(shared_negatives),
-            "cbow_mean": bool(cbow_mean)}
+            "cbow_mean": bool(cbow_mean), "lockf": _lockf_array(func, lockf, n_words)}
+
+
+_NO_LOCKF = np.zeros(0, dtype=np.float32)
+
+
+def _lockf_array(func, lockf, n_words: int) -> np.ndarray:
+    """None: the empty array (every factor 1); else a float32 vector with one factor per word, as the C kernels
+    take it."""
+    if lockf is None:
+        return _NO_LOCKF
+    if not isinstance(lockf, np.ndarray) or lockf.dtype != np.float32 or lockf.ndim != 1:
+        got = f"{lockf.ndim}-D {lockf.dtype}" if isinstance(lockf, np.ndarray) else type(lockf).__name__
+        raise TypeError(f"{func}: lockf must be a 1-D numpy array of float32, got {got}")
+    if not lockf.flags.c_contiguous:
+        raise ValueError(f"{func}: lockf must be a C-contiguous array of float32 (np.ascontiguousarray)")
+    if len(lockf) != n_words:
+        raise ValueError(f"{func}: lockf has {len(lockf)} entries, syn0 {n_words} rows")
+    return lockf
 
 
 def _run(func, loop, args: dict):

@@ -11,7 +11,6 @@ import os
 import time
 from pathlib import Path
 
-import numpy as np
 
 from . import __version__
 from .runctl import differences
@@ -82,16 +81,10 @@ def check_resume(path: Path, meta: dict, want: dict) -> None:
 
 
 def nearest(kv: KeyedVectors, word: str, topn: int) -> list[str]:
-    """The report's neighbours of one word: cosine over the raw vectors and their norms, without the normalised
-    copy of the whole matrix that KeyedVectors caches for repeated queries."""
-    i = kv.get_index(word)
-    v = kv.vectors
-    norms = np.sqrt(np.einsum("ij,ij->i", v, v))
-    sims = (v @ v[i]) / np.maximum(norms * norms[i], 1e-30)
-    sims[i] = -np.inf
-    k = min(topn, len(sims) - 1)
-    top = np.argpartition(-sims, k - 1)[:k] if k > 0 else np.zeros(0, dtype=np.int64)
-    return [kv.index_to_key[j] for j in top[np.lexsort((top, -sims[top]))].tolist()]
+    """The report's neighbours of one word: `KeyedVectors.most_similar`'s, so the report, `wordvec neighbors`, the
+    map and the explorer give the same words in the same order (ties: `vectors.top_k`). The unit vectors it caches
+    are the ones the map reads next."""
+    return [w for w, _ in kv.most_similar(word, topn=topn)]
 
 
 def _local_dataset(dataset: str) -> str:

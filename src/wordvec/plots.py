@@ -15,7 +15,6 @@ import numpy as np
 
 from .errors import WordvecError, require
 from .files import atomic_open
-from .vectors import resolve_keys
 
 log = logging.getLogger("wordvec")
 
@@ -126,15 +125,11 @@ def project_2d(x: np.ndarray, method: str = "pca", seed: int = 0) -> np.ndarray:
     raise WordvecError(f"unknown map method {method!r}; use 'pca' or 'tsne'")
 
 
-def _neighbours(vn: np.ndarray, idx: int, topn: int) -> np.ndarray:
-    """Ids of the `topn` nearest words by cosine (one matrix-vector product, argpartition, the word excluded)."""
-    sims = vn @ vn[idx]
-    sims[idx] = -np.inf
-    k = min(topn, len(sims) - 1)
-    if k <= 0:
-        return np.empty(0, dtype=np.int64)
-    top = np.argpartition(-sims, k - 1)[:k]
-    return top[np.argsort(-sims[top])]
+def _neighbours(kv, idx: int, topn: int) -> np.ndarray:
+    """Ids of the `topn` nearest words of row `idx`: `KeyedVectors.most_similar`'s, the word itself excluded (the
+    same words, in the same order, as `wordvec neighbors`)."""
+    return np.asarray([kv.key_to_index[w] for w, _ in kv.most_similar(kv.index_to_key[idx], topn=topn)],
+                      dtype=np.int64)
 
 
 class _Placer:
@@ -221,7 +216,7 @@ def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str]
         raise WordvecError("no vectors to plot: the vocabulary is empty")
     vn = np.asarray(kv.get_normed_vectors(), dtype=np.float32)
     words = list(words or [])
-    ids = resolve_keys(kv, words) if words else np.empty(0, dtype=np.int64)
+    ids = np.asarray([kv.get_index(w, -1) for w in words], dtype=np.int64)  # the rule of every query
     for w in (w for w, i in zip(words, ids) if i < 0):
         log.warning("plot: %r is not in the vocabulary; left off the map", w)
     if words and (ids < 0).all():
@@ -231,7 +226,7 @@ def plot_map(path, kv, method: str = "pca", top: int = 150, words: Sequence[str]
     for w, i in zip(words, ids):
         if i >= 0 and i not in seen_q:
             seen_q.add(int(i))
-            groups.append((keys[i] if keys[i] == w else f"{w} ({keys[i]})", int(i), _neighbours(vn, int(i), topn)))
+            groups.append((keys[i] if keys[i] == w else f"{w} ({keys[i]})", int(i), _neighbours(kv, int(i), topn)))
     groups = [(_printable(label), q, nb) for label, q, nb in groups]
 
     frequent = kv.most_frequent(int(top))

@@ -73,8 +73,10 @@ def _as_vector(x) -> np.ndarray | None:
     return None
 
 
-def _topk(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest scores, best first (ties: lower index first)."""
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest scores, best first; equal scores in row order (the lower index, i.e. the more
+    frequent word of a frequency-sorted vocabulary, first). The one top-k routine for neighbours: most_similar,
+    most_similar_cosmul, and through them the report's, the map's and the explorer's neighbours."""
     k = min(k, scores.shape[0])
     if k <= 0:
         return np.empty(0, dtype=np.int64)
@@ -289,6 +291,8 @@ class KeyedVectors:
         self.vectors: np.ndarray = np.ascontiguousarray(vectors, dtype=dtype)
         self.next_index = 0  # the next empty slot add_vector fills (gensim's name)
         self.expandos: dict[str, np.ndarray] = {}
+        # gensim's per-word factor on training updates (0: frozen); one value stands for every word
+        self.vectors_lockf: np.ndarray = np.ones(1, dtype=np.float32)
         self.counts = counts
         self.tokenizer = tokenizer
         self._tokenize = None
@@ -668,7 +672,7 @@ class KeyedVectors:
             if hit is not None:
                 return self._result(hit[0], hit[1], topn, used)
         scores = normed[lo:hi] @ q
-        idx = _topk(scores, k)
+        idx = top_k(scores, k)
         return self._result(scores[idx], idx + lo, topn, used)
 
     def _int8_cache(self):
@@ -709,7 +713,7 @@ class KeyedVectors:
         threshold = float(cvals[c])  # best coarse score among the words not rescored
         cand = cand[:c].numpy()
         exact = self._normed[cand] @ q
-        order = _topk(exact, k)
+        order = top_k(exact, k)
         # |coarse - exact| <= weight rounding + query rounding + bf16 scale/output rounding + fp32 summation
         eps = (float(np.abs(q).sum()) * half_step
                + float(torch.linalg.vector_norm(qt - qb[:qt.shape[0]].float())) * 1.05 + 2 * 2.0 ** -8 + 1e-3)
@@ -738,7 +742,7 @@ class KeyedVectors:
             return scores
         if topn < 1 or n == 0:
             return []
-        idx = _topk(scores, int(topn) + len(used))
+        idx = top_k(scores, int(topn) + len(used))
         return self._result(scores[idx], idx, topn, used)
 
     def similar_by_key(self, key, topn: int | None = 10, restrict_vocab: int | None = None):
@@ -751,9 +755,12 @@ class KeyedVectors:
 
     # --- pairwise ---------------------------------------------------------------------------------------------
     def similarity(self, w1, w2) -> float:
-        return float(self.get_vector(w1, norm=True) @ self.get_vector(w2, norm=True))
+        """Cosine of the two keys' vectors, in float64: a key is exactly as similar to itself as 1 (gensim's
+        float32 arithmetic is off by up to 1e-7), and n_similarity([w1], [w2]) is the same number."""
+        return _cosine(self.get_vector(w1), self.get_vector(w2))
 
     def distance(self, w1, w2) -> float:
+        """1 - similarity: exactly 0 for a key and itself."""
         return 1.0 - self.similarity(w1, w2)
 
     cosine_similarities = staticmethod(cosine_similarities)
@@ -797,8 +804,7 @@ class KeyedVectors:
         ws1, ws2 = list(ws1), list(ws2)
         if not ws1 or not ws2:
             raise EmptyWordListError("n_similarity: at least one of the passed lists is empty")
-        m1, m2 = self[ws1].astype(np.float64).mean(axis=0), self[ws2].astype(np.float64).mean(axis=0)
-        return float(m1 @ m2 / max(np.linalg.norm(m1) * np.linalg.norm(m2), 1e-300))
+        return _cosine(self[ws1].astype(np.float64).mean(axis=0), self[ws2].astype(np.float64).mean(axis=0))
 
     def doesnt_match(self, words: Iterable):
         """The word farthest (cosine) from the normalised mean of the unit vectors of all of them; unknown words
@@ -1021,6 +1027,56 @@ class KeyedVectors:
         return write_word2vec(fname, keys, vectors, fvocab=fvocab, binary=binary, total_vec=total_vec,
                               write_header=write_header, prefix=prefix, append=append, counts=counts)
 
+    def intersect_word2vec_format(self, fname, lockf: float = 0.0, binary: bool = False, encoding: str = "utf8",
+                                  unicode_errors: str = "strict") -> int:
+        """Start from pretrained vectors (gensim's): the keys of this vocabulary that the word2vec file also holds
+        take the file's vectors, and their `vectors_lockf` becomes `lockf` (0.0, the default, freezes them during
+        further training; 1.0 lets them train). No key is added; the others keep their vectors. The file is read
+        with the same checks as `load_word2vec_format` (a damaged file changes nothing); a file of another
+        dimension is gensim's ValueError. Returns how many vectors were merged."""
+        if isinstance(lockf, bool) or not isinstance(lockf, Real) or not math.isfinite(lockf):
+            raise WordvecError(f"lockf must be a finite number (0.0 freezes the merged vectors, 1.0 lets them "
+                               f"train), got {lockf!r}")
+        keys, vectors, _ = read_word2vec(fname, binary=binary, encoding=encoding, unicode_errors=unicode_errors)
+        if vectors.shape[1] != self.vector_size:
+            raise VectorFileError(f"incompatible vector size {vectors.shape[1]} in file {fname} (these vectors have "
+                                  f"{self.vector_size} dimensions)")
+        rows = np.fromiter((self.key_to_index.get(k, -1) for k in keys), dtype=np.int64, count=len(keys))
+        hit = rows >= 0
+        lockf_all = np.asarray(self.vectors_lockf, dtype=np.float32).ravel()
+        if lockf_all.size != len(self):  # gensim keeps one value for all words until a full array is set
+            lockf_all = np.full(len(self), lockf_all[0] if lockf_all.size else 1.0, dtype=np.float32)
+        if not self.vectors.flags.writeable:  # loaded with mmap='r': merge into a copy in memory
+            logger.info("copying the vectors into memory to merge into them (they were mapped read-only)")
+            self.vectors = np.array(self.vectors)
+        self.vectors[rows[hit]] = vectors[hit]
+        lockf_all[rows[hit]] = lockf
+        self.vectors_lockf = lockf_all
+        self._invalidate()
+        logger.info("merged %d vectors into %s matrix from %s", int(hit.sum()), self.vectors.shape, fname)
+        return int(hit.sum())
+
+    def vectors_for_all(self, keys: Iterable, allow_inference: bool = True, copy_vecattrs: bool = False
+                        ) -> "KeyedVectors":
+        """A new KeyedVectors holding the given keys that have a vector, once each, in the order given (gensim's).
+        `allow_inference` (True) also takes keys found the way queries find them (the run's tokenizer); False: only
+        the stored keys. `copy_vecattrs` copies the per-key attributes (counts, ...)."""
+        vocab, rows, seen = [], [], set()
+        for key in keys:
+            if _is_key(key) and key not in seen:
+                seen.add(key)
+                i = self.get_index(key, -1) if allow_inference else self.key_to_index.get(key, -1)
+                if i >= 0:
+                    vocab.append(key)
+                    rows.append(i)
+        kv = KeyedVectors(self.vector_size, 0, self.vectors.dtype)
+        kv._set_keys(vocab)
+        kv.vectors = np.array(self.vectors[rows], dtype=self.vectors.dtype).reshape(len(rows), self.vector_size)
+        kv.next_index = len(vocab)
+        if copy_vecattrs:
+            kv.expandos = {name: arr[rows] for name, arr in self.expandos.items()}
+        return kv
+
     # --- wordvec's own file: safetensors + JSON ---------------------------------------------------------------
     def save(self, fname) -> Path:
         """One safetensors file: vectors, keys, per-key attributes and the tokenizer (layout: module docstring)."""
@@ -1036,6 +1092,8 @@ class KeyedVectors:
         else:
             raise WordvecError("save: keys must be all str or all int")
         for name, arr in self.expandos.items():
+            if name in ("code", "point") and arr.dtype == object:
+                continue  # hierarchical softmax's Huffman paths: Word2Vec rebuilds them from the counts
             if arr.dtype == object:
                 raise WordvecError(f"save: attribute {name!r} holds Python objects; only numbers can be saved")
             tensors[f"attr.{name}"] = arr
@@ -1091,6 +1149,15 @@ class KeyedVectors:
         return kv
 
     # --- a training run ---------------------------------------------------------------------------------------
+
+
+def _cosine(u, v) -> float:
+    """u.v / sqrt(u.u * v.v) in float64 (0 when either is zero). For u == v it is exactly 1: u.v and u.u are
+    the same sum, and sqrt(fl(x * x)) == x in IEEE arithmetic."""
+    u = np.asarray(u, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
+    den = math.sqrt(float(u @ u) * float(v @ v))
+    return float(u @ v) / den if den > 0 else 0.0
 
 
 def _typed(path, tensors: dict, name: str, kinds: str, ndim: int) -> np.ndarray:
@@ -1159,4 +1226,4 @@ __all__ = ["KeyedVectors", "UnknownWordError", "UnknownAttributeError", "VectorF
            "load_word2vec_format", "save_word2vec_format", "cosine_similarities",
            "pair_similarities", "predict_analogies", "predict_3cosadd", "read_word_pairs", "iter_word_pairs",
            "read_analogies",
-           "resolve_keys"]
+           "resolve_keys", "top_k"]

@@ -20,8 +20,10 @@ import logging
 import os
 import platform
 import sys
+import time
 import warnings
 from collections.abc import Iterable, Sized
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import GeneratorType
@@ -32,7 +34,7 @@ import numpy as np
 from .config import Config
 from .corpus import LineSentence
 from .engine import Weights, new_weights, train_word2vec
-from .errors import WordvecError
+from .errors import WordvecError, api_words
 from .files import check_fields
 from .runctl import differences
 from .state import (fingerprint, keys_from_tensors, keys_to_tensors, load_state, read_header, refuse_pickle,
@@ -46,6 +48,8 @@ log = logging.getLogger("wordvec")
 
 #: Per-word counts in a model file (KeyedVectors' name for the vecattr 'count').
 COUNTS = "attr.count"
+#: gensim's wv.vectors_lockf in a model file, when some word's factor is not 1.
+LOCKF = "vectors_lockf"
 
 # gensim's messages, word for word, so code and searches written against gensim still match.
 NO_VOCAB = "you must first build vocabulary before training the model"
@@ -63,6 +67,12 @@ PREDICT_NEEDS_NS = ("We have currently only implemented predict_output_word for 
                     "need to have run word2vec with negative > 0 for this to work.")
 SCORE_NEEDS_HS = ("We have currently only implemented score for the hierarchical softmax scheme, so you need to have "
                   "run word2vec with hs=1 and negative=0 for this to work.")
+BOTH_HEADS = ("Both hierarchical softmax and negative sampling are activated. This is probably a mistake. You should "
+              "set either 'hs=0' or 'negative=0' to disable one of them. ")
+ALPHA_UP = "Effective 'alpha' higher than previous training cycles"
+CLASS_ONLY = "This method should be called on a class object."
+EMPTY_ITERATOR = ("train() called with an empty iterator (if not intended, be sure to provide a corpus that offers "
+                  "restartable iteration = an iterable).")
 PICKLE_RECIPE = ('Convert it once under gensim: Word2Vec.load("old.model").wv.save_word2vec_format("old.bin", '
                  'binary=True), then KeyedVectors.load_word2vec_format("old.bin", binary=True)')
 
@@ -73,6 +83,55 @@ class ModelStateError(WordvecError, RuntimeError):
 
 class CorpusTypeError(WordvecError, TypeError):
     """A corpus argument of the wrong kind: a WordvecError, and the TypeError gensim raises."""
+
+
+class LoadError(WordvecError, AttributeError):
+    """`load` misused (called on an instance, or given another kind of file): gensim's AttributeError."""
+
+
+# --- messages in the API's words ----------------------------------------------------------------------------------
+
+class _ApiWordsFilter(logging.Filter):
+    """Rewords a line the layers below log for the command line (a flag, such as the threads one when there are
+    fewer cores) as the API names it (`api_words`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and "--" in record.getMessage():
+            record.msg, record.args = api_words(record.getMessage()), ()
+        return True
+
+
+@contextmanager
+def _in_api_words():
+    """Errors raised below the API keep their type; a flag in their message, or in a line logged meanwhile, is
+    reworded (`api_words`)."""
+    words = _ApiWordsFilter()
+    log.addFilter(words)
+    try:
+        yield
+    except WordvecError as e:
+        if e.args and isinstance(e.args[0], str) and "--" in e.args[0]:
+            e.args = (api_words(e.args[0]), *e.args[1:])
+        raise
+    finally:
+        log.removeFilter(words)
+
+
+class _ClassOnly:
+    """gensim's `call_on_class_only`: `Word2Vec.load(path)` works, `model.load(path)` is an AttributeError (it
+    would return a new model and leave `model` as it was, which is never what the caller meant)."""
+
+    def __init__(self, func):
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __get__(self, obj, cls):
+        if obj is None:
+            return self.func.__get__(cls, cls)
+
+        def refuse(*args, **kwargs):
+            raise LoadError(f"{CLASS_ONLY} Use {cls.__name__}.load(path), which returns the loaded model")
+        return refuse
 
 
 # --- reading a corpus ---------------------------------------------------------------------------------------------
@@ -185,7 +244,25 @@ class _TrainHooks(Hooks, Checkpoints):
     def __init__(self, model: "Word2Vec", callbacks, call: "_LazyCall"):
         self.model, self.callbacks, self.call = model, list(callbacks or ()), call
         self.pending = False  # an epoch ended; its on_epoch_end has not run yet
+        self.read = None
 
+    def expect(self, read, total_examples, total_words, file_mode: bool, report_delay) -> None:
+        """What gensim's progress and end-of-epoch lines compare with (see epoch_end, loss_point)."""
+        self.read, self.total_examples, self.total_words, self.file_mode = read, total_examples, total_words, \
+            file_mode
+        self.report_delay = 1.0 if report_delay is None else float(report_delay)
+        self.t_epoch = self.t_report = time.perf_counter()
+
+    def loss_point(self, point: dict) -> None:
+        """gensim's INFO progress line, at most every report_delay seconds."""
+        now = time.perf_counter()
+        if self.read is None or now - self.t_report < self.report_delay or not len(self.read.encoded):
+            return
+        self.t_report = now
+        n = len(self.read.encoded)
+        done = 100.0 * (point["words"] - (point["epoch"] - 1) * n) / n
+        log.info("EPOCH %i - PROGRESS: at %.2f%% %s, %.0f words/s", point["epoch"] - 1, done,
+                 "examples" if self.total_examples else "words", point["words_per_second"] or 0.0)
     def fire(self, name: str) -> None:
         for cb in self.callbacks:
             fn = getattr(cb, name, None)
@@ -200,6 +277,25 @@ class _TrainHooks(Hooks, Checkpoints):
         if self.model.compute_loss:
             self.model.running_training_loss += float(loss_sum)
         self.pending = True
+        if self.read is not None:
+            self._log_epoch_end(epoch)
+
+    def _log_epoch_end(self, epoch: int) -> None:
+        """gensim's end-of-epoch INFO line and its warnings when the corpus is not the size train() was told
+        (epochs numbered from 0, as gensim 4.4 numbers them)."""
+        now = time.perf_counter()
+        seconds, self.t_epoch = max(now - self.t_epoch, 1e-9), now
+        r = self.read
+        log.info("EPOCH %i: training on %i raw words (%i in the vocabulary) took %.1fs, %.0f words/s", epoch,
+                 r.raw_words, len(r.encoded), seconds, len(r.encoded) / seconds)
+        if self.file_mode:
+            return
+        if self.total_examples and self.total_examples != r.sentences:
+            log.warning("EPOCH %i: supplied example count (%i) did not equal expected count (%i)", epoch,
+                        r.sentences, self.total_examples)
+        if self.total_words and self.total_words != r.raw_words:
+            log.warning("EPOCH %i: supplied raw word count (%i) did not equal expected count (%i)", epoch,
+                        r.raw_words, self.total_words)
 
     def due(self) -> bool:
         return self.pending
@@ -226,15 +322,13 @@ _PARAMS = ("vector_size", "alpha", "window", "min_count", "max_vocab_size", "sam
            "compute_loss", "comment", "max_final_vocab", "shrink_windows", "device", "backend", "shared_negatives")
 #: What training leaves behind, kept too.
 _STATE = ("corpus_count", "corpus_total_words", "train_count", "total_train_time", "effective_min_count",
-          "running_training_loss", "lifecycle_events", "epochs_trained")
+          "running_training_loss", "lifecycle_events", "epochs_trained", "min_alpha_yet_reached")
 _STATE_KINDS = {"corpus_count": "int", "corpus_total_words": "int", "train_count": "int", "total_train_time": "number",
                 "effective_min_count": "int", "running_training_loss": "number", "lifecycle_events": "list",
-                "epochs_trained": "int"}
+                "epochs_trained": "int", "min_alpha_yet_reached": "number"}
 #: The settings a continued train() call must share with the one that saved mid-way.
 _RESUME_KEYS = ("model", "loss", "vector_size", "window", "negative", "ns_exponent", "sample", "shared_negatives",
                 "reduced_window", "both_heads", "cbow_mean", "seed", "device", "backend", "batch_size")
-#: Config flags as Word2Vec names them, for messages.
-_NAMES = {"lr": "alpha", "min-lr": "min_alpha", "threads": "workers", "reduced-window": "shrink_windows"}
 
 
 class Word2Vec:
@@ -266,6 +360,7 @@ class Word2Vec:
         self.total_train_time = 0.0
         self.running_training_loss = 0.0
         self.epochs_trained = 0  # epochs trained since the weights were made: seeds the random streams
+        self.min_alpha_yet_reached = float(alpha)  # gensim's: a later train() starting above it is warned about
         self.raw_vocab: dict = {}
         self.lifecycle_events: list[dict] = []
         if hs or negative:
@@ -296,15 +391,24 @@ class Word2Vec:
 
     @property
     def syn1(self) -> np.ndarray:
-        """Hierarchical softmax's inner-node vectors, (words - 1, vector_size) (hs=1 only; gensim allocates one
-        row more, never used)."""
-        if self._weights is None or self._weights.syn1 is None:
+        """Hierarchical softmax's inner-node vectors with gensim's shape, (words, vector_size) (hs=1 only): row i
+        is inner node i, the last row is never used (a tree over V words has V - 1 inner nodes). The engine trains
+        the rows above it in place, so this is the live matrix."""
+        w = self._weights
+        if w is None or w.syn1 is None:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute 'syn1' (it exists with hs=1)")
-        return self._weights.syn1
+        if not _is_padded(w.syn1):
+            w.syn1 = _padded(w.syn1)
+        return w.syn1.base[:max(len(self.wv), 1)]
 
     @syn1.setter
     def syn1(self, value) -> None:
+        value = np.asarray(value, dtype=np.float32)
+        n_inner = max(len(self.wv) - 1, 1)
+        if value.ndim == 2 and value.shape[0] == n_inner + 1:  # gensim's shape: drop the unused row
+            value = value[:n_inner]
         self._set_matrix("syn1", value)
+        self._weights.syn1 = _padded(self._weights.syn1)
 
     @property
     def syn1neg(self) -> np.ndarray:
@@ -347,12 +451,13 @@ class Word2Vec:
             try:
                 c.validate()
             except WordvecError as e:
-                import re
-
-                raise WordvecError(re.sub(r"--(no-)?([a-z][a-z-]*)",
-                                          lambda m: _NAMES.get(m.group(2), m.group(2).replace("-", "_")),
-                                          str(e))) from None
+                raise WordvecError(api_words(str(e))) from None
         return c
+
+    def _tree_attrs(self) -> None:
+        """With hs, each word's Huffman 'code' and 'point' as vecattrs of wv, as gensim sets them."""
+        if self.hs and self._vocab is not None and len(self._vocab):
+            self.wv.expandos["code"], self.wv.expandos["point"] = tree_attrs(self._vocab.counts)
 
     def add_lifecycle_event(self, event_name: str, log_level: int = logging.INFO, **event) -> None:
         """Append an event to `lifecycle_events` (kept in saved models) and log it, as gensim does."""
@@ -375,6 +480,10 @@ class Word2Vec:
         _check_corpus(corpus_iterable, corpus_file, passes=1)
         if update and self._vocab is None:
             raise ModelStateError(NO_PRIOR_VOCAB)
+        with _in_api_words():
+            self._build_vocab(corpus_iterable, corpus_file, update, progress_per, keep_raw_vocab, trim_rule)
+
+    def _build_vocab(self, corpus_iterable, corpus_file, update, progress_per, keep_raw_vocab, trim_rule) -> None:
         if corpus_file is not None and _is_token_store(corpus_file):
             return self._build_from_store(corpus_file, update, trim_rule)
         sentences = self._sentences(corpus_iterable, corpus_file)
@@ -418,8 +527,8 @@ class Word2Vec:
             vocab, final = select_vocab(scan, self.min_count, self.max_final_vocab, trim_rule,
                                         bool(self.sorted_vocab), bool(self.null_word))
         except WordvecError as e:
-            raise ModelStateError(str(e).replace("--min-count", "min_count") + " (gensim would build an empty "
-                                  "vocabulary and fail at train())") from None
+            raise ModelStateError(api_words(str(e)) + " (gensim would build an empty vocabulary and fail at "
+                                  "train())") from None
         self._adopt_vocab(vocab, emc, int(scan.counts.sum()))
         return final
 
@@ -432,6 +541,7 @@ class Word2Vec:
         self._weights = new_weights(self._config(validate=False), vocab)
         self.wv = KeyedVectors(vocab.id2tok, self._weights.syn0, counts=vocab.counts)
         self._weights.syn0 = self.wv.vectors  # the same array, whatever KeyedVectors decided
+        self._tree_attrs()
         kept = int(vocab.counts.sum())
         self.add_lifecycle_event("build_vocab", msg=f"effective_min_count={emc} retains {len(vocab)} unique words "
                                  f"and {kept} of {occurrences} word occurrences")
@@ -483,14 +593,18 @@ class Word2Vec:
             final[i] = vocab.tok2id.get(scan.words[i], -1)
         w, dim = self._weights, int(self.wv.vector_size)
         rows = init_vectors([int(self.seed), n_old], n_new, 0, dim)[0]
+        lockf = np.asarray(self.wv.vectors_lockf, dtype=np.float32).ravel()
         self.wv.add_vectors(vocab.id2tok[n_old:], rows)
         self.wv.counts = vocab.counts
+        if lockf.size == n_old and n_old > 1:  # one factor per word: the new words train freely
+            self.wv.vectors_lockf = np.concatenate([lockf, np.ones(n_new, np.float32)])
         w.syn0 = self.wv.vectors
         if w.syn1neg is not None:
             w.syn1neg = np.concatenate([w.syn1neg, np.zeros((n_new, dim), np.float32)])
         if w.syn1 is not None:
             w.syn1 = np.concatenate([w.syn1, np.zeros((max(len(vocab) - 1, 1) - len(w.syn1), dim), np.float32)])
         self._vocab = vocab
+        self._tree_attrs()
         self.add_lifecycle_event("build_vocab", msg=f"update: {n_new} new words, {len(vocab)} in all")
         return final
 
@@ -502,21 +616,36 @@ class Word2Vec:
         end_alpha (default min_alpha); returns (words trained after subsampling, raw words), as gensim.
 
         `total_examples` / `total_words` are required as in gensim but the schedule follows the words actually
-        read. With compute_loss, `get_latest_training_loss()` is the summed loss of this call so far. `word_count`,
-        `queue_factor` and `report_delay` are accepted and unused."""
+        read. With compute_loss, `get_latest_training_loss()` is the summed loss of this call so far. gensim's
+        warnings and INFO progress lines (every `report_delay` seconds) go to the `wordvec` logger. A corpus without
+        a word of the vocabulary trains nothing and returns (0, raw words), as gensim. `word_count` and
+        `queue_factor` are accepted and unused."""
         if self._vocab is None or not len(self._vocab):
             raise ModelStateError(NO_VOCAB)
         if not self.hs and not self.negative:
             raise WordvecError(NO_HEAD)
+        if self.hs and self.negative:
+            log.warning(BOTH_HEADS)
+        start = float(self.alpha if start_alpha is None else start_alpha)
+        end = float(self.min_alpha if end_alpha is None else end_alpha)
+        if start > self.min_alpha_yet_reached:
+            log.warning(ALPHA_UP)
         if not total_examples and not total_words:
             raise WordvecError(NO_TOTALS)
         if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 1:
             raise WordvecError(NO_EPOCHS)
         _check_corpus(corpus_iterable, corpus_file, passes=epochs)
+        with _in_api_words():
+            return self._train(corpus_iterable, corpus_file, total_examples, total_words, epochs, start, end,
+                               compute_loss, callbacks, report_delay)
+
+    def _train(self, corpus_iterable, corpus_file, total_examples, total_words, epochs, start, end, compute_loss,
+               callbacks, report_delay) -> tuple[int, int]:
         config = self._config(epochs)
-        start = float(self.alpha if start_alpha is None else start_alpha)
-        end = float(self.min_alpha if end_alpha is None else end_alpha)
         read = self._read(corpus_iterable, corpus_file)
+        if len(read.encoded) == 0:  # gensim trains nothing and says how much it read
+            return self._train_nothing(read, epochs, callbacks, (total_examples, total_words,
+                                                                 corpus_file is not None, report_delay))
         settings = config.to_dict()
         call = {"corpus": None, "vocabulary": fingerprint(self._vocab.id2tok, self._vocab.counts),
                 "sentences": read.sentences, "raw_words": read.raw_words, "epochs": epochs, "start_alpha": start,
@@ -525,6 +654,7 @@ class Word2Vec:
         resume = self._take_resume(call, read)
         self.compute_loss = bool(compute_loss)
         hooks = _TrainHooks(self, callbacks, _LazyCall(call, read))
+        hooks.expect(read, total_examples, total_words, corpus_file is not None, report_delay)
         if resume is None:
             self.running_training_loss = 0.0
         else:  # until training moves on, a save records the loaded position again
@@ -553,12 +683,36 @@ class Word2Vec:
         self.train_count += 1
         self.total_train_time += result.seconds
         self.epochs_trained += epochs
+        self.min_alpha_yet_reached = end
         raw = read.raw_words * epochs
         self.add_lifecycle_event("train", msg=f"training on {raw} raw words ({result.effective_words} effective "
                                  f"words) took {result.seconds:.1f}s, {raw / max(result.seconds, 1e-9):.0f} "
                                  f"effective words/s")
         hooks.fire("on_train_end")
         return int(result.effective_words), int(raw)
+
+    def _train_nothing(self, read: "_Read", epochs: int, callbacks, expect: tuple) -> tuple[int, int]:
+        """train() on a corpus without a word of the vocabulary: gensim's (0, raw words), callbacks, warnings and
+        lines and all."""
+        self._cache = None
+        raw = read.raw_words * epochs
+        empty = read.sentences == 0 and self.train_count == 0
+        if not empty:
+            log.warning("train(): none of the %d words read is in the vocabulary of %d words; nothing was trained",
+                        raw, len(self.wv))
+        hooks = _TrainHooks(self, callbacks, None)
+        hooks.expect(read, *expect)
+        hooks.fire("on_train_begin")
+        for epoch in range(epochs):
+            hooks.fire("on_epoch_begin")
+            if empty:
+                log.warning(EMPTY_ITERATOR)
+            hooks._log_epoch_end(epoch)
+            hooks.fire("on_epoch_end")
+        self.train_count += 1
+        self.add_lifecycle_event("train", msg=f"training on {raw} raw words (0 effective words) took 0.0s")
+        hooks.fire("on_train_end")
+        return 0, int(raw)
 
     def _sentences(self, corpus_iterable, corpus_file):
         if corpus_file is None:
@@ -604,6 +758,7 @@ class Word2Vec:
         hs, negative = config.heads()
         if hs and w.syn1 is None:
             w.syn1 = np.zeros((max(v - 1, 1), dim), np.float32)
+            self._tree_attrs()
         if negative and w.syn1neg is None:
             w.syn1neg = np.zeros((v, dim), np.float32)
         for name in ("syn0", "syn1", "syn1neg"):
@@ -613,7 +768,8 @@ class Word2Vec:
                 setattr(w, name, np.array(m, dtype=np.float32))
         if self.wv.vectors is not w.syn0:
             self.wv.vectors = w.syn0
-        return Weights(w.syn0, w.syn1 if hs else None, w.syn1neg if negative else None)
+        return Weights(w.syn0, w.syn1 if hs else None, w.syn1neg if negative else None,
+                       lockf=getattr(self.wv, "vectors_lockf", None))
 
     def _take_resume(self, call: dict, read: _Read) -> dict | None:
         """The loaded mid-train position, if this train() call is the one that saved it; else None (logged)."""
@@ -658,6 +814,9 @@ class Word2Vec:
             extras, _ = checkpoint_extras(self._vocab, config)
             tensors.update(extras)
             tensors.update(self._synced().tensors())
+            lockf = np.asarray(getattr(self.wv, "vectors_lockf", np.ones(1)), dtype=np.float32).ravel()
+            if lockf.size == len(self._vocab) and (lockf != 1.0).any():  # frozen rows stay frozen after load
+                tensors[LOCKF] = np.ascontiguousarray(lockf)
         header = {"config": config.to_dict(),
                   "word2vec": {k: getattr(self, k) for k in _PARAMS + _STATE if hasattr(self, k)}}
         if self._snapshot is not None:
@@ -667,13 +826,18 @@ class Word2Vec:
             tensors.update(snap.get("tensors", {}))
         return save_state(fname_or_handle, "word2vec", tensors, header)
 
-    @classmethod
+    @_ClassOnly
     def load(cls, fname, mmap=None) -> "Word2Vec":
         """A model saved by `save`, or a `wordvec train` checkpoint (kind 'word2vec' with its config and words).
         `mmap='r'` maps the matrices read-only (training copies them into memory first). A gensim pickle is
         refused: unpickling runs code from the file."""
         path = Path(fname)
         refuse_pickle(path, "a gensim .model file", PICKLE_RECIPE)
+        kind = read_header(path).get("kind")
+        if kind == "keyedvectors":  # gensim: "Model of type ... can't be loaded by ...", an AttributeError
+            raise LoadError(f"Model of type KeyedVectors can't be loaded by {cls.__name__}: {path} holds a wordvec "
+                            f"'keyedvectors' file, word vectors alone (KeyedVectors.save, model.wv.save); load it "
+                            f"with KeyedVectors.load(path)")
         header = read_header(path, ("word2vec",))
         if not isinstance(header.get("config"), dict):
             raise WordvecError(f"{path} is a wordvec training checkpoint without its configuration and words (written "
@@ -712,7 +876,7 @@ class Word2Vec:
         syn0 = tensors[INPUT]
         if "keys.utf8" not in tensors or COUNTS not in tensors:
             raise WordvecError(f"{path}: the words or their counts are missing; the file is damaged or not a model")
-        for name in (INPUT, OUTPUT, HS, COUNTS):
+        for name in (INPUT, OUTPUT, HS, COUNTS, LOCKF):
             dtype = tensors[name].dtype if name in tensors else None
             if dtype is not None and (dtype.kind not in "iu" if name == COUNTS else dtype != np.float32):
                 raise WordvecError(f"{path}: {name} is {tensors[name].dtype}, expected "
@@ -720,7 +884,7 @@ class Word2Vec:
         keys = keys_from_tensors(tensors, len(syn0), path)
         counts = np.array(tensors[COUNTS], dtype=np.int64)
         v, dim = len(keys), int(self.vector_size)
-        want = {INPUT: (v, dim), OUTPUT: (v, dim), HS: (max(v - 1, 1), dim), COUNTS: (v,)}
+        want = {INPUT: (v, dim), OUTPUT: (v, dim), HS: (max(v - 1, 1), dim), COUNTS: (v,), LOCKF: (v,)}
         for name, shape in want.items():
             if name in tensors and tuple(tensors[name].shape) != shape:
                 raise WordvecError(f"{path}: {name} has shape {tuple(tensors[name].shape)}, expected {shape} for "
@@ -729,6 +893,12 @@ class Word2Vec:
         self._weights = Weights(syn0, tensors.get(HS), tensors.get(OUTPUT))
         self.wv = KeyedVectors(keys, syn0, counts=counts)
         self._weights.syn0 = self.wv.vectors
+        if LOCKF in tensors:
+            lockf = np.array(tensors[LOCKF], dtype=np.float32)
+            if not np.isfinite(lockf).all():
+                raise WordvecError(f"{path}: {LOCKF} holds NaN or infinite factors; the file is damaged")
+            self.wv.vectors_lockf = lockf
+        self._tree_attrs()
 
     # --- using the model ------------------------------------------------------------------------------------------
     def predict_output_word(self, context_words_list, topn=10):
@@ -742,13 +912,17 @@ class Word2Vec:
         if not ids:
             log.warning("All the input context words are out-of-vocabulary for the current model.")
             return None
-        l1 = self.wv.vectors[ids].sum(axis=0, dtype=np.float64)
+        l1 = np.sum(self.wv.vectors[ids], axis=0)  # float32, as gensim: the same probabilities, the same ties
         if self.cbow_mean:
             l1 /= len(ids)
-        scores = self._weights.syn1neg.astype(np.float64) @ l1
-        p = np.exp(scores - scores.max())
-        p = (p / p.sum()).astype(np.float32)
-        top = np.argsort(-p, kind="stable")[:topn]
+        with np.errstate(over="ignore", invalid="ignore"):
+            p = np.exp(np.dot(l1, self._weights.syn1neg.T))
+            p /= np.sum(p)
+        if not np.isfinite(p).all():  # gensim returns NaN here; the softmax shifted by its maximum does not
+            scores = self._weights.syn1neg.astype(np.float64) @ l1.astype(np.float64)
+            p = np.exp(scores - scores.max())
+            p = (p / p.sum()).astype(np.float32)
+        top = _gensim_argsort(p, p.size if topn is None else int(topn))
         return [(self.wv.index_to_key[i], p[i]) for i in top.tolist()]
 
     def score(self, sentences, total_sentences=int(1e6), chunksize=100, queue_factor=2, report_delay=1):
@@ -778,7 +952,7 @@ class Word2Vec:
         report["vocab"] = v * 500
         report["vectors"] = v * row
         if self.hs:
-            report["syn1"] = max(v - 1, 1) * row
+            report["syn1"] = v * row  # gensim's shape (see syn1)
         if self.negative:
             report["syn1neg"] = v * row
         report["total"] = sum(val for key, val in report.items() if key != "total")
@@ -828,6 +1002,44 @@ class _LazyCall:
 
     def resolved(self) -> dict:
         return dict(self.call, corpus=self.read.fingerprint())
+
+
+def _padded(syn1: np.ndarray) -> np.ndarray:
+    """syn1 (inner nodes, dim) as the first rows of a zeroed buffer one row longer (gensim's shape, see
+    Word2Vec.syn1); the engine trains the view, the model shows the buffer."""
+    buf = np.zeros((syn1.shape[0] + 1, syn1.shape[1]), dtype=np.float32)
+    buf[:-1] = syn1
+    return buf[:-1]
+
+
+def _is_padded(syn1: np.ndarray) -> bool:
+    b = syn1.base
+    return isinstance(b, np.ndarray) and b.shape == (syn1.shape[0] + 1, syn1.shape[1]) and b.dtype == np.float32 \
+        and b.flags.c_contiguous and syn1.__array_interface__["data"][0] == b.__array_interface__["data"][0]
+
+
+def tree_attrs(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """gensim's vecattrs 'code' (uint8) and 'point' (uint32) of each word: its Huffman path from the root, as
+    object arrays of per-word arrays (what `model.wv.get_vecattr(word, 'code')` returns under hs=1)."""
+    tree = huffman_tree(counts)
+    codes, points = tree.codes, tree.points.astype(np.uint32)
+    v = len(tree.lengths)
+    code, point = np.empty(v, dtype=object), np.empty(v, dtype=object)
+    for i, n in enumerate(tree.lengths.tolist()):
+        code[i], point[i] = codes[i, :n], points[i, :n]
+    return code, point
+
+
+def _gensim_argsort(x: np.ndarray, topn: int) -> np.ndarray:
+    """Indices of the topn largest values of x, best first, in gensim's order of ties (matutils.argsort with
+    reverse=True: numpy's argpartition, then argsort of the part)."""
+    x = -np.asarray(x)
+    if topn <= 0:
+        return np.empty(0, dtype=np.int64)
+    if topn >= x.size:
+        return np.argsort(x)[:topn]
+    part = np.argpartition(x, topn)[:topn]
+    return part.take(np.argsort(x.take(part)))
 
 
 def _params_from_config(config: Config) -> dict:
