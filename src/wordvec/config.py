@@ -28,7 +28,7 @@ _DEVICE = re.compile(r"^(auto|cpu|cuda(:\d+)?)$")
 
 #: Upper bounds that no real run reaches; beyond them a typo would allocate gigabytes before failing.
 LIMITS = {"vector_size": 100_000, "window": 10_000, "negative": 1_000, "threads": 1_024, "epochs": 1_000_000,
-          "batch_size": 1 << 26, "topn": 100_000, "sync_words": 1 << 40}
+          "batch_size": 1 << 26, "launch_batch": 1 << 30, "topn": 100_000, "sync_words": 1 << 40}
 
 
 def _f(default, help: str, choices: tuple | None = None, cli: bool = True, aliases: tuple = ()):
@@ -82,6 +82,8 @@ class Config:
     lr: float = _f(0.025, "learning rate (gensim's alpha for sgd)")
     min_lr: float = _f(0.0001, "final learning rate of the linear decay (gensim's min_alpha)")
     batch_size: int = _f(4096, "pairs per step (softmax model); centre words per step (torch engine)")
+    launch_batch: int = _f(0, "torch engine: centre words sent to the device at once, trained as consecutive "
+                              "--batch-size steps in one launch (0: 65536 on CUDA, one step on CPU)")
     seed: int = _f(2023, "random seed, 0 .. 2**32-1 (the lab's is 2023)")
     device: str = _f("auto", "'auto' (CUDA if available), 'cpu', 'cuda' or 'cuda:N'")
     threads: int = _f(0, "CPU threads (0: all cores)")
@@ -163,6 +165,7 @@ class Config:
             (self.optimizer == "adamw" or self.min_lr <= self.lr,
              f"--min-lr {self.min_lr} is above --lr {self.lr}; the rate decays from --lr down to --min-lr"),
             (self.batch_size >= 1, f"--batch-size must be at least 1, got {self.batch_size}"),
+            (self.launch_batch >= 0, f"--launch-batch must be 0 (automatic) or more, got {self.launch_batch}"),
             (self.model == "softmax" or self.optimizer == "sgd",
              f"--optimizer {self.optimizer} trains only the lab's --model softmax; skip-gram and CBOW use "
              f"word2vec's SGD (drop --optimizer)"),
@@ -198,7 +201,7 @@ class Config:
         out = []
         if self.model == "softmax":
             out += ["negative", "ns_exponent", "sample", "shared_negatives", "reduced_window", "backend",
-                    "both_heads", "cbow_mean", "sync_words", "sync"]
+                    "both_heads", "cbow_mean", "sync_words", "sync", "launch_batch"]
         if self.model == "cbow":
             out += ["shared_negatives"]
         if self.model == "skipgram":
