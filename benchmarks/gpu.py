@@ -73,7 +73,7 @@ def engines(args) -> list[tuple[str, list[str]]]:
              ["--device", dev, "--backend", "torch", "--seed", "2", "--batch-size", launch, "--launch-batch", launch])]
 
 
-def quality(args, tmp: Path, tweet_file: Path, tweets, labels, planted: Path, info: dict) -> None:
+def quality_tweets(args, tmp: Path, tweet_file: Path, tweets, labels) -> None:
     print(f"\nquality at the launch shape, tweets ({args.tweets_epochs} epochs; F1 of class 1, mean vectors, "
           f"5-fold)\n| arch | engine | final loss | F1 | vs hogwild seed 1 |\n|---|---|---:|---:|---:|", flush=True)
     for arch in ("sgns", "cbow"):
@@ -90,6 +90,9 @@ def quality(args, tmp: Path, tweet_file: Path, tweets, labels, planted: Path, in
             base = f1 if i == 0 else base
             diff = "" if i == 0 or base is None else f"{f1 - base:+.3f}"
             print(f"| {arch} | {label} | {m['final_loss']:.3f} | {f1:.3f} | {diff} |", flush=True)
+
+
+def quality_planted(args, tmp: Path, planted: Path, info: dict) -> None:
     print(f"\nquality at the launch shape, planted {args.planted_tokens / 1e6:g}M tokens (sgns, 1 epoch; group "
           f"recall: share of a word's {info['per_group'] - 1} nearest neighbours that are its planted group mates; "
           f"Jaccard of the top-10 neighbours with hogwild seed 1)\n"
@@ -173,17 +176,22 @@ def main(argv=None) -> None:
     print(f"device {dev}: {torch.cuda.get_device_name(0) if gpus else 'CPU'}; torch {torch.__version__}; "
           f"{gpus} GPU(s); {os.cpu_count()} CPU cores", flush=True)
     t0 = time.perf_counter()
-    splits = load_corpus(args.dataset)
-    tok = LabTokenizer()
-    texts, labels = splits["train"].texts, np.asarray(splits["train"].labels)
-    if args.tweets:
-        texts, labels = texts[:args.tweets], labels[:args.tweets]
-    tweets = [tok(t) for t in texts]
+    tweets = labels = None
+    if (Path(args.dataset) / "train.csv").is_file():
+        splits = load_corpus(args.dataset)
+        tok = LabTokenizer()
+        texts, labels = splits["train"].texts, np.asarray(splits["train"].labels)
+        if args.tweets:
+            texts, labels = texts[:args.tweets], labels[:args.tweets]
+        tweets = [tok(t) for t in texts]
+    else:
+        print(f"no tweets at {args.dataset} (train.csv): the lab preset and the tweets rows are skipped", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         tweet_file = tmp / "tweets.txt"
-        tweet_file.write_text("".join(" ".join(t) + "\n" for t in tweets))
-        if not args.quality_only:
+        if tweets is not None:
+            tweet_file.write_text("".join(" ".join(t) + "\n" for t in tweets))
+        if not args.quality_only and tweets is not None:
             lab_args = ["--preset", "lab", "--dataset", args.dataset]
             print("\n| lab preset (3 epochs, 854,376 pairs) | train s | final loss |\n|---|---:|---:|")
             for where in ("cpu", dev) if dev != "cpu" else ("cpu",):
@@ -194,7 +202,9 @@ def main(argv=None) -> None:
                     print(f"| {where} | {m['train_seconds']:.2f} | {m['final_loss']:.4f} |", flush=True)
         planted = tmp / "planted.txt"
         info = planted_corpus(planted, args.planted_tokens, groups=args.planted_groups)
-        quality(args, tmp, tweet_file, tweets, labels, planted, info)
+        if tweets is not None:
+            quality_tweets(args, tmp, tweet_file, tweets, labels)
+        quality_planted(args, tmp, planted, info)
         if not args.quality_only:
             zipf = tmp / "zipf.txt"
             write_corpus(str(zipf), args.zipf_tokens)

@@ -143,16 +143,18 @@ def test_cuda_graphs_replay_the_eager_steps(corpus, monkeypatch):
 
 @pytest.mark.slow
 def test_device_script_dry_run(shared_data):
-    """benchmarks/gpu.py end to end on the CPU at tiny sizes: every table printed, no run failed."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu.py"), "--cpu-dry-run", "--dataset",
-                        str(shared_data)], capture_output=True, text=True, env=env,
-                       timeout=900)
-    assert r.returncode == 0, r.stderr[-2000:]
+    """benchmarks/device_check.sh end to end on the CPU at tiny sizes (benchmarks/gpu.py --cpu-dry-run inside):
+    every step and table printed, no run failed."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHON": sys.executable, "DATASET": str(shared_data),
+           "BUDGET": "900"}
+    r = subprocess.run(["bash", str(ROOT / "benchmarks" / "device_check.sh"), "--cpu-dry-run"], capture_output=True,
+                       text=True, env=env, timeout=1000)
     out = r.stdout
-    assert "failed:" not in out, out
-    for header in ("| lab preset", "quality at the launch shape, tweets", "quality at the launch shape, planted",
-                   "speed, zipf", "| processes |"):
+    assert r.returncode == 0, out[-3000:] + r.stderr[-2000:]
+    assert "failed:" not in out and "error" not in out.lower(), out
+    for header in ("== python and torch", "== wordvec", "== CUDA tests", "skipped", "== every GPU figure",
+                   "| lab preset", "quality at the launch shape, tweets", "quality at the launch shape, planted",
+                   "speed, zipf", "| processes |", "== done"):
         assert header in out, f"{header!r} missing from:\n{out}"
     rows = [line for line in out.splitlines() if line.startswith("| sgns |") or line.startswith("| cbow |")]
     assert len(rows) == 6 + 4  # quality: 4 sgns + 2 cbow engines; speed: hogwild + one launch per arch

@@ -331,7 +331,8 @@ class _Run:
             mask = validf.reshape(-1)
             if not self.fixed_shapes:  # drop the padding slots: the same updates, less work where waiting is free
                 slots = mask.nonzero().squeeze(1)
-                inp, tgt_word, mask, negs = inp[slots], tgt_word[slots], mask[slots], negs[slots]
+                inp, tgt_word, mask = inp[slots], tgt_word[slots], mask[slots]
+                negs = negs if self.hs else negs[slots]
             vin = syn0[inp]
         else:
             count = validf.sum(1)
