@@ -160,3 +160,34 @@ def test_device_script_dry_run(shared_data):
     assert len(rows) == 6 + 4  # quality: 4 sgns + 2 cbow engines; speed: hogwild + one launch per arch
     # the fourth cell is F1 in a quality row, words/s in a speed row: both measured, so above 0
     assert all(float(line.split("|")[4].replace(",", "")) > 0 for line in rows), rows
+
+
+def test_a_run_killed_between_launches_resumes_bit_identical(tmp_path):
+    """Checkpoints fall between launches of several steps; the resumed run draws what the whole run drew."""
+    import signal
+    import time
+
+    from test_resume import _cmd, _corpus, _run, _tensors
+
+    data = _corpus(tmp_path / "data", "sgns")
+    flags = ("--backend", "torch", "--device", "cpu", "--batch-size", "512", "--launch-batch", "2048", "--epochs",
+             "2")
+    whole = tmp_path / "whole"
+    done = _run(_cmd("sgns", data, whole, *flags, "--checkpoint-every", "0"))
+    assert done.returncode == 0, done.stderr
+    out, ckpt = tmp_path / "killed", tmp_path / "killed.checkpoint"
+    proc = subprocess.Popen(_cmd("sgns", data, out, *flags, "--checkpoint-every", "0.05"), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while not ckpt.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    if not ckpt.exists() or (out / "metrics.json").exists():
+        pytest.skip("the run finished before a checkpoint could be interrupted")
+    resumed = _run(_cmd("sgns", data, out, *flags, "--checkpoint-every", "0.05", "--resume"))
+    assert resumed.returncode == 0, resumed.stderr
+    want, got = _tensors(whole), _tensors(out)
+    assert set(want) == set(got)
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
