@@ -8,9 +8,10 @@
 #
 # PYTHON: the interpreter (default python3). If it has no torch, a venv .venv-gpu gets PyPI's torch (the CUDA
 # build on Linux) and wordvec with its dev extras; if it has torch (a GPU image), wordvec is installed into it
-# without dependencies, so nothing needs the network. DATASET: the tweets folder (train.csv, test.csv); default
-# shared/data/tweets_hate_speech_detection in the repository, else ../shared/...; without it the lab preset and the
-# tweets rows are skipped.
+# without dependencies, so nothing needs the network; wheels in .whl/ (e.g. nltk's, which the lab tokenizer needs
+# and GPU images lack: `pip download --no-deps -d .whl nltk`, then carry .whl) are installed first. DATASET: the
+# tweets folder (train.csv, test.csv); default shared/data/tweets_hate_speech_detection in the repository, else
+# ../shared/...; without it (or without nltk) the lab preset and the tweets rows are skipped.
 set -u
 cd "$(dirname "$0")/.."
 start=$SECONDS
@@ -36,6 +37,9 @@ fi
 command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
 
 step "wordvec"
+if ls .whl/*.whl >/dev/null 2>&1; then
+    "$PY" -m pip install -q --no-index --no-deps .whl/*.whl
+fi
 if ! "$PY" -c "import wordvec._kernels" 2>/dev/null; then
     if "$PY" -c "import gensim, hypothesis" 2>/dev/null || [ "$PY" = .venv-gpu/bin/python ]; then
         "$PY" -m pip install -q -e ".[dev]"

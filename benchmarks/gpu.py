@@ -19,6 +19,7 @@ reading and tokenising).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -177,7 +178,10 @@ def main(argv=None) -> None:
           f"{gpus} GPU(s); {os.cpu_count()} CPU cores", flush=True)
     t0 = time.perf_counter()
     tweets = labels = None
-    if (Path(args.dataset) / "train.csv").is_file():
+    if importlib.util.find_spec("nltk") is None:
+        print("nltk is not installed (the lab tokenizer's stemmer): the lab preset and the tweets rows are skipped",
+              flush=True)
+    elif (Path(args.dataset) / "train.csv").is_file():
         splits = load_corpus(args.dataset)
         tok = LabTokenizer()
         texts, labels = splits["train"].texts, np.asarray(splits["train"].labels)
