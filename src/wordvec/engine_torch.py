@@ -309,7 +309,7 @@ class _Run:
             b = torch.randint(1, window + 1, (k, width, 1), device=dev, generator=self.gen)
             valid &= self.offs.abs() <= b
         centre, ctx = kept[pos], kept[qc]
-        frac = (p["epoch"] * n + (starts + width / 2) * (n / max(m, 1))) / (n * config.epochs)
+        frac = (p["epoch"] * n + (starts.double() + width / 2) * (n / max(m, 1))) / (n * config.epochs)
         a0, a1 = p["start_alpha"], p["end_alpha"]
         alpha = (a0 - (a0 - a1) * frac).to(self.syn0.dtype)
         n_valid = valid.sum()
