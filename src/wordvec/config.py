@@ -144,6 +144,9 @@ class Config:
     min_lr: float = _f(0.0001, "final learning rate of the linear decay (gensim's min_alpha)", bounds=Bounds(0))
     batch_size: int = _f(4096, "pairs per step (softmax model); centre words per step (torch engine)",
                          bounds=Bounds(1, limit=1 << 26))
+    launch_batch: int = _f(0, "torch engine: centre words sent to the device at once, trained as consecutive "
+                              "--batch-size steps in one launch (0: 65536 on CUDA, one step on CPU)",
+                           bounds=Bounds(0, limit=1 << 30))
     seed: int = _f(2023, "random seed (the lab's is 2023)", bounds=Bounds(0, 2 ** 32 - 1))
     device: str = _f("auto", "'auto' (CUDA if available), 'cpu', 'cuda' or 'cuda:N'")
     threads: int = _f(0, "CPU threads (0: all cores)", bounds=Bounds(0, limit=1_024))
@@ -250,7 +253,7 @@ class Config:
         out = []
         if self.model == "softmax":
             out += ["negative", "ns_exponent", "sample", "shared_negatives", "reduced_window", "backend",
-                    "both_heads", "cbow_mean", "sync_words", "sync", "loss_every"]
+                    "both_heads", "cbow_mean", "sync_words", "sync", "loss_every", "launch_batch"]
         if self.model == "cbow":
             out += ["shared_negatives"]
         if self.model == "skipgram":

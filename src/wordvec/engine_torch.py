@@ -1,9 +1,15 @@
 """The skip-gram / CBOW recipe as batched tensor operations: the backend for CUDA (and `--backend torch` on CPU).
 
-Batches of `batch_size` centre words are cut out of the subsampled token array on the device; their contexts,
+Steps of `batch_size` centre words are cut out of the subsampled token array on the device; their contexts,
 negatives and Huffman paths are gathered as tensors, the sigmoid gradients computed in closed form and applied
-with `index_add_` (sparse minibatch SGD, no autograd). A row hit several times in one batch moves by the sum of
-its updates, capped at a few hundred updates' worth (`_capped_add`), so any batch size is stable.
+with `index_add_` (sparse minibatch SGD, no autograd). A row hit several times in one step moves by the sum of
+its updates, capped at a few hundred updates' worth (`_capped_add`), so any step size is stable.
+
+A GPU needs far more than one step's work per launch, but one big step learns less than many small ones (the
+updates of a step all start from the same weights). So `launch_batch` centre words go to the device at once as
+consecutive `batch_size`-word steps (`_Launch`): their inputs are gathered and drawn in a few batched operations,
+then the steps run one after another with fixed shapes, on CUDA replayed as one CUDA graph. The result is the
+small step's quality at the big batch's launch count.
 Deterministic on CPU for the same seed; on CUDA `index_add_` sums in a nondeterministic order.
 
 The recipe (subsampling, reduced window, noise distribution, Huffman tree, linear learning-rate decay, gensim's
@@ -12,6 +18,7 @@ initialisation) is the one `wordvec.engine` documents; this module only changes 
 
 from __future__ import annotations
 
+import logging
 import os
 
 import numpy as np
@@ -24,6 +31,8 @@ from .runctl import RunControl, check_same_settings
 from .state import Checkpointer, rng_to_array
 from .vocab import Encoded, Vocab, alias_table, chance_loss, huffman_tree, keep_probabilities, noise_distribution
 from .weights import HS, INPUT, OUTPUT, Hooks, LossCurve, TrainResult
+
+log = logging.getLogger("wordvec")
 
 
 def train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, progress: bool = False,
@@ -46,23 +55,71 @@ def train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, pro
         torch.set_num_threads(old_threads)
 
 
-#: A row hit h times in one batch moves by the sum of its h updates, scaled down to at most this many updates'
+#: A row hit h times in one step moves by the sum of its h updates, scaled down to at most this many updates'
 #: worth (see `_capped_add`).
 MAX_ROW_UPDATES = 256.0
 
+#: Centre words per launch on CUDA when `launch_batch` is 0 (on CPU: one step per launch).
+CUDA_LAUNCH_WORDS = 65536
 
-def _capped_add(weight, index, updates, n_rows) -> None:
-    """weight[i] += the updates aimed at row i in this batch, summed, times min(1, MAX_ROW_UPDATES / hits).
+#: CUDA runs every step with fixed shapes (padding slots of weight 0), which CUDA graphs need; the CPU drops the
+#: padding instead (the same updates). True (or WORDVEC_FIXED_SHAPES=1) runs the CUDA formulation on the CPU.
+FIXED_SHAPES_ON_CPU = os.environ.get("WORDVEC_FIXED_SHAPES") == "1"
+
+
+def _capped_add(weight, index, updates, n_rows, hits=None) -> None:
+    """weight[i] += the updates aimed at row i in this step, summed, times min(1, MAX_ROW_UPDATES / hits).
 
     Summing is what one-at-a-time SGD does (each update computed from slightly older weights): it learns as fast as
     the CPU kernels. But a row hit thousands of times in one batch (a frequent word, the Huffman root, a tiny
     vocabulary, a huge batch) would take thousands of steps at once and diverge; capping the total at a few hundred
     steps' worth keeps any batch size stable. Averaging every row's updates instead (a cap of 1) is stable too but
     learns far slower: on the tweets, skip-gram's downstream F1 fell from 0.40 to 0.24 at 4,096 centre words a
-    batch."""
-    hits = torch.bincount(index, minlength=n_rows).to(weight.dtype)
-    scale = (MAX_ROW_UPDATES / hits.clamp_(min=1.0)).clamp_(max=1.0)
+    batch. `hits` (one weight per update, default 1) says which updates count: padding slots of a fixed-shape step
+    carry 0. Counted with `index_add_`, not `bincount`, so that nothing waits for the device (CUDA graphs)."""
+    ones = torch.ones(index.shape, device=weight.device, dtype=weight.dtype) if hits is None else hits
+    count = torch.zeros(n_rows, device=weight.device, dtype=weight.dtype).index_add_(0, index, ones)
+    scale = (MAX_ROW_UPDATES / count.clamp_(min=1.0)).clamp_(max=1.0)
     weight.index_add_(0, index, updates * scale[index].unsqueeze(1))
+
+
+class _Launch:
+    """Runs a launch's steps in order: `step(*inputs[j])` for each j. On CUDA the sequence of steps is recorded once
+    per input shape as a CUDA graph and replayed (one launch instead of a few dozen per step): the first launch of
+    a shape runs eagerly (warming the kernels), the second records the graph. Recording needs steps that never
+    wait for the device, which `_Run._step` guarantees; if recording fails anyway, every launch runs eagerly."""
+
+    def __init__(self, step, per_launch: int, graphs: bool):
+        self.step, self.per_launch, self.graphs = step, per_launch, graphs
+        self.seen: dict = {}
+
+    def eager(self, inputs) -> None:
+        for j in range(inputs[0].shape[0]):
+            self.step(*(x[j] for x in inputs))
+
+    def run(self, inputs) -> None:
+        if not self.graphs:
+            return self.eager(inputs)
+        key = tuple(x.shape for x in inputs)
+        entry = self.seen.get(key)
+        if entry is None:
+            self.seen[key] = "warm"
+            return self.eager(inputs)
+        if entry == "warm":
+            static = tuple(x.clone() for x in inputs)
+            graph = torch.cuda.CUDAGraph()
+            try:
+                with torch.cuda.graph(graph):
+                    self.eager(static)
+            except RuntimeError as exc:  # the steps did not record: run them eagerly from now on
+                log.warning("CUDA graph recording failed (%s); running the steps without graphs", exc)
+                self.graphs = False
+                return self.eager(inputs)
+            entry = self.seen[key] = (graph, static)
+        graph, static = entry
+        for buf, x in zip(static, inputs):
+            buf.copy_(x)
+        graph.replay()
 
 
 def _seed(*parts: int) -> int:
@@ -123,6 +180,11 @@ class _Run:
         self.syn1 = torch.from_numpy(out).to(dev)
         window = int(config.window)
         self.offs = torch.cat([torch.arange(-window, 0, device=dev), torch.arange(1, window + 1, device=dev)])
+        self.step_loss = torch.zeros((), device=dev, dtype=torch.float64)
+        launch = int(config.launch_batch) or (CUDA_LAUNCH_WORDS if dev.type == "cuda" else int(config.batch_size))
+        self.fixed_shapes = dev.type == "cuda" or FIXED_SHAPES_ON_CPU
+        self.steps = _Launch(self._step, max(1, launch // int(config.batch_size)),
+                             dev.type == "cuda" and os.environ.get("WORDVEC_CUDA_GRAPHS", "1") != "0")
 
     def negatives(self, shape):
         i = torch.randint(0, len(self.vocab), shape, device=self.dev, generator=self.gen)
@@ -168,16 +230,18 @@ class _Run:
         # this rank's sums for the epoch; a resumed partial sum is counted once, on rank 0
         first = self.rank == 0
         self.loss_sum = torch.tensor(p["loss"] if first else 0.0, device=dev, dtype=torch.float64)
-        self.examples, self.pairs = (p["examples"], p["pairs"]) if first else (0, 0)
+        self.examples, self.pairs = (torch.tensor(x if first else 0, device=dev) for x in (p["examples"], p["pairs"]))
         n_batches = (m + bsz - 1) // bsz
-        per_round = self.world * max(1, int(config.sync_words) // bsz) if self.world > 1 else 1  # 1: no syncs
+        per_round = (self.world * max(1, int(config.sync_words) // bsz) if self.replicas is not None
+                     else self.steps.per_launch)
         bar = self.ctl.progress_bar(progress, total=n_batches, desc="word2vec", unit="batch")
         if bar is not None:
             bar.update(p["batch"])
         while p["batch"] < n_batches:
             end = min(n_batches, p["batch"] + per_round)
-            for b in range(p["batch"] + self.rank, end, self.world):
-                self._batch(b * bsz, min(m, (b + 1) * bsz), kept, kdoc, m)
+            mine = range(p["batch"] + self.rank, end, self.world)
+            for i in range(0, len(mine), self.steps.per_launch):
+                self._launch(mine[i:i + self.steps.per_launch], kept, kdoc, m)
             if self.replicas is not None:
                 self.replicas.sync_tensors([self.syn0, self.syn1])
             if bar is not None:
@@ -215,71 +279,84 @@ class _Run:
 
     def _totals(self) -> tuple[float, int, int]:
         """(loss, examples, pairs) of the epoch so far, over every rank."""
-        values = [float(self.loss_sum), self.examples, self.pairs]
+        values = [float(self.loss_sum), int(self.examples), int(self.pairs)]
         if self.replicas is not None:
             values = self.replicas.total(values)
         return float(values[0]), int(values[1]), int(values[2])
 
-    def _batch(self, s: int, e: int, kept, kdoc, m: int) -> None:
-        """One batch of centre words kept[s:e]: gather, score, update (sparse SGD, see `_capped_add`)."""
+    def _launch(self, steps: range, kept, kdoc, m: int) -> None:
+        """The steps `steps` (batch indices, an arithmetic progression) in one launch: gather every step's centre
+        words, contexts and random draws in a few batched operations, then run the steps in order (`_Launch`)."""
         config, p, dev, n = self.config, self.pos, self.dev, self.n
-        syn0, syn1 = self.syn0, self.syn1
-        v, dim, window = len(self.vocab), config.vector_size, int(config.window)
-        total = n * config.epochs
-        a0, a1 = p["start_alpha"], p["end_alpha"]
-        dist = self.offs.abs()
-        pos = torch.arange(s, e, device=dev)
-        centre = kept[s:e]
-        q = pos[:, None] + self.offs[None, :]
+        bsz = p["batch_size"]
+        if steps[-1] * bsz + bsz > m:  # the epoch's short last step runs on its own
+            if len(steps) > 1:
+                self._launch(steps[:-1], kept, kdoc, m)
+            steps = steps[-1:]
+        k, window = len(steps), int(config.window)
+        width = min(bsz, m - steps[0] * bsz)
+        starts = (steps.start + steps.step * torch.arange(k, device=dev)) * bsz
+        pos = starts[:, None] + torch.arange(width, device=dev)
+        q = pos[..., None] + self.offs
         qc = q.clamp(0, m - 1)
-        valid = (q >= 0) & (q < m) & (kdoc[qc] == kdoc[s:e, None])
+        valid = (q >= 0) & (q < m) & (kdoc[qc] == kdoc[pos][..., None])
         if config.reduced_window:
-            b = torch.randint(1, window + 1, (e - s, 1), device=dev, generator=self.gen)
-            valid &= dist[None, :] <= b
-        ctx = kept[qc]
-        frac = (p["epoch"] * n + (s + e) / 2 * n / max(m, 1)) / total
-        alpha = a0 - (a0 - a1) * frac
+            b = torch.randint(1, window + 1, (k, width, 1), device=dev, generator=self.gen)
+            valid &= self.offs.abs() <= b
+        centre, ctx = kept[pos], kept[qc]
+        frac = (p["epoch"] * n + (starts.double() + width / 2) * (n / max(m, 1))) / (n * config.epochs)
+        a0, a1 = p["start_alpha"], p["end_alpha"]
+        alpha = (a0 - (a0 - a1) * frac).to(self.syn0.dtype)
+        n_valid = valid.sum()
+        self.pairs += n_valid
+        self.examples += n_valid if self.sg else valid.any(-1).sum()
+        negs = (self.negatives((k, width * (2 * window if self.sg else 1), int(config.negative)))
+                if not self.hs else torch.zeros((k, 1), device=dev, dtype=torch.long))
+        self.steps.run((centre, ctx, valid.to(self.syn0.dtype), negs, alpha))
+        self.loss_sum += self.step_loss
+        self.step_loss.zero_()
+
+    def _step(self, centre, ctx, validf, negs, alpha) -> None:
+        """One SGD step on `centre` (B,) with contexts `ctx` (B, 2W), `validf` 1 where a context slot is in the
+        window: fixed shapes (the slots out of the window carry weight 0), so nothing waits for the device."""
+        syn0, syn1, dim = self.syn0, self.syn1, self.config.vector_size
         if self.sg:
-            rows, cols = valid.nonzero(as_tuple=True)
-            inp = ctx[rows, cols]  # context word predicts the centre word (word2vec.c's order)
-            tgt_word = centre[rows]
-            self.pairs += int(inp.shape[0])
-            self.examples += int(inp.shape[0])
+            inp = ctx.reshape(-1)  # context word predicts the centre word (word2vec.c's order)
+            tgt_word = centre[:, None].expand(ctx.shape).reshape(-1)
+            mask = validf.reshape(-1)
+            if not self.fixed_shapes:  # drop the padding slots: the same updates, less work where waiting is free
+                slots = mask.nonzero().squeeze(1)
+                inp, tgt_word, mask = inp[slots], tgt_word[slots], mask[slots]
+                negs = negs if self.hs else negs[slots]
             vin = syn0[inp]
         else:
-            count = valid.sum(1)
-            has = count > 0
-            validf = valid.to(syn0.dtype)
-            vin = (syn0[ctx] * validf[..., None]).sum(1) / count.clamp(min=1)[:, None].to(syn0.dtype)
+            count = validf.sum(1)
+            vin = torch.einsum("bc,bce->be", validf, syn0[ctx]) / count.clamp(min=1)[:, None]
             tgt_word = centre
-            self.pairs += int(count.sum())
-            self.examples += int(has.sum())
+            mask = (count > 0).to(syn0.dtype)
         if self.hs:
             targets = self.points[tgt_word]
             labels = self.labels_hs[tgt_word]
             weight = self.path_mask[tgt_word].to(syn0.dtype)
         else:
-            negs = self.negatives((tgt_word.shape[0], int(config.negative)))
             targets = torch.cat([tgt_word[:, None], negs], 1)
-            labels = torch.zeros(targets.shape, device=dev, dtype=syn0.dtype)
+            labels = torch.zeros(targets.shape, device=self.dev, dtype=syn0.dtype)
             labels[:, 0] = 1.0
-            weight = torch.ones(targets.shape, device=dev, dtype=syn0.dtype)
-            weight[:, 1:] = (negs != tgt_word[:, None]).to(syn0.dtype)
-        if not self.sg:
-            weight = weight * has[:, None].to(syn0.dtype)
+            weight = torch.cat([torch.ones_like(mask)[:, None], (negs != tgt_word[:, None]).to(syn0.dtype)], 1)
+        weight = weight * mask[:, None]
         vout = syn1[targets]
         f = torch.einsum("be,bke->bk", vin, vout)
         sign = 2.0 * labels - 1.0
-        self.loss_sum += (-F.logsigmoid(sign * f) * weight).sum().double()
+        self.step_loss += (-F.logsigmoid(sign * f) * weight).sum().double()
         g = (labels - torch.sigmoid(f)) * weight * alpha
         grad_in = torch.einsum("bk,bke->be", g, vout)
         grad_out = g[..., None] * vin[:, None, :]
-        _capped_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), syn1.shape[0])
+        _capped_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), syn1.shape[0], weight.reshape(-1))
         if self.sg:
-            _capped_add(syn0, inp, grad_in, v)
+            _capped_add(syn0, inp, grad_in, len(self.vocab), mask)
         else:
-            r, c = valid.nonzero(as_tuple=True)
-            _capped_add(syn0, ctx[r, c], grad_in[r], v)
+            _capped_add(syn0, ctx.reshape(-1), (grad_in[:, None, :] * validf[..., None]).reshape(-1, dim),
+                        len(self.vocab), validf.reshape(-1))
 
     def _save(self) -> None:
         """Rank 0 writes the weights (equal on every rank after a sync) and every rank's generator state."""
