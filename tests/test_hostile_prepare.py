@@ -120,11 +120,11 @@ def test_a_signal_mid_run_stops_parent_and_workers_and_leaves_nothing(big_corpus
         os.killpg(proc.pid, sig)
     else:
         proc.send_signal(sig)
-    try:
-        _, err = proc.communicate(timeout=15)
+    try:  # a hang is unbounded; the bound only has to hold on a loaded 2-core machine removing a large folder
+        _, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        pytest.fail("prepare did not exit within 15 s of the signal")
+        pytest.fail("prepare did not exit within 60 s of the signal")
     assert proc.returncode == code, err
     assert err.endswith(f"\nwordvec: {word}; nothing was written\n") and "Traceback" not in err, err
     assert _wait_gone(workers) == []
