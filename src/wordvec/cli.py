@@ -213,6 +213,9 @@ def _cmd_neighbors(args: argparse.Namespace) -> int:
         kv = load_facebook_vectors(args.run_dir)
     else:
         kv = load_vectors(args.run_dir, which=args.vectors)
+    if not len(kv):
+        raise WordvecError(f"{args.run_dir} holds no words, so no word has neighbours; give a model with a "
+                           f"vocabulary")
     for word in args.words:
         pairs = kv.most_similar(word, topn=args.k)
         if fasttext and not kv.has_index_for(word):

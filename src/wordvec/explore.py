@@ -33,6 +33,8 @@ import numpy as np
 
 from .config import PRESETS, Config, preset
 from .errors import WordvecError
+from .fasttext import FastTextKeyedVectors, load_facebook_vectors
+from .fbformat import sniff
 from .files import atomic_open
 from .plots import project_2d
 from .rundir import METRICS, MAP_CACHE, load_vectors, read_config, read_metrics
@@ -114,12 +116,14 @@ def open_source(path: str | os.PathLike) -> Source:
         raise WordvecError(f"{path}: no such run directory or vector file; give a folder written by "
                            f"`wordvec train` or a word2vec / wordvec vector file")
     kv = _load_vector_file(path)
-    facts = {"kind": "vector file", "vocab_size": len(kv), "vector_size": kv.vector_size,
-             "tokenizer": kv.tokenizer}
+    facts = {"kind": "fastText model" if isinstance(kv, FastTextKeyedVectors) else "vector file",
+             "vocab_size": len(kv), "vector_size": kv.vector_size, "tokenizer": kv.tokenizer}
     return Source(path.name, path, kv, facts, _cache_file(path, inside=False))
 
 
 def _load_vector_file(path: Path) -> KeyedVectors:
+    if sniff(path):  # Facebook's .bin: words and n-gram buckets (any word gets a vector)
+        return load_facebook_vectors(path)
     with open(path, "rb") as f:
         head = f.read(9)
     if len(head) == 9 and head[8:9] == b"{":  # safetensors: 8-byte header length, then the JSON header
@@ -224,7 +228,10 @@ class Explorer:
         return self.sources[run]
 
     def _token(self, s: Source, word: str) -> str:
-        """The vocabulary word a query word stands for (after the run's tokenizer), or UnknownWordError."""
+        """The vocabulary word a query word stands for (after the run's tokenizer), or UnknownWordError; a fastText
+        model's unseen word stands for itself (its vector is built from its n-grams)."""
+        if isinstance(s.kv, FastTextKeyedVectors) and s.kv.get_index(word, -1) < 0 and word in s.kv:
+            return word
         return s.kv.index_to_key[s.kv.get_index(word)]
 
     def _pairs(self, pairs) -> list[dict]:
@@ -365,6 +372,8 @@ def _string(body: dict, key: str, default: str | None = None, allow_empty: bool 
         raise RequestError(f"'{key}' must be a string")
     if len(value) > MAX_WORD_CHARS:
         raise RequestError(f"'{key}' is {len(value)} characters long; at most {MAX_WORD_CHARS}")
+    if any("\ud800" <= c <= "\udfff" for c in value):  # JSON's \uD800 alone: no character, and not UTF-8
+        raise RequestError(f"'{key}' holds half of a UTF-16 surrogate pair, which is not text; send whole characters")
     if not allow_empty and not value.strip():
         raise RequestError(f"'{key}' is empty; type a word")
     return value
@@ -434,7 +443,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._json({"error": message or HTTPStatus(code).phrase}, code, close=True)
 
     def _json(self, payload: dict, status: int = 200, close: bool = False) -> None:
-        data = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        try:
+            data = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a word of the vectors: JSON's \u escapes carry it
+            data = json.dumps(payload, allow_nan=False).encode("ascii")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -463,8 +475,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self._foreign_host():
             return
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         if path.startswith("/api/"):
+            if query:  # parameters are typed JSON (k is a number, positive a list): a query string cannot say that
+                return self._json({"error": f"{path[:80]} takes its parameters as a JSON body: POST {path[:80]} "
+                                            f"{{\"word\": ..., \"k\": ...}}, not a query string"},
+                                  HTTPStatus.BAD_REQUEST)
             return self._api(path[5:], {})
         if path not in STATIC:
             return self._json({"error": f"no page {path[:80]!r}; open /"}, HTTPStatus.NOT_FOUND)

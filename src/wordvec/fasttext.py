@@ -328,7 +328,14 @@ class FastTextModel:
 
     @classmethod
     def from_facebook(cls, path, encoding: str = "utf-8", full_model: bool = True) -> "FastTextModel":
-        fb = fbformat.read_model(path, encoding=encoding, full_model=full_model)
+        refuse_pickle(Path(path), "a gensim FastText model", PICKLE_RECIPE)
+        try:
+            fb = fbformat.read_model(path, encoding=encoding, full_model=full_model)
+        except fbformat.FastTextFileError:
+            other = _other_kind(Path(path))
+            if other:
+                raise fbformat.FastTextFileError(f"{path} is not a fastText .bin model: {other}") from None
+            raise
         n = len(fb.words)
         wv = FastTextKeyedVectors.from_arrays(fb.words, fb.input[:n], fb.input[n:], fb.args["minn"],
                                               fb.args["maxn"], counts=fb.counts)
@@ -344,6 +351,24 @@ class FastTextModel:
     def save_facebook_model(self, path, encoding: str = "utf-8", lr_update_rate: int | None = None,
                             word_ngrams: int | None = None) -> Path:
         return save_facebook_model(self, path, encoding, lr_update_rate, word_ngrams)
+
+
+def _other_kind(path: Path) -> str | None:
+    """What a file that failed to read as fastText's .bin is instead, with the call that reads it (or None)."""
+    if fbformat.sniff(path):
+        return None
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except OSError:
+        return None
+    if len(head) > 8 and head[8:9] == b"{":
+        return ("it is a wordvec file (safetensors); read it with FastTextKeyedVectors.load or KeyedVectors.load")
+    first = head.split(b"\n", 1)[0].split()
+    if len(first) == 2 and all(x.isdigit() for x in first):
+        return ("its first line is a word2vec header 'WORDS DIMENSION' (a .vec or word2vec file); read it with "
+                "KeyedVectors.load_word2vec_format (binary=True for a binary one)")
+    return None
 
 
 def load_facebook_model(path, encoding: str = "utf-8") -> FastTextModel:

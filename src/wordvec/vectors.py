@@ -245,6 +245,8 @@ def read_analogies(path, encoding: str = "utf8") -> list[tuple[str, list[tuple[s
 # ------------------------------------------------------------------------------------------------- KeyedVectors
 
 
+_F32_MAX = float(np.finfo(np.float32).max)  # a larger factor would be stored as inf
+
 class KeyedVectors:
     """Keys (words) and their vectors: row i of `vectors` belongs to `index_to_key[i]`.
 
@@ -1034,9 +1036,9 @@ class KeyedVectors:
         further training; 1.0 lets them train). No key is added; the others keep their vectors. The file is read
         with the same checks as `load_word2vec_format` (a damaged file changes nothing); a file of another
         dimension is gensim's ValueError. Returns how many vectors were merged."""
-        if isinstance(lockf, bool) or not isinstance(lockf, Real) or not math.isfinite(lockf):
-            raise WordvecError(f"lockf must be a finite number (0.0 freezes the merged vectors, 1.0 lets them "
-                               f"train), got {lockf!r}")
+        if isinstance(lockf, bool) or not isinstance(lockf, Real) or not -_F32_MAX <= lockf <= _F32_MAX:
+            raise WordvecError(f"lockf must be a finite number within float32's range (0.0 freezes the merged "
+                               f"vectors, 1.0 lets them train), got {lockf!r}")
         keys, vectors, _ = read_word2vec(fname, binary=binary, encoding=encoding, unicode_errors=unicode_errors)
         if vectors.shape[1] != self.vector_size:
             raise VectorFileError(f"incompatible vector size {vectors.shape[1]} in file {fname} (these vectors have "

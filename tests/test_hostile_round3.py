@@ -1,0 +1,253 @@
+"""The attacker's round on the gensim API additions, the fastText files, --tokenizer auto, --launch-batch and the
+explorer: each case here failed (a traceback, a dropped connection, a silent misreading or a misleading error)
+before its fix."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import http.client
+import json
+import logging
+import pickle
+import threading
+
+import numpy as np
+import pytest
+
+from fakes import make_run
+from wordvec import cli, fbformat
+from wordvec.config import Config
+from wordvec.corpus import default_tokenizer, load_corpus
+from wordvec.errors import WordvecError
+from wordvec.explore import Explorer, Source, make_server
+from wordvec.fasttext import FastTextKeyedVectors, load_facebook_model, load_facebook_vectors, save_facebook_model
+from wordvec.vectors import KeyedVectors
+
+
+def _fb_model(words=("hello", "world", "foo", "bar"), dim=4, bucket=10, minn=3, maxn=6, seed=0):
+    rng = np.random.default_rng(seed)
+    args = {"dim": dim, "ws": 5, "epoch": 5, "minCount": 1, "neg": 5, "wordNgrams": 1, "loss": 2, "model": 2,
+            "bucket": bucket, "minn": minn, "maxn": maxn, "lrUpdateRate": 100, "t": 1e-4}
+    n = len(words)
+    return fbformat.FacebookModel(args, list(words), np.arange(n, 0, -1, dtype=np.int64), 100,
+                                  rng.standard_normal((n + bucket, dim)).astype(np.float32),
+                                  rng.standard_normal((n, dim)).astype(np.float32))
+
+
+@pytest.fixture
+def fb_bin(tmp_path):
+    path = tmp_path / "model.bin"
+    fbformat.write_model(path, _fb_model())
+    return path
+
+
+def _cli(capsys, *argv) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# ------------------------------------------------------------------------------------------------- fastText files
+
+
+def test_neighbors_of_a_model_without_words_is_an_error_not_an_empty_answer(tmp_path, capsys):
+    path = tmp_path / "nowords.bin"
+    fbformat.write_model(path, _fb_model(words=()))
+    code, out, err = _cli(capsys, "neighbors", str(path), "hello")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines()[-1].startswith("wordvec: error: ") and "no words" in err
+
+
+def test_a_bin_cut_inside_its_header_is_named_truncated_not_a_folder_problem(fb_bin, tmp_path, capsys):
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(fb_bin.read_bytes()[:10])
+    code, out, err = _cli(capsys, "neighbors", str(cut), "hello")
+    assert code == 2 and out == ""
+    assert "truncated" in err and "run directory" not in err
+
+
+def test_loading_a_pickle_as_a_facebook_model_names_the_pickle(tmp_path):
+    path = tmp_path / "old.bin"
+    path.write_bytes(pickle.dumps({"gensim": "model"}))
+    for load in (load_facebook_vectors, load_facebook_model):
+        with pytest.raises(WordvecError, match="is a Python pickle"):
+            load(path)
+
+
+def test_loading_other_wordvec_or_word2vec_files_as_facebook_names_the_right_loader(fb_bin, tmp_path):
+    kv_file = tmp_path / "wv.kv"
+    load_facebook_vectors(fb_bin).save(kv_file)
+    with pytest.raises(fbformat.FastTextFileError, match="FastTextKeyedVectors.load"):
+        load_facebook_vectors(kv_file)
+    w2v = tmp_path / "w2v.bin"
+    KeyedVectors(["a", "b"], np.ones((2, 3), np.float32)).save_word2vec_format(w2v, binary=True)
+    with pytest.raises(fbformat.FastTextFileError, match="load_word2vec_format"):
+        load_facebook_vectors(w2v)
+
+
+def test_save_facebook_model_to_a_gz_name_writes_gzip_that_reads_back(fb_bin, tmp_path):
+    model = load_facebook_model(fb_bin)
+    out = tmp_path / "copy.bin.gz"
+    save_facebook_model(model, out)
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    back = load_facebook_vectors(out)
+    assert back.index_to_key == model.wv.index_to_key
+    np.testing.assert_array_equal(back.vectors_ngrams, model.wv.vectors_ngrams)
+    assert gzip.decompress(out.read_bytes()) == fb_bin.read_bytes()
+
+
+# ------------------------------------------------------------------------------------------------- gensim API
+
+
+def test_intersect_lockf_beyond_float32_is_refused_not_stored_as_inf(tmp_path):
+    kv = KeyedVectors(["a", "b"], np.ones((2, 3), np.float32))
+    path = tmp_path / "pre.txt"
+    KeyedVectors(["a"], np.full((1, 3), 2.0, np.float32)).save_word2vec_format(path)
+    for lockf in (1e308, -1e39, 10 ** 400):
+        with pytest.raises(WordvecError, match="lockf"):
+            kv.intersect_word2vec_format(path, lockf=lockf)
+    assert np.asarray(kv.vectors_lockf).size == 1 and (kv.vectors == 1.0).all()  # nothing merged
+    assert kv.intersect_word2vec_format(path, lockf=3e38) == 1 and np.isfinite(kv.vectors_lockf).all()
+
+
+# ------------------------------------------------------------------------------------------------- --tokenizer auto
+
+
+def test_a_compressed_csv_is_read_as_a_table_with_the_lab_tokenizer(tmp_path):
+    rows = [{"id": "1", "label": "0", "tweet": "good day, school"}, {"id": "2", "label": "1", "tweet": "bad day"}]
+    plain = tmp_path / "t.csv"
+    with open(plain, "w", newline="") as f:
+        w = csv.DictWriter(f, ["id", "label", "tweet"])
+        w.writeheader()
+        w.writerows(rows)
+    packed = tmp_path / "t.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    assert default_tokenizer(packed) == default_tokenizer(plain) == "lab"
+    got = load_corpus(str(packed), "tweet", "label")["train"]
+    assert list(got.texts) == ["good day, school", "bad day"]  # not "id,label,tweet" and "1,0,..." as lines
+    np.testing.assert_array_equal(got.labels, [0, 1])
+
+
+def test_a_truncated_compressed_csv_is_one_error(tmp_path):
+    packed = tmp_path / "t.csv.gz"
+    packed.write_bytes(gzip.compress(b"id,tweet\n" + b"1,some words here\n" * 2000)[:60])
+    with pytest.raises(WordvecError, match="corrupt or truncated"):
+        load_corpus(str(packed), "tweet", None)
+
+
+# ------------------------------------------------------------------------------------------------- --launch-batch
+
+
+def test_launch_batch_not_a_multiple_of_batch_size_says_what_it_trains(caplog):
+    from wordvec.engine_torch import steps_per_launch
+
+    with caplog.at_level(logging.WARNING, logger="wordvec"):
+        assert steps_per_launch(Config(batch_size=300, launch_batch=1000), "cpu", 10 ** 6) == 3
+    assert "not a multiple of --batch-size 300" in caplog.text and "900 words" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="wordvec"):
+        assert steps_per_launch(Config(batch_size=300, launch_batch=1), "cpu", 10 ** 6) == 1
+        assert steps_per_launch(Config(batch_size=300, launch_batch=0), "cpu", 10 ** 6) == 1
+        assert steps_per_launch(Config(batch_size=256, launch_batch=0), "cuda", 10 ** 6) == 256
+
+
+def test_a_huge_launch_batch_is_bounded_by_the_corpus_and_by_memory(caplog):
+    from wordvec.engine_torch import LAUNCH_BYTES, steps_per_launch
+
+    config = Config(batch_size=4096, launch_batch=1 << 30, window=5, negative=5)
+    with caplog.at_level(logging.WARNING, logger="wordvec"):
+        assert steps_per_launch(config, "cpu", 10_000) == 3  # the corpus fills 3 steps: no warning
+    assert caplog.text == ""
+    with caplog.at_level(logging.WARNING, logger="wordvec"):
+        steps = steps_per_launch(config, "cuda", 10 ** 10)
+    per_word = 2 * 5 * (32 + 32 * 5) + 32
+    assert 1 <= steps and steps * 4096 * per_word <= LAUNCH_BYTES < (steps + 1) * 4096 * per_word
+    assert "GB of inputs a launch" in caplog.text
+
+
+# ------------------------------------------------------------------------------------------------- explore
+
+
+class _Client:
+    def __init__(self, port: int):
+        self.port = port
+
+    def request(self, method: str, path: str, body: bytes | None = None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            return r.status, json.loads(r.read())
+        finally:
+            conn.close()
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(explorer: Explorer) -> _Client:
+        srv = make_server(explorer, "127.0.0.1", 0)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        return _Client(srv.server_address[1])
+
+    yield start
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+
+
+@pytest.fixture
+def run_dir(tmp_path):
+    words = ["good", "bad", "day"] + [f"w{i}" for i in range(30)]
+    return make_run(tmp_path / "run", words, np.random.default_rng(1).standard_normal((len(words), 8)).astype(
+        np.float32))
+
+
+@pytest.mark.parametrize("name,body", [
+    ("complete", b'{"prefix": "\\ud800"}'),
+    ("neighbors", b'{"word": "go\\udfffod"}'),
+    ("analogy", b'{"positive": ["good", "\\ud83d"]}'),
+])
+def test_a_lone_surrogate_gets_a_json_error_not_a_dropped_connection(serve, run_dir, name, body):
+    client = serve(Explorer.open([run_dir], limit=20))
+    status, answer = client.request("POST", f"/api/{name}", body)
+    assert status == 400 and "surrogate" in answer["error"]
+    assert client.request("POST", "/api/runs", b"{}")[0] == 200
+
+
+def test_a_vocabulary_word_with_a_lone_surrogate_is_still_answered(serve, tmp_path):
+    words = ["good", "bad\udc80", "day", "x"]
+    kv = KeyedVectors(words, np.eye(4, dtype=np.float32) + 0.5)
+    client = serve(Explorer([Source("mem", tmp_path, kv, {"kind": "vector file"}, None)], limit=4))
+    status, answer = client.request("POST", "/api/neighbors", b'{"word": "good", "k": 3}')
+    assert status == 200 and "bad\udc80" in [n["word"] for n in answer["neighbors"]]
+
+
+def test_a_query_string_is_refused_with_the_post_to_send(serve, run_dir):
+    client = serve(Explorer.open([run_dir], limit=20))
+    status, answer = client.request("GET", "/api/neighbors?word=good&k=3")
+    assert status == 400 and "JSON body" in answer["error"] and "POST /api/neighbors" in answer["error"]
+    assert client.request("GET", "/api/runs")[0] == 200
+
+
+def test_explore_opens_a_fasttext_bin_and_answers_unseen_words(serve, fb_bin):
+    explorer = Explorer.open([fb_bin], limit=20)
+    explorer.warm()
+    client = serve(explorer)
+    status, runs = client.request("POST", "/api/runs", b"{}")
+    assert status == 200 and runs["runs"][0]["facts"]["kind"] == "fastText model"
+    status, answer = client.request("POST", "/api/neighbors", b'{"word": "helo", "k": 2}')
+    wv = load_facebook_vectors(fb_bin)
+    assert status == 200 and answer["token"] == "helo"
+    assert [n["word"] for n in answer["neighbors"]] == [w for w, _ in wv.most_similar("helo", topn=2)]
+    assert isinstance(explorer.sources[0].kv, FastTextKeyedVectors)
+
+
+def test_explore_on_a_damaged_fasttext_bin_names_the_damage(fb_bin, tmp_path):
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(fb_bin.read_bytes()[:200])
+    with pytest.raises(fbformat.FastTextFileError, match="truncated"):
+        Explorer.open([cut])
