@@ -251,3 +251,50 @@ def test_explore_on_a_damaged_fasttext_bin_names_the_damage(fb_bin, tmp_path):
     cut.write_bytes(fb_bin.read_bytes()[:200])
     with pytest.raises(fbformat.FastTextFileError, match="truncated"):
         Explorer.open([cut])
+
+
+# ------------------------------------------------------------------------------------------------- loading other kinds
+
+
+def _wrong_kinds(tmp_path, fb_bin) -> dict:
+    """A file of each kind that is not wordvec's own state file, and the reader its error must name."""
+    from safetensors.numpy import save_file
+
+    w2v = tmp_path / "vectors.txt"
+    KeyedVectors(["a", "b"], np.ones((2, 3), np.float32)).save_word2vec_format(w2v)
+    w2v_gz = tmp_path / "vectors.bin.gz"
+    KeyedVectors(["a", "b"], np.ones((2, 3), np.float32)).save_word2vec_format(w2v_gz, binary=True)
+    fb_gz = tmp_path / "model.bin.gz"
+    fb_gz.write_bytes(gzip.compress(fb_bin.read_bytes()))
+    run = make_run(tmp_path / "run", ["a", "b"], np.ones((2, 3), np.float32))
+    weights = tmp_path / "weights.safetensors"  # what `wordvec train` writes as a run's model.safetensors
+    save_file({"embed.weight": np.ones((2, 3), np.float32)}, str(weights), {"format": "wordvec", "model": "sgns"})
+    return {w2v: "load_word2vec_format", w2v_gz: "load_word2vec_format", fb_bin: "load_facebook_model",
+            fb_gz: "load_facebook_model", run: "rundir.load_vectors", weights: "rundir.load_vectors"}
+
+
+@pytest.mark.parametrize("loader", ["Word2Vec", "KeyedVectors", "FastTextKeyedVectors"])
+def test_loading_another_kind_of_file_names_the_reader_it_needs(fb_bin, tmp_path, loader):
+    from wordvec.models import Word2Vec
+
+    load = {"Word2Vec": Word2Vec.load, "KeyedVectors": KeyedVectors.load,
+            "FastTextKeyedVectors": FastTextKeyedVectors.load}[loader]
+    for path, reader in _wrong_kinds(tmp_path, fb_bin).items():
+        with pytest.raises(WordvecError) as e:
+            load(path)
+        assert reader in str(e.value), (path.name, str(e.value))
+
+
+def test_a_lab_checkpoint_refused_by_word2vec_load_names_a_reader_that_exists(tmp_path):
+    import wordvec.rundir
+    from wordvec.models import Word2Vec
+    from wordvec.state import save_state
+
+    path = tmp_path / "lab.checkpoint"
+    save_state(path, "word2vec", {"embed.weight": np.ones((2, 3), np.float32)},
+               {"config": Config(model="softmax", loss="softmax").to_dict()})
+    with pytest.raises(WordvecError, match="lab's softmax network") as e:
+        Word2Vec.load(path)
+    reader = str(e.value).rpartition(" with ")[2].split("(")[0]
+    module, _, name = reader.rpartition(".")  # KeyedVectors.load_run, named before, does not exist
+    assert module == "wordvec.rundir" and callable(getattr(wordvec.rundir, name))

@@ -32,8 +32,8 @@ import numpy as np
 
 from . import fbformat, subwords
 from .errors import WordvecError
-from .state import (keys_from_tensors, keys_to_tensors, load_tensors, parse_header, refuse_pickle, save_state,
-                    verify_checksums)
+from .state import (keys_from_tensors, keys_to_tensors, kind_hint, load_tensors, parse_header, refuse_pickle,
+                    save_state, verify_checksums)
 from .vectors import KeyedVectors, UnknownWordError, UnsupportedError
 
 logger = logging.getLogger("wordvec")
@@ -359,16 +359,12 @@ def _other_kind(path: Path) -> str | None:
         return None
     try:
         with open(path, "rb") as f:
-            head = f.read(4096)
+            head = f.read(9)
     except OSError:
         return None
-    if len(head) > 8 and head[8:9] == b"{":
-        return ("it is a wordvec file (safetensors); read it with FastTextKeyedVectors.load or KeyedVectors.load")
-    first = head.split(b"\n", 1)[0].split()
-    if len(first) == 2 and all(x.isdigit() for x in first):
-        return ("its first line is a word2vec header 'WORDS DIMENSION' (a .vec or word2vec file); read it with "
-                "KeyedVectors.load_word2vec_format (binary=True for a binary one)")
-    return None
+    if len(head) == 9 and head[8:9] == b"{":
+        return "it is a wordvec file (safetensors); read it with FastTextKeyedVectors.load or KeyedVectors.load"
+    return kind_hint(path).removeprefix("; ") or None
 
 
 def load_facebook_model(path, encoding: str = "utf-8") -> FastTextModel:

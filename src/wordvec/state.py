@@ -20,6 +20,7 @@ A file is written under a temporary name and renamed, so a crash or a full disk 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import math
@@ -79,7 +80,38 @@ def save_tensors(path, tensors: dict[str, np.ndarray], metadata: dict[str, str])
     return path
 
 
+#: The first 4 bytes of a Facebook fastText .bin model (its magic number, little-endian).
+_FASTTEXT_MAGIC = struct.pack("<i", 793712314)
+
+
+def kind_hint(path) -> str:
+    """What a path that is not a wordvec state file is instead, with the call that reads it ('' when not known):
+    a fastText .bin model, a word2vec-format file (plain or .gz), a run directory."""
+    path = Path(path)
+    if path.is_dir():
+        return ("; it is a run directory: read its vectors with wordvec.rundir.load_vectors(path)"
+                if (path / "metrics.json").is_file() else "")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+        if head[:2] == b"\x1f\x8b":  # gzip: look inside
+            with gzip.open(path, "rb") as g:
+                head = g.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return ""
+    if head[:4] == _FASTTEXT_MAGIC:
+        return "; it is a fastText .bin model: read it with load_facebook_model(path) or load_facebook_vectors(path)"
+    first = head.split(b"\n", 1)[0].split()
+    if len(first) == 2 and all(x.isdigit() for x in first):
+        return ("; it is a word2vec-format file: read it with KeyedVectors.load_word2vec_format(path) (binary=True "
+                "for a binary one)")
+    return ""
+
+
 def _not_safetensors(path, what: str) -> WordvecError:
+    hint = kind_hint(path)
+    if hint:
+        return WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file{hint}")
     return WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file ({what}); the file is damaged "
                         f"or of another kind")
 
@@ -155,7 +187,8 @@ def load_tensors(path, mmap: str | None = None, mapped: Sequence[str] | None = (
                     if tensors[name].size != count:
                         raise WordvecError(f"{path}: tensor {name!r} is truncated; the file is damaged")
     except IsADirectoryError:
-        raise WordvecError(f"{path} is a folder, not a wordvec model, vectors or checkpoint file") from None
+        raise WordvecError(f"{path} is a folder, not a wordvec model, vectors or checkpoint file{kind_hint(path)}"
+                           ) from None
     except OSError as e:
         raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
     return tensors, meta
@@ -210,7 +243,9 @@ def save_state(path: str | os.PathLike, kind: str, tensors: dict[str, np.ndarray
 def parse_header(path, meta: dict, kinds: tuple[str, ...] | None) -> dict:
     """The `wordvec` JSON of a state file's metadata, checked: format, version, kind."""
     if "wordvec" not in meta:
-        raise WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file (or it is damaged)")
+        hint = ("; it is the network weights of a run directory (model.safetensors): read the run's vectors with "
+                "wordvec.rundir.load_vectors(the run's folder)") if meta.get("format") == "wordvec" else ""
+        raise WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file (or it is damaged){hint}")
     header = read_json(meta["wordvec"], f"{path}: the wordvec header")
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file")
@@ -237,7 +272,8 @@ def read_header(path: str | os.PathLike, kinds: tuple[str, ...] | None = None) -
     except FileNotFoundError:
         raise WordvecError(f"{path} does not exist") from None
     except IsADirectoryError:
-        raise WordvecError(f"{path} is a folder, not a wordvec model, vectors or checkpoint file") from None
+        raise WordvecError(f"{path} is a folder, not a wordvec model, vectors or checkpoint file{kind_hint(path)}"
+                           ) from None
     except OSError as e:
         raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
     return parse_header(path, meta, kinds)

@@ -853,7 +853,7 @@ class Word2Vec:
             raise WordvecError(f"{path}: the stored config is not valid ({e}); the file is damaged") from None
         if config.model not in ("skipgram", "cbow"):
             raise WordvecError(f"{path} holds the lab's {config.model} network, not skip-gram or CBOW; load its "
-                               f"vectors with KeyedVectors.load_run")
+                               f"vectors with wordvec.rundir.load_vectors(the run's folder)")
         if "word2vec" in header:  # the constructor checks the parameters; these it takes as they are
             check_fields(header["word2vec"], _STATE_KINDS, f"{path}: word2vec", "the file is damaged", required=())
         attrs = header.get("word2vec") or _params_from_config(config)
