@@ -298,3 +298,23 @@ def test_a_lab_checkpoint_refused_by_word2vec_load_names_a_reader_that_exists(tm
     reader = str(e.value).rpartition(" with ")[2].split("(")[0]
     module, _, name = reader.rpartition(".")  # KeyedVectors.load_run, named before, does not exist
     assert module == "wordvec.rundir" and callable(getattr(wordvec.rundir, name))
+
+
+def test_compare_refuses_a_run_listed_twice(serve, run_dir, tmp_path):
+    other = make_run(tmp_path / "other", ["good", "bad", "x", "y"], np.eye(4, dtype=np.float32) + 0.1)
+    client = serve(Explorer.open([run_dir, other], limit=20))
+    status, answer = client.request("POST", "/api/compare", b'{"word": "good", "k": 2, "runs": [0, 0]}')
+    assert status == 400 and "run 0 twice" in answer["error"]  # was 200, every neighbour "shared" with itself
+    status, answer = client.request("POST", "/api/compare", b'{"word": "good", "k": 2, "runs": [1, 0]}')
+    assert status == 200 and [c["run"] for c in answer["columns"]] == [1, 0]
+
+
+def test_resuming_with_another_launch_batch_is_refused_by_name():
+    """The launch shape decides the random draws, so a resumed run must keep it (README, GPU)."""
+    from wordvec.pipeline import check_resume
+
+    have = {"config": Config(launch_batch=2048).to_dict(), "vocabulary": "v", "tokens": 1, "documents": 1}
+    want = {"config": Config(launch_batch=4096).to_dict(), "vocabulary": "v", "tokens": 1, "documents": 1}
+    with pytest.raises(WordvecError, match="--launch-batch 2048 -> 4096"):
+        check_resume("run.checkpoint", {"identity": have}, want)
+    check_resume("run.checkpoint", {"identity": have}, dict(want, config=Config(launch_batch=2048).to_dict()))

@@ -411,9 +411,12 @@ def _route(ex: Explorer, name: str, body: dict) -> dict:
         runs = body.get("runs")
         if runs is not None:
             if not isinstance(runs, list) or len(runs) > len(ex.sources):
-                raise RequestError("'runs' must be a list of run indices")
+                raise RequestError(f"'runs' must be a list of run indices, at most {len(ex.sources)}")
             for r in runs:
                 ex.source(r)
+            if len(set(runs)) != len(runs):  # a run twice would mark all its words as shared with itself
+                raise RequestError(f"'runs' names run {next(r for r in runs if runs.count(r) > 1)} twice; list "
+                                   f"each run once")
         return ex.compare(_string(body, "word"), k(), runs)
     if name == "analogy":
         positive, negative = _words(body, "positive", 1), _words(body, "negative")
