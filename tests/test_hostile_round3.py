@@ -318,3 +318,19 @@ def test_resuming_with_another_launch_batch_is_refused_by_name():
     with pytest.raises(WordvecError, match="--launch-batch 2048 -> 4096"):
         check_resume("run.checkpoint", {"identity": have}, want)
     check_resume("run.checkpoint", {"identity": have}, dict(want, config=Config(launch_batch=2048).to_dict()))
+
+
+def test_a_wordvec_file_of_another_kind_names_its_own_loader(fb_bin, tmp_path):
+    from wordvec.models import Word2Vec
+
+    model = tmp_path / "w2v.model"
+    Word2Vec([["a", "b", "c"]] * 5, vector_size=4, min_count=1, epochs=1, workers=1).save(model)
+    kv, ftkv = tmp_path / "plain.kv", tmp_path / "ft.kv"
+    KeyedVectors(["a", "b"], np.ones((2, 3), np.float32)).save(kv)
+    load_facebook_vectors(fb_bin).save(ftkv)
+    cases = [(KeyedVectors.load, model, "Word2Vec.load"), (FastTextKeyedVectors.load, model, "Word2Vec.load"),
+             (FastTextKeyedVectors.load, kv, "KeyedVectors.load"), (Word2Vec.load, ftkv, "FastTextKeyedVectors.load"),
+             (KeyedVectors.load, ftkv, "FastTextKeyedVectors.load")]
+    for load, path, reader in cases:
+        with pytest.raises(WordvecError, match=f"read it with {reader}"):
+            load(path)

@@ -240,6 +240,14 @@ def save_state(path: str | os.PathLike, kind: str, tensors: dict[str, np.ndarray
     return save_tensors(path, tensors, {"wordvec": json.dumps(header, allow_nan=False, ensure_ascii=False)})
 
 
+#: The call that reads each kind of state file (named when a file of one kind is given where another is needed).
+_READERS = {"word2vec": "Word2Vec.load(path) (its vectors are .wv; a `wordvec train` checkpoint also continues "
+                        "with `wordvec train --resume`)",
+            "keyedvectors": "KeyedVectors.load(path)", "fasttextkeyedvectors": "FastTextKeyedVectors.load(path)",
+            "phrases": "Phrases.load(path)", "frozen-phrases": "Phrases.load(path)",
+            "lab": "`wordvec train --resume` (the lab network's checkpoint)"}
+
+
 def parse_header(path, meta: dict, kinds: tuple[str, ...] | None) -> dict:
     """The `wordvec` JSON of a state file's metadata, checked: format, version, kind."""
     if "wordvec" not in meta:
@@ -257,8 +265,9 @@ def parse_header(path, meta: dict, kinds: tuple[str, ...] | None) -> dict:
         raise WordvecError(f"{path} was written by a newer wordvec (format version {version!r}); upgrade wordvec "
                            f"to read it")
     if kinds is not None and header.get("kind") not in kinds:
+        reader = _READERS.get(str(header.get("kind")))
         raise WordvecError(f"{path} holds a wordvec {str(header.get('kind'))[:40]!r} file, not "
-                           f"{' or '.join(kinds)}")
+                           f"{' or '.join(kinds)}{f'; read it with {reader}' if reader else ''}")
     return header
 
 
