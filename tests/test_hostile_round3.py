@@ -334,3 +334,38 @@ def test_a_wordvec_file_of_another_kind_names_its_own_loader(fb_bin, tmp_path):
     for load, path, reader in cases:
         with pytest.raises(WordvecError, match=f"read it with {reader}"):
             load(path)
+
+
+# ------------------------------------------------------------------------------------------------- pickle sniffing
+
+
+def _padded_to(save, path, length: int):
+    """Save with `save(pad)` for growing pads until the file's safetensors header is exactly `length` bytes."""
+    for pad in range(4000):
+        save("x" * pad)
+        n = int.from_bytes(path.read_bytes()[:8], "little")
+        if n == length:
+            return path
+        if n > length:
+            break
+    pytest.fail(f"could not pad the header to {length} bytes")
+
+
+@pytest.mark.parametrize("length", [0x280, 0x380, 0x480, 0x580])  # little-endian: 0x80 0x02..0x05, a pickle's start
+def test_a_file_whose_header_length_looks_like_a_pickle_still_loads(tmp_path, length):
+    """A small FastTextKeyedVectors (or Phrases) file has a header of about that size: it was refused as a pickle."""
+    from wordvec.models import Word2Vec
+    from wordvec.state import load_state, save_state
+
+    path = tmp_path / "ft.kv"
+    wv = FastTextKeyedVectors.from_arrays(["a", "b"], np.ones((2, 3), np.float32), np.ones((5, 3), np.float32), 3, 6)
+    wv.save(path)
+    tensors, meta = load_state(path)
+    keep = {k: meta[k] for k in ("tokenizer", "min_n", "max_n", "bucket")}
+    _padded_to(lambda pad: save_state(path, "fasttextkeyedvectors", tensors, keep | {"note": pad}), path, length)
+    assert path.read_bytes()[:2] == bytes([0x80, length >> 8])
+    back = FastTextKeyedVectors.load(path)
+    assert back.index_to_key == ["a", "b"] and back.bucket == 5
+    (tmp_path / "real.model").write_bytes(pickle.dumps({"a": 1}, protocol=2))
+    with pytest.raises(WordvecError, match="is a Python pickle"):  # a real pickle is still refused unread
+        Word2Vec.load(tmp_path / "real.model")

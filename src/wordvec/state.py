@@ -224,10 +224,12 @@ def refuse_pickle(path, what: str, recipe: str) -> None:
     """gensim saves with pickle, and unpickling runs whatever code the file names: refuse one, unread."""
     try:
         with open(path, "rb") as f:
-            head = f.read(2)
+            head = f.read(9)
     except OSError:
         return  # read_header says what is wrong
-    if len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+    if head[8:9] == b"{":  # safetensors: a header length of 640, 896, 1152 or 1408 bytes also starts 0x80 0x02..5
+        return
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         raise WordvecError(f"{path} is a Python pickle ({what}); wordvec does not unpickle files, because "
                            f"unpickling can run any code the file holds. {recipe}")
 
