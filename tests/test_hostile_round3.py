@@ -369,3 +369,18 @@ def test_a_file_whose_header_length_looks_like_a_pickle_still_loads(tmp_path, le
     (tmp_path / "real.model").write_bytes(pickle.dumps({"a": 1}, protocol=2))
     with pytest.raises(WordvecError, match="is a Python pickle"):  # a real pickle is still refused unread
         Word2Vec.load(tmp_path / "real.model")
+
+
+def test_explore_opens_every_wordvec_file_of_vectors(fb_bin, tmp_path):
+    """FastTextKeyedVectors.save and Word2Vec.save files were refused ('not keyedvectors')."""
+    from wordvec.models import Word2Vec
+
+    ftkv, model = tmp_path / "ft.kv", tmp_path / "w2v.model"
+    load_facebook_vectors(fb_bin).save(ftkv)
+    w2v = Word2Vec([["a", "b", "c", "d"]] * 20, vector_size=4, min_count=1, epochs=1, workers=1, seed=3)
+    w2v.save(model)
+    explorer = Explorer.open([ftkv, model], limit=10)
+    assert explorer.runs()["runs"][0]["facts"]["kind"] == "fastText model"
+    assert explorer.neighbors(0, "helo", 2)["token"] == "helo"
+    got = [n["word"] for n in explorer.neighbors(1, "a", 2)["neighbors"]]
+    assert got == [w for w, _ in w2v.wv.most_similar("a", topn=2)]

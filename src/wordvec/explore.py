@@ -38,6 +38,7 @@ from .fbformat import sniff
 from .files import atomic_open
 from .plots import project_2d
 from .rundir import METRICS, MAP_CACHE, load_vectors, read_config, read_metrics
+from .state import read_header
 from .vectors import KeyedVectors, UnknownWordError, VectorFileError
 
 log = logging.getLogger("wordvec")
@@ -105,7 +106,8 @@ class Source:
 
 def open_source(path: str | os.PathLike) -> Source:
     """A run directory (its vectors.txt, counts, tokenizer and metrics) or a vector file: word2vec text or binary
-    (.bin), or wordvec's safetensors (KeyedVectors.save)."""
+    (.bin), fastText's .bin model (unseen words get n-gram vectors), or wordvec's safetensors (KeyedVectors.save,
+    FastTextKeyedVectors.save, Word2Vec.save)."""
     path = Path(path)
     if path.is_dir():
         metrics = read_metrics(path)
@@ -127,6 +129,13 @@ def _load_vector_file(path: Path) -> KeyedVectors:
     with open(path, "rb") as f:
         head = f.read(9)
     if len(head) == 9 and head[8:9] == b"{":  # safetensors: 8-byte header length, then the JSON header
+        kind = read_header(path).get("kind")
+        if kind == "fasttextkeyedvectors":
+            return FastTextKeyedVectors.load(path)
+        if kind == "word2vec":  # Word2Vec.save, or a `wordvec train` checkpoint
+            from .word2vec import Word2Vec
+
+            return Word2Vec.load(path).wv
         return KeyedVectors.load(path)
     binary = ".bin" in path.suffixes
     try:
