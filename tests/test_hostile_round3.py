@@ -384,3 +384,21 @@ def test_explore_opens_every_wordvec_file_of_vectors(fb_bin, tmp_path):
     assert explorer.neighbors(0, "helo", 2)["token"] == "helo"
     got = [n["word"] for n in explorer.neighbors(1, "a", 2)["neighbors"]]
     assert got == [w for w, _ in w2v.wv.most_similar("a", topn=2)]
+
+
+@pytest.mark.parametrize("kind", ["word2vec-binary", "word2vec-text", "safetensors"])
+def test_neighbors_reads_the_vector_files_explore_reads(tmp_path, capsys, kind):
+    """`wordvec export --format word2vec-binary --out vectors.bin` then `wordvec neighbors vectors.bin` said
+    'is a file, not a run directory'."""
+    words = ["good", "bad", "day", "night", "cat"]
+    kv = KeyedVectors(words, np.random.default_rng(2).standard_normal((5, 6)).astype(np.float32))
+    path = tmp_path / {"word2vec-binary": "v.bin", "word2vec-text": "v.txt", "safetensors": "v.kv"}[kind]
+    if kind == "safetensors":
+        kv.save(path)
+    else:
+        kv.save_word2vec_format(path, binary=kind == "word2vec-binary")
+    code, out, err = _cli(capsys, "neighbors", str(path), "good", "-k", "2")
+    assert code == 0, err
+    assert out.strip() == "good: " + ", ".join(f"{w} ({s:.3f})" for w, s in kv.most_similar("good", topn=2))
+    code, out, err = _cli(capsys, "neighbors", str(path), "good", "--vectors", "input")
+    assert code == 2 and "leave --vectors out" in err and out == ""

@@ -200,19 +200,18 @@ def _without_nproc(argv: list[str]) -> list[str]:
 
 
 def _cmd_neighbors(args: argparse.Namespace) -> int:
-    from .fbformat import sniff
     from .rundir import load_vectors
 
-    fasttext = Path(args.run_dir).is_file() and sniff(args.run_dir)
-    if fasttext:  # a fastText .bin: unseen words get a vector from their character n-grams
-        from .fasttext import load_facebook_vectors
+    if Path(args.run_dir).is_file():  # a vector file, as `wordvec explore` opens it (fastText .bin: any word)
+        from .explore import load_vector_file
 
         if args.vectors is not None:
-            raise WordvecError("--vectors chooses a matrix of a run directory; a fastText .bin has one set of word "
+            raise WordvecError("--vectors chooses a matrix of a run directory; a vector file has one set of word "
                                "vectors: leave --vectors out")
-        kv = load_facebook_vectors(args.run_dir)
+        kv = load_vector_file(Path(args.run_dir))
     else:
         kv = load_vectors(args.run_dir, which=args.vectors)
+    fasttext = hasattr(kv, "vectors_ngrams")
     if not len(kv):
         raise WordvecError(f"{args.run_dir} holds no words, so no word has neighbours; give a model with a "
                            f"vocabulary")
@@ -525,7 +524,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("neighbors", aliases=["neighbours"], help="nearest words by cosine similarity")
-    p.add_argument("run_dir", help="a run directory, or a fastText .bin model")
+    p.add_argument("run_dir", help="a run directory, or a vector file: word2vec text/binary, fastText .bin, or "
+                                   "wordvec's .safetensors (KeyedVectors.save, Word2Vec.save)")
     p.add_argument("words", nargs="+")
     p.add_argument("-k", type=_positive("-k"), default=10, help="how many neighbours (default 10)")
     p.add_argument("--vectors", choices=VECTOR_CHOICES, default=None,

@@ -117,13 +117,14 @@ def open_source(path: str | os.PathLike) -> Source:
     if not path.is_file():
         raise WordvecError(f"{path}: no such run directory or vector file; give a folder written by "
                            f"`wordvec train` or a word2vec / wordvec vector file")
-    kv = _load_vector_file(path)
+    kv = load_vector_file(path)
     facts = {"kind": "fastText model" if isinstance(kv, FastTextKeyedVectors) else "vector file",
              "vocab_size": len(kv), "vector_size": kv.vector_size, "tokenizer": kv.tokenizer}
     return Source(path.name, path, kv, facts, _cache_file(path, inside=False))
 
 
-def _load_vector_file(path: Path) -> KeyedVectors:
+def load_vector_file(path: Path) -> KeyedVectors:
+    """The vectors of a file of any kind wordvec reads, recognised by its first bytes (then its name)."""
     if sniff(path):  # Facebook's .bin: words and n-gram buckets (any word gets a vector)
         return load_facebook_vectors(path)
     with open(path, "rb") as f:
