@@ -402,3 +402,18 @@ def test_neighbors_reads_the_vector_files_explore_reads(tmp_path, capsys, kind):
     assert out.strip() == "good: " + ", ".join(f"{w} ({s:.3f})" for w, s in kv.most_similar("good", topn=2))
     code, out, err = _cli(capsys, "neighbors", str(path), "good", "--vectors", "input")
     assert code == 2 and "leave --vectors out" in err and out == ""
+
+
+def test_neighbours_of_vectors_too_long_for_float32_squares_are_the_scaled_ones():
+    """A norm past 1.8e19 overflowed the float32 sum of squares: every unit vector became zero, and a query
+    said 'the positive and negative words cancel out'."""
+    small = np.random.default_rng(5).standard_normal((6, 4)).astype(np.float32)
+    words = [f"w{i}" for i in range(6)]
+    big = KeyedVectors(words, small * np.float32(1e37))
+    want = KeyedVectors(words, small).most_similar("w0", topn=3)
+    got = big.most_similar("w0", topn=3)
+    assert [w for w, _ in got] == [w for w, _ in want]
+    np.testing.assert_allclose([s for _, s in got], [s for _, s in want], rtol=1e-5)
+    zero = KeyedVectors(["a", "b"], np.array([[0, 0], [1, 0]], np.float32))
+    with pytest.raises(WordvecError, match="vectors are zero"):
+        zero.most_similar("a")

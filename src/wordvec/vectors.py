@@ -92,9 +92,10 @@ def _unit_rows(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     step = 1 << 16
     for a in range(0, n, step):
         block = np.asarray(v[a:a + step], dtype=np.float32)
-        nb = np.sqrt(np.einsum("ij,ij->i", block, block))
-        norms[a:a + step] = nb
-        np.divide(block, np.maximum(nb, 1e-30)[:, None], out=normed[a:a + step])
+        nb = np.sqrt(np.einsum("ij,ij->i", block, block, dtype=np.float64))  # float32 squares overflow past 1e19
+        with np.errstate(over="ignore"):
+            norms[a:a + step] = nb
+        np.divide(block, np.maximum(nb, 1e-30)[:, None], out=normed[a:a + step], casting="same_kind")
     return norms, normed
 
 
@@ -635,7 +636,8 @@ class KeyedVectors:
         mean = self._mean(terms, pre_normalize=True, ignore_missing=False, exclude=used)
         norm = 0.0 if mean is None else float(np.linalg.norm(mean))
         if norm == 0.0:
-            raise WordvecError("the query vector is zero (the positive and negative words cancel out)")
+            raise WordvecError("the query vector is zero (the words' vectors are zero, or the positive and negative "
+                               "words cancel out)")
         return (mean / norm).astype(np.float32), used
 
     # --- nearest neighbours -----------------------------------------------------------------------------------
