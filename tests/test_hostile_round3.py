@@ -417,3 +417,11 @@ def test_neighbours_of_vectors_too_long_for_float32_squares_are_the_scaled_ones(
     zero = KeyedVectors(["a", "b"], np.array([[0, 0], [1, 0]], np.float32))
     with pytest.raises(WordvecError, match="vectors are zero"):
         zero.most_similar("a")
+
+
+def test_a_truncated_bin_gz_is_a_truncation_error(fb_bin, tmp_path):
+    packed = gzip.compress(fb_bin.read_bytes())
+    cut = tmp_path / "cut.bin.gz"
+    cut.write_bytes(packed[:len(packed) // 2])
+    with pytest.raises(fbformat.FastTextTruncatedError, match="truncated"):
+        load_facebook_vectors(cut)

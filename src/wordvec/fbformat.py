@@ -203,7 +203,10 @@ def read_model(path, encoding: str = "utf-8", full_model: bool = True) -> Facebo
             return _read(_Source(f, path, size), encoding, full_model)
     except WordvecError:
         raise
-    except (OSError, EOFError, zlib.error) as e:  # unreadable, or a damaged .gz
+    except EOFError as e:  # gzip's stream ends early
+        raise FastTextTruncatedError(f"cannot read {path}: the compressed file is truncated ({e}); download or "
+                                     f"copy it again") from None
+    except (OSError, zlib.error) as e:  # unreadable, or a damaged .gz
         raise FastTextFileError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
 
 
