@@ -425,3 +425,25 @@ def test_a_truncated_bin_gz_is_a_truncation_error(fb_bin, tmp_path):
     cut.write_bytes(packed[:len(packed) // 2])
     with pytest.raises(fbformat.FastTextTruncatedError, match="truncated"):
         load_facebook_vectors(cut)
+
+
+@pytest.mark.parametrize("bad", ["bogus", "auto"])
+def test_a_store_naming_an_unknown_tokenizer_is_called_damaged_not_a_bad_flag(tmp_path, capsys, bad):
+    """The manifest's tokenizer was reported as '--tokenizer must be one of ...', a flag the user never gave."""
+    from wordvec.store import prepare
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("good day school\nbad day school\n" * 20)
+    store = tmp_path / "store"
+    prepare(str(corpus), store, tokenizer="simple", min_count=1, workers=1)
+    manifest = json.loads((store / "manifest.json").read_text())
+    manifest["tokenizer"] = bad
+    (store / "manifest.json").write_text(json.dumps(manifest))
+    code, out, err = _cli(capsys, "train", "--preset", "sgns", "--dataset", str(store), "--epochs", "1",
+                          "--out", str(tmp_path / "run"), "--no-progress")
+    assert code == 2 and not (tmp_path / "run").exists()
+    assert "store is damaged" in err and "wordvec prepare" in err
+    from wordvec.pipeline import _resolve_tokenizer  # the Python API resolves 'auto' itself
+
+    with pytest.raises(WordvecError, match="store is damaged"):
+        _resolve_tokenizer(Config(dataset=str(store), tokenizer="auto"))

@@ -121,8 +121,17 @@ def _inherit_store_settings(changes: dict) -> None:
 
     if not is_store(changes["dataset"]):
         return
-    changes.update({k: v for k, v in store_settings(changes["dataset"]).items()
-                    if k not in changes or (k == "tokenizer" and changes[k] == "auto")})
+    inherited = {k: v for k, v in store_settings(changes["dataset"]).items()
+                 if k not in changes or (k == "tokenizer" and changes[k] == "auto")}
+    try:  # the store's own values, not flags the user typed: a bad one means a damaged manifest
+        Config().replace(**inherited).validate()
+        if inherited.get("tokenizer") == "auto":
+            raise WordvecError("--tokenizer 'auto' is not a tokenizer")
+    except WordvecError as e:
+        raise WordvecError(f"the token store {changes['dataset']} holds a setting wordvec cannot use ({e}); the store "
+                           f"is damaged: re-create it with `wordvec prepare --out {changes['dataset']} --overwrite`"
+                           ) from None
+    changes.update(inherited)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -202,13 +211,14 @@ def _without_nproc(argv: list[str]) -> list[str]:
 def _cmd_neighbors(args: argparse.Namespace) -> int:
     from .rundir import load_vectors
 
-    if Path(args.run_dir).is_file():  # a vector file, as `wordvec explore` opens it (fastText .bin: any word)
+    path = Path(args.run_dir)
+    if path.is_file() and path.suffix != ".checkpoint":  # a vector file, as `wordvec explore` opens it
         from .explore import load_vector_file
 
         if args.vectors is not None:
             raise WordvecError("--vectors chooses a matrix of a run directory; a vector file has one set of word "
                                "vectors: leave --vectors out")
-        kv = load_vector_file(Path(args.run_dir))
+        kv = load_vector_file(path)
     else:
         kv = load_vectors(args.run_dir, which=args.vectors)
     fasttext = hasattr(kv, "vectors_ngrams")
