@@ -447,3 +447,13 @@ def test_a_store_naming_an_unknown_tokenizer_is_called_damaged_not_a_bad_flag(tm
 
     with pytest.raises(WordvecError, match="store is damaged"):
         _resolve_tokenizer(Config(dataset=str(store), tokenizer="auto"))
+
+
+def test_a_run_removed_while_served_is_not_recreated_by_the_map_cache(run_dir):
+    """The map's cache write made the folder again (atomic_open creates parents), holding only explore-map.npz."""
+    import shutil
+
+    explorer = Explorer.open([run_dir], limit=20)
+    shutil.rmtree(run_dir)
+    assert len(explorer.map(0, "pca")["words"]) == 20  # still answered, from memory
+    assert not run_dir.exists()

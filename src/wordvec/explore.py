@@ -360,6 +360,10 @@ def _read_cache(path: Path | None) -> dict:
 def _write_cache(s: Source, stored: dict) -> None:
     if s.cache_file is None:
         return
+    if s.cache_file.parent == s.path and not s.path.is_dir():  # the run was removed while served: not recreated
+        log.info("keeping the map of %s in memory only (%s is gone)", s.name, s.path)
+        s.cache_file = None
+        return
     arrays = {}
     for key, (digest, xy) in stored.items():
         arrays[f"{key}.digest"], arrays[f"{key}.xy"] = digest, xy
