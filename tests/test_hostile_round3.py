@@ -457,3 +457,14 @@ def test_a_run_removed_while_served_is_not_recreated_by_the_map_cache(run_dir):
     shutil.rmtree(run_dir)
     assert len(explorer.map(0, "pca")["words"]) == 20  # still answered, from memory
     assert not run_dir.exists()
+
+
+def test_launch_batch_with_the_hogwild_backend_is_refused_as_having_no_effect(tmp_path, capsys):
+    """The CPU kernels take no launches: --launch-batch was silently ignored."""
+    with pytest.raises(WordvecError, match="--launch-batch 5000 has no effect with .* --backend hogwild; drop it"):
+        Config(backend="hogwild", launch_batch=5000).validate()
+    Config(backend="torch", launch_batch=5000).validate()
+    Config(backend="auto", launch_batch=5000).validate()  # auto picks torch on a GPU
+    code, out, err = _cli(capsys, "train", "--preset", "sgns", "--backend", "hogwild", "--launch-batch", "5000",
+                          "--out", str(tmp_path / "run"))
+    assert code == 2 and "--launch-batch 5000 has no effect" in err and not (tmp_path / "run").exists()
