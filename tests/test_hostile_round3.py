@@ -468,3 +468,17 @@ def test_launch_batch_with_the_hogwild_backend_is_refused_as_having_no_effect(tm
     code, out, err = _cli(capsys, "train", "--preset", "sgns", "--backend", "hogwild", "--launch-batch", "5000",
                           "--out", str(tmp_path / "run"))
     assert code == 2 and "--launch-batch 5000 has no effect" in err and not (tmp_path / "run").exists()
+
+
+def test_the_training_summary_names_the_tokenizer_auto_chose(tmp_path, capsys):
+    """--tokenizer auto (the default) said which tokenizer it used only in metrics.json and a log line."""
+    corpus = tmp_path / "corpus.txt.xz"
+    import lzma
+
+    corpus.write_bytes(lzma.compress(b"good day at school\nbad day at school\nthe cat sat\n" * 30))
+    code, out, err = _cli(capsys, "train", "--preset", "sgns", "--dataset", str(corpus), "--epochs", "1",
+                          "--min-count", "1", "--vector-size", "8", "--out", str(tmp_path / "run"), "--no-progress")
+    assert code == 0, err
+    row = next(line for line in out.splitlines() if line.startswith("tokenizer"))
+    assert row.split() == ["tokenizer", "gensim"]
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["config"]["tokenizer"] == "gensim"
