@@ -482,3 +482,34 @@ def test_the_training_summary_names_the_tokenizer_auto_chose(tmp_path, capsys):
     row = next(line for line in out.splitlines() if line.startswith("tokenizer"))
     assert row.split() == ["tokenizer", "gensim"]
     assert json.loads((tmp_path / "run" / "metrics.json").read_text())["config"]["tokenizer"] == "gensim"
+
+
+@pytest.mark.parametrize("value", [["a"] * 40, object(), {"w1": 0.0}, [[1.0], [1.0, 2.0]]])
+def test_vectors_lockf_that_is_not_numbers_is_one_error_in_build_vocab_update_and_save(tmp_path, value):
+    """build_vocab(update=True) and save() converted it raw: ValueError / TypeError from numpy."""
+    from wordvec.models import Word2Vec
+
+    sentences = [[f"w{(i * 7 + j) % 40}" for j in range(10)] for i in range(60)]
+    model = Word2Vec(sentences, vector_size=8, min_count=1, epochs=1, workers=1, seed=1)
+    model.wv.vectors_lockf = value
+    with pytest.raises(WordvecError, match="vectors_lockf must be numbers"):
+        model.build_vocab([["new", "w1"]] * 3, update=True)
+    with pytest.raises(WordvecError, match="vectors_lockf must be numbers"):
+        model.save(tmp_path / "m.model")
+    assert not (tmp_path / "m.model").exists()
+
+
+def test_saving_nan_lockf_is_refused_rather_than_written_unloadable(tmp_path):
+    from wordvec.models import Word2Vec
+
+    sentences = [[f"w{(i * 7 + j) % 40}" for j in range(10)] for i in range(60)]
+    model = Word2Vec(sentences, vector_size=8, min_count=1, epochs=1, workers=1, seed=1)
+    lockf = np.ones(len(model.wv), np.float32)
+    lockf[3] = np.nan
+    model.wv.vectors_lockf = lockf
+    with pytest.raises(WordvecError, match="NaN or infinite"):
+        model.save(tmp_path / "m.model")
+    assert not (tmp_path / "m.model").exists()
+    lockf[3] = 0.0
+    model.save(tmp_path / "m.model")
+    assert Word2Vec.load(tmp_path / "m.model").wv.vectors_lockf[3] == 0.0
