@@ -513,3 +513,12 @@ def test_saving_nan_lockf_is_refused_rather_than_written_unloadable(tmp_path):
     lockf[3] = 0.0
     model.save(tmp_path / "m.model")
     assert Word2Vec.load(tmp_path / "m.model").wv.vectors_lockf[3] == 0.0
+
+
+def test_a_missing_parameter_is_named_missing(serve, run_dir):
+    client = serve(Explorer.open([run_dir], limit=20))
+    for name, body in [("neighbors", b"{}"), ("similarity", b'{"a": "good"}'), ("compare", b'{"k": 3}')]:
+        status, answer = client.request("POST", f"/api/{name}", body)
+        assert status == 400 and "is missing" in answer["error"], answer
+    status, answer = client.request("POST", "/api/neighbors", b'{"word": null}')
+    assert status == 400 and "must be a string" in answer["error"] and "missing" not in answer["error"]

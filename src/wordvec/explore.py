@@ -382,6 +382,9 @@ def _write_cache(s: Source, stored: dict) -> None:
 
 def _string(body: dict, key: str, default: str | None = None, allow_empty: bool = False) -> str:
     value = body.get(key, default)
+    if value is None and key not in body:
+        raise RequestError(f"'{key}' is missing (it must be a string: send {{\"{key}\": \"...\"}} in the JSON "
+                           f"body)")
     if not isinstance(value, str):
         raise RequestError(f"'{key}' must be a string")
     if len(value) > MAX_WORD_CHARS:
