@@ -522,3 +522,10 @@ def test_a_missing_parameter_is_named_missing(serve, run_dir):
         assert status == 400 and "is missing" in answer["error"], answer
     status, answer = client.request("POST", "/api/neighbors", b'{"word": null}')
     assert status == 400 and "must be a string" in answer["error"] and "missing" not in answer["error"]
+
+
+def test_doesnt_match_on_a_fasttext_model_takes_unseen_words(fb_bin):
+    explorer = Explorer.open([fb_bin], limit=10)
+    wv = load_facebook_vectors(fb_bin)
+    answer = explorer.doesnt_match(0, ["helo", "world", "foo", "barr"])
+    assert answer["unknown"] == [] and answer["odd_one"] == wv.doesnt_match(["helo", "world", "foo", "barr"])

@@ -290,7 +290,8 @@ class Explorer:
 
     def doesnt_match(self, run: int, words: list[str]) -> dict:
         s = self.source(run)
-        unknown = [w for w in words if s.kv.get_index(w, -1) < 0]
+        fasttext = isinstance(s.kv, FastTextKeyedVectors)  # an unseen word has its n-grams' vector
+        unknown = [w for w in words if (w not in s.kv if fasttext else s.kv.get_index(w, -1) < 0)]
         known = [w for w in words if w not in unknown]
         if len(known) < 2:
             raise RequestError(f"doesn't match needs at least two words in the vocabulary; unknown: "
