@@ -529,3 +529,19 @@ def test_doesnt_match_on_a_fasttext_model_takes_unseen_words(fb_bin):
     wv = load_facebook_vectors(fb_bin)
     answer = explorer.doesnt_match(0, ["helo", "world", "foo", "barr"])
     assert answer["unknown"] == [] and answer["odd_one"] == wv.doesnt_match(["helo", "world", "foo", "barr"])
+
+
+def test_a_changed_loss_every_on_resume_says_the_checkpoints_spacing_is_kept(caplog):
+    """--loss-every may change on --resume, but the curve keeps its spacing: it was silently ignored."""
+    from dataclasses import asdict
+
+    from wordvec.weights import LossCurve
+
+    saved = asdict(LossCurve.start(1000, 2, every=100))
+    with caplog.at_level(logging.WARNING, logger="wordvec"):
+        assert LossCurve.start(1000, 2, every=100, state=saved).every == 100
+        assert LossCurve.start(1000, 2, every=0, state=saved).every == 100
+    assert caplog.text == ""
+    with caplog.at_level(logging.WARNING, logger="wordvec"):
+        assert LossCurve.start(1000, 2, every=7, state=saved).every == 100
+    assert "--loss-every 7" in caplog.text and "spacing of 100 words" in caplog.text
