@@ -545,3 +545,12 @@ def test_a_changed_loss_every_on_resume_says_the_checkpoints_spacing_is_kept(cap
     with caplog.at_level(logging.WARNING, logger="wordvec"):
         assert LossCurve.start(1000, 2, every=7, state=saved).every == 100
     assert "--loss-every 7" in caplog.text and "spacing of 100 words" in caplog.text
+
+
+def test_neighbours_with_control_characters_stay_on_one_line(tmp_path, capsys):
+    """A crafted .bin's word 'c\\nd' split the answer over two lines."""
+    path = tmp_path / "odd.bin"
+    fbformat.write_model(path, _fb_model(words=("a b", "c\nd", "e\tf", "plain")))
+    code, out, err = _cli(capsys, "neighbors", str(path), "plain", "-k", "3")
+    assert code == 0 and len(out.splitlines()) == 1, out
+    assert "'c\\nd'" in out and "'e\\tf'" in out and "a b (" in out

@@ -229,8 +229,13 @@ def _cmd_neighbors(args: argparse.Namespace) -> int:
         pairs = kv.most_similar(word, topn=args.k)
         if fasttext and not kv.has_index_for(word):
             print(f"{word}: not in the vocabulary; its vector was built from its character n-grams")
-        print(f"{word}: " + ", ".join(f"{w} ({s:.3f})" for w, s in pairs))
+        print(f"{word}: " + ", ".join(f"{_shown(w)} ({s:.3f})" for w, s in pairs))
     return 0
+
+
+def _shown(word) -> str:
+    """A word as one line shows it: a word with a newline or other control character (a crafted file's) quoted."""
+    return word if isinstance(word, str) and word.isprintable() else repr(word)
 
 
 # ------------------------------------------------------------------------------------------------- evaluate
