@@ -10,6 +10,7 @@ import http.client
 import json
 import logging
 import pickle
+import struct
 import threading
 
 import numpy as np
@@ -554,3 +555,14 @@ def test_neighbours_with_control_characters_stay_on_one_line(tmp_path, capsys):
     code, out, err = _cli(capsys, "neighbors", str(path), "plain", "-k", "3")
     assert code == 0 and len(out.splitlines()) == 1, out
     assert "'c\\nd'" in out and "'e\\tf'" in out and "a b (" in out
+
+
+def test_a_gz_of_zeros_behind_a_huge_dictionary_fails_at_the_first_repeat(fb_bin, tmp_path):
+    """A .gz's size is unknown up front, so its dictionary is read entry by entry: 60 MB of zeros (60 KB packed)
+    read as millions of empty words before the end said 'truncated'; the second empty word is already damage."""
+    head = fb_bin.read_bytes()[:8 + 12 * 4 + 8]  # magic, version, arguments
+    header = struct.pack("<3iqq", 10 ** 9, 10 ** 9, 0, 0, -1)  # a billion words
+    bomb = tmp_path / "bomb.bin.gz"
+    bomb.write_bytes(gzip.compress(head + header + bytes(60_000_000), compresslevel=1))
+    with pytest.raises(fbformat.FastTextFileError, match=r"appears twice in the dictionary \(words 1 and 2\)"):
+        load_facebook_vectors(bomb)

@@ -235,8 +235,13 @@ def _read(src: _Source, encoding: str, full_model: bool) -> FacebookModel:
         raise src.bad("a pruned (quantized) fastText model; only full models can be read", FastTextUnsupportedError)
     src.need(10 * size, f"a dictionary of {size} words")  # each entry: >= 1 NUL + 8 count + 1 type bytes
     raw, counts, bad = [], [], 0  # lists grow with the data read (a .gz file's size is not known up front)
+    seen: set = set()  # a repeat ends the read at once: a .gz of zeros would otherwise be read word after word
     for i in range(size):
         raw.append(src.word(f"word {i + 1} of the dictionary"))
+        if raw[-1] in seen:
+            raise src.bad(f"the word {raw[-1][:40].decode(encoding, 'backslashreplace')!r} appears twice in the "
+                          f"dictionary (words {raw.index(raw[-1]) + 1} and {i + 1}); the file is damaged")
+        seen.add(raw[-1])
         count, kind = src.unpack("qb", f"word {i + 1} of the dictionary")
         if kind != 0 or count < 0:
             raise src.bad(f"word {i + 1} of the dictionary has type {kind} and count {count} (expected type 0, "
