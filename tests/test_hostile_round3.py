@@ -566,3 +566,12 @@ def test_a_gz_of_zeros_behind_a_huge_dictionary_fails_at_the_first_repeat(fb_bin
     bomb.write_bytes(gzip.compress(head + header + bytes(60_000_000), compresslevel=1))
     with pytest.raises(fbformat.FastTextFileError, match=r"appears twice in the dictionary \(words 1 and 2\)"):
         load_facebook_vectors(bomb)
+
+
+def test_an_upper_case_csv_is_read_as_a_table(tmp_path):
+    """DATA.CSV (a name Windows and cameras write) was read as lines of text, header and ids included."""
+    path = tmp_path / "DATA.CSV"
+    path.write_text("id,label,tweet\n1,0,good day\n2,1,bad day\n", encoding="utf-8")
+    assert default_tokenizer(path) == "lab"
+    got = load_corpus(str(path), "tweet", "label")["train"]
+    assert list(got.texts) == ["good day", "bad day"]

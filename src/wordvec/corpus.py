@@ -225,7 +225,7 @@ def default_tokenizer(source) -> str:
         if path.is_dir():
             tables = ("dataset_dict.json", "dataset_info.json", "train.csv", "train.parquet")
             return "lab" if any((path / name).is_file() for name in tables) else "gensim"
-        return "gensim" if path.is_file() and not (_is_csv(path) or path.suffix == ".parquet") else "lab"
+        return "gensim" if path.is_file() and not (_is_csv(path) or _is_parquet(path)) else "lab"
     except OSError:
         return "lab"  # unreadable: load_corpus reports it
 
@@ -253,7 +253,7 @@ def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[
                            f"(train.csv with a '{text_column}' column, or plain-text files, one sentence per line)")
     if _is_csv(path):
         return {"train": _read_csv(path, text_column, label_column)}
-    if path.suffix == ".parquet":
+    if _is_parquet(path):
         return {"train": _read_parquet(path, text_column, label_column)}
     if path.stat().st_size == 0:
         raise WordvecError(f"{path} is empty; give a file with one sentence per line")
@@ -277,8 +277,12 @@ def _nonempty_lines(lines: TextLines, where: Path) -> TextLines:
 
 
 def _is_csv(path: Path) -> bool:
-    """A CSV table, possibly compressed (train.csv.gz): read by columns, never as lines of text."""
-    return path.suffix == ".csv" or (is_compressed(path) and Path(path.stem).suffix == ".csv")
+    """A CSV table, possibly compressed (train.csv.gz), any case (DATA.CSV): read by columns, never as lines."""
+    return path.suffix.lower() == ".csv" or (is_compressed(path) and Path(path.stem).suffix.lower() == ".csv")
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() == ".parquet"
 
 
 def _read_csv(path: Path, text_column: str, label_column: str | None) -> Split:
