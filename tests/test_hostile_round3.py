@@ -575,3 +575,22 @@ def test_an_upper_case_csv_is_read_as_a_table(tmp_path):
     assert default_tokenizer(path) == "lab"
     got = load_corpus(str(path), "tweet", "label")["train"]
     assert list(got.texts) == ["good day", "bad day"]
+
+
+def test_the_word2vec_reader_names_the_reader_a_fasttext_bin_or_wordvec_file_needs(fb_bin, tmp_path):
+    """load_word2vec_format('cc.en.300.bin', binary=True), gensim users' usual slip, said only that line 1 is not a
+    header."""
+    fb_gz = tmp_path / "model.bin.gz"
+    fb_gz.write_bytes(gzip.compress(fb_bin.read_bytes()))
+    kv_file = tmp_path / "plain.kv"
+    KeyedVectors(["a", "b"], np.ones((2, 3), np.float32)).save(kv_file)
+    for path, reader in [(fb_bin, "load_facebook_vectors"), (fb_gz, "load_facebook_vectors"),
+                         (kv_file, "KeyedVectors.load")]:
+        for binary in (True, False):
+            with pytest.raises(WordvecError, match=reader):
+                KeyedVectors.load_word2vec_format(path, binary=binary)
+        with pytest.raises(WordvecError, match=reader):
+            KeyedVectors(["a"], np.ones((1, 4), np.float32)).intersect_word2vec_format(path, binary=True)
+    glove = tmp_path / "glove.txt"  # no header, and a '{' 9th byte: still a word2vec-format text file
+    glove.write_text("abcdefgh{ 0.5 0.25\nother 1.0 2.0\n")
+    assert KeyedVectors.load_word2vec_format(glove, no_header=True).index_to_key == ["abcdefgh{", "other"]

@@ -32,8 +32,8 @@ import numpy as np
 
 from . import fbformat, subwords
 from .errors import WordvecError
-from .state import (keys_from_tensors, keys_to_tensors, kind_hint, load_tensors, parse_header, refuse_pickle,
-                    save_state, verify_checksums)
+from .state import (KIND_READERS, file_kind, keys_from_tensors, keys_to_tensors, load_tensors, parse_header,
+                    refuse_pickle, save_state, verify_checksums)
 from .vectors import KeyedVectors, UnknownWordError, UnsupportedError
 
 logger = logging.getLogger("wordvec")
@@ -355,16 +355,8 @@ class FastTextModel:
 
 def _other_kind(path: Path) -> str | None:
     """What a file that failed to read as fastText's .bin is instead, with the call that reads it (or None)."""
-    if fbformat.sniff(path):
-        return None
-    try:
-        with open(path, "rb") as f:
-            head = f.read(9)
-    except OSError:
-        return None
-    if len(head) == 9 and head[8:9] == b"{":
-        return "it is a wordvec file (safetensors); read it with FastTextKeyedVectors.load or KeyedVectors.load"
-    return kind_hint(path).removeprefix("; ") or None
+    kind = file_kind(path)
+    return KIND_READERS[kind] if kind in KIND_READERS and kind != "fasttext" else None
 
 
 def load_facebook_model(path, encoding: str = "utf-8") -> FastTextModel:

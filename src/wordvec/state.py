@@ -84,13 +84,12 @@ def save_tensors(path, tensors: dict[str, np.ndarray], metadata: dict[str, str])
 _FASTTEXT_MAGIC = struct.pack("<i", 793712314)
 
 
-def kind_hint(path) -> str:
-    """What a path that is not a wordvec state file is instead, with the call that reads it ('' when not known):
-    a fastText .bin model, a word2vec-format file (plain or .gz), a run directory."""
+def file_kind(path) -> str:
+    """What a path holds, from its first bytes (inside a .gz too): 'fasttext' (Facebook's .bin model), 'word2vec'
+    (a 'WORDS DIMENSION' first line), 'safetensors' (wordvec's own files), 'run' (a run directory) or ''."""
     path = Path(path)
     if path.is_dir():
-        return ("; it is a run directory: read its vectors with wordvec.rundir.load_vectors(path)"
-                if (path / "metrics.json").is_file() else "")
+        return "run" if (path / "metrics.json").is_file() else ""
     try:
         with open(path, "rb") as f:
             head = f.read(4096)
@@ -100,12 +99,28 @@ def kind_hint(path) -> str:
     except (OSError, EOFError, zlib.error):
         return ""
     if head[:4] == _FASTTEXT_MAGIC:
-        return "; it is a fastText .bin model: read it with load_facebook_model(path) or load_facebook_vectors(path)"
+        return "fasttext"
+    if head[8:9] == b"{" and head[5:8] == b"\0\0\0":  # a header length, then JSON (text has no NUL bytes)
+        return "safetensors"
     first = head.split(b"\n", 1)[0].split()
-    if len(first) == 2 and all(x.isdigit() for x in first):
-        return ("; it is a word2vec-format file: read it with KeyedVectors.load_word2vec_format(path) (binary=True "
-                "for a binary one)")
-    return ""
+    return "word2vec" if len(first) == 2 and all(x.isdigit() for x in first) else ""
+
+
+#: The call that reads each kind of file `file_kind` tells apart.
+KIND_READERS = {
+    "fasttext": "it is a fastText .bin model: read it with load_facebook_model(path) or load_facebook_vectors(path)",
+    "word2vec": "it is a word2vec-format file: read it with KeyedVectors.load_word2vec_format(path) (binary=True "
+                "for a binary one)",
+    "safetensors": "it is a wordvec file (safetensors): read it with KeyedVectors.load, FastTextKeyedVectors.load "
+                   "or Word2Vec.load, whichever saved it",
+    "run": "it is a run directory: read its vectors with wordvec.rundir.load_vectors(path)"}
+
+
+def kind_hint(path) -> str:
+    """'; ' and what a path that is not a wordvec state file is instead, with the call that reads it ('' when not
+    known)."""
+    kind = file_kind(path)
+    return f"; {KIND_READERS[kind]}" if kind in KIND_READERS and kind != "safetensors" else ""
 
 
 def _not_safetensors(path, what: str) -> WordvecError:

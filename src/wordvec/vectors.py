@@ -35,6 +35,7 @@ import difflib
 import importlib.util
 import logging
 import math
+import os
 import warnings
 from array import array
 from numbers import Integral, Real
@@ -46,7 +47,8 @@ import numpy as np
 from .errors import (EmptyWordListError, MissingDependencyError, TruncatedFileError, UnknownAttributeError,
                      UnknownWordError, UnsupportedError, VectorFileError, WordDecodeError, WordvecError, require)
 from .files import read_json
-from .state import keys_from_tensors, keys_to_tensors, load_tensors, parse_header, save_state, verify_checksums
+from .state import (KIND_READERS, file_kind, keys_from_tensors, keys_to_tensors, load_tensors, parse_header,
+                    save_state, verify_checksums)
 from .w2vformat import read_word2vec, write_word2vec
 
 logger = logging.getLogger("wordvec")
@@ -55,6 +57,15 @@ _VECTOR_CHOICES = ("input", "output", "mean")
 
 
 # ------------------------------------------------------------------------------------------------- helpers
+
+
+def _refuse_other_kind(fname) -> None:
+    """A fastText .bin or a wordvec safetensors file given to the word2vec reader: the reader it needs instead (the
+    word2vec reader alone would only say its first line is not a header)."""
+    if isinstance(fname, (str, os.PathLike)) and Path(fname).is_file():
+        kind = file_kind(fname)
+        if kind in ("fasttext", "safetensors"):
+            raise VectorFileError(f"{fname} is not a word2vec-format file: {KIND_READERS[kind]}")
 
 
 def _is_key(x) -> bool:
@@ -1001,6 +1012,7 @@ class KeyedVectors:
         file (`limit` 0 or None: all, as in gensim). `no_header`: a text file without the `WORDS DIMENSION`
         line (GloVe's); it is read twice. NaN / inf values, duplicate or empty words, wrong counts and
         truncation are refused with a VectorFileError naming the line."""
+        _refuse_other_kind(fname)
         keys, vectors, counts = read_word2vec(fname, fvocab=fvocab, binary=binary, encoding=encoding,
                                               unicode_errors=unicode_errors, limit=limit, datatype=datatype,
                                               no_header=no_header)
@@ -1041,6 +1053,7 @@ class KeyedVectors:
         if isinstance(lockf, bool) or not isinstance(lockf, Real) or not -_F32_MAX <= lockf <= _F32_MAX:
             raise WordvecError(f"lockf must be a finite number within float32's range (0.0 freezes the merged "
                                f"vectors, 1.0 lets them train), got {lockf!r}")
+        _refuse_other_kind(fname)
         keys, vectors, _ = read_word2vec(fname, binary=binary, encoding=encoding, unicode_errors=unicode_errors)
         if vectors.shape[1] != self.vector_size:
             raise VectorFileError(f"incompatible vector size {vectors.shape[1]} in file {fname} (these vectors have "
