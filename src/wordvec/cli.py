@@ -121,8 +121,17 @@ def _inherit_store_settings(changes: dict) -> None:
 
     if not is_store(changes["dataset"]):
         return
-    changes.update({k: v for k, v in store_settings(changes["dataset"]).items()
-                    if k not in changes or (k == "tokenizer" and changes[k] == "auto")})
+    inherited = {k: v for k, v in store_settings(changes["dataset"]).items()
+                 if k not in changes or (k == "tokenizer" and changes[k] == "auto")}
+    try:  # the store's own values, not flags the user typed: a bad one means a damaged manifest
+        Config().replace(**inherited).validate()
+        if inherited.get("tokenizer") == "auto":
+            raise WordvecError("--tokenizer 'auto' is not a tokenizer")
+    except WordvecError as e:
+        raise WordvecError(f"the token store {changes['dataset']} holds a setting wordvec cannot use ({e}); the store "
+                           f"is damaged: re-create it with `wordvec prepare --out {changes['dataset']} --overwrite`"
+                           ) from None
+    changes.update(inherited)
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -200,25 +209,33 @@ def _without_nproc(argv: list[str]) -> list[str]:
 
 
 def _cmd_neighbors(args: argparse.Namespace) -> int:
-    from .fbformat import sniff
     from .rundir import load_vectors
 
-    fasttext = Path(args.run_dir).is_file() and sniff(args.run_dir)
-    if fasttext:  # a fastText .bin: unseen words get a vector from their character n-grams
-        from .fasttext import load_facebook_vectors
+    path = Path(args.run_dir)
+    if path.is_file() and path.suffix != ".checkpoint":  # a vector file, as `wordvec explore` opens it
+        from .explore import load_vector_file
 
         if args.vectors is not None:
-            raise WordvecError("--vectors chooses a matrix of a run directory; a fastText .bin has one set of word "
+            raise WordvecError("--vectors chooses a matrix of a run directory; a vector file has one set of word "
                                "vectors: leave --vectors out")
-        kv = load_facebook_vectors(args.run_dir)
+        kv = load_vector_file(path)
     else:
         kv = load_vectors(args.run_dir, which=args.vectors)
+    fasttext = hasattr(kv, "vectors_ngrams")
+    if not len(kv):
+        raise WordvecError(f"{args.run_dir} holds no words, so no word has neighbours; give a model with a "
+                           f"vocabulary")
     for word in args.words:
         pairs = kv.most_similar(word, topn=args.k)
         if fasttext and not kv.has_index_for(word):
             print(f"{word}: not in the vocabulary; its vector was built from its character n-grams")
-        print(f"{word}: " + ", ".join(f"{w} ({s:.3f})" for w, s in pairs))
+        print(f"{word}: " + ", ".join(f"{_shown(w)} ({s:.3f})" for w, s in pairs))
     return 0
+
+
+def _shown(word) -> str:
+    """A word as one line shows it: a word with a newline or other control character (a crafted file's) quoted."""
+    return word if isinstance(word, str) and word.isprintable() else repr(word)
 
 
 # ------------------------------------------------------------------------------------------------- evaluate
@@ -522,7 +539,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("neighbors", aliases=["neighbours"], help="nearest words by cosine similarity")
-    p.add_argument("run_dir", help="a run directory, or a fastText .bin model")
+    p.add_argument("run_dir", help="a run directory, or a vector file: word2vec text/binary, fastText .bin, or "
+                                   "wordvec's .safetensors (KeyedVectors.save, Word2Vec.save)")
     p.add_argument("words", nargs="+")
     p.add_argument("-k", type=_positive("-k"), default=10, help="how many neighbours (default 10)")
     p.add_argument("--vectors", choices=VECTOR_CHOICES, default=None,

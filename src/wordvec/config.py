@@ -237,9 +237,10 @@ class Config:
         for name in self.ignored():
             value, default = getattr(self, name), _DEFAULTS[name]
             if value != default and value != _NEUTRAL.get(name, default):
+                extra = {"min_lr": " --optimizer adamw", "launch_batch": " --backend hogwild"}.get(name, "")
                 raise WordvecError(f"{_flag(name)} {_show(value)} has no effect with --model {self.model} "
-                                   f"--loss {self.loss}{' --optimizer adamw' if name == 'min_lr' else ''}; "
-                                   f"drop it")
+                                   f"--loss {self.loss}{extra if self.model != 'softmax' or name == 'min_lr' else ''}"
+                                   f"; drop it")
         return self
 
     def heads(self) -> tuple[int, int]:
@@ -262,6 +263,8 @@ class Config:
             out += ["negative", "ns_exponent", "shared_negatives"]
         if self.optimizer == "adamw":
             out += ["min_lr"]
+        if self.backend == "hogwild":  # the CPU kernels take no launches
+            out += ["launch_batch"]
         return list(dict.fromkeys(out))
 
     def estimate_bytes(self, n_words: int, n_tokens: int) -> int:

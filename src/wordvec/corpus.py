@@ -18,6 +18,7 @@ import codecs
 import contextlib
 import csv
 import gzip
+import io
 import itertools
 import logging
 import lzma
@@ -224,7 +225,7 @@ def default_tokenizer(source) -> str:
         if path.is_dir():
             tables = ("dataset_dict.json", "dataset_info.json", "train.csv", "train.parquet")
             return "lab" if any((path / name).is_file() for name in tables) else "gensim"
-        return "gensim" if path.is_file() and path.suffix not in (".csv", ".parquet") else "lab"
+        return "gensim" if path.is_file() and not (_is_csv(path) or _is_parquet(path)) else "lab"
     except OSError:
         return "lab"  # unreadable: load_corpus reports it
 
@@ -250,9 +251,9 @@ def _load_local(path: Path, text_column: str, label_column: str | None) -> dict[
             return {"train": Split(_nonempty_lines(TextLines(texts), path))}
         raise WordvecError(f"folder {path} holds no train.csv, train.parquet or .txt(.gz) files; put the corpus there "
                            f"(train.csv with a '{text_column}' column, or plain-text files, one sentence per line)")
-    if path.suffix == ".csv":
+    if _is_csv(path):
         return {"train": _read_csv(path, text_column, label_column)}
-    if path.suffix == ".parquet":
+    if _is_parquet(path):
         return {"train": _read_parquet(path, text_column, label_column)}
     if path.stat().st_size == 0:
         raise WordvecError(f"{path} is empty; give a file with one sentence per line")
@@ -275,11 +276,20 @@ def _nonempty_lines(lines: TextLines, where: Path) -> TextLines:
     raise WordvecError(f"{where} holds no text (only blank lines); give a corpus with one sentence per line")
 
 
+def _is_csv(path: Path) -> bool:
+    """A CSV table, possibly compressed (train.csv.gz), any case (DATA.CSV): read by columns, never as lines."""
+    return path.suffix.lower() == ".csv" or (is_compressed(path) and Path(path.stem).suffix.lower() == ".csv")
+
+
+def _is_parquet(path: Path) -> bool:
+    return path.suffix.lower() == ".parquet"
+
+
 def _read_csv(path: Path, text_column: str, label_column: str | None) -> Split:
     csv.field_size_limit(min(sys.maxsize, 2 ** 31 - 1))  # a long text is a text, not a quoting error
     extra = 0
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:  # -sig: a byte-order mark is not in a column name
+        with read_errors(path), io.TextIOWrapper(open_binary(path), encoding="utf-8-sig", newline="") as f:
             reader = csv.DictReader(f)
             columns = reader.fieldnames or []
             if not columns:
@@ -309,7 +319,7 @@ def _read_csv(path: Path, text_column: str, label_column: str | None) -> Split:
 
 
 def _first_bad_line(path: Path) -> int:
-    with open(path, "rb") as f:
+    with contextlib.suppress(EOFError, zlib.error, lzma.LZMAError, OSError), open_binary(path) as f:
         for lineno, raw in enumerate(f, 1):
             try:
                 raw.decode("utf-8")

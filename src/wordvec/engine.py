@@ -559,16 +559,25 @@ class _HogwildRun:
                       self.curve)
 
 
+def lockf_values(lockf) -> np.ndarray:
+    """`wv.vectors_lockf` as a flat float32 array, whatever the user assigned (None: 1 for every word), or one
+    WordvecError when it is not numbers."""
+    if lockf is None:
+        return np.ones(1, dtype=np.float32)
+    try:
+        with np.errstate(over="ignore"):  # beyond float32: inf, refused where it is used
+            return np.asarray(lockf, dtype=np.float32).ravel()
+    except (TypeError, ValueError):
+        raise WordvecError(f"vectors_lockf must be numbers (one factor per word, or one for all), got "
+                           f"{type(lockf).__name__}") from None
+
+
 def _lockf(lockf, n_words: int) -> np.ndarray | None:
     """The kernels' lockf: None when every factor is 1 (their fast path), else one finite float32 per word (a
     single value stands for every word, as in gensim)."""
     if lockf is None:
         return None
-    try:
-        a = np.asarray(lockf, dtype=np.float32).ravel()
-    except (TypeError, ValueError):
-        raise WordvecError(f"vectors_lockf must be numbers (one factor per word), got {type(lockf).__name__}"
-                           ) from None
+    a = lockf_values(lockf)
     if a.size == 1:
         a = np.full(n_words, a[0], dtype=np.float32)
     if a.shape != (n_words,) or not np.isfinite(a).all():
@@ -577,5 +586,5 @@ def _lockf(lockf, n_words: int) -> np.ndarray | None:
     return None if (a == 1.0).all() else np.ascontiguousarray(a)
 
 
-__all__ = ["train_word2vec", "check_checkpoint", "Weights", "new_weights", "warm_up", "chunk_bounds",
+__all__ = ["train_word2vec", "check_checkpoint", "lockf_values", "Weights", "new_weights", "warm_up", "chunk_bounds",
            "check_kernels", "kernels_used", "uses_cpu_kernels"]

@@ -62,6 +62,9 @@ MAX_ROW_UPDATES = 256.0
 #: Centre words per launch on CUDA when `launch_batch` is 0 (on CPU: one step per launch).
 CUDA_LAUNCH_WORDS = 65536
 
+#: The most bytes of gathered inputs (windows, masks, negatives) one launch may hold (`steps_per_launch`).
+LAUNCH_BYTES = 1 << 30
+
 #: CUDA runs every step with fixed shapes (padding slots of weight 0), which CUDA graphs need; the CPU drops the
 #: padding instead (the same updates). True (or WORDVEC_FIXED_SHAPES=1) runs the CUDA formulation on the CPU.
 FIXED_SHAPES_ON_CPU = os.environ.get("WORDVEC_FIXED_SHAPES") == "1"
@@ -120,6 +123,27 @@ class _Launch:
         for buf, x in zip(static, inputs):
             buf.copy_(x)
         graph.replay()
+
+
+def steps_per_launch(config: Config, device_type: str, n_words: int) -> int:
+    """`--batch-size` steps per launch: `--launch-batch` words (0: the device's default) rounded down to whole steps
+    (at least one), no more than the corpus of `n_words` fills, and at most what LAUNCH_BYTES of gathered inputs
+    hold (a launch gathers every step's windows and negatives at once: a launch of a large corpus would not fit)."""
+    bsz, asked = int(config.batch_size), int(config.launch_batch)
+    launch = asked or (CUDA_LAUNCH_WORDS if device_type == "cuda" else bsz)
+    steps = max(1, launch // bsz)
+    if asked and asked % bsz:
+        log.warning("--launch-batch %d is not a multiple of --batch-size %d: each launch trains %d steps of %d "
+                    "centre words (%d words)", asked, bsz, steps, bsz, steps * bsz)
+    steps = min(steps, max(1, -(-int(n_words) // bsz)))
+    window, negative = int(config.window), (0 if config.heads()[0] else int(config.negative))
+    per_word = 2 * window * (32 + 32 * negative) + 32  # bytes gathered per centre word: windows, masks, draws
+    cap = max(1, LAUNCH_BYTES // (per_word * bsz))
+    if steps > cap:
+        log.warning("--launch-batch %d would gather about %.1f GB of inputs a launch; launching %d steps of %d "
+                    "centre words at a time instead", launch, steps * bsz * per_word / 1e9, cap, bsz)
+        steps = cap
+    return steps
 
 
 def _seed(*parts: int) -> int:
@@ -181,9 +205,8 @@ class _Run:
         window = int(config.window)
         self.offs = torch.cat([torch.arange(-window, 0, device=dev), torch.arange(1, window + 1, device=dev)])
         self.step_loss = torch.zeros((), device=dev, dtype=torch.float64)
-        launch = int(config.launch_batch) or (CUDA_LAUNCH_WORDS if dev.type == "cuda" else int(config.batch_size))
         self.fixed_shapes = dev.type == "cuda" or FIXED_SHAPES_ON_CPU
-        self.steps = _Launch(self._step, max(1, launch // int(config.batch_size)),
+        self.steps = _Launch(self._step, steps_per_launch(config, dev.type, self.n),
                              dev.type == "cuda" and os.environ.get("WORDVEC_CUDA_GRAPHS", "1") != "0")
 
     def negatives(self, shape):

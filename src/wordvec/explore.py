@@ -33,9 +33,12 @@ import numpy as np
 
 from .config import PRESETS, Config, preset
 from .errors import WordvecError
+from .fasttext import FastTextKeyedVectors, load_facebook_vectors
+from .fbformat import sniff
 from .files import atomic_open
 from .plots import project_2d
 from .rundir import METRICS, MAP_CACHE, load_vectors, read_config, read_metrics
+from .state import read_header
 from .vectors import KeyedVectors, UnknownWordError, VectorFileError
 
 log = logging.getLogger("wordvec")
@@ -103,7 +106,8 @@ class Source:
 
 def open_source(path: str | os.PathLike) -> Source:
     """A run directory (its vectors.txt, counts, tokenizer and metrics) or a vector file: word2vec text or binary
-    (.bin), or wordvec's safetensors (KeyedVectors.save)."""
+    (.bin), fastText's .bin model (unseen words get n-gram vectors), or wordvec's safetensors (KeyedVectors.save,
+    FastTextKeyedVectors.save, Word2Vec.save)."""
     path = Path(path)
     if path.is_dir():
         metrics = read_metrics(path)
@@ -113,16 +117,26 @@ def open_source(path: str | os.PathLike) -> Source:
     if not path.is_file():
         raise WordvecError(f"{path}: no such run directory or vector file; give a folder written by "
                            f"`wordvec train` or a word2vec / wordvec vector file")
-    kv = _load_vector_file(path)
-    facts = {"kind": "vector file", "vocab_size": len(kv), "vector_size": kv.vector_size,
-             "tokenizer": kv.tokenizer}
+    kv = load_vector_file(path)
+    facts = {"kind": "fastText model" if isinstance(kv, FastTextKeyedVectors) else "vector file",
+             "vocab_size": len(kv), "vector_size": kv.vector_size, "tokenizer": kv.tokenizer}
     return Source(path.name, path, kv, facts, _cache_file(path, inside=False))
 
 
-def _load_vector_file(path: Path) -> KeyedVectors:
+def load_vector_file(path: Path) -> KeyedVectors:
+    """The vectors of a file of any kind wordvec reads, recognised by its first bytes (then its name)."""
+    if sniff(path):  # Facebook's .bin: words and n-gram buckets (any word gets a vector)
+        return load_facebook_vectors(path)
     with open(path, "rb") as f:
         head = f.read(9)
     if len(head) == 9 and head[8:9] == b"{":  # safetensors: 8-byte header length, then the JSON header
+        kind = read_header(path).get("kind")
+        if kind == "fasttextkeyedvectors":
+            return FastTextKeyedVectors.load(path)
+        if kind == "word2vec":  # Word2Vec.save, or a `wordvec train` checkpoint
+            from .word2vec import Word2Vec
+
+            return Word2Vec.load(path).wv
         return KeyedVectors.load(path)
     binary = ".bin" in path.suffixes
     try:
@@ -224,7 +238,10 @@ class Explorer:
         return self.sources[run]
 
     def _token(self, s: Source, word: str) -> str:
-        """The vocabulary word a query word stands for (after the run's tokenizer), or UnknownWordError."""
+        """The vocabulary word a query word stands for (after the run's tokenizer), or UnknownWordError; a fastText
+        model's unseen word stands for itself (its vector is built from its n-grams)."""
+        if isinstance(s.kv, FastTextKeyedVectors) and s.kv.get_index(word, -1) < 0 and word in s.kv:
+            return word
         return s.kv.index_to_key[s.kv.get_index(word)]
 
     def _pairs(self, pairs) -> list[dict]:
@@ -273,7 +290,8 @@ class Explorer:
 
     def doesnt_match(self, run: int, words: list[str]) -> dict:
         s = self.source(run)
-        unknown = [w for w in words if s.kv.get_index(w, -1) < 0]
+        fasttext = isinstance(s.kv, FastTextKeyedVectors)  # an unseen word has its n-grams' vector
+        unknown = [w for w in words if (w not in s.kv if fasttext else s.kv.get_index(w, -1) < 0)]
         known = [w for w in words if w not in unknown]
         if len(known) < 2:
             raise RequestError(f"doesn't match needs at least two words in the vocabulary; unknown: "
@@ -343,6 +361,10 @@ def _read_cache(path: Path | None) -> dict:
 def _write_cache(s: Source, stored: dict) -> None:
     if s.cache_file is None:
         return
+    if s.cache_file.parent == s.path and not s.path.is_dir():  # the run was removed while served: not recreated
+        log.info("keeping the map of %s in memory only (%s is gone)", s.name, s.path)
+        s.cache_file = None
+        return
     arrays = {}
     for key, (digest, xy) in stored.items():
         arrays[f"{key}.digest"], arrays[f"{key}.xy"] = digest, xy
@@ -361,10 +383,15 @@ def _write_cache(s: Source, stored: dict) -> None:
 
 def _string(body: dict, key: str, default: str | None = None, allow_empty: bool = False) -> str:
     value = body.get(key, default)
+    if value is None and key not in body:
+        raise RequestError(f"'{key}' is missing (it must be a string: send {{\"{key}\": \"...\"}} in the JSON "
+                           f"body)")
     if not isinstance(value, str):
         raise RequestError(f"'{key}' must be a string")
     if len(value) > MAX_WORD_CHARS:
         raise RequestError(f"'{key}' is {len(value)} characters long; at most {MAX_WORD_CHARS}")
+    if any("\ud800" <= c <= "\udfff" for c in value):  # JSON's \uD800 alone: no character, and not UTF-8
+        raise RequestError(f"'{key}' holds half of a UTF-16 surrogate pair, which is not text; send whole characters")
     if not allow_empty and not value.strip():
         raise RequestError(f"'{key}' is empty; type a word")
     return value
@@ -402,9 +429,12 @@ def _route(ex: Explorer, name: str, body: dict) -> dict:
         runs = body.get("runs")
         if runs is not None:
             if not isinstance(runs, list) or len(runs) > len(ex.sources):
-                raise RequestError("'runs' must be a list of run indices")
+                raise RequestError(f"'runs' must be a list of run indices, at most {len(ex.sources)}")
             for r in runs:
                 ex.source(r)
+            if len(set(runs)) != len(runs):  # a run twice would mark all its words as shared with itself
+                raise RequestError(f"'runs' names run {next(r for r in runs if runs.count(r) > 1)} twice; list "
+                                   f"each run once")
         return ex.compare(_string(body, "word"), k(), runs)
     if name == "analogy":
         positive, negative = _words(body, "positive", 1), _words(body, "negative")
@@ -434,7 +464,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._json({"error": message or HTTPStatus(code).phrase}, code, close=True)
 
     def _json(self, payload: dict, status: int = 200, close: bool = False) -> None:
-        data = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        try:
+            data = json.dumps(payload, ensure_ascii=False, allow_nan=False).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate from a word of the vectors: JSON's \u escapes carry it
+            data = json.dumps(payload, allow_nan=False).encode("ascii")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
@@ -463,8 +496,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         if self._foreign_host():
             return
-        path = self.path.split("?", 1)[0]
+        path, _, query = self.path.partition("?")
         if path.startswith("/api/"):
+            if query:  # parameters are typed JSON (k is a number, positive a list): a query string cannot say that
+                return self._json({"error": f"{path[:80]} takes its parameters as a JSON body: POST {path[:80]} "
+                                            f"{{\"word\": ..., \"k\": ...}}, not a query string"},
+                                  HTTPStatus.BAD_REQUEST)
             return self._api(path[5:], {})
         if path not in STATIC:
             return self._json({"error": f"no page {path[:80]!r}; open /"}, HTTPStatus.NOT_FOUND)

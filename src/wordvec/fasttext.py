@@ -32,8 +32,8 @@ import numpy as np
 
 from . import fbformat, subwords
 from .errors import WordvecError
-from .state import (keys_from_tensors, keys_to_tensors, load_tensors, parse_header, refuse_pickle, save_state,
-                    verify_checksums)
+from .state import (KIND_READERS, file_kind, keys_from_tensors, keys_to_tensors, load_tensors, parse_header,
+                    refuse_pickle, save_state, verify_checksums)
 from .vectors import KeyedVectors, UnknownWordError, UnsupportedError
 
 logger = logging.getLogger("wordvec")
@@ -328,7 +328,14 @@ class FastTextModel:
 
     @classmethod
     def from_facebook(cls, path, encoding: str = "utf-8", full_model: bool = True) -> "FastTextModel":
-        fb = fbformat.read_model(path, encoding=encoding, full_model=full_model)
+        refuse_pickle(Path(path), "a gensim FastText model", PICKLE_RECIPE)
+        try:
+            fb = fbformat.read_model(path, encoding=encoding, full_model=full_model)
+        except fbformat.FastTextFileError:
+            other = _other_kind(Path(path))
+            if other:
+                raise fbformat.FastTextFileError(f"{path} is not a fastText .bin model: {other}") from None
+            raise
         n = len(fb.words)
         wv = FastTextKeyedVectors.from_arrays(fb.words, fb.input[:n], fb.input[n:], fb.args["minn"],
                                               fb.args["maxn"], counts=fb.counts)
@@ -344,6 +351,12 @@ class FastTextModel:
     def save_facebook_model(self, path, encoding: str = "utf-8", lr_update_rate: int | None = None,
                             word_ngrams: int | None = None) -> Path:
         return save_facebook_model(self, path, encoding, lr_update_rate, word_ngrams)
+
+
+def _other_kind(path: Path) -> str | None:
+    """What a file that failed to read as fastText's .bin is instead, with the call that reads it (or None)."""
+    kind = file_kind(path)
+    return KIND_READERS[kind] if kind in KIND_READERS and kind != "fasttext" else None
 
 
 def load_facebook_model(path, encoding: str = "utf-8") -> FastTextModel:

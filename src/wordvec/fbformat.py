@@ -21,6 +21,7 @@ refused. Supervised, quantized (.ftz) and pruned models are refused as unsupport
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gzip
 import logging
@@ -179,11 +180,11 @@ def sniff(path) -> bool:
             head = f.read(56)
     except (OSError, EOFError, zlib.error):
         return False
+    if len(head) >= 4 and struct.unpack("<i", head[:4])[0] == MAGIC:
+        return True  # even a file cut short: reading it says what is wrong (truncated, unsupported version)
     if len(head) < 56:
         return False
     first = struct.unpack("<14i", head)
-    if first[0] == MAGIC:
-        return first[1] in (11, 12)
     dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn, maxn = first[:11]
     return (0 < dim <= 100_000 and 0 < ws <= 10_000 and 0 < epoch and 0 <= neg and loss in LOSSES
             and model in MODELS and 0 <= bucket and 0 <= minn and 0 <= maxn)
@@ -202,7 +203,10 @@ def read_model(path, encoding: str = "utf-8", full_model: bool = True) -> Facebo
             return _read(_Source(f, path, size), encoding, full_model)
     except WordvecError:
         raise
-    except (OSError, EOFError, zlib.error) as e:  # unreadable, or a damaged .gz
+    except EOFError as e:  # gzip's stream ends early
+        raise FastTextTruncatedError(f"cannot read {path}: the compressed file is truncated ({e}); download or "
+                                     f"copy it again") from None
+    except (OSError, zlib.error) as e:  # unreadable, or a damaged .gz
         raise FastTextFileError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
 
 
@@ -231,8 +235,13 @@ def _read(src: _Source, encoding: str, full_model: bool) -> FacebookModel:
         raise src.bad("a pruned (quantized) fastText model; only full models can be read", FastTextUnsupportedError)
     src.need(10 * size, f"a dictionary of {size} words")  # each entry: >= 1 NUL + 8 count + 1 type bytes
     raw, counts, bad = [], [], 0  # lists grow with the data read (a .gz file's size is not known up front)
+    seen: set = set()  # a repeat ends the read at once: a .gz of zeros would otherwise be read word after word
     for i in range(size):
         raw.append(src.word(f"word {i + 1} of the dictionary"))
+        if raw[-1] in seen:
+            raise src.bad(f"the word {raw[-1][:40].decode(encoding, 'backslashreplace')!r} appears twice in the "
+                          f"dictionary (words {raw.index(raw[-1]) + 1} and {i + 1}); the file is damaged")
+        seen.add(raw[-1])
         count, kind = src.unpack("qb", f"word {i + 1} of the dictionary")
         if kind != 0 or count < 0:
             raise src.bad(f"word {i + 1} of the dictionary has type {kind} and count {count} (expected type 0, "
@@ -326,6 +335,12 @@ def _matrix(src: _Source, new: bool, what: str, dim: int, rows_expected: int | N
     return out.astype(np.float32, copy=False)
 
 
+def _compressed(raw: IO[bytes], path: Path):
+    """A path ending in .gz is written gzip-compressed (the reader takes .gz too); otherwise `raw` as it is."""
+    return gzip.GzipFile(fileobj=raw, mode="wb", filename="", mtime=0) if path.suffix == ".gz" \
+        else contextlib.nullcontext(raw)
+
+
 def write_model(path, model: FacebookModel, encoding: str = "utf-8") -> Path:
     """Write `model` as a fastText .bin file (version 12), atomically; fastText and gensim read it."""
     args = model.args
@@ -344,7 +359,7 @@ def write_model(path, model: FacebookModel, encoding: str = "utf-8") -> Path:
         if not all(np.isfinite(m).all() for m in mats):
             raise WordvecError(f"the {name} matrix holds NaN or inf values (a diverged model?); fastText files must "
                                f"hold finite numbers")
-    with atomic_open(Path(path), "wb") as f:
+    with atomic_open(Path(path), "wb") as raw, _compressed(raw, Path(path)) as f:
         f.write(struct.pack("<2i", MAGIC, VERSION))
         f.write(struct.pack("<12i", *(int(args[k]) for k in ARG_NAMES[:-1])))
         f.write(struct.pack("<d", float(args["t"])))

@@ -15,7 +15,7 @@ from pathlib import Path
 from . import __version__
 from .runctl import differences
 from .state import DEFAULT_CHECKPOINT_EVERY, Checkpointer, fingerprint, listening, load_state
-from .config import Config
+from .config import TOKENIZERS, Config
 from .corpus import check_apart, default_tokenizer, load_corpus
 from .devices import resolve_device
 from .distributed import TorchReplicas, launched, restart_count, session, sync_hint
@@ -206,7 +206,12 @@ def _resolve_tokenizer(config: Config) -> Config:
     if is_store(config.dataset):
         from .store import open_store
 
-        return config.replace(tokenizer=open_store(config.dataset, check_ids=False).manifest["tokenizer"])
+        name = open_store(config.dataset, check_ids=False).manifest["tokenizer"]
+        if name not in TOKENIZERS or name == "auto":  # the store's own word, not a flag the user gave
+            raise WordvecError(f"the token store {config.dataset} names the tokenizer {str(name)[:40]!r}, which "
+                               f"wordvec does not know; the store is damaged: re-create it with `wordvec prepare "
+                               f"--out {config.dataset} --overwrite`")
+        return config.replace(tokenizer=name)
     return config.replace(tokenizer=default_tokenizer(config.dataset))
 
 

@@ -55,6 +55,8 @@ def training_report(metrics: dict, out=None) -> str:
         if is_lab:
             mark = f"{LAB_PARITY[key]:>10,} {'ok' if value == LAB_PARITY[key] else 'DIFFERS'}"
         lines.append(f"{label:<24}{value:>14,}  {mark}".rstrip())
+    if cfg.get("tokenizer"):  # what --tokenizer auto chose for this dataset
+        lines.append(f"{'tokenizer':<24}{cfg['tokenizer']:>14}")
     lines.append(f"{'epoch losses':<24}{', '.join(f'{x:.4f}' for x in metrics['epoch_losses']):>14}")
     if metrics.get("heldout_losses"):
         lines.append(f"{'held-out losses':<24}{', '.join(f'{x:.4f}' for x in metrics['heldout_losses']):>14}")

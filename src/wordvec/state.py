@@ -20,6 +20,7 @@ A file is written under a temporary name and renamed, so a crash or a full disk 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import math
@@ -79,7 +80,53 @@ def save_tensors(path, tensors: dict[str, np.ndarray], metadata: dict[str, str])
     return path
 
 
+#: The first 4 bytes of a Facebook fastText .bin model (its magic number, little-endian).
+_FASTTEXT_MAGIC = struct.pack("<i", 793712314)
+
+
+def file_kind(path) -> str:
+    """What a path holds, from its first bytes (inside a .gz too): 'fasttext' (Facebook's .bin model), 'word2vec'
+    (a 'WORDS DIMENSION' first line), 'safetensors' (wordvec's own files), 'run' (a run directory) or ''."""
+    path = Path(path)
+    if path.is_dir():
+        return "run" if (path / "metrics.json").is_file() else ""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+        if head[:2] == b"\x1f\x8b":  # gzip: look inside
+            with gzip.open(path, "rb") as g:
+                head = g.read(4096)
+    except (OSError, EOFError, zlib.error):
+        return ""
+    if head[:4] == _FASTTEXT_MAGIC:
+        return "fasttext"
+    if head[8:9] == b"{" and head[5:8] == b"\0\0\0":  # a header length, then JSON (text has no NUL bytes)
+        return "safetensors"
+    first = head.split(b"\n", 1)[0].split()
+    return "word2vec" if len(first) == 2 and all(x.isdigit() for x in first) else ""
+
+
+#: The call that reads each kind of file `file_kind` tells apart.
+KIND_READERS = {
+    "fasttext": "it is a fastText .bin model: read it with load_facebook_model(path) or load_facebook_vectors(path)",
+    "word2vec": "it is a word2vec-format file: read it with KeyedVectors.load_word2vec_format(path) (binary=True "
+                "for a binary one)",
+    "safetensors": "it is a wordvec file (safetensors): read it with KeyedVectors.load, FastTextKeyedVectors.load "
+                   "or Word2Vec.load, whichever saved it",
+    "run": "it is a run directory: read its vectors with wordvec.rundir.load_vectors(path)"}
+
+
+def kind_hint(path) -> str:
+    """'; ' and what a path that is not a wordvec state file is instead, with the call that reads it ('' when not
+    known)."""
+    kind = file_kind(path)
+    return f"; {KIND_READERS[kind]}" if kind in KIND_READERS and kind != "safetensors" else ""
+
+
 def _not_safetensors(path, what: str) -> WordvecError:
+    hint = kind_hint(path)
+    if hint:
+        return WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file{hint}")
     return WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file ({what}); the file is damaged "
                         f"or of another kind")
 
@@ -155,7 +202,8 @@ def load_tensors(path, mmap: str | None = None, mapped: Sequence[str] | None = (
                     if tensors[name].size != count:
                         raise WordvecError(f"{path}: tensor {name!r} is truncated; the file is damaged")
     except IsADirectoryError:
-        raise WordvecError(f"{path} is a folder, not a wordvec model, vectors or checkpoint file") from None
+        raise WordvecError(f"{path} is a folder, not a wordvec model, vectors or checkpoint file{kind_hint(path)}"
+                           ) from None
     except OSError as e:
         raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
     return tensors, meta
@@ -191,10 +239,12 @@ def refuse_pickle(path, what: str, recipe: str) -> None:
     """gensim saves with pickle, and unpickling runs whatever code the file names: refuse one, unread."""
     try:
         with open(path, "rb") as f:
-            head = f.read(2)
+            head = f.read(9)
     except OSError:
         return  # read_header says what is wrong
-    if len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+    if head[8:9] == b"{":  # safetensors: a header length of 640, 896, 1152 or 1408 bytes also starts 0x80 0x02..5
+        return
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         raise WordvecError(f"{path} is a Python pickle ({what}); wordvec does not unpickle files, because "
                            f"unpickling can run any code the file holds. {recipe}")
 
@@ -207,10 +257,20 @@ def save_state(path: str | os.PathLike, kind: str, tensors: dict[str, np.ndarray
     return save_tensors(path, tensors, {"wordvec": json.dumps(header, allow_nan=False, ensure_ascii=False)})
 
 
+#: The call that reads each kind of state file (named when a file of one kind is given where another is needed).
+_READERS = {"word2vec": "Word2Vec.load(path) (its vectors are .wv; a `wordvec train` checkpoint also continues "
+                        "with `wordvec train --resume`)",
+            "keyedvectors": "KeyedVectors.load(path)", "fasttextkeyedvectors": "FastTextKeyedVectors.load(path)",
+            "phrases": "Phrases.load(path)", "frozen-phrases": "Phrases.load(path)",
+            "lab": "`wordvec train --resume` (the lab network's checkpoint)"}
+
+
 def parse_header(path, meta: dict, kinds: tuple[str, ...] | None) -> dict:
     """The `wordvec` JSON of a state file's metadata, checked: format, version, kind."""
     if "wordvec" not in meta:
-        raise WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file (or it is damaged)")
+        hint = ("; it is the network weights of a run directory (model.safetensors): read the run's vectors with "
+                "wordvec.rundir.load_vectors(the run's folder)") if meta.get("format") == "wordvec" else ""
+        raise WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file (or it is damaged){hint}")
     header = read_json(meta["wordvec"], f"{path}: the wordvec header")
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise WordvecError(f"{path} is not a wordvec model, vectors or checkpoint file")
@@ -222,8 +282,9 @@ def parse_header(path, meta: dict, kinds: tuple[str, ...] | None) -> dict:
         raise WordvecError(f"{path} was written by a newer wordvec (format version {version!r}); upgrade wordvec "
                            f"to read it")
     if kinds is not None and header.get("kind") not in kinds:
+        reader = _READERS.get(str(header.get("kind")))
         raise WordvecError(f"{path} holds a wordvec {str(header.get('kind'))[:40]!r} file, not "
-                           f"{' or '.join(kinds)}")
+                           f"{' or '.join(kinds)}{f'; read it with {reader}' if reader else ''}")
     return header
 
 
@@ -237,7 +298,8 @@ def read_header(path: str | os.PathLike, kinds: tuple[str, ...] | None = None) -
     except FileNotFoundError:
         raise WordvecError(f"{path} does not exist") from None
     except IsADirectoryError:
-        raise WordvecError(f"{path} is a folder, not a wordvec model, vectors or checkpoint file") from None
+        raise WordvecError(f"{path} is a folder, not a wordvec model, vectors or checkpoint file{kind_hint(path)}"
+                           ) from None
     except OSError as e:
         raise WordvecError(f"cannot read {path}: {e.strerror or e}") from None
     return parse_header(path, meta, kinds)

@@ -35,6 +35,7 @@ import difflib
 import importlib.util
 import logging
 import math
+import os
 import warnings
 from array import array
 from numbers import Integral, Real
@@ -46,7 +47,8 @@ import numpy as np
 from .errors import (EmptyWordListError, MissingDependencyError, TruncatedFileError, UnknownAttributeError,
                      UnknownWordError, UnsupportedError, VectorFileError, WordDecodeError, WordvecError, require)
 from .files import read_json
-from .state import keys_from_tensors, keys_to_tensors, load_tensors, parse_header, save_state, verify_checksums
+from .state import (KIND_READERS, file_kind, keys_from_tensors, keys_to_tensors, load_tensors, parse_header,
+                    save_state, verify_checksums)
 from .w2vformat import read_word2vec, write_word2vec
 
 logger = logging.getLogger("wordvec")
@@ -55,6 +57,15 @@ _VECTOR_CHOICES = ("input", "output", "mean")
 
 
 # ------------------------------------------------------------------------------------------------- helpers
+
+
+def _refuse_other_kind(fname) -> None:
+    """A fastText .bin or a wordvec safetensors file given to the word2vec reader: the reader it needs instead (the
+    word2vec reader alone would only say its first line is not a header)."""
+    if isinstance(fname, (str, os.PathLike)) and Path(fname).is_file():
+        kind = file_kind(fname)
+        if kind in ("fasttext", "safetensors"):
+            raise VectorFileError(f"{fname} is not a word2vec-format file: {KIND_READERS[kind]}")
 
 
 def _is_key(x) -> bool:
@@ -92,9 +103,10 @@ def _unit_rows(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     step = 1 << 16
     for a in range(0, n, step):
         block = np.asarray(v[a:a + step], dtype=np.float32)
-        nb = np.sqrt(np.einsum("ij,ij->i", block, block))
-        norms[a:a + step] = nb
-        np.divide(block, np.maximum(nb, 1e-30)[:, None], out=normed[a:a + step])
+        nb = np.sqrt(np.einsum("ij,ij->i", block, block, dtype=np.float64))  # float32 squares overflow past 1e19
+        with np.errstate(over="ignore"):
+            norms[a:a + step] = nb
+        np.divide(block, np.maximum(nb, 1e-30)[:, None], out=normed[a:a + step], casting="same_kind")
     return norms, normed
 
 
@@ -244,6 +256,8 @@ def read_analogies(path, encoding: str = "utf8") -> list[tuple[str, list[tuple[s
 
 # ------------------------------------------------------------------------------------------------- KeyedVectors
 
+
+_F32_MAX = float(np.finfo(np.float32).max)  # a larger factor would be stored as inf
 
 class KeyedVectors:
     """Keys (words) and their vectors: row i of `vectors` belongs to `index_to_key[i]`.
@@ -633,7 +647,8 @@ class KeyedVectors:
         mean = self._mean(terms, pre_normalize=True, ignore_missing=False, exclude=used)
         norm = 0.0 if mean is None else float(np.linalg.norm(mean))
         if norm == 0.0:
-            raise WordvecError("the query vector is zero (the positive and negative words cancel out)")
+            raise WordvecError("the query vector is zero (the words' vectors are zero, or the positive and negative "
+                               "words cancel out)")
         return (mean / norm).astype(np.float32), used
 
     # --- nearest neighbours -----------------------------------------------------------------------------------
@@ -997,6 +1012,7 @@ class KeyedVectors:
         file (`limit` 0 or None: all, as in gensim). `no_header`: a text file without the `WORDS DIMENSION`
         line (GloVe's); it is read twice. NaN / inf values, duplicate or empty words, wrong counts and
         truncation are refused with a VectorFileError naming the line."""
+        _refuse_other_kind(fname)
         keys, vectors, counts = read_word2vec(fname, fvocab=fvocab, binary=binary, encoding=encoding,
                                               unicode_errors=unicode_errors, limit=limit, datatype=datatype,
                                               no_header=no_header)
@@ -1034,9 +1050,10 @@ class KeyedVectors:
         further training; 1.0 lets them train). No key is added; the others keep their vectors. The file is read
         with the same checks as `load_word2vec_format` (a damaged file changes nothing); a file of another
         dimension is gensim's ValueError. Returns how many vectors were merged."""
-        if isinstance(lockf, bool) or not isinstance(lockf, Real) or not math.isfinite(lockf):
-            raise WordvecError(f"lockf must be a finite number (0.0 freezes the merged vectors, 1.0 lets them "
-                               f"train), got {lockf!r}")
+        if isinstance(lockf, bool) or not isinstance(lockf, Real) or not -_F32_MAX <= lockf <= _F32_MAX:
+            raise WordvecError(f"lockf must be a finite number within float32's range (0.0 freezes the merged "
+                               f"vectors, 1.0 lets them train), got {lockf!r}")
+        _refuse_other_kind(fname)
         keys, vectors, _ = read_word2vec(fname, binary=binary, encoding=encoding, unicode_errors=unicode_errors)
         if vectors.shape[1] != self.vector_size:
             raise VectorFileError(f"incompatible vector size {vectors.shape[1]} in file {fname} (these vectors have "

@@ -8,6 +8,7 @@ One name per matrix everywhere: `input_vectors` is the lab's `embed.weight` and 
 
 from __future__ import annotations
 
+import logging
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import WordvecError
+
+log = logging.getLogger("wordvec")
 
 #: Names of the trained matrices in model.safetensors, checkpoints and saved models (the lab network's names).
 INPUT, OUTPUT, HS = "embed.weight", "expand.weight", "hs.weight"
@@ -82,6 +85,9 @@ class LossCurve:
     def start(cls, epoch_words: int, epochs: int, every: int = 0, state: dict | None = None) -> "LossCurve":
         """A new curve (`every` words a point; 0: about LOSS_POINTS over the run), or a saved one."""
         if state:
+            if every > 0 and int(every) != state.get("every"):  # a curve keeps one spacing (and the chunks follow it)
+                log.warning("--loss-every %d: the resumed run keeps the checkpoint's spacing of %s words", every,
+                            state.get("every"))
             return cls(**state)
         every = int(every) if every > 0 else max(1, int(epoch_words) * int(epochs) // LOSS_POINTS)
         return cls(every=every, epoch_words=int(epoch_words))

@@ -33,7 +33,7 @@ import numpy as np
 
 from .config import Config
 from .corpus import LineSentence
-from .engine import Weights, new_weights, train_word2vec
+from .engine import Weights, lockf_values, new_weights, train_word2vec
 from .errors import WordvecError, api_words
 from .files import check_fields
 from .runctl import differences
@@ -593,7 +593,7 @@ class Word2Vec:
             final[i] = vocab.tok2id.get(scan.words[i], -1)
         w, dim = self._weights, int(self.wv.vector_size)
         rows = init_vectors([int(self.seed), n_old], n_new, 0, dim)[0]
-        lockf = np.asarray(self.wv.vectors_lockf, dtype=np.float32).ravel()
+        lockf = lockf_values(self.wv.vectors_lockf)
         self.wv.add_vectors(vocab.id2tok[n_old:], rows)
         self.wv.counts = vocab.counts
         if lockf.size == n_old and n_old > 1:  # one factor per word: the new words train freely
@@ -814,7 +814,10 @@ class Word2Vec:
             extras, _ = checkpoint_extras(self._vocab, config)
             tensors.update(extras)
             tensors.update(self._synced().tensors())
-            lockf = np.asarray(getattr(self.wv, "vectors_lockf", np.ones(1)), dtype=np.float32).ravel()
+            lockf = lockf_values(getattr(self.wv, "vectors_lockf", None))
+            if not np.isfinite(lockf).all():  # load would refuse the file as damaged
+                raise WordvecError("model.wv.vectors_lockf holds NaN or infinite factors; set finite ones (0.0 "
+                                   "freezes a word, 1.0 lets it train) before saving")
             if lockf.size == len(self._vocab) and (lockf != 1.0).any():  # frozen rows stay frozen after load
                 tensors[LOCKF] = np.ascontiguousarray(lockf)
         header = {"config": config.to_dict(),
@@ -853,7 +856,7 @@ class Word2Vec:
             raise WordvecError(f"{path}: the stored config is not valid ({e}); the file is damaged") from None
         if config.model not in ("skipgram", "cbow"):
             raise WordvecError(f"{path} holds the lab's {config.model} network, not skip-gram or CBOW; load its "
-                               f"vectors with KeyedVectors.load_run")
+                               f"vectors with wordvec.rundir.load_vectors(the run's folder)")
         if "word2vec" in header:  # the constructor checks the parameters; these it takes as they are
             check_fields(header["word2vec"], _STATE_KINDS, f"{path}: word2vec", "the file is damaged", required=())
         attrs = header.get("word2vec") or _params_from_config(config)
