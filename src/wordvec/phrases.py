@@ -342,12 +342,13 @@ class Phrases(_PhrasesTransformation):
 
     # --- counting ---------------------------------------------------------------------------------------------
 
-    def _count(self, ids: np.ndarray, ends: np.ndarray, conn: np.ndarray) -> _Table:
-        """Unigram and bigram counts of one run of sentences (token ids; where each sentence ends)."""
+    def _count(self, ids: np.ndarray, ends: np.ndarray, conn: np.ndarray, skip: int = 0) -> _Table:
+        """Unigram and bigram counts of one run of sentences (token ids; where each sentence ends); the first
+        `skip` tokens were counted as unigrams before (a sentence cut between two chunks: `learn_ids`)."""
         n_words, n = len(self._words), len(ids)
         inner = ends[(ends > 0) & (ends < n)] - 1  # pairs that would cross from one sentence into the next
         if not conn[ids].any():
-            uni = np.bincount(ids, minlength=n_words).astype(np.int64)
+            uni = np.bincount(ids[skip:], minlength=n_words).astype(np.int64)
             if n < 2:
                 return _Table(uni)
             keep = np.ones(n - 1, dtype=bool)
@@ -355,7 +356,7 @@ class Phrases(_PhrasesTransformation):
             keys = ids[:-1][keep] * n_words + ids[1:][keep]
         else:
             plain = np.flatnonzero(~conn[ids])
-            uni = np.bincount(ids[plain], minlength=n_words).astype(np.int64)
+            uni = np.bincount(ids[plain[plain >= skip]], minlength=n_words).astype(np.int64)
             if len(plain) < 2:
                 return _Table(uni)
             pa, pb = plain[:-1], plain[1:]
@@ -417,13 +418,16 @@ class Phrases(_PhrasesTransformation):
             del flat
             yield ids, np.cumsum(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)))
 
-    def _learn(self, sentences) -> tuple[int, _Table, int]:
-        """gensim's _learn_vocab: (min_reduce, counts, words) of `sentences`, pruned as gensim prunes."""
+    def _learn(self, chunks) -> tuple[int, _Table, int]:
+        """gensim's _learn_vocab: (min_reduce, counts, words) of (ids, sentence ends, skip) chunks, pruned as gensim
+        prunes."""
         min_reduce, total, n_sentences = 1, 0, 0
         table, pending = _Table(), []  # chunk counts wait to be merged while they cannot reach max_vocab_size
-        for ids, ends in self._chunks(sentences):
-            conn = np.frombuffer(bytes(self._conn), dtype=bool)
-            part = self._count(ids, ends, conn)
+        conn = np.frombuffer(bytes(self._conn), dtype=bool)
+        for ids, ends, skip in chunks:
+            if len(conn) != len(self._conn):
+                conn = np.frombuffer(bytes(self._conn), dtype=bool)
+            part = self._count(ids, ends, conn, skip)
             bound = table.types() + sum(t.types() for t in pending) + part.types()
             if bound <= self.max_vocab_size:
                 pending.append(part)
@@ -431,8 +435,8 @@ class Phrases(_PhrasesTransformation):
                     table, pending = _merge([table, *pending], len(self._words), len(self._seqs), True), []
             else:
                 table, pending = _merge([table, *pending], len(self._words), len(self._seqs), True), []
-                table, min_reduce = self._prune_at(table, part, ids, ends, conn, min_reduce)
-            total += len(ids)
+                table, min_reduce = self._prune_at(table, part, ids, ends, conn, min_reduce, skip)
+            total += len(ids) - skip
             n_sentences += len(ends)
             log.info("PROGRESS: at sentence #%i, processed %i words", n_sentences, total)
         table = _merge([table, *pending], len(self._words), len(self._seqs), True)
@@ -440,23 +444,24 @@ class Phrases(_PhrasesTransformation):
                  table.types(), total, n_sentences)
         return min_reduce, table, total
 
-    def _prune_at(self, table, part, ids, ends, conn, min_reduce):
+    def _prune_at(self, table, part, ids, ends, conn, min_reduce, skip=0):
         """Add a chunk to `table`, pruning after each sentence that takes it above max_vocab_size (gensim)."""
         lo = 0
         while lo < len(ends):
             start = ends[lo - 1] if lo else 0
+            first = skip if lo == 0 else 0
             merged = _merge([table, part], len(self._words), len(self._seqs))
             if merged.types() <= self.max_vocab_size:
                 return merged, min_reduce
             left, right = lo + 1, len(ends)  # the first sentence after which the counts outgrow the bound
             while left < right:
                 mid = (left + right) // 2
-                probe = self._count(ids[start:ends[mid - 1]], ends[lo:mid] - start, conn)
+                probe = self._count(ids[start:ends[mid - 1]], ends[lo:mid] - start, conn, first)
                 if _merge([table, probe], len(self._words), len(self._seqs)).types() > self.max_vocab_size:
                     right = mid
                 else:
                     left = mid + 1
-            table = _merge([table, self._count(ids[start:ends[left - 1]], ends[lo:left] - start, conn)],
+            table = _merge([table, self._count(ids[start:ends[left - 1]], ends[lo:left] - start, conn, first)],
                            len(self._words), len(self._seqs))
             table.prune(min_reduce)
             min_reduce += 1
@@ -467,7 +472,9 @@ class Phrases(_PhrasesTransformation):
 
     def add_vocab(self, sentences) -> None:
         """Count `sentences` into the model (counted apart, then merged, as gensim does)."""
-        min_reduce, table, total = self._learn(sentences)
+        self._add_counts(*self._learn((ids, ends, 0) for ids, ends in self._chunks(sentences)))
+
+    def _add_counts(self, min_reduce: int, table: _Table, total: int) -> None:
         self.corpus_word_count += total
         if self._table.types():
             self.min_reduce = max(self.min_reduce, min_reduce)
@@ -736,5 +743,133 @@ def learn_phrases(sentences: Iterable[list[str]], passes: int = 1, **kwargs) -> 
     return models
 
 
+# --- token ids: phrases over a corpus that is already numbered (a token store's parts) ----------------------------
+
+
+def learn_ids(words: list[str], chunks, **kwargs) -> Phrases:
+    """A Phrases model counted from token ids (id i is words[i]) instead of strings: what `Phrases(sentences)`
+    counts on the same tokens. `chunks` yields (ids, sentence ends, open): `open` when the last sentence goes on in
+    the next chunk (a long line cut where a chunk ends; its pairs across the cut are counted once)."""
+    model = Phrases(**kwargs)
+    model._add_words(list(words))
+    model._add_counts(*model._learn(_carried(chunks, np.frombuffer(bytes(model._conn), dtype=bool))))
+    return model
+
+
+def _carried(chunks, conn: np.ndarray):
+    """(ids, ends, skip) for `Phrases._learn`: an open sentence's last word (with the connector words after it)
+    is carried into the next chunk, so the pair across the cut is counted; `skip` says those tokens were counted."""
+    carry = np.zeros(0, dtype=np.int64)
+    for ids, ends, open_ in chunks:
+        skip = len(carry)
+        if skip:
+            ids, ends = np.concatenate([carry, ids]), ends + skip
+        carry = np.zeros(0, dtype=np.int64)
+        if open_:
+            tail_start = int(ends[-1]) if len(ends) else 0
+            plain = np.flatnonzero(~conn[ids[tail_start:]])
+            if len(plain):
+                carry = ids[tail_start + int(plain[-1]):]
+            ends = np.append(ends, len(ids))
+        yield ids, ends, skip
+
+
+def _splits(parts: list[str], delimiter: str, index: dict, connectors) -> Iterator[list[str]]:
+    """Every way the delimiter-split parts of a phrase join back into known tokens a, connectors..., b."""
+    n = len(parts)
+
+    def walk(i, acc):
+        for j in range(i + 1, n + 1):
+            token = delimiter.join(parts[i:j])
+            if token not in index:
+                continue
+            is_conn = token in connectors
+            if not acc:
+                if not is_conn and j < n:
+                    yield from walk(j, [token])
+            elif not is_conn:
+                if j == n:
+                    yield acc + [token]
+            elif j < n:
+                yield from walk(j, acc + [token])
+
+    yield from walk(0, [])
+
+
+class IdJoiner:
+    """A FrozenPhrases applied to token ids, vectorised: the sentences `frozen[sentence]` gives, as ids.
+
+    Each phrase is found as the (a, connectors, b) id triples whose joined string it is (every split of it into
+    known words); a phrase token gets the id of the word it spells, a new id (appended to `words`) if none. In a
+    chunk, the candidate pairs are consecutive non-connector words of one sentence; where hits chain (the b of one
+    is the a of the next) gensim's left-to-right scan takes every other one from the first."""
+
+    def __init__(self, frozen: FrozenPhrases, words: list[str], index: dict[str, int]):
+        self.words, self.index = words, index
+        connectors, delim = frozen.connector_words, frozen.delimiter
+        self.seqs: dict[tuple[int, ...], int] = {(): 0}
+        triples, targets = [], []
+        for phrase, score in frozen.phrasegrams.items():
+            if not score > frozen.threshold:
+                continue
+            for tokens in _splits(phrase.split(delim), delim, index, connectors):
+                seq = tuple(index[w] for w in tokens[1:-1])
+                triples.append((index[tokens[0]], self.seqs.setdefault(seq, len(self.seqs)), index[tokens[-1]]))
+                if phrase not in index:
+                    index[phrase] = len(words)
+                    words.append(phrase)
+                targets.append(index[phrase])
+        self.conn = np.fromiter((w in connectors for w in words), dtype=bool, count=len(words))
+        self.shape = (len(words), len(self.seqs))
+        a, s, b = (np.array(c, dtype=np.int64) for c in zip(*triples)) if triples else [np.zeros(0, np.int64)] * 3
+        keys = _pack(a, s, b, *self.shape)
+        order = np.argsort(keys)
+        self.keys, self.targets = keys[order], np.array(targets, dtype=np.int64)[order]
+
+    def __call__(self, chunks):
+        """Join the phrases of (ids, ends, open) chunks; an open sentence's last word waits for the next chunk."""
+        held = np.zeros(0, dtype=np.int64)
+        for ids, ends, open_ in chunks:
+            if len(held):
+                ids, ends = np.concatenate([held, ids]), ends + len(held)
+            ids, ends, held = self._join(ids, ends, open_)
+            yield ids, ends, open_
+        if len(held):
+            yield held, np.array([len(held)], dtype=np.int64), False
+
+    def _join(self, ids: np.ndarray, ends: np.ndarray, open_: bool):
+        n = len(ids)
+        none = np.zeros(0, dtype=np.int64)
+        if not len(self.keys) or n == 0:
+            return ids, ends, none
+        plain = np.flatnonzero(~self.conn[ids])
+        sentence = np.searchsorted(ends, plain, side="right")
+        same = sentence[:-1] == sentence[1:]
+        pa, pb = plain[:-1][same], plain[1:][same]
+        s = np.zeros(len(pa), dtype=np.int64)
+        for k in np.flatnonzero(pb - pa - 1).tolist():
+            s[k] = self.seqs.get(tuple(ids[pa[k] + 1:pb[k]].tolist()), -1)
+        keys = _pack(ids[pa], np.maximum(s, 0), ids[pb], *self.shape)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        hit = (self.keys[pos] == keys) & (s >= 0)
+        k = np.arange(len(pa))
+        chained = np.zeros(len(pa), dtype=bool)
+        chained[1:] = hit[:-1] & (pb[:-1] == pa[1:])
+        run_start = np.maximum.accumulate(np.where(chained, 0, k)) if len(k) else k
+        taken = np.flatnonzero(hit & ((k - run_start) % 2 == 0))
+        out = ids.copy()
+        out[pa[taken]] = self.targets[pos[taken]]
+        cover = np.bincount(pa[taken] + 1, minlength=n + 1) - np.bincount(pb[taken] + 1, minlength=n + 1)
+        keep = np.cumsum(cover[:n]) == 0
+        held = none
+        if open_:
+            last = plain[plain >= (ends[-1] if len(ends) else 0)]
+            if len(last) and keep[last[-1]]:  # not the b of a phrase: it may start one with the next chunk's word
+                held = ids[last[-1]:]
+                keep[last[-1]:] = False
+        dropped = np.concatenate([[0], np.cumsum(~keep)])
+        return out[keep], ends - dropped[ends], held
+
+
 __all__ = ["Phrases", "FrozenPhrases", "Phraser", "ENGLISH_CONNECTOR_WORDS", "original_scorer", "npmi_scorer",
-           "learn_phrases", "PhrasesError", "ScorerError"]
+           "learn_phrases", "PhrasesError", "ScorerError", "learn_ids", "IdJoiner"]
