@@ -345,13 +345,14 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
     if args.phrases:
         from .phrasestore import prepare_phrases
 
-        path = prepare_phrases(args.dataset, args.out, _phrase_settings(args, "--phrase-", args.phrases), **kwargs)
+        settings, flags = _phrase_settings(args, "--phrase-", args.phrases)
+        path = prepare_phrases(args.dataset, args.out, settings, flags=flags, **kwargs)
     else:
         given = [f"--phrase-{k.replace('_', '-')}" for k in _PHRASE_FLAGS
                  if getattr(args, f"phrase_{k}") is not None]
         if given:
-            raise WordvecError(f"{', '.join(given)} has no effect without --phrases N; add --phrases 1 (or 2), or "
-                               f"drop it")
+            raise WordvecError(f"{', '.join(given)} {'has' if len(given) == 1 else 'have'} no effect without "
+                               f"--phrases N; add --phrases 1 (or 2), or drop {'it' if len(given) == 1 else 'them'}")
         path = prepare(args.dataset, args.out, **kwargs)
     seconds = time.perf_counter() - t
     m = open_store(path, check_ids=False).manifest
@@ -451,7 +452,7 @@ def _add_phrase_flags(p, prefix: str, default) -> None:
 
 
 def _phrase_settings(args: argparse.Namespace, prefix: str, passes: int):
-    """The phrase flags as PhraseSettings, checked; errors name the flags as typed."""
+    """(PhraseSettings from the phrase flags, checked; the flags' names, for the errors found later)."""
     from .phrasestore import PhraseSettings
 
     d = PhraseFlagDefaults
@@ -463,7 +464,7 @@ def _phrase_settings(args: argparse.Namespace, prefix: str, passes: int):
         raise WordvecError(f"{prefix}threshold takes a number, got {value['threshold']!r}") from None
     flags = {k: prefix + k.replace("_", "-") for k in _PHRASE_FLAGS}
     flags["passes"] = "--passes" if prefix == "--" else "--phrases"
-    return PhraseSettings(passes=passes, **value).check(flags)
+    return PhraseSettings(passes=passes, **value).check(flags), flags
 
 
 def _phrases_found(entry: dict) -> str:
@@ -472,13 +473,13 @@ def _phrases_found(entry: dict) -> str:
 
 
 def _cmd_phrases(args: argparse.Namespace) -> int:
-    settings = _phrase_settings(args, "--", args.passes)
+    settings, flags = _phrase_settings(args, "--", args.passes)
     if args.out.endswith(("/", "\\")) or Path(args.out).expanduser().is_dir():
         from .store import open_store
         from .phrasestore import prepare_phrases
 
         path = prepare_phrases(args.dataset, args.out, settings, tokenizer=args.tokenizer, workers=args.workers,
-                               text_column=args.text_column, overwrite=args.overwrite)
+                               text_column=args.text_column, overwrite=args.overwrite, flags=flags)
         m = open_store(path, check_ids=False).manifest
         print(f"wrote the token store {path}: {m['tokens']:,} tokens, {m['documents']:,} documents, "
               f"{m['vocab_size']:,} words ({m['tokenizer']} tokenizer, min_count {m['min_count']}); "
@@ -487,7 +488,8 @@ def _cmd_phrases(args: argparse.Namespace) -> int:
     from .phrasestore import write_phrases_text
 
     entry = write_phrases_text(args.dataset, args.out, settings, tokenizer=args.tokenizer,
-                               text_column=args.text_column, workers=args.workers, overwrite=args.overwrite)
+                               text_column=args.text_column, workers=args.workers, overwrite=args.overwrite,
+                               flags=flags)
     print(f"wrote {args.out}: {entry['documents']:,} sentences, {entry['tokens']:,} tokens ({entry['tokenizer']} "
           f"tokenizer); {_phrases_found(entry)}")
     return 0

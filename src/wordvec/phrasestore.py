@@ -75,7 +75,8 @@ class PhraseSettings:
                 "connector_words": CONNECTORS[self.connector_words]}
 
 
-def join_phrases(merger: _Merger, tmp: Path, settings: PhraseSettings) -> tuple[_Merger, dict]:
+def join_phrases(merger: _Merger, tmp: Path, settings: PhraseSettings, flags: dict | None = None
+                 ) -> tuple[_Merger, dict]:
     """Learn the phrases of `merger`'s parts pass after pass, write the joined tokens to one file in `tmp` and
     return its merger with the manifest's "phrases" entry (phrases.json is written beside it)."""
     words = merger.words()
@@ -97,9 +98,10 @@ def join_phrases(merger: _Merger, tmp: Path, settings: PhraseSettings) -> tuple[
         found.append(frozen.phrasegrams)
         joiners.append(IdJoiner(frozen, words, index))
     if not found:
-        raise WordvecError(f"no phrase scored above the threshold {settings.threshold:g} ({settings.scoring} "
-                           f"scoring, pairs seen at least {settings.min_count} times): nothing would be joined; "
-                           f"lower the threshold or the min count")
+        flag = {**FLAGS, **(flags or {})}
+        raise WordvecError(f"no phrase scored above {flag['threshold']} {settings.threshold:g} ({settings.scoring} "
+                           f"scoring, pairs seen at least {settings.min_count} times): nothing would be joined, and "
+                           f"nothing was written; lower {flag['threshold']} or {flag['min_count']}")
     path = Path(tmp) / "joined.u32"
     first_seen = np.full(len(words), -1, dtype=np.int64)
     counts = np.zeros(len(words), dtype=np.int64)
@@ -129,8 +131,9 @@ def join_phrases(merger: _Merger, tmp: Path, settings: PhraseSettings) -> tuple[
 
 def prepare_phrases(source, out, settings: PhraseSettings, **prepare_kwargs) -> Path:
     """`prepare` a token store of phrase-joined tokens (the manifest's "phrases" and phrases.json say which)."""
-    settings.check(prepare_kwargs.pop("flags", None))
-    return prepare(source, out, transform=partial(join_phrases, settings=settings), **prepare_kwargs)
+    flags = prepare_kwargs.pop("flags", None)
+    settings.check(flags)
+    return prepare(source, out, transform=partial(join_phrases, settings=settings, flags=flags), **prepare_kwargs)
 
 
 def write_phrases_text(source, out, settings: PhraseSettings, tokenizer: str = "auto", text_column: str = "tweet",
@@ -161,7 +164,7 @@ def write_phrases_text(source, out, settings: PhraseSettings, tokenizer: str = "
         raise WordvecError(f"cannot write beside {out}: {e.strerror or e}; choose a writable --out") from None
     try:
         merger = encode_source(source, texts, files, tokenizer, workers, tmp)
-        merger, extra = join_phrases(merger, tmp, settings)
+        merger, extra = join_phrases(merger, tmp, settings, flags)
         _write_text(merger, out)
     except OSError as e:
         raise WordvecError(f"phrases failed on {e.filename or out}: {e.strerror or e}; check the free disk space "
