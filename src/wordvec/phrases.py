@@ -30,6 +30,11 @@ from .state import keys_from_tensors, keys_to_tensors, load_state, refuse_pickle
 
 log = logging.getLogger("wordvec")
 
+try:
+    from ._phrases import number as _number_c
+except ImportError:  # not built (no compiler): the same numbering in Python
+    _number_c = None
+
 NEGATIVE_INFINITY = float("-inf")
 
 #: gensim's list: words that may sit inside a phrase but never start or end one ("bank_of_america").
@@ -257,6 +262,25 @@ class _Table:
         self.a, self.s, self.b, self.c = self.a[keep], self.s[keep], self.b[keep], self.c[keep]
 
 
+def _holding(words: list[str], delimiter: str) -> np.ndarray:
+    """Which words hold the delimiter: one search of all the words joined (most hold none)."""
+    out = np.zeros(len(words), dtype=bool)
+    sep = "\n" if "\n" not in delimiter else "\x00"
+    joined = sep.join(words)
+    if delimiter not in joined:
+        return out
+    if joined.count(sep) != len(words) - 1:  # the separator inside a word would shift the positions
+        return np.fromiter((delimiter in w for w in words), dtype=bool, count=len(words))
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    starts = np.concatenate([[0], np.cumsum(lengths[:-1] + 1)])
+    at, pos = [], joined.find(delimiter)
+    while pos >= 0:
+        at.append(pos)
+        pos = joined.find(delimiter, pos + 1)
+    out[np.searchsorted(starts, np.array(at), side="right") - 1] = True
+    return out
+
+
 def _pack(a, s, b, n_words: int, n_seqs: int) -> np.ndarray:
     if n_seqs * n_words * n_words >= 1 << 63:
         raise PhrasesError(f"{n_words:,} words and {n_seqs:,} connector sequences do not fit a 64-bit key; use "
@@ -382,12 +406,11 @@ class Phrases(_PhrasesTransformation):
         new = sorted(new) if isinstance(new, set) else new
         self._index.update(zip(new, range(len(self._words), len(self._words) + len(new))))
         self._words.extend(new)
-        conn = self.connector_words
-        self._conn.extend(w in conn for w in new)
+        self._flag_new_words()
 
     def _chunks(self, sentences) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(token ids, sentence ends) of about _CHUNK_TOKENS tokens at a time; new words get ids."""
-        it, index = iter(sentences), self._index
+        it = iter(sentences)
         while True:
             chunk, tokens = [], 0
             while tokens < _CHUNK_TOKENS:
@@ -404,19 +427,45 @@ class Phrases(_PhrasesTransformation):
                 tokens += sum(map(len, block))
             if not chunk:
                 return
-            flat = list(itertools.chain.from_iterable(chunk))
-            try:
-                new = set(flat).difference(index)
-            except TypeError:  # an unhashable token
-                bad = next(w for w in flat if not isinstance(w, str))
-                raise CorpusTypeError(f"sentences must hold strings; found {type(bad).__name__} {bad!r}") from None
-            self._add_words(new)
-            if len(flat) > 1:
-                ids = np.fromiter(operator.itemgetter(*flat)(index), dtype=np.int64, count=len(flat))
-            else:
-                ids = np.array([index[w] for w in flat], dtype=np.int64)
-            del flat
-            yield ids, np.cumsum(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)))
+            ids, lengths = self._number(chunk)
+            yield ids, np.cumsum(lengths)
+
+    def _number(self, chunk: list[list]) -> tuple[np.ndarray, np.ndarray]:
+        """(token ids, sentence lengths) of a chunk; a new word gets the next id (first-seen order): in C
+        (wordvec._phrases: one dict lookup a token) where it is built and the tokens are plain str, else here."""
+        try:
+            if _number_c is None:
+                raise TypeError
+            ids, lengths = _number_c(chunk, self._index, self._words)
+            return np.frombuffer(ids, dtype=np.int64), np.frombuffer(lengths, dtype=np.int64)
+        except TypeError:
+            return self._number_py(chunk)
+        finally:
+            self._flag_new_words()
+
+    def _number_py(self, chunk: list[list]) -> tuple[np.ndarray, np.ndarray]:
+        index = self._index
+        flat = list(itertools.chain.from_iterable(chunk))
+        try:
+            new = [w for w in dict.fromkeys(flat) if w not in index]
+        except TypeError:  # an unhashable token
+            new = [next(w for w in flat if not isinstance(w, str))]
+        bad = [w for w in new if not isinstance(w, str)]
+        if bad:
+            raise CorpusTypeError(f"sentences must hold strings; found {type(bad[0]).__name__} {bad[0]!r}")
+        index.update(zip(new, range(len(self._words), len(self._words) + len(new))))
+        self._words.extend(new)
+        if len(flat) > 1:
+            ids = np.fromiter(operator.itemgetter(*flat)(index), dtype=np.int64, count=len(flat))
+        else:
+            ids = np.array([index[w] for w in flat], dtype=np.int64)
+        return ids, np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+
+    def _flag_new_words(self) -> None:
+        """Extend the connector flags to words numbered since."""
+        new = self._words[len(self._conn):]
+        conn = self.connector_words
+        self._conn.extend(bytes(len(new)) if not conn else bytes(w in conn for w in new))
 
     def _learn(self, chunks) -> tuple[int, _Table, int]:
         """gensim's _learn_vocab: (min_reduce, counts, words) of (ids, sentence ends, skip) chunks, pruned as gensim
@@ -499,7 +548,7 @@ class Phrases(_PhrasesTransformation):
         """gensim keys its counts by string: a word holding the delimiter ("new_york", from an earlier pass) and
         the bigram that joins to the same string are ONE entry there. Find such strings (their summed counts)."""
         t, words, delim = self._table, self._words, self.delimiter
-        self._odd_word = np.fromiter((delim in w for w in words), dtype=bool, count=len(words))
+        self._odd_word = _holding(words, delim)
         odd_seq = np.fromiter((any(self._odd_word[i] for i in q) for q in self._seqs), dtype=bool,
                               count=len(self._seqs))
         self._odd = (self._odd_word[t.a] | self._odd_word[t.b] | odd_seq[t.s]) if len(t.c) else np.zeros(0, bool)

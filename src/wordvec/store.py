@@ -29,7 +29,9 @@ The store is a directory, built under a temporary name beside its destination an
                     "source" (as given), "split": "train", "files": [{"path" (resolved), "size", "mtime"}],
                     "text_column", "tokenizer", "min_count", "max_final_vocab",
                     "vocab_order": "count" (descending count, ties last seen first: gensim's) | "first_seen" (the lab's),
-                    "vocab_size", "tokens" (kept), "tokens_read" (before the vocabulary cut), "documents"}
+                    "vocab_size", "tokens" (kept), "tokens_read" (before the vocabulary cut), "documents",
+                    and for a store of phrase-joined tokens "phrases": their settings and counts (`phrasestore`)}
+    phrases.json   a store of phrase-joined tokens only: every pass's phrases and scores
 
 `open_store` checks the manifest (`read_manifest`: bounded JSON, every field's type, `files` entries of
 {path, size, mtime}), vocab.txt (`Vocab.load`: ASCII counts within int64), that every file's size agrees with the manifest's counts, that the offsets start
