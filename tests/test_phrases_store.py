@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wordvec import store as store_module
+from wordvec import phrasestore
 from wordvec.cli import main
 from wordvec.phrases import ENGLISH_CONNECTOR_WORDS, learn_phrases
 from wordvec.phrasestore import PhraseSettings, prepare_phrases
@@ -63,7 +63,7 @@ def _expected(lines, passes, **kw):
     ({"min_count": 2, "threshold": 2.0, "connector_words": "english"}, 2, 1500),
 ])
 def test_store_holds_the_tokens_learn_phrases_joins(tmp_path, corpus, monkeypatch, kw, workers, part_size):
-    monkeypatch.setattr(store_module, "_CHUNK", 997)  # chunks cut sentences: pairs across the cut still count
+    monkeypatch.setattr(phrasestore, "CHUNK", 997)  # chunks cut sentences: pairs across the cut still count
     settings = PhraseSettings(passes=2, **kw)
     prepare_phrases(corpus, tmp_path / "s", settings, min_count=1, workers=workers, part_size=part_size)
     lines = corpus.read_text().splitlines()
@@ -84,7 +84,7 @@ def test_store_holds_the_tokens_learn_phrases_joins(tmp_path, corpus, monkeypatc
 
 def test_one_long_line_in_many_chunks(tmp_path, monkeypatch):
     """A corpus of one line (text8's shape) is read chunk by chunk, never whole; the joins are the same."""
-    monkeypatch.setattr(store_module, "_CHUNK", 501)
+    monkeypatch.setattr(phrasestore, "CHUNK", 501)
     text = " ".join(_lines(3, 600))
     (tmp_path / "one.txt").write_text(text + "\n", encoding="utf-8")
     prepare_phrases(tmp_path / "one.txt", tmp_path / "s", PhraseSettings(passes=2, min_count=3, threshold=3.0,

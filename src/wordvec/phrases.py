@@ -46,6 +46,7 @@ ENGLISH_CONNECTOR_WORDS = frozenset(
 
 _SCORER_PARAMS = ("worda_count", "wordb_count", "bigram_count", "len_vocab", "min_count", "corpus_word_count")
 _CHUNK_TOKENS = 1 << 20  # tokens counted at once: bounded temporaries, few merges
+_EXPORT_BLOCK = 1 << 18  # bigrams scored at once by export_phrases
 PICKLE_RECIPE = ("Convert it once under gensim: `import json; from gensim.models.phrases import Phrases; "
                  "json.dump(Phrases.load('old.pkl').export_phrases(), open('phrases.json', 'w'))`, then "
                  "`wordvec.models.phrases.FrozenPhrases.from_phrasegrams(json.load(open('phrases.json')))`")
@@ -303,7 +304,7 @@ def _merge(tables: list[_Table], n_words: int, n_seqs: int, consume: bool = Fals
         for t in full:
             t.a = t.s = t.b = t.c = None
         del full
-    order = np.argsort(keys)
+    order = np.argsort(keys, kind="stable")  # sorted runs (a table each): timsort merges them
     keys = keys[order]
     counts = counts[order]
     del order
@@ -636,7 +637,20 @@ class Phrases(_PhrasesTransformation):
         t, words, odd_word, odd = self._table, self._words, self._odd_word, self._odd
         len_vocab = self._len_vocab
         result: dict[str, float] = {}
-        plain = np.flatnonzero(~odd)
+        for lo in range(0, len(t.c), _EXPORT_BLOCK):  # in blocks: the temporaries stay small beside the table
+            self._export_plain(lo + np.flatnonzero(~odd[lo:lo + _EXPORT_BLOCK]), len_vocab, result)
+        # gensim splits every vocabulary key on the delimiter and scores its first and last parts: joined words
+        # (from an earlier pass) and bigrams holding them take that path
+        for i in np.flatnonzero(odd_word & (t.uni > 0)).tolist():
+            self._export_string(words[i], self._merged.get(words[i], int(t.uni[i])), len_vocab, result)
+        for i in np.flatnonzero(odd).tolist():
+            joined = self._join(int(t.a[i]), int(t.s[i]), int(t.b[i]))
+            self._export_string(joined, self._merged.get(joined, int(t.c[i])), len_vocab, result)
+        return result
+
+    def _export_plain(self, plain: np.ndarray, len_vocab: int, result: dict) -> None:
+        """export_phrases for the bigrams `plain` (none holds the delimiter): scored with numpy."""
+        t = self._table
         ca, cb, cab = t.uni[t.a[plain]], t.uni[t.b[plain]], t.c[plain]
         ok = (ca > 0) & (cb > 0)
         plain, ca, cb, cab = plain[ok], ca[ok], cb[ok], cab[ok]
@@ -646,28 +660,20 @@ class Phrases(_PhrasesTransformation):
             for k in hit.tolist():
                 i = int(plain[k])
                 result[self._join(int(t.a[i]), int(t.s[i]), int(t.b[i]))] = float(scores[k])
+            return
+        if self.scoring is npmi_scorer:  # numpy's log may differ from math's in the last bit: re-score near hits
+            n = float(self.corpus_word_count)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                pab = cab / n
+                approx = np.log(pab / ((ca / n) * (cb / n))) / -np.log(pab)
+            near = np.flatnonzero((cab >= self.min_count) & ~(approx <= self.threshold - 1e-9))
         else:
-            if self.scoring is npmi_scorer:  # numpy's log may differ from math's in the last bit: re-score near hits
-                n = float(self.corpus_word_count)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    pab = cab / n
-                    approx = np.log(pab / ((ca / n) * (cb / n))) / -np.log(pab)
-                near = np.flatnonzero((cab >= self.min_count) & ~(approx <= self.threshold - 1e-9))
-            else:
-                near = np.arange(len(plain))
-            for k in near.tolist():
-                i = int(plain[k])
-                score = self._score(int(ca[k]), int(cb[k]), int(cab[k]), len_vocab)
-                if score > self.threshold:
-                    result[self._join(int(t.a[i]), int(t.s[i]), int(t.b[i]))] = score
-        # gensim splits every vocabulary key on the delimiter and scores its first and last parts: joined words
-        # (from an earlier pass) and bigrams holding them take that path
-        for i in np.flatnonzero(odd_word & (t.uni > 0)).tolist():
-            self._export_string(words[i], self._merged.get(words[i], int(t.uni[i])), len_vocab, result)
-        for i in np.flatnonzero(odd).tolist():
-            joined = self._join(int(t.a[i]), int(t.s[i]), int(t.b[i]))
-            self._export_string(joined, self._merged.get(joined, int(t.c[i])), len_vocab, result)
-        return result
+            near = np.arange(len(plain))
+        for k in near.tolist():
+            i = int(plain[k])
+            score = self._score(int(ca[k]), int(cb[k]), int(cab[k]), len_vocab)
+            if score > self.threshold:
+                result[self._join(int(t.a[i]), int(t.s[i]), int(t.b[i]))] = score
 
     def _export_string(self, token: str, count: int, len_vocab: int, result: dict) -> None:
         parts = token.split(self.delimiter)

@@ -30,6 +30,7 @@ from .store import PHRASES, _END, _Merger, encode_source, prepare, source_files,
 log = logging.getLogger("wordvec")
 
 MAX_PASSES = 100
+CHUNK = 1 << 20  # ids read and counted at a time, as Phrases counts its sentences
 CONNECTORS = {"none": frozenset(), "english": ENGLISH_CONNECTOR_WORDS}
 SCORINGS = ("default", "npmi")
 #: the flags of `wordvec phrases`; `prepare` names them --phrases, --phrase-threshold, ...
@@ -85,7 +86,7 @@ def join_phrases(merger: _Merger, tmp: Path, settings: PhraseSettings, flags: di
     found: list[dict] = []
 
     def stream():
-        chunks = merger.stream()
+        chunks = merger.stream(CHUNK)
         for joiner in joiners:
             chunks = joiner(chunks)
         return chunks
@@ -179,7 +180,7 @@ def _write_text(merger: _Merger, out: Path) -> None:
     words = np.array(merger.words(), dtype=object)
     with atomic_open(out, "w", encoding="utf-8") as f:
         started = False  # the line being written has tokens already
-        for ids, ends, _ in merger.stream():
+        for ids, ends, _ in merger.stream(CHUNK):
             tokens, buf, prev = words[ids].tolist(), [], 0
             for end in [*ends.tolist(), None]:
                 piece = tokens[prev:end]

@@ -532,13 +532,13 @@ class _Merger:
             words[i] = w
         return words
 
-    def stream(self):
+    def stream(self, chunk_size: int | None = None):
         """(first-seen ids, ends of the documents closed in the chunk, whether the last one goes on), chunk by
-        chunk through every part file, in corpus order."""
+        chunk (`chunk_size` ids and document ends) through every part file, in corpus order."""
         for part_file, local_map in zip(self.files, self.maps):
             table = np.append(local_map, -1)
             with open(part_file, "rb") as f:
-                while len(chunk := np.fromfile(f, dtype="<u4", count=_CHUNK)):
+                while len(chunk := np.fromfile(f, dtype="<u4", count=chunk_size or _CHUNK)):
                     mapped = table[np.minimum(chunk, len(table) - 1)]
                     ends = np.flatnonzero(mapped < 0)
                     yield mapped[mapped >= 0], ends - np.arange(len(ends)), chunk[-1] != _END
