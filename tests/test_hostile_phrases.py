@@ -145,3 +145,20 @@ def test_the_python_api_refuses_bad_settings(folder):
         with pytest.raises(WordvecError):
             write_phrases_text("c.txt", "o.txt", bad)
     assert not (folder / "st").exists() and not (folder / "o.txt").exists()
+
+
+def test_a_phrase_of_a_huge_token_of_delimiters(tmp_path):
+    """A token holding 150,000 '_' joined into a phrase: found and applied in one scan of it, not one slice per
+    '_' (as learn_phrases joins it: gensim scores such a phrase by its first and last '_'-parts)."""
+    huge = "_".join(["q"] * 150_000)
+    lines = ["x " + huge + " y"] * 8 + ["q q w"] * 8
+    (tmp_path / "u.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "o.txt"
+    assert main(["phrases", "--dataset", str(tmp_path / "u.txt"), "--out", str(out), "--tokenizer", "simple",
+                 "--min-count", "1", "--threshold", "0.1"]) == 0
+    from wordvec.phrases import learn_phrases
+
+    model = learn_phrases([line.split() for line in lines], min_count=1, threshold=0.1)[0]
+    want = [model[line.split()] for line in lines]
+    assert [line.split() for line in out.read_text(encoding="utf-8").splitlines()] == want
+    assert want[0][0] == "x_" + huge

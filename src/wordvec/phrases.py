@@ -13,6 +13,7 @@ joined token on the delimiter). Saved files are safetensors + JSON, never pickle
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import inspect
 import itertools
@@ -829,26 +830,30 @@ def _carried(chunks, conn: np.ndarray):
         yield ids, ends, skip
 
 
-def _splits(parts: list[str], delimiter: str, index: dict, connectors) -> Iterator[list[str]]:
-    """Every way the delimiter-split parts of a phrase join back into known tokens a, connectors..., b."""
-    n = len(parts)
+def _splits(phrase: str, delimiter: str, index: dict, connectors, lengths: set[int]) -> list[list[str]]:
+    """Every way `phrase` is the join of known tokens a, connectors..., b (a, b not connectors; at least two).
 
-    def walk(i, acc):
-        for j in range(i + 1, n + 1):
-            token = delimiter.join(parts[i:j])
-            if token not in index:
+    A token ends where a delimiter starts (every occurrence, overlapping ones too), and only a slice as long as
+    some known word (`lengths`) is looked up: a phrase of a million delimiters costs one scan, not a million
+    slices of it."""
+    cuts, pos, width = [], phrase.find(delimiter), len(delimiter)
+    while pos >= 0:
+        cuts.append(pos)
+        pos = phrase.find(delimiter, pos + 1)
+    found, stack = [], [(0, [])]
+    while stack:
+        start, acc = stack.pop()
+        if acc and len(phrase) - start in lengths:
+            last = phrase[start:]
+            if last in index and last not in connectors:
+                found.append(acc + [last])
+        for cut in cuts[bisect.bisect_left(cuts, start):]:
+            if cut - start not in lengths:
                 continue
-            is_conn = token in connectors
-            if not acc:
-                if not is_conn and j < n:
-                    yield from walk(j, [token])
-            elif not is_conn:
-                if j == n:
-                    yield acc + [token]
-            elif j < n:
-                yield from walk(j, acc + [token])
-
-    yield from walk(0, [])
+            token = phrase[start:cut]
+            if token in index and (token in connectors) == bool(acc):
+                stack.append((cut + width, acc + [token]))
+    return found
 
 
 class IdJoiner:
@@ -864,10 +869,11 @@ class IdJoiner:
         connectors, delim = frozen.connector_words, frozen.delimiter
         self.seqs: dict[tuple[int, ...], int] = {(): 0}
         triples, targets = [], []
+        lengths = set(map(len, index))
         for phrase, score in frozen.phrasegrams.items():
             if not score > frozen.threshold:
                 continue
-            for tokens in _splits(phrase.split(delim), delim, index, connectors):
+            for tokens in _splits(phrase, delim, index, connectors, lengths):
                 seq = tuple(index[w] for w in tokens[1:-1])
                 triples.append((index[tokens[0]], self.seqs.setdefault(seq, len(self.seqs)), index[tokens[-1]]))
                 if phrase not in index:
