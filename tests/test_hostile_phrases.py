@@ -162,3 +162,19 @@ def test_a_phrase_of_a_huge_token_of_delimiters(tmp_path):
     want = [model[line.split()] for line in lines]
     assert [line.split() for line in out.read_text(encoding="utf-8").splitlines()] == want
     assert want[0][0] == "x_" + huge
+
+
+@pytest.mark.parametrize("argv", [["phrases", "--dataset", "c.txt", "--out", "o.txt"],
+                                  ["phrases", "--dataset", "c.txt", "--out", "st/"],
+                                  ["prepare", "--dataset", "c.txt", "--out", "st", "--phrases", "2"]])
+@pytest.mark.parametrize("where", ["learn_ids", "IdJoiner"])
+def test_interrupted_while_learning_or_joining_leaves_nothing(folder, capsys, monkeypatch, argv, where):
+    from wordvec import phrasestore
+
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(phrasestore, where, stop)
+    before = _listing(folder)
+    assert main(argv + ["--min-count", "2"] if argv[0] == "phrases" else argv + ["--phrase-min-count", "2"]) == 130
+    assert "interrupted" in capsys.readouterr().err and _listing(folder) == before
