@@ -283,6 +283,35 @@ def _holding(words: list[str], delimiter: str) -> np.ndarray:
     return out
 
 
+def _connector_seqs(ids: np.ndarray, pa: np.ndarray, pb: np.ndarray, seq_index: dict, seqs: list | None = None
+                    ) -> np.ndarray:
+    """The connector sequence id of each pair of words at pa < pb (0: adjacent). A single connector word is looked
+    up once per distinct word in the chunk, a longer run once per run. With `seqs` (counting) an unseen sequence
+    is added; without (joining) it is -1."""
+    gap = pb - pa - 1
+    s = np.zeros(len(pa), dtype=np.int64)
+    one = np.flatnonzero(gap == 1)
+    if len(one):
+        kinds, first, inverse = np.unique(ids[pa[one] + 1], return_index=True, return_inverse=True)
+        sid = np.empty(len(kinds), dtype=np.int64)
+        for j in np.argsort(first).tolist():  # numbered in the order they occur
+            sid[j] = _seq_id((int(kinds[j]),), seq_index, seqs)
+        s[one] = sid[inverse.ravel()]
+    for k in np.flatnonzero(gap > 1).tolist():
+        s[k] = _seq_id(tuple(ids[pa[k] + 1:pb[k]].tolist()), seq_index, seqs)
+    return s
+
+
+def _seq_id(seq: tuple, seq_index: dict, seqs: list | None) -> int:
+    sid = seq_index.get(seq)
+    if sid is None:
+        if seqs is None:
+            return -1
+        sid = seq_index[seq] = len(seqs)
+        seqs.append(seq)
+    return sid
+
+
 def _pack(a, s, b, n_words: int, n_seqs: int) -> np.ndarray:
     if n_seqs * n_words * n_words >= 1 << 63:
         raise PhrasesError(f"{n_words:,} words and {n_seqs:,} connector sequences do not fit a 64-bit key; use "
@@ -385,17 +414,10 @@ class Phrases(_PhrasesTransformation):
             uni = np.bincount(ids[plain[plain >= skip]], minlength=n_words).astype(np.int64)
             if len(plain) < 2:
                 return _Table(uni)
-            pa, pb = plain[:-1], plain[1:]
-            same = np.searchsorted(ends, pa, side="right") == np.searchsorted(ends, pb, side="right")
-            pa, pb = pa[same], pb[same]
-            s = np.zeros(len(pa), dtype=np.int64)
-            for k in np.flatnonzero(pb - pa - 1).tolist():  # connector runs: one dict lookup per run
-                seq = tuple(ids[pa[k] + 1:pb[k]].tolist())
-                sid = self._seq_index.get(seq)
-                if sid is None:
-                    sid = self._seq_index[seq] = len(self._seqs)
-                    self._seqs.append(seq)
-                s[k] = sid
+            sentence = np.searchsorted(ends, plain, side="right")
+            same = sentence[:-1] == sentence[1:]
+            pa, pb = plain[:-1][same], plain[1:][same]
+            s = _connector_seqs(ids, pa, pb, self._seq_index, self._seqs)
             keys = _pack(ids[pa], s, ids[pb], n_words, len(self._seqs))
         keys, counts = np.unique(keys, return_counts=True)
         return _Table(uni, *_unpack(keys, n_words), counts.astype(np.int64))
@@ -465,9 +487,13 @@ class Phrases(_PhrasesTransformation):
 
     def _flag_new_words(self) -> None:
         """Extend the connector flags to words numbered since."""
-        new = self._words[len(self._conn):]
-        conn = self.connector_words
-        self._conn.extend(bytes(len(new)) if not conn else bytes(w in conn for w in new))
+        start = len(self._conn)
+        flags = bytearray(len(self._words) - start)
+        for w in self.connector_words:  # few: look each up, not every new word in the set
+            i = self._index.get(w)
+            if i is not None and i >= start:
+                flags[i - start] = 1
+        self._conn.extend(flags)
 
     def _learn(self, chunks) -> tuple[int, _Table, int]:
         """gensim's _learn_vocab: (min_reduce, counts, words) of (ids, sentence ends, skip) chunks, pruned as gensim
@@ -907,9 +933,7 @@ class IdJoiner:
         sentence = np.searchsorted(ends, plain, side="right")
         same = sentence[:-1] == sentence[1:]
         pa, pb = plain[:-1][same], plain[1:][same]
-        s = np.zeros(len(pa), dtype=np.int64)
-        for k in np.flatnonzero(pb - pa - 1).tolist():
-            s[k] = self.seqs.get(tuple(ids[pa[k] + 1:pb[k]].tolist()), -1)
+        s = _connector_seqs(ids, pa, pb, self.seqs)
         keys = _pack(ids[pa], np.maximum(s, 0), ids[pb], *self.shape)
         pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         hit = (self.keys[pos] == keys) & (s >= 0)
