@@ -5,7 +5,9 @@ folder). Each pass of phrase learning streams over those parts (through the join
 counts ids (`phrases.learn_ids`): memory holds the vocabulary and the bigram counts, never the corpus, and no word
 is looked up twice. The last stream writes the joined tokens to one file of ids, which becomes a token store
 (prepare's vocabulary cut and rewrite; the store keeps the phrases in phrases.json) or a text file. The phrases
-are those of `learn_phrases` (gensim's Phrases, pass after pass) over the same tokens.
+are those of `learn_phrases` (gensim's Phrases, pass after pass) over the same tokens. (gensim's pruning at
+max_vocab_size, 40 M entries, is checked after each sentence as gensim does; a sentence longer than a chunk is
+checked where the chunk ends as well.)
 """
 
 from __future__ import annotations
