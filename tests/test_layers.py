@@ -19,7 +19,7 @@ LAYERS = [
     ["config", "files", "kernels_numba", "weights", "devices", "subwords"],
     ["corpus", "preprocess", "vocab", "state", "w2vformat", "fbformat", "kernels", "runctl"],
     ["store", "windows", "network", "engine_torch", "phrases", "utils"],
-    ["engine", "train", "vectors"],
+    ["engine", "train", "vectors", "phrasestore"],
     ["evaluate", "downstream", "export", "plots", "report", "word2vec", "fasttext"],
     ["rundir", "distributed", "models"],
     ["pipeline", "explore"],

@@ -342,6 +342,11 @@ def _add_prepare_command(sub) -> None:
     p.add_argument("--no-sort", "--no-sorted-vocab", dest="no_sort", action="store_true",
                    help="number the words in first-seen order (the lab's) instead of by descending count (gensim's)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing token store")
+    phrases = p.add_argument_group("phrases", "store phrase-joined tokens (new york -> new_york), as 'wordvec "
+                                              "phrases' joins them")
+    phrases.add_argument("--phrases", type=_positive("--phrases", minimum=0), default=0, metavar="N",
+                         help="passes of phrase joining (2 make up to 4-word phrases; default 0: off)")
+    _add_phrase_flags(phrases, "--phrase-", default=None)
     p.set_defaults(func=_cmd_prepare)
 
 
@@ -351,15 +356,29 @@ def _cmd_prepare(args: argparse.Namespace) -> int:
     from .store import open_store, prepare
 
     t = time.perf_counter()
-    path = prepare(args.dataset, args.out, tokenizer=args.tokenizer, min_count=args.min_count,
-                   max_final_vocab=args.max_final_vocab, sort_by_count=not args.no_sort, workers=args.workers,
-                   text_column=args.text_column, overwrite=args.overwrite)
+    kwargs = dict(tokenizer=args.tokenizer, min_count=args.min_count, max_final_vocab=args.max_final_vocab,
+                  sort_by_count=not args.no_sort, workers=args.workers, text_column=args.text_column,
+                  overwrite=args.overwrite)
+    if args.phrases:
+        from .phrasestore import prepare_phrases
+
+        settings, flags = _phrase_settings(args, "--phrase-", args.phrases)
+        path = prepare_phrases(args.dataset, args.out, settings, flags=flags, **kwargs)
+    else:
+        given = [f"--phrase-{k.replace('_', '-')}" for k in _PHRASE_FLAGS
+                 if getattr(args, f"phrase_{k}") is not None]
+        if given:
+            raise WordvecError(f"{', '.join(given)} {'has' if len(given) == 1 else 'have'} no effect without "
+                               f"--phrases N; add --phrases 1 (or 2), or drop {'it' if len(given) == 1 else 'them'}")
+        path = prepare(args.dataset, args.out, **kwargs)
     seconds = time.perf_counter() - t
     m = open_store(path, check_ids=False).manifest
     order = "by count" if m["vocab_order"] == "count" else "in first-seen order"
     print(f"wrote {path}: {m['tokens']:,} tokens, {m['documents']:,} documents, {m['vocab_size']:,} words "
           f"({m['tokenizer']} tokenizer, min_count {m['min_count']}, numbered {order}) in {seconds:.1f}s "
           f"({m['tokens_read'] / max(seconds, 1e-9):,.0f} tokens read a second)")
+    if m.get("phrases"):
+        print(_phrases_found(m["phrases"]))
     return 0
 
 
@@ -406,56 +425,90 @@ def _cmd_explore(args: argparse.Namespace) -> int:
 
 
 def _add_phrases_command(sub) -> None:
-    p = sub.add_parser("phrases", help="join collocations (new york -> new_york) into a new text corpus, as "
-                                       "word2vec.c's word2phrase does (gensim's Phrases scoring)")
+    p = sub.add_parser("phrases", help="join collocations (new york -> new_york) into a new text corpus or token "
+                                       "store, as word2vec.c's word2phrase does (gensim's Phrases scoring)")
     p.add_argument("--dataset", required=True, metavar="SRC", help="the corpus (as for train; the train split)")
-    p.add_argument("--out", required=True, metavar="FILE",
+    p.add_argument("--out", required=True, metavar="FILE|STORE",
                    help="text file to write: one sentence per line, tokens joined by spaces, phrases by '_' (train "
-                        "on it with --tokenizer simple)")
+                        "on it with --tokenizer simple); a folder (or a name ending in '/'): a token store, as "
+                        "'wordvec prepare --phrases N' writes it (its vocabulary: prepare's defaults)")
     p.add_argument("--passes", type=_positive("--passes"), default=1, metavar="N",
                    help="each pass joins pairs of the previous pass's tokens: 2 passes make up to 4-word phrases")
-    p.add_argument("--threshold", type=float, default=10.0, help="score a pair must exceed (default 10; npmi: -1..1)")
-    p.add_argument("--min-count", type=_positive("--min-count"), default=5, metavar="N",
-                   help="ignore words and pairs seen fewer times")
-    p.add_argument("--scoring", choices=["default", "npmi"], default="default",
-                   help="'default' (word2phrase's score) or 'npmi'")
-    p.add_argument("--connector-words", choices=["none", "english"], default="none",
-                   help="'english': a, the, of, ... may sit inside a phrase (bank_of_america)")
+    _add_phrase_flags(p, "--", default=PhraseFlagDefaults)
     _config_flag(p, "tokenizer", default=Config.tokenizer, presets=False)
     _config_flag(p, "text_column", default=Config.text_column, presets=False)
-    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
+    p.add_argument("--workers", type=int, default=0, metavar="N",
+                   help="processes that tokenise (default 0: one per CPU core)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file or token store")
     p.set_defaults(func=_cmd_phrases)
 
 
+_PHRASE_FLAGS = ("threshold", "min_count", "scoring", "connector_words")
+
+
+class PhraseFlagDefaults:
+    """The defaults of the phrase flags (`wordvec phrases`; prepare's --phrase-* default to the same)."""
+
+    threshold, min_count, scoring, connector_words = 10.0, 5, "default", "none"
+
+
+def _add_phrase_flags(p, prefix: str, default) -> None:
+    """--threshold --min-count --scoring --connector-words (prepare: --phrase-threshold ...); `default` None: only
+    what the user typed is set."""
+    d = {k: getattr(default, k) if default else None for k in _PHRASE_FLAGS}
+    shown = PhraseFlagDefaults
+    p.add_argument(f"{prefix}threshold", dest="phrase_threshold", type=str, default=d["threshold"], metavar="X",
+                   help=f"score a pair must exceed (default {shown.threshold:g}; npmi: -1..1)")
+    p.add_argument(f"{prefix}min-count", dest="phrase_min_count", type=_positive(f"{prefix}min-count"), metavar="N",
+                   default=d["min_count"], help=f"ignore words and pairs seen fewer times (default {shown.min_count})")
+    p.add_argument(f"{prefix}scoring", dest="phrase_scoring", choices=["default", "npmi"], default=d["scoring"],
+                   help="'default' (word2phrase's score) or 'npmi'")
+    p.add_argument(f"{prefix}connector-words", dest="phrase_connector_words", choices=["none", "english"],
+                   default=d["connector_words"], help="'english': a, the, of, ... may sit inside a phrase "
+                                                      "(bank_of_america; default none)")
+
+
+def _phrase_settings(args: argparse.Namespace, prefix: str, passes: int):
+    """(PhraseSettings from the phrase flags, checked; the flags' names, for the errors found later)."""
+    from .phrasestore import PhraseSettings
+
+    d = PhraseFlagDefaults
+    value = {k: getattr(d, k) if getattr(args, f"phrase_{k}") is None else getattr(args, f"phrase_{k}")
+             for k in _PHRASE_FLAGS}
+    try:
+        value["threshold"] = float(value["threshold"])
+    except ValueError:
+        raise WordvecError(f"{prefix}threshold takes a number, got {value['threshold']!r}") from None
+    flags = {k: prefix + k.replace("_", "-") for k in _PHRASE_FLAGS}
+    flags["passes"] = "--passes" if prefix == "--" else "--phrases"
+    return PhraseSettings(passes=passes, **value).check(flags), flags
+
+
+def _phrases_found(entry: dict) -> str:
+    found = ", ".join(f"pass {i + 1}: {n:,}" for i, n in enumerate(entry["found"]))
+    return f"phrases found: {found}; {entry['phrase_tokens']:,} phrase tokens"
+
+
 def _cmd_phrases(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    settings, flags = _phrase_settings(args, "--", args.passes)
+    if args.out.endswith(("/", "\\")) or Path(args.out).expanduser().is_dir():
+        from .store import open_store
+        from .phrasestore import prepare_phrases
 
-    from .corpus import default_tokenizer, load_corpus
-    from .files import atomic_open
-    from .phrases import ENGLISH_CONNECTOR_WORDS, Phrases, learn_phrases
-    from .preprocess import get_tokenizer
+        path = prepare_phrases(args.dataset, args.out, settings, tokenizer=args.tokenizer, workers=args.workers,
+                               text_column=args.text_column, overwrite=args.overwrite, flags=flags)
+        m = open_store(path, check_ids=False).manifest
+        print(f"wrote the token store {path}: {m['tokens']:,} tokens, {m['documents']:,} documents, "
+              f"{m['vocab_size']:,} words ({m['tokenizer']} tokenizer, min_count {m['min_count']}); "
+              f"{_phrases_found(m['phrases'])}")
+        return 0
+    from .phrasestore import write_phrases_text
 
-    out = Path(args.out)
-    if out.exists() and not (args.overwrite and out.is_file()):
-        raise WordvecError(f"{out} already exists; choose another --out" +
-                           ("" if out.is_dir() else ", or pass --overwrite to replace it"))
-    connectors = ENGLISH_CONNECTOR_WORDS if args.connector_words == "english" else frozenset()
-    Phrases(min_count=args.min_count, threshold=args.threshold, scoring=args.scoring)  # bad settings: before reading
-    tokenizer = default_tokenizer(args.dataset) if args.tokenizer == "auto" else args.tokenizer
-    tokenize = get_tokenizer(tokenizer)
-    sentences = [tokenize(t) for t in load_corpus(args.dataset, args.text_column, None)["train"].texts]
-    models = learn_phrases(sentences, passes=args.passes, min_count=args.min_count, threshold=args.threshold,
-                           scoring=args.scoring, connector_words=connectors)
-    joined = 0
-    with atomic_open(out, "w", encoding="utf-8") as f:
-        for sentence in sentences:
-            for m in models:
-                sentence = m[sentence]
-            joined += sum("_" in w for w in sentence)
-            f.write(" ".join(sentence) + "\n")
-    found = ", ".join(f"pass {i + 1}: {len(m.phrasegrams):,}" for i, m in enumerate(models))
-    print(f"wrote {out}: {len(sentences):,} sentences, {joined:,} phrase tokens ({tokenizer} tokenizer; phrases "
-          f"found {found})")
+    entry = write_phrases_text(args.dataset, args.out, settings, tokenizer=args.tokenizer,
+                               text_column=args.text_column, workers=args.workers, overwrite=args.overwrite,
+                               flags=flags)
+    print(f"wrote {args.out}: {entry['documents']:,} sentences, {entry['tokens']:,} tokens ({entry['tokenizer']} "
+          f"tokenizer); {_phrases_found(entry)}")
     return 0
 
 

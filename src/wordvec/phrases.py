@@ -13,6 +13,7 @@ joined token on the delimiter). Saved files are safetensors + JSON, never pickle
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import inspect
 import itertools
@@ -30,6 +31,11 @@ from .state import keys_from_tensors, keys_to_tensors, load_state, refuse_pickle
 
 log = logging.getLogger("wordvec")
 
+try:
+    from ._phrases import number as _number_c
+except ImportError:  # not built (no compiler): the same numbering in Python
+    _number_c = None
+
 NEGATIVE_INFINITY = float("-inf")
 
 #: gensim's list: words that may sit inside a phrase but never start or end one ("bank_of_america").
@@ -41,6 +47,7 @@ ENGLISH_CONNECTOR_WORDS = frozenset(
 
 _SCORER_PARAMS = ("worda_count", "wordb_count", "bigram_count", "len_vocab", "min_count", "corpus_word_count")
 _CHUNK_TOKENS = 1 << 20  # tokens counted at once: bounded temporaries, few merges
+_EXPORT_BLOCK = 1 << 18  # bigrams scored at once by export_phrases
 PICKLE_RECIPE = ("Convert it once under gensim: `import json; from gensim.models.phrases import Phrases; "
                  "json.dump(Phrases.load('old.pkl').export_phrases(), open('phrases.json', 'w'))`, then "
                  "`wordvec.models.phrases.FrozenPhrases.from_phrasegrams(json.load(open('phrases.json')))`")
@@ -257,6 +264,54 @@ class _Table:
         self.a, self.s, self.b, self.c = self.a[keep], self.s[keep], self.b[keep], self.c[keep]
 
 
+def _holding(words: list[str], delimiter: str) -> np.ndarray:
+    """Which words hold the delimiter: one search of all the words joined (most hold none)."""
+    out = np.zeros(len(words), dtype=bool)
+    sep = "\n" if "\n" not in delimiter else "\x00"
+    joined = sep.join(words)
+    if delimiter not in joined:
+        return out
+    if joined.count(sep) != len(words) - 1:  # the separator inside a word would shift the positions
+        return np.fromiter((delimiter in w for w in words), dtype=bool, count=len(words))
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    starts = np.concatenate([[0], np.cumsum(lengths[:-1] + 1)])
+    at, pos = [], joined.find(delimiter)
+    while pos >= 0:
+        at.append(pos)
+        pos = joined.find(delimiter, pos + 1)
+    out[np.searchsorted(starts, np.array(at), side="right") - 1] = True
+    return out
+
+
+def _connector_seqs(ids: np.ndarray, pa: np.ndarray, pb: np.ndarray, seq_index: dict, seqs: list | None = None
+                    ) -> np.ndarray:
+    """The connector sequence id of each pair of words at pa < pb (0: adjacent). A single connector word is looked
+    up once per distinct word in the chunk, a longer run once per run. With `seqs` (counting) an unseen sequence
+    is added; without (joining) it is -1."""
+    gap = pb - pa - 1
+    s = np.zeros(len(pa), dtype=np.int64)
+    one = np.flatnonzero(gap == 1)
+    if len(one):
+        kinds, first, inverse = np.unique(ids[pa[one] + 1], return_index=True, return_inverse=True)
+        sid = np.empty(len(kinds), dtype=np.int64)
+        for j in np.argsort(first).tolist():  # numbered in the order they occur
+            sid[j] = _seq_id((int(kinds[j]),), seq_index, seqs)
+        s[one] = sid[inverse.ravel()]
+    for k in np.flatnonzero(gap > 1).tolist():
+        s[k] = _seq_id(tuple(ids[pa[k] + 1:pb[k]].tolist()), seq_index, seqs)
+    return s
+
+
+def _seq_id(seq: tuple, seq_index: dict, seqs: list | None) -> int:
+    sid = seq_index.get(seq)
+    if sid is None:
+        if seqs is None:
+            return -1
+        sid = seq_index[seq] = len(seqs)
+        seqs.append(seq)
+    return sid
+
+
 def _pack(a, s, b, n_words: int, n_seqs: int) -> np.ndarray:
     if n_seqs * n_words * n_words >= 1 << 63:
         raise PhrasesError(f"{n_words:,} words and {n_seqs:,} connector sequences do not fit a 64-bit key; use "
@@ -279,7 +334,7 @@ def _merge(tables: list[_Table], n_words: int, n_seqs: int, consume: bool = Fals
         for t in full:
             t.a = t.s = t.b = t.c = None
         del full
-    order = np.argsort(keys)
+    order = np.argsort(keys, kind="stable")  # sorted runs (a table each): timsort merges them
     keys = keys[order]
     counts = counts[order]
     del order
@@ -342,12 +397,13 @@ class Phrases(_PhrasesTransformation):
 
     # --- counting ---------------------------------------------------------------------------------------------
 
-    def _count(self, ids: np.ndarray, ends: np.ndarray, conn: np.ndarray) -> _Table:
-        """Unigram and bigram counts of one run of sentences (token ids; where each sentence ends)."""
+    def _count(self, ids: np.ndarray, ends: np.ndarray, conn: np.ndarray, skip: int = 0) -> _Table:
+        """Unigram and bigram counts of one run of sentences (token ids; where each sentence ends); the first
+        `skip` tokens were counted as unigrams before (a sentence cut between two chunks: `learn_ids`)."""
         n_words, n = len(self._words), len(ids)
         inner = ends[(ends > 0) & (ends < n)] - 1  # pairs that would cross from one sentence into the next
         if not conn[ids].any():
-            uni = np.bincount(ids, minlength=n_words).astype(np.int64)
+            uni = np.bincount(ids[skip:], minlength=n_words).astype(np.int64)
             if n < 2:
                 return _Table(uni)
             keep = np.ones(n - 1, dtype=bool)
@@ -355,20 +411,13 @@ class Phrases(_PhrasesTransformation):
             keys = ids[:-1][keep] * n_words + ids[1:][keep]
         else:
             plain = np.flatnonzero(~conn[ids])
-            uni = np.bincount(ids[plain], minlength=n_words).astype(np.int64)
+            uni = np.bincount(ids[plain[plain >= skip]], minlength=n_words).astype(np.int64)
             if len(plain) < 2:
                 return _Table(uni)
-            pa, pb = plain[:-1], plain[1:]
-            same = np.searchsorted(ends, pa, side="right") == np.searchsorted(ends, pb, side="right")
-            pa, pb = pa[same], pb[same]
-            s = np.zeros(len(pa), dtype=np.int64)
-            for k in np.flatnonzero(pb - pa - 1).tolist():  # connector runs: one dict lookup per run
-                seq = tuple(ids[pa[k] + 1:pb[k]].tolist())
-                sid = self._seq_index.get(seq)
-                if sid is None:
-                    sid = self._seq_index[seq] = len(self._seqs)
-                    self._seqs.append(seq)
-                s[k] = sid
+            sentence = np.searchsorted(ends, plain, side="right")
+            same = sentence[:-1] == sentence[1:]
+            pa, pb = plain[:-1][same], plain[1:][same]
+            s = _connector_seqs(ids, pa, pb, self._seq_index, self._seqs)
             keys = _pack(ids[pa], s, ids[pb], n_words, len(self._seqs))
         keys, counts = np.unique(keys, return_counts=True)
         return _Table(uni, *_unpack(keys, n_words), counts.astype(np.int64))
@@ -381,12 +430,11 @@ class Phrases(_PhrasesTransformation):
         new = sorted(new) if isinstance(new, set) else new
         self._index.update(zip(new, range(len(self._words), len(self._words) + len(new))))
         self._words.extend(new)
-        conn = self.connector_words
-        self._conn.extend(w in conn for w in new)
+        self._flag_new_words()
 
     def _chunks(self, sentences) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(token ids, sentence ends) of about _CHUNK_TOKENS tokens at a time; new words get ids."""
-        it, index = iter(sentences), self._index
+        it = iter(sentences)
         while True:
             chunk, tokens = [], 0
             while tokens < _CHUNK_TOKENS:
@@ -403,27 +451,60 @@ class Phrases(_PhrasesTransformation):
                 tokens += sum(map(len, block))
             if not chunk:
                 return
-            flat = list(itertools.chain.from_iterable(chunk))
-            try:
-                new = set(flat).difference(index)
-            except TypeError:  # an unhashable token
-                bad = next(w for w in flat if not isinstance(w, str))
-                raise CorpusTypeError(f"sentences must hold strings; found {type(bad).__name__} {bad!r}") from None
-            self._add_words(new)
-            if len(flat) > 1:
-                ids = np.fromiter(operator.itemgetter(*flat)(index), dtype=np.int64, count=len(flat))
-            else:
-                ids = np.array([index[w] for w in flat], dtype=np.int64)
-            del flat
-            yield ids, np.cumsum(np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk)))
+            ids, lengths = self._number(chunk)
+            yield ids, np.cumsum(lengths)
 
-    def _learn(self, sentences) -> tuple[int, _Table, int]:
-        """gensim's _learn_vocab: (min_reduce, counts, words) of `sentences`, pruned as gensim prunes."""
+    def _number(self, chunk: list[list]) -> tuple[np.ndarray, np.ndarray]:
+        """(token ids, sentence lengths) of a chunk; a new word gets the next id (first-seen order): in C
+        (wordvec._phrases: one dict lookup a token) where it is built and the tokens are plain str, else here."""
+        try:
+            if _number_c is None:
+                raise TypeError
+            ids, lengths = _number_c(chunk, self._index, self._words)
+            return np.frombuffer(ids, dtype=np.int64), np.frombuffer(lengths, dtype=np.int64)
+        except TypeError:
+            return self._number_py(chunk)
+        finally:
+            self._flag_new_words()
+
+    def _number_py(self, chunk: list[list]) -> tuple[np.ndarray, np.ndarray]:
+        index = self._index
+        flat = list(itertools.chain.from_iterable(chunk))
+        try:
+            new = [w for w in dict.fromkeys(flat) if w not in index]
+        except TypeError:  # an unhashable token
+            new = [next(w for w in flat if not isinstance(w, str))]
+        bad = [w for w in new if not isinstance(w, str)]
+        if bad:
+            raise CorpusTypeError(f"sentences must hold strings; found {type(bad[0]).__name__} {bad[0]!r}")
+        index.update(zip(new, range(len(self._words), len(self._words) + len(new))))
+        self._words.extend(new)
+        if len(flat) > 1:
+            ids = np.fromiter(operator.itemgetter(*flat)(index), dtype=np.int64, count=len(flat))
+        else:
+            ids = np.array([index[w] for w in flat], dtype=np.int64)
+        return ids, np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+
+    def _flag_new_words(self) -> None:
+        """Extend the connector flags to words numbered since."""
+        start = len(self._conn)
+        flags = bytearray(len(self._words) - start)
+        for w in self.connector_words:  # few: look each up, not every new word in the set
+            i = self._index.get(w)
+            if i is not None and i >= start:
+                flags[i - start] = 1
+        self._conn.extend(flags)
+
+    def _learn(self, chunks) -> tuple[int, _Table, int]:
+        """gensim's _learn_vocab: (min_reduce, counts, words) of (ids, sentence ends, skip) chunks, pruned as gensim
+        prunes."""
         min_reduce, total, n_sentences = 1, 0, 0
         table, pending = _Table(), []  # chunk counts wait to be merged while they cannot reach max_vocab_size
-        for ids, ends in self._chunks(sentences):
-            conn = np.frombuffer(bytes(self._conn), dtype=bool)
-            part = self._count(ids, ends, conn)
+        conn = np.frombuffer(bytes(self._conn), dtype=bool)
+        for ids, ends, skip in chunks:
+            if len(conn) != len(self._conn):
+                conn = np.frombuffer(bytes(self._conn), dtype=bool)
+            part = self._count(ids, ends, conn, skip)
             bound = table.types() + sum(t.types() for t in pending) + part.types()
             if bound <= self.max_vocab_size:
                 pending.append(part)
@@ -431,8 +512,8 @@ class Phrases(_PhrasesTransformation):
                     table, pending = _merge([table, *pending], len(self._words), len(self._seqs), True), []
             else:
                 table, pending = _merge([table, *pending], len(self._words), len(self._seqs), True), []
-                table, min_reduce = self._prune_at(table, part, ids, ends, conn, min_reduce)
-            total += len(ids)
+                table, min_reduce = self._prune_at(table, part, ids, ends, conn, min_reduce, skip)
+            total += len(ids) - skip
             n_sentences += len(ends)
             log.info("PROGRESS: at sentence #%i, processed %i words", n_sentences, total)
         table = _merge([table, *pending], len(self._words), len(self._seqs), True)
@@ -440,23 +521,24 @@ class Phrases(_PhrasesTransformation):
                  table.types(), total, n_sentences)
         return min_reduce, table, total
 
-    def _prune_at(self, table, part, ids, ends, conn, min_reduce):
+    def _prune_at(self, table, part, ids, ends, conn, min_reduce, skip=0):
         """Add a chunk to `table`, pruning after each sentence that takes it above max_vocab_size (gensim)."""
         lo = 0
         while lo < len(ends):
             start = ends[lo - 1] if lo else 0
+            first = skip if lo == 0 else 0
             merged = _merge([table, part], len(self._words), len(self._seqs))
             if merged.types() <= self.max_vocab_size:
                 return merged, min_reduce
             left, right = lo + 1, len(ends)  # the first sentence after which the counts outgrow the bound
             while left < right:
                 mid = (left + right) // 2
-                probe = self._count(ids[start:ends[mid - 1]], ends[lo:mid] - start, conn)
+                probe = self._count(ids[start:ends[mid - 1]], ends[lo:mid] - start, conn, first)
                 if _merge([table, probe], len(self._words), len(self._seqs)).types() > self.max_vocab_size:
                     right = mid
                 else:
                     left = mid + 1
-            table = _merge([table, self._count(ids[start:ends[left - 1]], ends[lo:left] - start, conn)],
+            table = _merge([table, self._count(ids[start:ends[left - 1]], ends[lo:left] - start, conn, first)],
                            len(self._words), len(self._seqs))
             table.prune(min_reduce)
             min_reduce += 1
@@ -467,7 +549,9 @@ class Phrases(_PhrasesTransformation):
 
     def add_vocab(self, sentences) -> None:
         """Count `sentences` into the model (counted apart, then merged, as gensim does)."""
-        min_reduce, table, total = self._learn(sentences)
+        self._add_counts(*self._learn((ids, ends, 0) for ids, ends in self._chunks(sentences)))
+
+    def _add_counts(self, min_reduce: int, table: _Table, total: int) -> None:
         self.corpus_word_count += total
         if self._table.types():
             self.min_reduce = max(self.min_reduce, min_reduce)
@@ -492,7 +576,7 @@ class Phrases(_PhrasesTransformation):
         """gensim keys its counts by string: a word holding the delimiter ("new_york", from an earlier pass) and
         the bigram that joins to the same string are ONE entry there. Find such strings (their summed counts)."""
         t, words, delim = self._table, self._words, self.delimiter
-        self._odd_word = np.fromiter((delim in w for w in words), dtype=bool, count=len(words))
+        self._odd_word = _holding(words, delim)
         odd_seq = np.fromiter((any(self._odd_word[i] for i in q) for q in self._seqs), dtype=bool,
                               count=len(self._seqs))
         self._odd = (self._odd_word[t.a] | self._odd_word[t.b] | odd_seq[t.s]) if len(t.c) else np.zeros(0, bool)
@@ -580,7 +664,20 @@ class Phrases(_PhrasesTransformation):
         t, words, odd_word, odd = self._table, self._words, self._odd_word, self._odd
         len_vocab = self._len_vocab
         result: dict[str, float] = {}
-        plain = np.flatnonzero(~odd)
+        for lo in range(0, len(t.c), _EXPORT_BLOCK):  # in blocks: the temporaries stay small beside the table
+            self._export_plain(lo + np.flatnonzero(~odd[lo:lo + _EXPORT_BLOCK]), len_vocab, result)
+        # gensim splits every vocabulary key on the delimiter and scores its first and last parts: joined words
+        # (from an earlier pass) and bigrams holding them take that path
+        for i in np.flatnonzero(odd_word & (t.uni > 0)).tolist():
+            self._export_string(words[i], self._merged.get(words[i], int(t.uni[i])), len_vocab, result)
+        for i in np.flatnonzero(odd).tolist():
+            joined = self._join(int(t.a[i]), int(t.s[i]), int(t.b[i]))
+            self._export_string(joined, self._merged.get(joined, int(t.c[i])), len_vocab, result)
+        return result
+
+    def _export_plain(self, plain: np.ndarray, len_vocab: int, result: dict) -> None:
+        """export_phrases for the bigrams `plain` (none holds the delimiter): scored with numpy."""
+        t = self._table
         ca, cb, cab = t.uni[t.a[plain]], t.uni[t.b[plain]], t.c[plain]
         ok = (ca > 0) & (cb > 0)
         plain, ca, cb, cab = plain[ok], ca[ok], cb[ok], cab[ok]
@@ -590,28 +687,20 @@ class Phrases(_PhrasesTransformation):
             for k in hit.tolist():
                 i = int(plain[k])
                 result[self._join(int(t.a[i]), int(t.s[i]), int(t.b[i]))] = float(scores[k])
+            return
+        if self.scoring is npmi_scorer:  # numpy's log may differ from math's in the last bit: re-score near hits
+            n = float(self.corpus_word_count)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                pab = cab / n
+                approx = np.log(pab / ((ca / n) * (cb / n))) / -np.log(pab)
+            near = np.flatnonzero((cab >= self.min_count) & ~(approx <= self.threshold - 1e-9))
         else:
-            if self.scoring is npmi_scorer:  # numpy's log may differ from math's in the last bit: re-score near hits
-                n = float(self.corpus_word_count)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    pab = cab / n
-                    approx = np.log(pab / ((ca / n) * (cb / n))) / -np.log(pab)
-                near = np.flatnonzero((cab >= self.min_count) & ~(approx <= self.threshold - 1e-9))
-            else:
-                near = np.arange(len(plain))
-            for k in near.tolist():
-                i = int(plain[k])
-                score = self._score(int(ca[k]), int(cb[k]), int(cab[k]), len_vocab)
-                if score > self.threshold:
-                    result[self._join(int(t.a[i]), int(t.s[i]), int(t.b[i]))] = score
-        # gensim splits every vocabulary key on the delimiter and scores its first and last parts: joined words
-        # (from an earlier pass) and bigrams holding them take that path
-        for i in np.flatnonzero(odd_word & (t.uni > 0)).tolist():
-            self._export_string(words[i], self._merged.get(words[i], int(t.uni[i])), len_vocab, result)
-        for i in np.flatnonzero(odd).tolist():
-            joined = self._join(int(t.a[i]), int(t.s[i]), int(t.b[i]))
-            self._export_string(joined, self._merged.get(joined, int(t.c[i])), len_vocab, result)
-        return result
+            near = np.arange(len(plain))
+        for k in near.tolist():
+            i = int(plain[k])
+            score = self._score(int(ca[k]), int(cb[k]), int(cab[k]), len_vocab)
+            if score > self.threshold:
+                result[self._join(int(t.a[i]), int(t.s[i]), int(t.b[i]))] = score
 
     def _export_string(self, token: str, count: int, len_vocab: int, result: dict) -> None:
         parts = token.split(self.delimiter)
@@ -736,5 +825,136 @@ def learn_phrases(sentences: Iterable[list[str]], passes: int = 1, **kwargs) -> 
     return models
 
 
+# --- token ids: phrases over a corpus that is already numbered (a token store's parts) ----------------------------
+
+
+def learn_ids(words: list[str], chunks, **kwargs) -> Phrases:
+    """A Phrases model counted from token ids (id i is words[i]) instead of strings: what `Phrases(sentences)`
+    counts on the same tokens. `chunks` yields (ids, sentence ends, open): `open` when the last sentence goes on in
+    the next chunk (a long line cut where a chunk ends; its pairs across the cut are counted once)."""
+    model = Phrases(**kwargs)
+    model._add_words(list(words))
+    model._add_counts(*model._learn(_carried(chunks, np.frombuffer(bytes(model._conn), dtype=bool))))
+    return model
+
+
+def _carried(chunks, conn: np.ndarray):
+    """(ids, ends, skip) for `Phrases._learn`: an open sentence's last word (with the connector words after it)
+    is carried into the next chunk, so the pair across the cut is counted; `skip` says those tokens were counted."""
+    carry = np.zeros(0, dtype=np.int64)
+    for ids, ends, open_ in chunks:
+        skip = len(carry)
+        if skip:
+            ids, ends = np.concatenate([carry, ids]), ends + skip
+        carry = np.zeros(0, dtype=np.int64)
+        if open_:
+            tail_start = int(ends[-1]) if len(ends) else 0
+            plain = np.flatnonzero(~conn[ids[tail_start:]])
+            if len(plain):
+                carry = ids[tail_start + int(plain[-1]):]
+            ends = np.append(ends, len(ids))
+        yield ids, ends, skip
+
+
+def _splits(phrase: str, delimiter: str, index: dict, connectors, lengths: set[int]) -> list[list[str]]:
+    """Every way `phrase` is the join of known tokens a, connectors..., b (a, b not connectors; at least two).
+
+    A token ends where a delimiter starts (every occurrence, overlapping ones too), and only a slice as long as
+    some known word (`lengths`) is looked up: a phrase of a million delimiters costs one scan, not a million
+    slices of it."""
+    cuts, pos, width = [], phrase.find(delimiter), len(delimiter)
+    while pos >= 0:
+        cuts.append(pos)
+        pos = phrase.find(delimiter, pos + 1)
+    found, stack = [], [(0, [])]
+    while stack:
+        start, acc = stack.pop()
+        if acc and len(phrase) - start in lengths:
+            last = phrase[start:]
+            if last in index and last not in connectors:
+                found.append(acc + [last])
+        for cut in cuts[bisect.bisect_left(cuts, start):]:
+            if cut - start not in lengths:
+                continue
+            token = phrase[start:cut]
+            if token in index and (token in connectors) == bool(acc):
+                stack.append((cut + width, acc + [token]))
+    return found
+
+
+class IdJoiner:
+    """A FrozenPhrases applied to token ids, vectorised: the sentences `frozen[sentence]` gives, as ids.
+
+    Each phrase is found as the (a, connectors, b) id triples whose joined string it is (every split of it into
+    known words); a phrase token gets the id of the word it spells, a new id (appended to `words`) if none. In a
+    chunk, the candidate pairs are consecutive non-connector words of one sentence; where hits chain (the b of one
+    is the a of the next) gensim's left-to-right scan takes every other one from the first."""
+
+    def __init__(self, frozen: FrozenPhrases, words: list[str], index: dict[str, int]):
+        self.words, self.index = words, index
+        connectors, delim = frozen.connector_words, frozen.delimiter
+        self.seqs: dict[tuple[int, ...], int] = {(): 0}
+        triples, targets = [], []
+        lengths = set(map(len, index))
+        for phrase, score in frozen.phrasegrams.items():
+            if not score > frozen.threshold:
+                continue
+            for tokens in _splits(phrase, delim, index, connectors, lengths):
+                seq = tuple(index[w] for w in tokens[1:-1])
+                triples.append((index[tokens[0]], self.seqs.setdefault(seq, len(self.seqs)), index[tokens[-1]]))
+                if phrase not in index:
+                    index[phrase] = len(words)
+                    words.append(phrase)
+                targets.append(index[phrase])
+        self.conn = np.fromiter((w in connectors for w in words), dtype=bool, count=len(words))
+        self.shape = (len(words), len(self.seqs))
+        a, s, b = (np.array(c, dtype=np.int64) for c in zip(*triples)) if triples else [np.zeros(0, np.int64)] * 3
+        keys = _pack(a, s, b, *self.shape)
+        order = np.argsort(keys)
+        self.keys, self.targets = keys[order], np.array(targets, dtype=np.int64)[order]
+
+    def __call__(self, chunks):
+        """Join the phrases of (ids, ends, open) chunks; an open sentence's last word waits for the next chunk."""
+        held = np.zeros(0, dtype=np.int64)
+        for ids, ends, open_ in chunks:
+            if len(held):
+                ids, ends = np.concatenate([held, ids]), ends + len(held)
+            ids, ends, held = self._join(ids, ends, open_)
+            yield ids, ends, open_
+        if len(held):
+            yield held, np.array([len(held)], dtype=np.int64), False
+
+    def _join(self, ids: np.ndarray, ends: np.ndarray, open_: bool):
+        n = len(ids)
+        none = np.zeros(0, dtype=np.int64)
+        if not len(self.keys) or n == 0:
+            return ids, ends, none
+        plain = np.flatnonzero(~self.conn[ids])
+        sentence = np.searchsorted(ends, plain, side="right")
+        same = sentence[:-1] == sentence[1:]
+        pa, pb = plain[:-1][same], plain[1:][same]
+        s = _connector_seqs(ids, pa, pb, self.seqs)
+        keys = _pack(ids[pa], np.maximum(s, 0), ids[pb], *self.shape)
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        hit = (self.keys[pos] == keys) & (s >= 0)
+        k = np.arange(len(pa))
+        chained = np.zeros(len(pa), dtype=bool)
+        chained[1:] = hit[:-1] & (pb[:-1] == pa[1:])
+        run_start = np.maximum.accumulate(np.where(chained, 0, k)) if len(k) else k
+        taken = np.flatnonzero(hit & ((k - run_start) % 2 == 0))
+        out = ids.copy()
+        out[pa[taken]] = self.targets[pos[taken]]
+        cover = np.bincount(pa[taken] + 1, minlength=n + 1) - np.bincount(pb[taken] + 1, minlength=n + 1)
+        keep = np.cumsum(cover[:n]) == 0
+        held = none
+        if open_:
+            last = plain[plain >= (ends[-1] if len(ends) else 0)]
+            if len(last) and keep[last[-1]]:  # not the b of a phrase: it may start one with the next chunk's word
+                held = ids[last[-1]:]
+                keep[last[-1]:] = False
+        dropped = np.concatenate([[0], np.cumsum(~keep)])
+        return out[keep], ends - dropped[ends], held
+
+
 __all__ = ["Phrases", "FrozenPhrases", "Phraser", "ENGLISH_CONNECTOR_WORDS", "original_scorer", "npmi_scorer",
-           "learn_phrases", "PhrasesError", "ScorerError"]
+           "learn_phrases", "PhrasesError", "ScorerError", "learn_ids", "IdJoiner"]

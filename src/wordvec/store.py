@@ -29,7 +29,9 @@ The store is a directory, built under a temporary name beside its destination an
                     "source" (as given), "split": "train", "files": [{"path" (resolved), "size", "mtime"}],
                     "text_column", "tokenizer", "min_count", "max_final_vocab",
                     "vocab_order": "count" (descending count, ties last seen first: gensim's) | "first_seen" (the lab's),
-                    "vocab_size", "tokens" (kept), "tokens_read" (before the vocabulary cut), "documents"}
+                    "vocab_size", "tokens" (kept), "tokens_read" (before the vocabulary cut), "documents",
+                    and for a store of phrase-joined tokens "phrases": their settings and counts (`phrasestore`)}
+    phrases.json   a store of phrase-joined tokens only: every pass's phrases and scores
 
 `open_store` checks the manifest (`read_manifest`: bounded JSON, every field's type, `files` entries of
 {path, size, mtime}), vocab.txt (`Vocab.load`: ASCII counts within int64), that every file's size agrees with the manifest's counts, that the offsets start
@@ -73,7 +75,8 @@ log = logging.getLogger("wordvec")
 FORMAT = "wordvec-token-store"
 FORMAT_VERSION = 1
 IDS, OFFSETS, VOCAB, MANIFEST = "ids.u32", "offsets.i64", "vocab.txt", "manifest.json"
-STORE_FILES = frozenset({IDS, OFFSETS, VOCAB, MANIFEST})
+PHRASES = "phrases.json"  # a store of phrase-joined tokens: the phrases of each pass (`phrasestore`)
+STORE_FILES = frozenset({IDS, OFFSETS, VOCAB, MANIFEST, PHRASES})
 
 _END = 0xFFFFFFFF  # end of a document in the temporary per-part id streams
 _BLOCK = 1 << 20  # bytes read at a time; a block of whole lines is tokenised at once
@@ -509,6 +512,37 @@ class _Merger:
         self.files: list[str] = []
         self.docs = self.tokens = 0
 
+    @classmethod
+    def of_file(cls, words: list[str], counts: np.ndarray, first_seen: np.ndarray, path: str, docs: int,
+                tokens: int) -> "_Merger":
+        """One part file of ids into `words` (ids counted `counts`; -1 in `first_seen` for words it never holds)."""
+        self = cls()
+        held = np.flatnonzero(first_seen >= 0)
+        order = held[np.argsort(first_seen[held])]
+        self.seen = {words[i]: k for k, i in enumerate(order.tolist())}
+        self.counts = counts[order].astype(np.int64)
+        self.maps, self.files = [np.maximum(first_seen, 0)], [path]
+        self.docs, self.tokens = docs, tokens
+        return self
+
+    def words(self) -> list[str]:
+        """Every word, by first-seen id."""
+        words = [""] * len(self.seen)
+        for w, i in self.seen.items():
+            words[i] = w
+        return words
+
+    def stream(self, chunk_size: int | None = None):
+        """(first-seen ids, ends of the documents closed in the chunk, whether the last one goes on), chunk by
+        chunk (`chunk_size` ids and document ends) through every part file, in corpus order."""
+        for part_file, local_map in zip(self.files, self.maps):
+            table = np.append(local_map, -1)
+            with open(part_file, "rb") as f:
+                while len(chunk := np.fromfile(f, dtype="<u4", count=chunk_size or _CHUNK)):
+                    mapped = table[np.minimum(chunk, len(table) - 1)]
+                    ends = np.flatnonzero(mapped < 0)
+                    yield mapped[mapped >= 0], ends - np.arange(len(ends)), chunk[-1] != _END
+
     def __call__(self, index: int, part: dict) -> None:
         seen = self.seen
         setdefault = seen.setdefault
@@ -574,7 +608,8 @@ def _rewrite(merger: _Merger, final: np.ndarray, ids_path: Path, offsets_path: P
 
 def prepare(source, out, tokenizer: str = "auto", min_count: int = 5, max_final_vocab: int | None = None,
             sort_by_count: bool = True, workers: int | None = None, text_column: str = "tweet",
-            overwrite: bool = False, part_size: int | None = None, max_vocab_size: int | None = None) -> Path:
+            overwrite: bool = False, part_size: int | None = None, max_vocab_size: int | None = None,
+            transform=None) -> Path:
     """Tokenise `source` once into a token store at `out` (see the module docstring); returns its path.
 
     The vocabulary follows gensim: words seen at least `min_count` times, at most `max_final_vocab` of them (by
@@ -585,7 +620,8 @@ def prepare(source, out, tokenizer: str = "auto", min_count: int = 5, max_final_
 
     `workers`: processes that tokenise (None or 0: one per CPU core). `part_size`: bytes of plain text per task
     (default: about two tasks a worker, 8-256 MB each). An existing `out` is replaced only with `overwrite`
-    and only if it is a token store (or an empty folder).
+    and only if it is a token store (or an empty folder). `transform(merger, tmp)` -> (merger, manifest fields)
+    replaces the tokens before the vocabulary is cut (`phrasestore`: phrase-joined tokens).
     """
     if tokenizer == "auto":
         tokenizer = default_tokenizer(source)
@@ -594,7 +630,7 @@ def prepare(source, out, tokenizer: str = "auto", min_count: int = 5, max_final_
     check_bounds("max_final_vocab", max_final_vocab)
     if max_vocab_size is not None:
         raise WordvecError(_NO_PRUNING)
-    workers = _worker_count(workers)
+    workers = worker_count(workers)
     out = Path(out).expanduser()
     if not str(out).strip():
         raise WordvecError("--out is empty; give the token store folder to write")
@@ -603,7 +639,7 @@ def prepare(source, out, tokenizer: str = "auto", min_count: int = 5, max_final_
     check_apart(out, source)
     splits = load_corpus(source, text_column, label_column=None)
     texts = splits["train"].texts
-    files = _source_files(source, texts)
+    files = source_files(source, texts)
     made = _make_parent(out)
     try:
         lock = lock_beside(out)
@@ -620,19 +656,10 @@ def prepare(source, out, tokenizer: str = "auto", min_count: int = 5, max_final_
         _remove_dirs(made)
         raise WordvecError(f"cannot create the store {out}: {e.strerror or e}; choose a writable --out") from None
     try:
-        merger = _Merger()
-        if isinstance(texts, TextLines):
-            parts = _plan_parts(texts.paths, part_size or _part_size(sum(f["size"] for f in files), workers))
-            log.info("prepare: tokenising %s in %d parts, %d worker processes", source, len(parts),
-                     min(workers, len(parts)))
-            _run_parts(parts, min(workers, len(parts)), tokenizer, str(tmp), merger)
-        else:
-            merger(0, _encode_texts(texts, get_tokenizer(tokenizer), str(tmp)))
-        if merger.docs == 0:
-            raise WordvecError(f"{source} holds no text (only blank lines); give a corpus with one sentence a line")
-        if not merger.seen:
-            raise WordvecError("the corpus has no tokens after preprocessing; check --dataset, --text-column and "
-                               "--tokenizer (the lab tokenizer keeps only a-z, @ and #)")
+        merger = encode_source(source, texts, files, tokenizer, workers, tmp, part_size)
+        extra = {}
+        if transform is not None:
+            merger, extra = transform(merger, tmp)
         vocab, final = merger.vocab(min_count, max_final_vocab, sort_by_count)
         n_tokens = _rewrite(merger, final, tmp / IDS, tmp / OFFSETS)
         vocab.save(tmp / VOCAB)
@@ -642,6 +669,7 @@ def prepare(source, out, tokenizer: str = "auto", min_count: int = 5, max_final_
             "files": files, "text_column": text_column, "tokenizer": tokenizer, "min_count": min_count,
             "max_final_vocab": max_final_vocab, "vocab_order": "count" if sort_by_count else "first_seen",
             "vocab_size": len(vocab), "tokens": n_tokens, "tokens_read": merger.tokens, "documents": merger.docs,
+            **extra,
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         _install(tmp, out, overwrite)
@@ -657,7 +685,27 @@ def prepare(source, out, tokenizer: str = "auto", min_count: int = 5, max_final_
     return out
 
 
-def _worker_count(workers: int | None) -> int:
+def encode_source(source, texts, files: list[dict], tokenizer: str, workers: int, tmp: Path,
+                  part_size: int | None = None) -> _Merger:
+    """Tokenise the train split's `texts` into part files of ids in `tmp` (worker processes for text files); the
+    merged vocabulary, counts and part files. A corpus without documents or tokens is one WordvecError."""
+    merger = _Merger()
+    if isinstance(texts, TextLines):
+        parts = _plan_parts(texts.paths, part_size or _part_size(sum(f["size"] for f in files), workers))
+        log.info("prepare: tokenising %s in %d parts, %d worker processes", source, len(parts),
+                 min(workers, len(parts)))
+        _run_parts(parts, min(workers, len(parts)), tokenizer, str(tmp), merger)
+    else:
+        merger(0, _encode_texts(texts, get_tokenizer(tokenizer), str(tmp)))
+    if merger.docs == 0:
+        raise WordvecError(f"{source} holds no text (only blank lines); give a corpus with one sentence a line")
+    if not merger.seen:
+        raise WordvecError("the corpus has no tokens after preprocessing; check --dataset, --text-column and "
+                           "--tokenizer (the lab tokenizer keeps only a-z, @ and #)")
+    return merger
+
+
+def worker_count(workers: int | None) -> int:
     if workers is None:
         return cap_to_cores("--workers", 0)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
@@ -665,7 +713,7 @@ def _worker_count(workers: int | None) -> int:
     return cap_to_cores("--workers", workers)
 
 
-def _source_files(source, texts) -> list[dict]:
+def source_files(source, texts) -> list[dict]:
     """The files the train split was read from (a Hub dataset has none), with their size and mtime."""
     if isinstance(texts, TextLines):
         paths = texts.paths
@@ -972,7 +1020,7 @@ def open_store(path, check_ids: bool = True) -> TokenStore:
 _MANIFEST = {"format": "str", "format_version": "int", "tokens": "int", "documents": "int", "vocab_size": "int",
              "tokenizer": "str", "min_count": "int", "max_final_vocab": "int|null", "vocab_order": "str",
              "files": "list", "source": "str", "text_column": "str|null", "split": "str", "created": "str",
-             "wordvec_version": "str", "tokens_read": "int"}
+             "wordvec_version": "str", "tokens_read": "int", "phrases": "dict|null"}
 _MANIFEST_REQUIRED = ("tokens", "documents", "vocab_size", "tokenizer", "min_count", "max_final_vocab",
                       "vocab_order", "files", "source")
 _FILE_ENTRY = {"path": "str", "size": "int", "mtime": "number"}
@@ -1049,5 +1097,5 @@ def is_store(path) -> bool:
         return False
 
 
-__all__ = ["prepare", "open_store", "read_manifest", "is_store", "store_settings", "TokenStore", "StoreCorpus", "FORMAT",
+__all__ = ["prepare", "encode_source", "open_store", "read_manifest", "is_store", "store_settings", "TokenStore", "StoreCorpus", "FORMAT",
            "FORMAT_VERSION"]
