@@ -495,7 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model and write a run directory", epilog=TRAIN_EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       usage="%(prog)s [--preset {lab,sgns,cbow}] [--dataset DATASET] [--out OUT] [FLAG ...]",
+                       usage="%(prog)s [--preset {lab,sgns,cbow,fasttext}] [--dataset DATASET] [--out OUT] [FLAG ...]",
                        description="Train a preset, changed by any of the flags below, and write the run directory "
                                    "OUT.\nEach default names the presets' values where they differ; the bounds of "
                                    "a value are in [brackets].")
