@@ -215,7 +215,7 @@ def _cmd_neighbors(args: argparse.Namespace) -> int:
         kv = load_vectors(args.run_dir, which=args.vectors)
     for word in args.words:
         pairs = kv.most_similar(word, topn=args.k)
-        if fasttext and not kv.has_index_for(word):
+        if (fasttext or getattr(kv, "bucket", 0)) and not kv.has_index_for(word):  # a .bin or a fasttext run
             print(f"{word}: not in the vocabulary; its vector was built from its character n-grams")
         print(f"{word}: " + ", ".join(f"{w} ({s:.3f})" for w, s in pairs))
     return 0

@@ -239,6 +239,8 @@ class Config:
             (not (self.loss == "hs" and not self.both_heads and self.vectors != "input"),
              f"--vectors {self.vectors} needs output vectors, and --loss hs has none (its output matrix is the "
              f"Huffman tree's inner nodes); use --vectors input"),
+            (not self.subwords or self.vectors == "input",
+             f"fasttext's word vectors are its input vectors (word and n-gram rows); drop --vectors {self.vectors}"),
             (not self.subwords or (self.backend != "torch" and not str(self.device).startswith("cuda")),
              "fasttext trains on the CPU kernels: use --backend hogwild (or auto) and --device cpu (or auto)"),
         ]
@@ -248,9 +250,9 @@ class Config:
         for name in self.ignored():
             value, default = getattr(self, name), _DEFAULTS[name]
             if value != default and value != _NEUTRAL.get(name, default):
-                raise WordvecError(f"{_flag(name)} {_show(value)} has no effect with --model {self.model} "
-                                   f"--loss {self.loss}{' --optimizer adamw' if name == 'min_lr' else ''}; "
-                                   f"drop it")
+                where = "without --subwords (--preset fasttext)" if name in ("min_n", "max_n", "bucket") else \
+                    f"with --model {self.model} --loss {self.loss}{' --optimizer adamw' if name == 'min_lr' else ''}"
+                raise WordvecError(f"{_flag(name)} {_show(value)} has no effect {where}; drop it")
         return self
 
     def heads(self) -> tuple[int, int]:

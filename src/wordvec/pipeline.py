@@ -310,8 +310,15 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
                          config.sync_words)
         if hint:
             log.warning(hint)
-    kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
-                      counts=vocab.counts, tokenizer=config.tokenizer)
+    if config.subwords:  # the word rows, then the n-gram buckets: vectors for any word
+        from .fasttext import FastTextKeyedVectors
+
+        v = len(vocab)
+        kv = FastTextKeyedVectors.from_arrays(vocab.id2tok, result.input_vectors[:v], result.input_vectors[v:],
+                                              config.min_n, config.max_n, vocab.counts, config.tokenizer)
+    else:
+        kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
+                          counts=vocab.counts, tokenizer=config.tokenizer)
     neighbors = {word: nearest(kv, word, config.topn) for word in config.query_words if word in kv}
     from .engine import kernels_used
     metrics = {
