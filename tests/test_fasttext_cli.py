@@ -91,6 +91,10 @@ def test_a_token_store_trains_the_same_model(tmp_path, run):
     done = _wordvec("train", *FASTTEXT, "--epochs", "2", "--dataset", str(store), "--out", str(out))
     assert done.returncode == 0, done.stderr
     np.testing.assert_array_equal(_tensors(out)["embed.weight"], _tensors(run)["embed.weight"])
+    from wordvec import FastText
+
+    model = FastText(corpus_file=str(store), vector_size=8, min_count=1, bucket=300, epochs=1, workers=1)
+    assert len(model.wv) == 600 and model.train_result.pairs > 0 and model.wv["w1zz"].shape == (8,)
 
 
 def test_sigterm_then_resume_is_bit_identical(tmp_path):
@@ -104,6 +108,11 @@ def test_sigterm_then_resume_is_bit_identical(tmp_path):
             str(out)]
     code, err = _terminated(args, tmp_path / ".run.lock")
     assert code == 143 and "Traceback" not in err, err
+    from wordvec import FastText
+
+    saved = FastText.load(tmp_path / "run.checkpoint")  # the checkpoint is a FastText model too
+    assert (saved.bucket, saved.sg, saved._weights.syn0.shape) == (5000, 1, (600 + 5000, 16))
+    assert saved.wv["w1zz"].shape == (16,)
     resumed = _run(args + ["--resume"])
     assert resumed.returncode == 0, resumed.stderr
     want, got = _tensors(whole), _tensors(out)
