@@ -381,21 +381,6 @@ INLINE void ns_shared(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, P
     for (Py_ssize_t j = lo; j < hi; j++) {
         if (j == i)
             continue;
-        if (c->sub_rows) { /* the gathered mean scores against the old output rows; its gradient goes to each row */
-            const float *in = input_gather(c, s->buf[j], s->neu1);
-            memset(s->work, 0, (size_t)dim * sizeof(float));
-            for (Py_ssize_t q = 0; q < n_out; q++) {
-                if (q > 0 && s->targets[q] == centre)
-                    continue;
-                float g = sig_grad(dot(in, s->outs[q], dim), q == 0 ? 1.0f : 0.0f, &loss) * alpha;
-                if (g == 0.0f)
-                    continue;
-                add_scaled(s->out_grad + q * dim, g, in, dim);
-                add_scaled(s->work, g, s->outs[q], dim);
-            }
-            input_scatter(c, s->buf[j], s->work);
-            continue;
-        }
         float *row = c->syn0 + (Py_ssize_t)s->buf[j] * dim;
         const float lf = LOCKF(c, s->buf[j]);
         if (lf != 1.0f)
@@ -554,11 +539,31 @@ INLINE void skipgram_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t
     for (Py_ssize_t j = lo; j < hi; j++) {
         if (j == i)
             continue;
-        const float *in = input_gather(c, s->buf[j], s->neu1);
+        float *row = c->syn0 + (Py_ssize_t)s->buf[j] * c->dim;
         memset(s->work, 0, (size_t)c->dim * sizeof(float));
-        obj.update(c, s, in, centre, alpha, state, t);
-        input_scatter(c, s->buf[j], s->work);
+        obj.update(c, s, row, centre, alpha, state, t);
+        add_scaled(row, LOCKF(c, s->buf[j]), s->work, c->dim);
     }
+}
+
+/* Skip-gram with the subword input (fastText's order): the centre word's rows, gathered once, predict each word
+ * of its window; their gradients are summed and added to the centre's rows once, after the window (the input is
+ * the same for the whole window, so it is read and written once instead of once per pair). Negatives are drawn
+ * per pair. */
+INLINE void skipgram_subword_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi,
+                                    float alpha, uint64_t *state, Totals *t, Objective obj)
+{
+    t->pairs += hi - lo - 1;
+    t->examples += hi - lo - 1;
+    const float *in = input_gather(c, s->buf[i], s->neu1);
+    memset(s->work, 0, (size_t)c->dim * sizeof(float));
+    for (Py_ssize_t j = lo; j < hi; j++) {
+        if (j == i)
+            continue;
+        obj.prepare(c, s->buf[j]);
+        obj.update(c, s, in, s->buf[j], alpha, state, t);
+    }
+    input_scatter(c, s->buf[i], s->work);
 }
 
 /* Skip-gram with NS alone and one noise draw per centre word, shared by its context words. */
@@ -613,15 +618,21 @@ LOOP(skipgram_hs, skipgram_centre, prefetch_path, hs_objective)
 LOOP(skipgram_ns, skipgram_centre, no_prepare, ns_objective)
 LOOP(skipgram_both, skipgram_centre, prefetch_path, both_objective)
 LOOP(skipgram_shared, skipgram_shared_centre, no_prepare, no_update)
+LOOP(subword_none, skipgram_subword_centre, no_prepare, no_update)
+LOOP(subword_hs, skipgram_subword_centre, prefetch_path, hs_objective)
+LOOP(subword_ns, skipgram_subword_centre, no_prepare, ns_objective)
+LOOP(subword_both, skipgram_subword_centre, prefetch_path, both_objective)
 LOOP(cbow_none, cbow_centre, no_prepare, no_update)
 LOOP(cbow_hs, cbow_centre, prefetch_path, hs_objective)
 LOOP(cbow_ns, cbow_centre, no_prepare, ns_objective)
 LOOP(cbow_both, cbow_centre, prefetch_path, both_objective)
 
-/* The loop for each architecture (0: skip-gram, 1: CBOW) and objective; CBOW has no shared-negatives step. */
-static const Loop LOOPS[2][N_OBJECTIVES] = {
+/* The loop for each architecture (0: skip-gram, 1: CBOW, 2: skip-gram with the subword input) and objective;
+ * CBOW and the subword skip-gram have no shared-negatives step (they draw per example). */
+static const Loop LOOPS[3][N_OBJECTIVES] = {
     {skipgram_none, skipgram_hs, skipgram_ns, skipgram_both, skipgram_shared},
     {cbow_none, cbow_hs, cbow_ns, cbow_both, cbow_ns},
+    {subword_none, subword_hs, subword_ns, subword_both, subword_ns},
 };
 
 static int objective_of(const Chunk *c)
@@ -909,7 +920,7 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
     }
     if (check_chunk(func, &c, view) < 0 || alloc_scratch(&c, &s) < 0)
         goto done;
-    Loop loop = LOOPS[sg ? 0 : 1][objective_of(&c)];
+    Loop loop = LOOPS[sg ? (c.sub_rows ? 2 : 0) : 1][objective_of(&c)];
     Py_BEGIN_ALLOW_THREADS
     loop(&c, &s, &t);
     Py_END_ALLOW_THREADS

@@ -59,8 +59,9 @@ ARGS: tuple[Arg, ...] = (
     Arg("lockf", "float32", ("V",), "a factor on each word's input-row updates (gensim's vectors_lockf; 0 freezes "
         "the row); None: every factor 1, the unchanged fast path", default=None),
     Arg("sub_offsets", "int64", ("V + 1",), "subwords (fastText): word w's input rows are "
-        "sub_rows[sub_offsets[w]:sub_offsets[w + 1]], its vector their mean, its gradient added to each; None: "
-        "row w (word2vec)", default=None),
+        "sub_rows[sub_offsets[w]:sub_offsets[w + 1]], its vector their mean, its gradient added to each (skip-gram: "
+        "the centre's rows predict its window, one summed update; negatives per pair); None: row w (word2vec)",
+        default=None),
     Arg("sub_rows", "int32", ("nnz",), "subwords: the input rows (syn0 then has V + bucket rows; lockf one factor "
         "per row)", default=None),
 )

@@ -252,48 +252,6 @@ def _scatter(sub_offsets, sub_rows, syn0, w, work, lockf):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _ns_shared_sub(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows, out_grad, targets, grads,
-                   state, lockf, sub_offsets, sub_rows, neu1, work):
-    """`_ns_shared` with the subword input: each context word's gathered mean scores against the old output rows,
-    its gradient goes to each of its rows."""
-    dim = syn0.shape[1]
-    centre = buf[i]
-    state, bad = _shared_draw(centre, syn1neg, negative, prob, alias, out_rows, out_grad, targets, state)
-    if bad:
-        return state, 0.0, True
-    loss = 0.0
-    for j in range(lo, hi):
-        if j == i:
-            continue
-        ctx = buf[j]
-        _gather(sub_offsets, sub_rows, syn0, ctx, neu1)
-        for k in range(dim):
-            work[k] = 0.0
-        for q in range(negative + 1):
-            if q > 0 and targets[q] == centre:
-                continue
-            f = np.float32(0.0)
-            for k in range(dim):
-                f += neu1[0, k] * out_rows[q, k]
-            g, l = _sig_grad(f, np.float32(1.0) if q == 0 else np.float32(0.0))
-            loss += l
-            g *= alpha
-            if g == 0.0:
-                continue
-            for k in range(dim):
-                out_grad[q, k] += g * neu1[0, k]
-                work[k] += g * out_rows[q, k]
-        _scatter(sub_offsets, sub_rows, syn0, ctx, work, lockf)
-    for q in range(negative + 1):
-        if q > 0 and targets[q] == centre:
-            continue
-        t = targets[q]
-        for k in range(dim):
-            syn1neg[t, k] += out_grad[q, k]
-    return state, loss, False
-
-
-@njit(cache=True, nogil=True, inline="always")
 def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows, out_grad, targets, grads,
                state, lockf):
     """Skip-gram NS for the window buf[lo:hi] of centre buf[i], Ji et al. 2016: the `negative` noise words are
@@ -410,13 +368,13 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
     state = _seed_state(seed)
     work = np.empty(dim, dtype=np.float32)
     buf = np.empty(stop - start, dtype=np.int32)
-    shared = negative > 0 and shared_negatives and not hs
+    subs = sub_offsets.shape[0] > 0
+    shared = negative > 0 and shared_negatives and not hs and not subs
     n_out = negative + 1 if shared else 1
     out_rows = np.empty((n_out, dim), dtype=np.float32)
     out_grad = np.empty((n_out, dim), dtype=np.float32)
     targets = np.empty(n_out, dtype=np.int64)
     grads = np.empty(n_out, dtype=np.float32)
-    subs = sub_offsets.shape[0] > 0
     neu1 = np.empty((1, dim), dtype=np.float32)
     loss = 0.0
     bad = False
@@ -442,19 +400,32 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
                     continue
                 pairs += count
                 examples += count
-                if subs:
-                    state, l, h = _ns_shared_sub(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha,
-                                                 out_rows, out_grad, targets, grads, state, lockf, sub_offsets,
-                                                 sub_rows, neu1, work)
-                    loss += l
-                    bad |= h
-                    continue
                 state, l, h = _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows,
                                          out_grad, targets, grads, state, lockf)
                 loss += l
                 bad |= h
                 continue
             centre = buf[i]
+            if subs:  # fastText's order: the centre's rows, gathered once, predict each word of the window; their
+                # gradients are summed and added to the centre's rows once (negatives drawn per pair)
+                _gather(sub_offsets, sub_rows, syn0, centre, neu1)
+                for k in range(dim):
+                    work[k] = 0.0
+                for j in range(lo, hi):
+                    if j == i:
+                        continue
+                    ctx = buf[j]
+                    pairs += 1
+                    examples += 1
+                    if hs:
+                        loss, h = _hs_update(neu1, 0, syn1, codes, points, lengths, ctx, alpha, work, loss)
+                        bad |= h
+                    if negative > 0:
+                        state, loss, h = _ns_update(neu1, 0, syn1neg, ctx, negative, prob, alias, alpha, work,
+                                                    state, loss)
+                        bad |= h
+                _scatter(sub_offsets, sub_rows, syn0, centre, work, lockf)
+                continue
             for j in range(lo, hi):
                 if j == i:
                     continue
@@ -463,17 +434,6 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
                 examples += 1
                 for k in range(dim):
                     work[k] = 0.0
-                if subs:  # the subword input: the mean of the context word's rows, in neu1
-                    _gather(sub_offsets, sub_rows, syn0, ctx, neu1)
-                    if hs:
-                        loss, h = _hs_update(neu1, 0, syn1, codes, points, lengths, centre, alpha, work, loss)
-                        bad |= h
-                    if negative > 0:
-                        state, loss, h = _ns_update(neu1, 0, syn1neg, centre, negative, prob, alias, alpha, work,
-                                                    state, loss)
-                        bad |= h
-                    _scatter(sub_offsets, sub_rows, syn0, ctx, work, lockf)
-                    continue
                 if hs:
                     loss, h = _hs_update(syn0, ctx, syn1, codes, points, lengths, centre, alpha, work, loss)
                     bad |= h
