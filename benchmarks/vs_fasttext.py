@@ -4,12 +4,13 @@ bucket 2,000,000, lr 0.05, sample 1e-4), 2 threads.
 
 Corpora: (a) the tweets (gensim's simple_preprocess), (b) a generated Zipfian corpus of --big-tokens tokens whose
 words share stems and suffixes (so n-grams matter). Each training runs in a fresh process: words/s = raw corpus
-words x epochs / wall seconds of train() (build_vocab excluded, for both), peak memory = the process's peak RSS
-(ru_maxrss) and its growth over the RSS before build_vocab. Quality (tweets): recall@10 of the true word among the
-vocabulary neighbours of 300 misspellings the corpus never holds (tests/fasttext_quality.py), and the top-10
-neighbour overlap with gensim for 200 frequent words (gensim against itself with another seed: the noise floor).
+words x epochs / wall seconds of train() (build_vocab excluded, for both), the median of --repeats interleaved
+runs; peak memory = the process's peak RSS (ru_maxrss) and its growth over the RSS before build_vocab.
+Quality (tweets): recall@10 of the true word among the vocabulary neighbours of 300 misspellings the corpus never
+holds (tests/fasttext_quality.py), and the top-10 neighbour overlap with gensim for 200 frequent words (gensim
+against itself with another seed: the noise floor).
 
-Run: python benchmarks/vs_fasttext.py [--dataset PATH] [--big-tokens N] [--bucket N] [--quick]
+Run: python benchmarks/vs_fasttext.py [--dataset PATH] [--big-tokens N] [--bucket N] [--repeats N] [--quick]
 """
 
 from __future__ import annotations
@@ -101,6 +102,12 @@ def launch(lib, corpus, sg, seed, args, tmp: Path) -> dict:
     return result
 
 
+def _median(runs: list[dict]) -> dict:
+    """The run of median speed (its memory and quality figures with it); the speeds of all runs in 'all'."""
+    ranked = sorted(runs, key=lambda r: r["words_per_second"])
+    return dict(ranked[len(ranked) // 2], all=[r["words_per_second"] for r in runs])
+
+
 def overlap(a: dict, b: dict, n: int = 200, skip: int = 20, k: int = 10) -> float:
     """Mean share of top-k cosine neighbours the two models agree on, for n frequent words of a."""
     def unit(v):
@@ -125,6 +132,7 @@ def main(argv=None) -> None:
     ap.add_argument("--dataset", default=str(HERE.parent.parent / "shared" / "data" / "tweets_hate_speech_detection"))
     ap.add_argument("--big-tokens", type=int, default=2_000_000)
     ap.add_argument("--bucket", type=int, default=2_000_000)
+    ap.add_argument("--repeats", type=int, default=3, help="runs per library and setting (median words/s)")
     ap.add_argument("--quick", action="store_true", help="200k-token generated corpus, 200k buckets")
     ap.add_argument("--one", nargs=4, metavar=("LIB", "CORPUS", "SG", "SEED"), help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -141,8 +149,11 @@ def main(argv=None) -> None:
         for corpus in ("tweets", f"generated-{args.big_tokens / 1e6:g}M"):
             name = "tweets" if corpus == "tweets" else "generated"
             for arch, sg in (("skip-gram", True), ("CBOW", False)):
-                ours = launch("wordvec", name, sg, 1, args, Path(tmp))
-                theirs = launch("gensim", name, sg, 1, args, Path(tmp))
+                runs = {"wordvec": [], "gensim": []}
+                for _ in range(args.repeats):  # interleaved: other work on the machine hits both alike
+                    for lib in runs:
+                        runs[lib].append(launch(lib, name, sg, 1, args, Path(tmp)))
+                ours, theirs = (_median(runs[lib]) for lib in ("wordvec", "gensim"))
                 rows.append((corpus, arch, ours, theirs))
                 print(f"  {corpus} {arch}: wordvec {ours['words_per_second']:,.0f} words/s, gensim "
                       f"{theirs['words_per_second']:,.0f}", flush=True)
