@@ -160,3 +160,14 @@ def test_without_ngrams_it_is_word2vec_with_fasttext_vectors():
 def test_bad_settings_are_one_clear_error(kwargs, message):
     with pytest.raises(WordvecError, match=message):
         FastText(common_texts, vector_size=8, min_count=1, bucket=kwargs.pop("bucket", 50), workers=1, **kwargs)
+
+
+def test_a_word2vec_run_identity_is_unchanged_and_a_fasttext_one_names_its_buckets():
+    """Resume compares these: a word2vec checkpoint written before the subword fields existed still matches."""
+    from wordvec.config import Config
+
+    assert not {"subwords", "min_n", "max_n", "bucket"} & set(Config().identity_dict())
+    assert Config().identity_dict() == {k: v for k, v in Config().to_dict().items()
+                                        if k not in ("subwords", "min_n", "max_n", "bucket")}
+    d = Config(subwords=True, bucket=10).identity_dict()
+    assert (d["subwords"], d["min_n"], d["max_n"], d["bucket"]) == (True, 3, 6, 10)

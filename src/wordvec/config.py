@@ -255,6 +255,15 @@ class Config:
                 raise WordvecError(f"{_flag(name)} {_show(value)} has no effect {where}; drop it")
         return self
 
+    def identity_dict(self) -> dict:
+        """to_dict() without the subword fields of a run that has none: what a word2vec run wrote before they
+        existed still compares equal on resume."""
+        d = self.to_dict()
+        if not self.subwords:
+            for name in ("subwords", "min_n", "max_n", "bucket"):
+                d.pop(name)
+        return d
+
     def heads(self) -> tuple[int, int]:
         """(hs, negative) as the skip-gram/CBOW kernels take them: hierarchical softmax on/off, noise words per
         example (0: no negative-sampling head)."""

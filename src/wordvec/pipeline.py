@@ -60,7 +60,7 @@ RESUMABLE_CHANGES = frozenset({"progress", "query_words", "topn", "threads", "de
 
 def identity(config: Config, vocab: Vocab, train: Encoded) -> dict:
     """What a resumed run must share with the one that wrote the checkpoint."""
-    settings = {k: v for k, v in config.to_dict().items() if k not in RESUMABLE_CHANGES}
+    settings = {k: v for k, v in config.identity_dict().items() if k not in RESUMABLE_CHANGES}
     settings["dataset"] = _local_dataset(config.dataset)
     return {"config": settings, "vocabulary": fingerprint(vocab.id2tok, vocab.counts), "tokens": len(train),
             "documents": train.n_docs}

@@ -665,11 +665,11 @@ class Word2Vec:
         if len(read.encoded) == 0:  # gensim trains nothing and says how much it read
             return self._train_nothing(read, epochs, callbacks, (total_examples, total_words,
                                                                  corpus_file is not None, report_delay))
-        settings = config.to_dict()
+        settings = config.identity_dict()
         call = {"corpus": None, "vocabulary": fingerprint(self._vocab.id2tok, self._vocab.counts),
                 "sentences": read.sentences, "raw_words": read.raw_words, "epochs": epochs, "start_alpha": start,
                 "end_alpha": end, "epoch_offset": self.epochs_trained,
-                "config": {k: settings[k] for k in _RESUME_KEYS}}
+                "config": {k: settings[k] for k in _RESUME_KEYS if k in settings}}
         resume = self._take_resume(call, read)
         self.compute_loss = bool(compute_loss)
         hooks = _TrainHooks(self, callbacks, _LazyCall(call, read))
