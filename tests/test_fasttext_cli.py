@@ -119,3 +119,22 @@ def test_sigterm_then_resume_is_bit_identical(tmp_path):
     assert set(want) == set(got) and want["embed.weight"].shape == (600 + 5000, 16)
     for name in want:
         np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+
+
+def test_a_damaged_run_is_one_line(run, tmp_path):
+    import shutil
+
+    from safetensors.numpy import save_file
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    tensors = _tensors(copy)
+    save_file({**tensors, "embed.weight": tensors["embed.weight"][:-10]}, str(copy / "model.safetensors"))
+    done = _wordvec("neighbors", str(copy), "w12x")
+    assert done.returncode == 2 and "expected (5600, 16)" in done.stderr and "Traceback" not in done.stderr, \
+        done.stderr
+    bad = tensors["embed.weight"].copy()
+    bad[5590, 3] = np.nan
+    save_file({**tensors, "embed.weight": bad}, str(copy / "model.safetensors"))
+    done = _wordvec("export", str(copy), "--format", "fasttext-bin", "--out", str(tmp_path / "x.bin"))
+    assert done.returncode == 2 and "NaN or inf" in done.stderr and not (tmp_path / "x.bin").exists(), done.stderr
