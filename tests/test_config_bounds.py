@@ -97,7 +97,7 @@ def test_help_shows_every_default_choice_and_group():
         if f.metadata["bounds"]:
             assert f"[{f.metadata['bounds']}]" in flat, flag
     # every preset's value of a setting where the presets differ, e.g. the window
-    assert "(default: lab 3; sgns/cbow 5)" in flat
+    assert "(default: lab 3; sgns/cbow/fasttext 5)" in flat
     assert "(default: 2023)" in flat and "examples:" in text
 
 

@@ -61,7 +61,7 @@ def test_gensims_files_read_as_gensim_reads_them(name):
 def test_a_loaded_model_says_it_cannot_train_yet():
     m = load_facebook_model(datapath("toy-model.bin"))
     for call in (m.train, m.build_vocab):
-        with pytest.raises(UnsupportedError, match="not in wordvec yet"):
+        with pytest.raises(UnsupportedError, match="to train subword vectors, use wordvec.FastText"):
             call([["a", "b"]], total_examples=1, epochs=1)
 
 

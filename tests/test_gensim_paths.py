@@ -121,14 +121,16 @@ def test_gensims_module_paths_import():
         models.Doc2Vec  # noqa: B018
 
 
-def test_the_fasttext_path_reads_facebook_files_and_says_training_is_missing():
-    """`gensim.models.fasttext`'s readers at its path; `FastText` (training) is one clear ImportError, not an
-    AttributeError deep in a script."""
+def test_the_fasttext_path_reads_facebook_files_and_trains():
+    """`gensim.models.fasttext`'s readers and its trainer, `FastText`, at its path."""
     import wordvec.fasttext as owner
     from wordvec.models import FastTextKeyedVectors
     from wordvec.models.fasttext import load_facebook_model, load_facebook_vectors, save_facebook_model
 
     assert (load_facebook_model, load_facebook_vectors, save_facebook_model, FastTextKeyedVectors) == (
         owner.load_facebook_model, owner.load_facebook_vectors, owner.save_facebook_model, owner.FastTextKeyedVectors)
-    with pytest.raises(ImportError, match="FastText is not available"):
-        from wordvec.models.fasttext import FastText  # noqa: F401
+    from wordvec.ftmodel import FastText as trainer
+    from wordvec.models import FastText
+    from wordvec.models.fasttext import FastText as at_path
+
+    assert FastText is at_path is trainer

@@ -44,18 +44,19 @@ def test_bind_names_every_mistake():
     with pytest.raises(TypeError, match="multiple values for argument 'ids'"):
         bind("f", (1,), {"ids": 1})
     with pytest.raises(TypeError, match="missing required arguments: 'seed', 'shared_negatives', 'cbow_mean'"):
-        bind("f", tuple(values[:-4]), {})
+        bind("f", tuple(values[:-6]), {})
     with pytest.raises(TypeError, match=f"at most {len(NAMES)} arguments"):
         bind("f", tuple(range(len(NAMES) + 1)), {})
 
 
 def test_an_optional_row_fills_its_default():
-    """lockf, the one optional argument, comes last and is None unless given."""
+    """The optional arguments (lockf, the subword CSR) come last and are None unless given."""
     optional = [a for a in ARGS if a.default is not kernel_args.REQUIRED]
-    assert [a.name for a in optional] == ["lockf"] and ARGS[-1] is optional[0]
-    assert bind("f", tuple(range(len(NAMES) - 1)), {})["lockf"] is None
-    assert bind("f", tuple(range(len(NAMES) - 1)), {"lockf": 7})["lockf"] == 7
-    assert "lockf" not in [a.name for a in kernel_args.ARRAYS]  # None is allowed: checked where it is used
+    assert [a.name for a in optional] == ["lockf", "sub_offsets", "sub_rows"] and ARGS[-3:] == tuple(optional)
+    n_required = len(NAMES) - len(optional)
+    assert all(bind("f", tuple(range(n_required)), {})[a.name] is None for a in optional)
+    assert bind("f", tuple(range(n_required)), {"lockf": 7})["lockf"] == 7
+    assert not {a.name for a in optional} & {a.name for a in kernel_args.ARRAYS}  # None is allowed: checked where used
 
 
 def _arguments(sg: bool):
@@ -87,7 +88,7 @@ def test_by_keyword_is_by_position(impl, sg):
     fn = module.train_skipgram if sg else module.train_cbow
     a, b = _arguments(sg), _arguments(sg)
     by_keyword = fn(**dict(reversed(list(a.items()))))
-    by_position = fn(*[b[n] for n in NAMES])
+    by_position = fn(*[b[n] for n in NAMES if n in b])  # the subword rows (last) keep their default
     assert by_keyword == by_position and by_keyword[1] > 0
     np.testing.assert_array_equal(a["syn0"], b["syn0"])
     np.testing.assert_array_equal(a["syn1neg"], b["syn1neg"])

@@ -21,8 +21,8 @@ LAYERS = [
     ["store", "windows", "network", "engine_torch", "phrases", "utils"],
     ["engine", "train", "vectors", "phrasestore"],
     ["evaluate", "downstream", "export", "plots", "report", "word2vec", "fasttext"],
-    ["rundir", "distributed", "models"],
-    ["pipeline", "explore"],
+    ["rundir", "distributed", "ftmodel"],
+    ["pipeline", "explore", "models"],
     ["cli"],
     ["__main__"],
 ]

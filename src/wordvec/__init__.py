@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 
 _LAZY = {"KeyedVectors": "vectors", "Word2Vec": "word2vec", "train_pipeline": "pipeline", "LineSentence": "corpus",
          "PathLineSentences": "corpus", "Text8Corpus": "corpus", "FastTextKeyedVectors": "fasttext",
-         "load_facebook_model": "fasttext", "load_facebook_vectors": "fasttext", "save_facebook_model": "fasttext"}
+         "load_facebook_model": "fasttext", "FastText": "ftmodel", "load_facebook_vectors": "fasttext", "save_facebook_model": "fasttext"}
 
 
 def __getattr__(name: str):
@@ -28,5 +28,5 @@ def __getattr__(name: str):
 
 
 __all__ = ["Config", "PRESETS", "preset", "WordvecError", "KeyedVectors", "Word2Vec", "LineSentence",
-           "PathLineSentences", "Text8Corpus", "train_pipeline", "FastTextKeyedVectors", "load_facebook_model",
+           "PathLineSentences", "Text8Corpus", "train_pipeline", "FastText", "FastTextKeyedVectors", "load_facebook_model",
            "load_facebook_vectors", "save_facebook_model", "__version__"]

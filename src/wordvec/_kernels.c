@@ -2,8 +2,8 @@
  *
  * src/wordvec/kernels.py documents the algorithm and the arguments; kernels_numba.py is the other implementation.
  * This file is the same algorithm cut into the same helpers (subsample, window_span, ns_update, hs_update,
- * ns_shared, cbow_combine, cbow_scatter), consuming the same xorshift64* stream in the same order, in float32
- * arithmetic with the loss summed in double. The dot products sum in the order numba's LLVM compiles for an AVX2
+ * ns_shared, cbow_combine, cbow_scatter; input_gather, input_scatter for the subword input), consuming the same
+ * xorshift64* stream in the same order, in float32 arithmetic with the loss summed in double. The dot products sum in the order numba's LLVM compiles for an AVX2
  * CPU, so there the two implementations train the same vectors to the last bit; elsewhere, to float rounding.
  *
  * Arrays arrive through the buffer protocol, so the build needs no numpy headers. Every argument is checked while
@@ -50,22 +50,24 @@ typedef struct {
     const int32_t *ids;           /* tokens ids[start:stop], documents cut by offsets */
     const int64_t *offsets;
     Py_ssize_t n_offsets, start, stop;
-    float *syn0, *syn1, *syn1neg; /* (n_words, dim), (n_inner, dim), (n_words, dim) */
-    Py_ssize_t n_words, dim, n_inner;
+    float *syn0, *syn1, *syn1neg; /* (n_in, dim), (n_inner, dim), (n_words, dim) */
+    Py_ssize_t n_words, dim, n_inner, n_in; /* n_in: syn0's rows (n_words, or more with subwords) */
     const uint8_t *codes;         /* (n_words, max_code) Huffman codes and inner-node points */
     const int32_t *points, *lengths;
     Py_ssize_t max_code;
     const float *prob;            /* the noise alias table over the n_words output rows */
     const int32_t *alias;
     const float *keep;            /* per-word subsampling keep-probability */
-    const float *lockf;           /* per-word factor on input-row updates (gensim's vectors_lockf); NULL: all 1 */
+    const float *lockf;           /* per-row factor on input-row updates (gensim's vectors_lockf); NULL: all 1 */
+    const int64_t *sub_offsets;   /* subwords: word w's input rows are sub_rows[sub_offsets[w]:sub_offsets[w+1]] */
+    const int32_t *sub_rows;      /* NULL: word w's input is row w (word2vec) */
     int hs, reduced_window, shared_negatives, cbow_mean;
     Py_ssize_t negative, window;
     double alpha0, alpha1;
     uint64_t seed;
 } Chunk;
 
-/* The factor on word w's input-row update: 1 without a lockf array (the branch is the same every time). */
+/* The factor on input row w's update: 1 without a lockf array (the branch is the same every time). */
 #define LOCKF(c, w) ((c)->lockf ? (c)->lockf[w] : 1.0f)
 
 typedef struct {                  /* working memory, allocated while the GIL is held */
@@ -214,6 +216,35 @@ INLINE void add_scaled(float *restrict y, float a, const float *restrict x, Py_s
 {
     for (Py_ssize_t k = 0; k < n; k++)
         y[k] += a * x[k];
+}
+
+/* --- the subword input (fastText): a word's input vector is the mean of its rows, the gradient goes to each ----- */
+
+/* Word w's input vector: its row of syn0, or with subwords the mean of its rows gathered into `buf`. */
+INLINE const float *input_gather(const Chunk *c, int32_t w, float *buf)
+{
+    if (!c->sub_rows)
+        return c->syn0 + (Py_ssize_t)w * c->dim;
+    const int64_t a = c->sub_offsets[w], b = c->sub_offsets[w + 1];
+    memset(buf, 0, (size_t)c->dim * sizeof(float));
+    for (int64_t r = a; r < b; r++)
+        add_scaled(buf, 1.0f, c->syn0 + (Py_ssize_t)c->sub_rows[r] * c->dim, c->dim);
+    const float inv = (float)(1.0 / (double)(b - a));
+    for (Py_ssize_t k = 0; k < c->dim; k++)
+        buf[k] *= inv;
+    return buf;
+}
+
+/* Add `work` to word w's input row, or with subwords to each of its rows, unscaled (fastText's Model::update),
+ * each times its lockf factor. */
+INLINE void input_scatter(const Chunk *c, int32_t w, const float *work)
+{
+    if (!c->sub_rows) {
+        add_scaled(c->syn0 + (Py_ssize_t)w * c->dim, LOCKF(c, w), work, c->dim);
+        return;
+    }
+    for (int64_t r = c->sub_offsets[w]; r < c->sub_offsets[w + 1]; r++)
+        add_scaled(c->syn0 + (Py_ssize_t)c->sub_rows[r] * c->dim, LOCKF(c, c->sub_rows[r]), work, c->dim);
 }
 
 /* --- one objective for one input vector: the input gradient goes to work, the output rows move at once ------- */
@@ -373,34 +404,46 @@ INLINE void ns_shared(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, P
 
 /* --- CBOW: the context in, the error out ---------------------------------------------------------------------- */
 
-/* neu1 = mean (cbow_mean) or sum of the context vectors of position i; zeroes work. */
-INLINE void cbow_combine(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi)
+/* neu1 = mean (cbow_mean) or sum of the context vectors of position i; zeroes work. With subwords, the mean or sum
+ * of all the input rows of all the context words (fastText's CBOW: one bag of rows); returns how many. */
+INLINE Py_ssize_t cbow_combine(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi)
 {
     const Py_ssize_t dim = c->dim;
+    Py_ssize_t count = hi - lo - 1;
     memset(s->neu1, 0, (size_t)dim * sizeof(float));
     memset(s->work, 0, (size_t)dim * sizeof(float));
-    for (Py_ssize_t j = lo; j < hi; j++)
-        if (j != i)
-            add_scaled(s->neu1, 1.0f, c->syn0 + (Py_ssize_t)s->buf[j] * dim, dim);
+    if (c->sub_rows) {
+        count = 0;
+        for (Py_ssize_t j = lo; j < hi; j++)
+            if (j != i)
+                for (int64_t r = c->sub_offsets[s->buf[j]]; r < c->sub_offsets[s->buf[j] + 1]; r++, count++)
+                    add_scaled(s->neu1, 1.0f, c->syn0 + (Py_ssize_t)c->sub_rows[r] * dim, dim);
+    } else {
+        for (Py_ssize_t j = lo; j < hi; j++)
+            if (j != i)
+                add_scaled(s->neu1, 1.0f, c->syn0 + (Py_ssize_t)s->buf[j] * dim, dim);
+    }
     if (c->cbow_mean) {
-        float inv = (float)(1.0 / (double)(hi - lo - 1));
+        float inv = (float)(1.0 / (double)count);
         for (Py_ssize_t k = 0; k < dim; k++)
             s->neu1[k] *= inv;
     }
+    return count;
 }
 
-/* Add the error to every context vector; for the sum (cbow_mean=0) divided by the context size first, as gensim. */
-INLINE void cbow_scatter(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi)
+/* Add the error to every context vector (every input row of every context word with subwords); for the sum
+ * (cbow_mean=0) divided by the number of vectors summed first, as gensim. */
+INLINE void cbow_scatter(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t count)
 {
     const Py_ssize_t dim = c->dim;
     if (!c->cbow_mean) {
-        float inv = (float)(1.0 / (double)(hi - lo - 1));
+        float inv = (float)(1.0 / (double)count);
         for (Py_ssize_t k = 0; k < dim; k++)
             s->work[k] *= inv;
     }
     for (Py_ssize_t j = lo; j < hi; j++)
         if (j != i)
-            add_scaled(c->syn0 + (Py_ssize_t)s->buf[j] * dim, LOCKF(c, s->buf[j]), s->work, dim);
+            input_scatter(c, s->buf[j], s->work);
 }
 
 /* --- the loops: one per architecture, over the documents of the chunk and their kept words ------------------- */
@@ -503,6 +546,26 @@ INLINE void skipgram_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t
     }
 }
 
+/* Skip-gram with the subword input (fastText's order): the centre word's rows, gathered once, predict each word
+ * of its window; their gradients are summed and added to the centre's rows once, after the window (the input is
+ * the same for the whole window, so it is read and written once instead of once per pair). Negatives are drawn
+ * per pair. */
+INLINE void skipgram_subword_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi,
+                                    float alpha, uint64_t *state, Totals *t, Objective obj)
+{
+    t->pairs += hi - lo - 1;
+    t->examples += hi - lo - 1;
+    const float *in = input_gather(c, s->buf[i], s->neu1);
+    memset(s->work, 0, (size_t)c->dim * sizeof(float));
+    for (Py_ssize_t j = lo; j < hi; j++) {
+        if (j == i)
+            continue;
+        obj.prepare(c, s->buf[j]);
+        obj.update(c, s, in, s->buf[j], alpha, state, t);
+    }
+    input_scatter(c, s->buf[i], s->work);
+}
+
 /* Skip-gram with NS alone and one noise draw per centre word, shared by its context words. */
 INLINE void skipgram_shared_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi,
                                    float alpha, uint64_t *state, Totals *t, Objective obj)
@@ -520,9 +583,9 @@ INLINE void cbow_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo,
     t->pairs += hi - lo - 1;
     t->examples++;
     obj.prepare(c, s->buf[i]);
-    cbow_combine(c, s, i, lo, hi);
+    Py_ssize_t count = cbow_combine(c, s, i, lo, hi);
     obj.update(c, s, s->neu1, s->buf[i], alpha, state, t);
-    cbow_scatter(c, s, i, lo, hi);
+    cbow_scatter(c, s, i, lo, hi, count);
 }
 
 typedef void (*CentreStep)(const Chunk *, Scratch *, Py_ssize_t, Py_ssize_t, Py_ssize_t, float, uint64_t *,
@@ -555,15 +618,21 @@ LOOP(skipgram_hs, skipgram_centre, prefetch_path, hs_objective)
 LOOP(skipgram_ns, skipgram_centre, no_prepare, ns_objective)
 LOOP(skipgram_both, skipgram_centre, prefetch_path, both_objective)
 LOOP(skipgram_shared, skipgram_shared_centre, no_prepare, no_update)
+LOOP(subword_none, skipgram_subword_centre, no_prepare, no_update)
+LOOP(subword_hs, skipgram_subword_centre, prefetch_path, hs_objective)
+LOOP(subword_ns, skipgram_subword_centre, no_prepare, ns_objective)
+LOOP(subword_both, skipgram_subword_centre, prefetch_path, both_objective)
 LOOP(cbow_none, cbow_centre, no_prepare, no_update)
 LOOP(cbow_hs, cbow_centre, prefetch_path, hs_objective)
 LOOP(cbow_ns, cbow_centre, no_prepare, ns_objective)
 LOOP(cbow_both, cbow_centre, prefetch_path, both_objective)
 
-/* The loop for each architecture (0: skip-gram, 1: CBOW) and objective; CBOW has no shared-negatives step. */
-static const Loop LOOPS[2][N_OBJECTIVES] = {
+/* The loop for each architecture (0: skip-gram, 1: CBOW, 2: skip-gram with the subword input) and objective;
+ * CBOW and the subword skip-gram have no shared-negatives step (they draw per example). */
+static const Loop LOOPS[3][N_OBJECTIVES] = {
     {skipgram_none, skipgram_hs, skipgram_ns, skipgram_both, skipgram_shared},
     {cbow_none, cbow_hs, cbow_ns, cbow_both, cbow_ns},
+    {subword_none, subword_hs, subword_ns, subword_both, subword_ns},
 };
 
 static int objective_of(const Chunk *c)
@@ -664,17 +733,18 @@ static int check_chunk(const char *func, const Chunk *c, const Py_buffer *v)
                     func, ids[0], c->start, c->stop);
     if (c->window < 1 || c->window > INT32_MAX)
         return FAIL(PyExc_ValueError, "%s: window must be in 1..2**31-1, got %zd", func, c->window);
-    if (c->n_words > INT32_MAX)
-        return FAIL(PyExc_ValueError, "%s: syn0 has %zd rows; word ids are int32", func, c->n_words);
+    if (c->n_in > INT32_MAX)
+        return FAIL(PyExc_ValueError, "%s: syn0 has %zd rows; word ids are int32", func, c->n_in);
     if (c->negative < 0 || c->negative > (1 << 20))
         return FAIL(PyExc_ValueError, "%s: negative must be in 0..%d, got %zd", func, 1 << 20, c->negative);
     if (v[KEEP].shape[0] != c->n_words)
-        return FAIL(PyExc_ValueError, "%s: keep has %zd entries, syn0 %zd rows", func, v[KEEP].shape[0],
-                    c->n_words);
+        return FAIL(PyExc_ValueError, "%s: keep has %zd entries, %s %zd", func, v[KEEP].shape[0],
+                    c->sub_rows ? "sub_offsets words" : "syn0 rows", c->n_words);
     if (c->negative > 0) {
         if (v[SYN1NEG].shape[0] != c->n_words || v[SYN1NEG].shape[1] != c->dim)
-            return FAIL(PyExc_ValueError, "%s: syn1neg must have the shape of syn0 (%zd, %zd), got (%zd, %zd)",
-                        func, c->n_words, c->dim, v[SYN1NEG].shape[0], v[SYN1NEG].shape[1]);
+            return FAIL(PyExc_ValueError, "%s: syn1neg must have the shape of syn0 (%zd, %zd), got (%zd, %zd)%s",
+                        func, c->n_words, c->dim, v[SYN1NEG].shape[0], v[SYN1NEG].shape[1],
+                        c->sub_rows ? " (one row per word of sub_offsets)" : "");
         if (v[PROB].shape[0] != c->n_words || v[ALIAS].shape[0] != c->n_words)
             return FAIL(PyExc_ValueError, "%s: prob and alias must have one entry per word (%zd), got %zd and %zd",
                         func, c->n_words, v[PROB].shape[0], v[ALIAS].shape[0]);
@@ -703,6 +773,34 @@ static int check_chunk(const char *func, const Chunk *c, const Py_buffer *v)
         if ((uint32_t)c->ids[t] >= (uint64_t)c->n_words)
             return FAIL(PyExc_ValueError, "%s: ids[%zd] = %d is outside the vocabulary of %zd words", func, t,
                         (int)c->ids[t], c->n_words);
+    return 0;
+}
+
+/* The subword CSR, all of it, before the loop trusts it: offsets from 0 to len(sub_rows), each word with at least
+ * one row, every row inside syn0, and nothing the loop writes sharing its memory. Sets n_words and the pointers. */
+static int check_subwords(const char *func, Chunk *c, const Py_buffer *sub, const Py_buffer *v)
+{
+    const int64_t *off = sub[0].buf;
+    const int32_t *rows = sub[1].buf;
+    const Py_ssize_t n_off = sub[0].shape[0], nnz = sub[1].shape[0];
+    if (n_off < 1 || off[0] != 0 || off[n_off - 1] != nnz)
+        return FAIL(PyExc_ValueError, "%s: sub_offsets must start at 0 and end at len(sub_rows) = %zd", func, nnz);
+    for (Py_ssize_t w = 0; w + 1 < n_off; w++)
+        if (off[w + 1] <= off[w])
+            return FAIL(PyExc_ValueError, "%s: sub_offsets must increase (every word has at least one input row); "
+                        "sub_offsets[%zd] = %lld, sub_offsets[%zd] = %lld", func, w, (long long)off[w], w + 1,
+                        (long long)off[w + 1]);
+    for (Py_ssize_t r = 0; r < nnz; r++)
+        if ((uint32_t)rows[r] >= (uint64_t)c->n_in)
+            return FAIL(PyExc_ValueError, "%s: sub_rows[%zd] = %d is outside syn0's %zd rows", func, r, (int)rows[r],
+                        c->n_in);
+    for (int i = 0; i < 2; i++)
+        if (overlap(&sub[i], &v[SYN0]) || overlap(&sub[i], &v[SYN1]) || overlap(&sub[i], &v[SYN1NEG]))
+            return FAIL(PyExc_ValueError, "%s: sub_offsets and sub_rows must not share memory with a matrix it "
+                        "trains", func);
+    c->n_words = n_off - 1;
+    c->sub_offsets = off;
+    c->sub_rows = rows;
     return 0;
 }
 
@@ -753,7 +851,8 @@ static int alloc_scratch(const Chunk *c, Scratch *s)
     X(keep, "O", &obj[KEEP], "") X(hs, "p", &c.hs, "") X(negative, "n", &c.negative, "")                        \
     X(window, "n", &c.window, "") X(reduced_window, "p", &c.reduced_window, "") X(alpha0, "d", &c.alpha0, "")   \
     X(alpha1, "d", &c.alpha1, "") X(seed, "K", &seed, "") X(shared_negatives, "p", &c.shared_negatives, "")     \
-    X(cbow_mean, "p", &c.cbow_mean, "") X(lockf, "|O", &lockf_obj, "=None")
+    X(cbow_mean, "p", &c.cbow_mean, "") X(lockf, "|O", &lockf_obj, "=None")                      \
+    X(sub_offsets, "O", &sub_obj[0], "=None") X(sub_rows, "O", &sub_obj[1], "=None")
 #define ARG_NAME(name, unit, where, dflt) #name,
 #define ARG_UNIT(name, unit, where, dflt) unit
 #define ARG_WHERE(name, unit, where, dflt) , where
@@ -763,9 +862,9 @@ static char *KWLIST[] = {KERNEL_ARGS(ARG_NAME) NULL};
 
 static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const char *format, int sg)
 {
-    PyObject *obj[N_ARRAYS], *lockf_obj = Py_None;
-    Py_buffer view[N_ARRAYS], lockf_view = {0};
-    int has_lockf = 0;
+    PyObject *obj[N_ARRAYS], *lockf_obj = Py_None, *sub_obj[2] = {Py_None, Py_None};
+    Py_buffer view[N_ARRAYS], lockf_view = {0}, sub_view[2] = {{0}};
+    int has_lockf = 0, n_sub = 0;
     Chunk c = {0};
     Scratch s = {0};
     Totals t = {0};
@@ -781,7 +880,7 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
     c.offsets = view[OFFSETS].buf;
     c.n_offsets = view[OFFSETS].shape[0];
     c.syn0 = view[SYN0].buf;
-    c.n_words = view[SYN0].shape[0];
+    c.n_words = c.n_in = view[SYN0].shape[0];
     c.dim = view[SYN0].shape[1];
     c.syn1 = view[SYN1].buf;
     c.n_inner = view[SYN1].shape[0];
@@ -799,16 +898,29 @@ static PyObject *train(PyObject *args, PyObject *kwargs, const char *func, const
         if (get_array(func, lockf_obj, &LOCKF_SPEC, &lockf_view) < 0)
             goto done;
         has_lockf = 1;
-        if (lockf_view.shape[0] != c.n_words) {
+        if (lockf_view.shape[0] != c.n_in) {
             PyErr_Format(PyExc_ValueError, "%s: lockf has %zd entries, syn0 %zd rows", func, lockf_view.shape[0],
-                         c.n_words);
+                         c.n_in);
             goto done;
         }
         c.lockf = lockf_view.buf;
     }
+    if ((sub_obj[0] == Py_None) != (sub_obj[1] == Py_None)) {
+        PyErr_Format(PyExc_TypeError, "%s: give sub_offsets and sub_rows together (or neither)", func);
+        goto done;
+    }
+    if (sub_obj[0] != Py_None) {  /* subwords: word w's input rows are sub_rows[sub_offsets[w]:sub_offsets[w+1]] */
+        static const ArraySpec SUB_SPECS[2] = {{"sub_offsets", 'i', 8, 1, 0, "int64"},
+                                               {"sub_rows", 'i', 4, 1, 0, "int32"}};
+        for (; n_sub < 2; n_sub++)
+            if (get_array(func, sub_obj[n_sub], &SUB_SPECS[n_sub], &sub_view[n_sub]) < 0)
+                goto done;
+        if (check_subwords(func, &c, sub_view, view) < 0)
+            goto done;
+    }
     if (check_chunk(func, &c, view) < 0 || alloc_scratch(&c, &s) < 0)
         goto done;
-    Loop loop = LOOPS[sg ? 0 : 1][objective_of(&c)];
+    Loop loop = LOOPS[sg ? (c.sub_rows ? 2 : 0) : 1][objective_of(&c)];
     Py_BEGIN_ALLOW_THREADS
     loop(&c, &s, &t);
     Py_END_ALLOW_THREADS
@@ -821,6 +933,8 @@ done:
     PyMem_RawFree(s.block);
     if (has_lockf)
         PyBuffer_Release(&lockf_view);
+    while (n_sub > 0)
+        PyBuffer_Release(&sub_view[--n_sub]);
     while (n_views > 0)
         PyBuffer_Release(&view[--n_views]);
     return result;

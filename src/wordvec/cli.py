@@ -227,7 +227,7 @@ def _cmd_neighbors(args: argparse.Namespace) -> int:
                            f"vocabulary")
     for word in args.words:
         pairs = kv.most_similar(word, topn=args.k)
-        if fasttext and not kv.has_index_for(word):
+        if (fasttext or getattr(kv, "bucket", 0)) and not kv.has_index_for(word):  # a .bin or a fasttext run
             print(f"{word}: not in the vocabulary; its vector was built from its character n-grams")
         print(f"{word}: " + ", ".join(f"{_shown(w)} ({s:.3f})" for w, s in pairs))
     return 0
@@ -565,7 +565,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a model and write a run directory", epilog=TRAIN_EXAMPLES,
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       usage="%(prog)s [--preset {lab,sgns,cbow}] [--dataset DATASET] [--out OUT] [FLAG ...]",
+                       usage="%(prog)s [--preset {lab,sgns,cbow,fasttext}] [--dataset DATASET] [--out OUT] [FLAG ...]",
                        description="Train a preset, changed by any of the flags below, and write the run directory "
                                    "OUT.\nEach default names the presets' values where they differ; the bounds of "
                                    "a value are in [brackets].")

@@ -134,6 +134,15 @@ class Config:
                                  "negative>0 does", group="model")
     cbow_mean: bool = _f(True, "CBOW: the mean of the context vectors (--no-cbow-mean: their sum, gensim's "
                                "cbow_mean=0)", group="model")
+    subwords: bool = _f(False, "fastText's subword model: a word's input vector is the mean of its own row and its "
+                               "character n-grams' bucket rows, so unseen words get vectors (--preset fasttext)",
+                        group="model")
+    min_n: int = _f(3, "--subwords: the shortest character n-gram", bounds=Bounds(1, limit=100), group="model")
+    max_n: int = _f(6, "--subwords: the longest character n-gram (below --min-n: no n-grams, word rows alone)",
+                    bounds=Bounds(0, limit=100), group="model")
+    bucket: int = _f(2_000_000, "--subwords: hash buckets shared by the n-grams (a bucket x --vector-size float32 "
+                                "matrix: 800 MB at 2,000,000 x 100; smaller saves memory)",
+                     bounds=Bounds(0, limit=100_000_000), group="model")
     vectors: str = _f("input", "which matrix the word vectors are: 'input', 'output' or the 'mean' of both",
                       VECTORS, group="model")
     # --- optimisation -----------------------------------------------------------------------------------------
@@ -230,6 +239,10 @@ class Config:
             (not (self.loss == "hs" and not self.both_heads and self.vectors != "input"),
              f"--vectors {self.vectors} needs output vectors, and --loss hs has none (its output matrix is the "
              f"Huffman tree's inner nodes); use --vectors input"),
+            (not self.subwords or self.vectors == "input",
+             f"fasttext's word vectors are its input vectors (word and n-gram rows); drop --vectors {self.vectors}"),
+            (not self.subwords or (self.backend != "torch" and not str(self.device).startswith("cuda")),
+             "fasttext trains on the CPU kernels: use --backend hogwild (or auto) and --device cpu (or auto)"),
         ]
         for ok, message in checks:
             if not ok:
@@ -237,11 +250,23 @@ class Config:
         for name in self.ignored():
             value, default = getattr(self, name), _DEFAULTS[name]
             if value != default and value != _NEUTRAL.get(name, default):
-                extra = {"min_lr": " --optimizer adamw", "launch_batch": " --backend hogwild"}.get(name, "")
-                raise WordvecError(f"{_flag(name)} {_show(value)} has no effect with --model {self.model} "
-                                   f"--loss {self.loss}{extra if self.model != 'softmax' or name == 'min_lr' else ''}"
-                                   f"; drop it")
+                if name in ("min_n", "max_n", "bucket"):
+                    where = "without --subwords (--preset fasttext)"
+                else:
+                    extra = {"min_lr": " --optimizer adamw", "launch_batch": " --backend hogwild"}.get(name, "")
+                    where = (f"with --model {self.model} --loss {self.loss}"
+                             f"{extra if self.model != 'softmax' or name == 'min_lr' else ''}")
+                raise WordvecError(f"{_flag(name)} {_show(value)} has no effect {where}; drop it")
         return self
+
+    def identity_dict(self) -> dict:
+        """to_dict() without the subword fields of a run that has none: what a word2vec run wrote before they
+        existed still compares equal on resume."""
+        d = self.to_dict()
+        if not self.subwords:
+            for name in ("subwords", "min_n", "max_n", "bucket"):
+                d.pop(name)
+        return d
 
     def heads(self) -> tuple[int, int]:
         """(hs, negative) as the skip-gram/CBOW kernels take them: hierarchical softmax on/off, noise words per
@@ -254,7 +279,7 @@ class Config:
         out = []
         if self.model == "softmax":
             out += ["negative", "ns_exponent", "sample", "shared_negatives", "reduced_window", "backend",
-                    "both_heads", "cbow_mean", "sync_words", "sync", "loss_every", "launch_batch"]
+                    "both_heads", "cbow_mean", "sync_words", "sync", "loss_every", "launch_batch", "subwords"]
         if self.model == "cbow":
             out += ["shared_negatives"]
         if self.model == "skipgram":
@@ -265,11 +290,15 @@ class Config:
             out += ["min_lr"]
         if self.backend == "hogwild":  # the CPU kernels take no launches
             out += ["launch_batch"]
+        if not self.subwords:
+            out += ["min_n", "max_n", "bucket"]
         return list(dict.fromkeys(out))
 
     def estimate_bytes(self, n_words: int, n_tokens: int) -> int:
         """Memory the training itself will allocate for a vocabulary and corpus of this size (a floor)."""
         matrix = n_words * self.vector_size * 4
+        if self.subwords and self.model != "softmax":
+            matrix += self.bucket * self.vector_size * 4  # the n-gram rows of the input matrix
         if self.model == "softmax":
             pairs = n_tokens * 2 * self.window
             # two matrices with gradients and AdamW's two moments; the pairs as int64 twice (numpy, torch)
@@ -372,7 +401,11 @@ SGNS = Config(model="skipgram", loss="ns", vector_size=100, window=5, negative=5
 #: CBOW (mean of the context vectors) with negative sampling, gensim's defaults for sg=0.
 CBOW = SGNS.replace(model="cbow", lr=0.025)
 
-PRESETS: dict[str, Config] = {"lab": LAB, "sgns": SGNS, "cbow": CBOW}
+#: fastText's subword skip-gram with its defaults (dim 100, ws 5, epoch 5, minCount 5, neg 5, minn 3, maxn 6,
+#: bucket 2,000,000, lr 0.05 decaying to 0, t 1e-4).
+FASTTEXT = SGNS.replace(subwords=True, min_n=3, max_n=6, bucket=2_000_000, lr=0.05, min_lr=0.0, sample=1e-4)
+
+PRESETS: dict[str, Config] = {"lab": LAB, "sgns": SGNS, "cbow": CBOW, "fasttext": FASTTEXT}
 
 
 def preset(name: str) -> Config:
@@ -382,6 +415,6 @@ def preset(name: str) -> Config:
         raise WordvecError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}") from None
 
 
-__all__ = ["Config", "PRESETS", "preset", "LAB", "SGNS", "CBOW", "DEFAULT_DATASET", "TOKENIZERS", "MODELS",
+__all__ = ["Config", "PRESETS", "preset", "LAB", "SGNS", "CBOW", "FASTTEXT", "DEFAULT_DATASET", "TOKENIZERS", "MODELS",
            "LOSSES", "VECTORS", "OPTIMIZERS", "BACKENDS", "SYNC_MODES", "LIMITS", "BOUNDS", "Bounds", "GROUPS",
            "check_bounds", "available_memory"]

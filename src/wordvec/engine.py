@@ -69,13 +69,20 @@ class Weights:
         return cls(get(INPUT), get(HS), get(OUTPUT))
 
 
+def input_rows(config: Config, n_words: int) -> int:
+    """syn0's rows: one per word, then with --subwords one per n-gram bucket."""
+    return n_words + (config.bucket if config.subwords else 0)
+
+
 def new_weights(config: Config, vocab: Vocab) -> Weights:
-    """gensim's start: syn0 uniform in [-1, 1)/dim from the seed, the output matrices zero."""
+    """gensim's start: syn0 uniform in [-1, 1)/dim from the seed (with subwords its bucket rows too, as fastText and
+    gensim start them), the output matrices zero."""
     hs, negative = config.heads()
     n_inner = huffman_tree(vocab.counts).n_inner if hs else 0
-    syn0, out = init_vectors(config.seed, len(vocab), n_inner if hs else len(vocab), config.vector_size)
+    syn0, out = init_vectors(config.seed, input_rows(config, len(vocab)), n_inner if hs else len(vocab),
+                             config.vector_size)
     if hs:
-        return Weights(syn0, out, np.zeros_like(syn0) if negative else None)
+        return Weights(syn0, out, np.zeros((len(vocab), config.vector_size), np.float32) if negative else None)
     return Weights(syn0, None, out)
 
 
@@ -109,7 +116,7 @@ def _check_weights(config: Config, vocab: Vocab, weights: Weights) -> None:
     """Matrices to continue from (a model's, a checkpoint's): the shapes this vocabulary and config need, whatever
     the corpus, and finite float32 (a NaN row would only train more NaNs)."""
     hs, negative = config.heads()
-    shapes = {"syn0": (weights.syn0, (len(vocab), config.vector_size)),
+    shapes = {"syn0": (weights.syn0, (input_rows(config, len(vocab)), config.vector_size)),
               "syn1neg": (weights.syn1neg, (len(vocab), config.vector_size) if negative else None),
               "syn1": (weights.syn1, (max(len(vocab) - 1, 1), config.vector_size) if hs else None)}
     for name, (mat, want) in shapes.items():
@@ -149,7 +156,7 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     counts: words = in-vocabulary tokens x epochs (before subsampling), effective_words = tokens kept by
     subsampling, pairs = (centre, context) pairs trained.
     """
-    device = resolve_device(config.device)
+    device = "cpu" if config.subwords and config.device == "auto" else resolve_device(config.device)
     if resume is not None:  # the matrices come from the checkpoint, or from the model that saved mid-way
         check_checkpoint(resume if weights is None else (weights.tensors(), resume[1]), config, len(vocab),
                          uses_cpu_kernels(config, device))
@@ -163,6 +170,9 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
               check_rate("end_alpha", float(config.min_lr if end_alpha is None else end_alpha)))
     if weights is None:
         weights = new_weights(config, vocab)
+    if config.subwords and (not uses_cpu_kernels(config, device) or replicas is not None):
+        raise WordvecError("fasttext trains on the CPU kernels in one process; use --backend hogwild --device cpu, "
+                           "without torchrun / --nproc")
     if not uses_cpu_kernels(config, device):
         if _lockf(weights.lockf, len(vocab)) is not None:
             raise WordvecError("vectors_lockf below 1 (frozen rows) is trained by the CPU kernels only; use "
@@ -239,7 +249,7 @@ def warm_up(config: Config | None = None) -> None:
         key = (c.model, c.heads())
         if c.model in ("skipgram", "cbow") and c.loss in ("ns", "hs") and key not in _WARM:
             tiny = c.replace(epochs=1, threads=1, vector_size=4, device="cpu", backend="hogwild", min_count=1,
-                             sample=0.0)
+                             sample=0.0, subwords=False)  # the same compiled loop runs the subword input
             _HogwildRun(tiny, vocab, encoded, new_weights(tiny, vocab), (0.025, 0.0001), 0, as_hooks(None), None,
                         None, Replicas()).run(progress=False)
             _WARM.add(key)
@@ -340,7 +350,7 @@ def check_checkpoint(resume: tuple[dict, dict], config: Config, n_words: int, cp
                            f"{len(state['epoch_losses'])} epoch losses) is impossible; {RESUME_FIX}")
     hs, negative = config.heads()
     dim = config.vector_size
-    want = {INPUT: (n_words, dim), OUTPUT: (n_words, dim) if negative else None,
+    want = {INPUT: (input_rows(config, n_words), dim), OUTPUT: (n_words, dim) if negative else None,
             HS: (max(n_words - 1, 1), dim) if hs else None}
     for name, shape in want.items():
         if shape is not None:
@@ -409,7 +419,8 @@ class _HogwildRun:
         self.syn1 = weights.syn1 if weights.syn1 is not None else placeholder
         self.syn1neg = weights.syn1neg if weights.syn1neg is not None else placeholder
         self.chance = chance_loss(vocab.counts, self.hs, self.negative)
-        self.lockf = _lockf(weights.lockf, len(vocab))
+        self.lockf = _lockf(weights.lockf, len(weights.syn0))
+        self.sub_offsets, self.sub_rows = _subword_rows(config, vocab)
 
     def alpha_at(self, done: int) -> float:
         a0, a1 = self.pos.start_alpha, self.pos.end_alpha
@@ -428,7 +439,7 @@ class _HogwildRun:
                            alpha1=self.alpha_at(done + e),
                            seed=_chunk_seed(cfg.seed, self.pos.epoch_offset + epoch, c),
                            shared_negatives=bool(cfg.shared_negatives), cbow_mean=bool(cfg.cbow_mean),
-                           lockf=self.lockf)
+                           lockf=self.lockf, sub_offsets=self.sub_offsets, sub_rows=self.sub_rows)
 
     def _take(self, future, bar) -> None:
         loss, examples, kept, pairs = future.result()
@@ -570,6 +581,15 @@ def lockf_values(lockf) -> np.ndarray:
     except (TypeError, ValueError):
         raise WordvecError(f"vectors_lockf must be numbers (one factor per word, or one for all), got "
                            f"{type(lockf).__name__}") from None
+def _subword_rows(config: Config, vocab: Vocab) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The kernels' subword CSR (each word's own row, then V + its n-gram buckets), hashed once per run; None, None
+    without --subwords (word2vec)."""
+    if not config.subwords or config.bucket == 0:
+        return None, None
+    from .subwords import vocab_rows
+
+    offsets, rows = vocab_rows(vocab.id2tok, config.min_n, config.max_n, config.bucket)
+    return np.ascontiguousarray(offsets, dtype=np.int64), np.ascontiguousarray(rows, dtype=np.int32)
 
 
 def _lockf(lockf, n_words: int) -> np.ndarray | None:
@@ -586,5 +606,6 @@ def _lockf(lockf, n_words: int) -> np.ndarray | None:
     return None if (a == 1.0).all() else np.ascontiguousarray(a)
 
 
-__all__ = ["train_word2vec", "check_checkpoint", "lockf_values", "Weights", "new_weights", "warm_up", "chunk_bounds",
+__all__ = ["train_word2vec", "check_checkpoint", "lockf_values", "Weights", "new_weights", "input_rows", "warm_up",
+           "chunk_bounds",
            "check_kernels", "kernels_used", "uses_cpu_kernels"]

@@ -12,9 +12,9 @@ n-grams that hash to them (`wordvec.subwords`). As in gensim 4 and fastText:
   vocabulary words.
 
 `load_facebook_vectors` / `load_facebook_model` read fastText's .bin (`wordvec.fbformat` owns the bytes) and give
-gensim's vectors for every word; `save_facebook_model` writes one that fastText and gensim read. Training a
-FastText model is not in wordvec yet: `FastTextModel` holds what a .bin file holds (vectors, hyperparameters,
-output matrix, counts) so that a future `FastText` trainer can adopt it; its `train` says so.
+gensim's vectors for every word; `save_facebook_model` writes one that fastText and gensim read.
+`FastTextModel` holds what a .bin file holds (vectors, hyperparameters, output matrix, counts) and answers
+queries; training is `wordvec.FastText` (`wordvec.ftmodel`), whose models this module's writer saves too.
 
 `FastTextKeyedVectors.save` writes one safetensors file (no pickle): `vectors_vocab`, `vectors_ngrams`, the keys
 and per-key attributes as `KeyedVectors.save` stores them, and min_n / max_n / bucket in the JSON header (kind
@@ -234,7 +234,7 @@ class FastTextKeyedVectors(KeyedVectors):
     # --- changes gensim makes through the composed vectors ------------------------------------------------------
     def add_vectors(self, keys, weights, extras=None, replace: bool = False) -> None:
         raise UnsupportedError("FastTextKeyedVectors' word vectors are composed from vectors_vocab and "
-                               "vectors_ngrams; adding words needs training (not in wordvec yet). Use "
+                               "vectors_ngrams; adding words needs training (wordvec.FastText's build_vocab(update=True)). Use "
                                "vectors_for_all(words) for a plain KeyedVectors you can extend")
 
     def add_vector(self, key, vector) -> int:
@@ -298,7 +298,7 @@ class FastTextKeyedVectors(KeyedVectors):
 class FastTextModel:
     """A fastText model as Facebook's .bin holds it: `wv`, the hyperparameters under gensim's names (and fastText's
     in `args`), the output matrix (`syn1neg` for negative sampling, `syn1` for hierarchical softmax) and the
-    counts. Training or continuing it is not available yet (`train` raises); the vectors answer every query."""
+    counts. It is not trained further (`train` raises; wordvec.FastText trains); the vectors answer every query."""
 
     def __init__(self, wv: FastTextKeyedVectors, args: dict, output: np.ndarray | None = None,
                  corpus_total_words: int = 0):
@@ -343,8 +343,8 @@ class FastTextModel:
         return cls(wv, fb.args, fb.output, fb.ntokens)
 
     def build_vocab(self, *args, **kwargs):
-        raise UnsupportedError("training FastText models is not in wordvec yet; this model answers queries "
-                               "(model.wv) and can be saved with save_facebook_model")
+        raise UnsupportedError("a model read from a .bin answers queries (model.wv) and is saved with "
+                               "save_facebook_model; to train subword vectors, use wordvec.FastText")
 
     train = build_vocab
 

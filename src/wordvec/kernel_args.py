@@ -58,10 +58,16 @@ ARGS: tuple[Arg, ...] = (
     Arg("cbow_mean", "bool", (), "CBOW: mean (True) or sum (False) of the context vectors"),
     Arg("lockf", "float32", ("V",), "a factor on each word's input-row updates (gensim's vectors_lockf; 0 freezes "
         "the row); None: every factor 1, the unchanged fast path", default=None),
+    Arg("sub_offsets", "int64", ("V + 1",), "subwords (fastText): word w's input rows are "
+        "sub_rows[sub_offsets[w]:sub_offsets[w + 1]], its vector their mean, its gradient added to each (skip-gram: "
+        "the centre's rows predict its window, one summed update; negatives per pair); None: row w (word2vec)",
+        default=None),
+    Arg("sub_rows", "int32", ("nnz",), "subwords: the input rows (syn0 then has V + bucket rows; lockf one factor "
+        "per row)", default=None),
 )
 
 NAMES: tuple[str, ...] = tuple(a.name for a in ARGS)
-#: The arrays every call gives (an optional array, such as lockf, may be None and is checked where it is used).
+#: The arrays every call gives (an optional array, such as lockf or the subword rows, may be None and is checked where it is used).
 ARRAYS: tuple[Arg, ...] = tuple(a for a in ARGS if a.is_array and a.default is REQUIRED)
 #: The entry points' signature (train_skipgram, train_cbow), for introspection.
 SIGNATURE = inspect.Signature([inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=a.default)

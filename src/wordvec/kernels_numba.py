@@ -205,6 +205,53 @@ def _lockf(lockf, w):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _shared_draw(centre, syn1neg, negative, prob, alias, out_rows, out_grad, targets, state):
+    """Shared negatives: the centre and its `negative` noise words in targets, their output rows copied to out_rows
+    (they stay at their old values for the window), out_grad zeroed. Returns (state, whether a draw fell outside
+    syn1neg)."""
+    dim = syn1neg.shape[1]
+    targets[0] = centre
+    for q in range(1, negative + 1):
+        state, j, u = _alias_draw(state, syn1neg.shape[0])
+        targets[q] = j if u < prob[j] else alias[j]
+        if targets[q] < 0 or targets[q] >= syn1neg.shape[0]:
+            return state, True
+    for q in range(negative + 1):
+        t = targets[q]
+        for k in range(dim):
+            out_rows[q, k] = syn1neg[t, k]
+            out_grad[q, k] = 0.0
+    return state, False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _gather(sub_offsets, sub_rows, syn0, w, neu1):
+    """neu1[0] = the mean of word w's input rows (the subword input: its own row and its n-gram buckets)."""
+    dim = syn0.shape[1]
+    a, b = sub_offsets[w], sub_offsets[w + 1]
+    for k in range(dim):
+        neu1[0, k] = 0.0
+    for r in range(a, b):
+        row = sub_rows[r]
+        for k in range(dim):
+            neu1[0, k] += syn0[row, k]
+    inv = np.float32(1.0 / (b - a))
+    for k in range(dim):
+        neu1[0, k] *= inv
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _scatter(sub_offsets, sub_rows, syn0, w, work, lockf):
+    """Add work (times each row's lockf factor) to every input row of word w, unscaled (fastText's update)."""
+    dim = syn0.shape[1]
+    for r in range(sub_offsets[w], sub_offsets[w + 1]):
+        row = sub_rows[r]
+        lf = _lockf(lockf, row)
+        for k in range(dim):
+            syn0[row, k] += lf * work[k]
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows, out_grad, targets, grads,
                state, lockf):
     """Skip-gram NS for the window buf[lo:hi] of centre buf[i], Ji et al. 2016: the `negative` noise words are
@@ -214,17 +261,9 @@ def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_
     syn1neg skips the window. Returns (state, loss, whether a draw fell outside)."""
     dim = syn0.shape[1]
     centre = buf[i]
-    targets[0] = centre
-    for q in range(1, negative + 1):
-        state, j, u = _alias_draw(state, syn1neg.shape[0])
-        targets[q] = j if u < prob[j] else alias[j]
-        if targets[q] < 0 or targets[q] >= syn1neg.shape[0]:
-            return state, 0.0, True
-    for q in range(negative + 1):
-        t = targets[q]
-        for k in range(dim):
-            out_rows[q, k] = syn1neg[t, k]
-            out_grad[q, k] = 0.0
+    state, bad = _shared_draw(centre, syn1neg, negative, prob, alias, out_rows, out_grad, targets, state)
+    if bad:
+        return state, 0.0, True
     loss = 0.0
     for j in range(lo, hi):
         if j == i:
@@ -261,35 +300,53 @@ def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_
 # --- CBOW: the context in, the error out -------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True, inline="always")
-def _cbow_combine(buf, i, lo, hi, syn0, neu1, work, cbow_mean):
-    """neu1[0] = mean (cbow_mean) or sum of the context vectors of position i; zeroes work."""
+def _cbow_combine(buf, i, lo, hi, syn0, neu1, work, cbow_mean, sub_offsets, sub_rows):
+    """neu1[0] = mean (cbow_mean) or sum of the context vectors of position i; zeroes work. With subwords, of all
+    the input rows of all the context words (fastText's CBOW: one bag of rows). Returns how many vectors."""
     dim = syn0.shape[1]
     for k in range(dim):
         neu1[0, k] = 0.0
         work[k] = 0.0
-    for j in range(lo, hi):
-        if j != i:
-            ctx = buf[j]
-            for k in range(dim):
-                neu1[0, k] += syn0[ctx, k]
+    count = hi - lo - 1
+    if sub_offsets.shape[0]:
+        count = 0
+        for j in range(lo, hi):
+            if j != i:
+                ctx = buf[j]
+                for r in range(sub_offsets[ctx], sub_offsets[ctx + 1]):
+                    row = sub_rows[r]
+                    count += 1
+                    for k in range(dim):
+                        neu1[0, k] += syn0[row, k]
+    else:
+        for j in range(lo, hi):
+            if j != i:
+                ctx = buf[j]
+                for k in range(dim):
+                    neu1[0, k] += syn0[ctx, k]
     if cbow_mean:
-        inv = np.float32(1.0 / (hi - lo - 1))
+        inv = np.float32(1.0 / count)
         for k in range(dim):
             neu1[0, k] *= inv
+    return count
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean, lockf):
-    """Add the error to every context vector. For the sum (cbow_mean=0) gensim divides it by the context size
-    first (observed with gensim 4); the mean passes it on unchanged, as word2vec.c does."""
+def _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean, lockf, count, sub_offsets, sub_rows):
+    """Add the error to every context vector (every input row of every context word with subwords). For the sum
+    (cbow_mean=0) gensim divides it by the number of vectors summed first (observed with gensim 4); the mean passes
+    it on unchanged, as word2vec.c does."""
     dim = syn0.shape[1]
     if not cbow_mean:
-        inv = np.float32(1.0 / (hi - lo - 1))
+        inv = np.float32(1.0 / count)
         for k in range(dim):
             work[k] *= inv
     for j in range(lo, hi):
         if j != i:
             ctx = buf[j]
+            if sub_offsets.shape[0]:
+                _scatter(sub_offsets, sub_rows, syn0, ctx, work, lockf)
+                continue
             lf = _lockf(lockf, ctx)
             for k in range(dim):
                 syn0[ctx, k] += lf * work[k]
@@ -304,18 +361,21 @@ _FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
-                   hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean, lockf):
+                   hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean, lockf,
+                   sub_offsets, sub_rows):
     """Skip-gram on one chunk: each context word of a centre word predicts the centre word (word2vec.c's order)."""
     dim = syn0.shape[1]
     state = _seed_state(seed)
     work = np.empty(dim, dtype=np.float32)
     buf = np.empty(stop - start, dtype=np.int32)
-    shared = negative > 0 and shared_negatives and not hs
+    subs = sub_offsets.shape[0] > 0
+    shared = negative > 0 and shared_negatives and not hs and not subs
     n_out = negative + 1 if shared else 1
     out_rows = np.empty((n_out, dim), dtype=np.float32)
     out_grad = np.empty((n_out, dim), dtype=np.float32)
     targets = np.empty(n_out, dtype=np.int64)
     grads = np.empty(n_out, dtype=np.float32)
+    neu1 = np.empty((1, dim), dtype=np.float32)
     loss = 0.0
     bad = False
     examples = 0
@@ -346,6 +406,26 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
                 bad |= h
                 continue
             centre = buf[i]
+            if subs:  # fastText's order: the centre's rows, gathered once, predict each word of the window; their
+                # gradients are summed and added to the centre's rows once (negatives drawn per pair)
+                _gather(sub_offsets, sub_rows, syn0, centre, neu1)
+                for k in range(dim):
+                    work[k] = 0.0
+                for j in range(lo, hi):
+                    if j == i:
+                        continue
+                    ctx = buf[j]
+                    pairs += 1
+                    examples += 1
+                    if hs:
+                        loss, h = _hs_update(neu1, 0, syn1, codes, points, lengths, ctx, alpha, work, loss)
+                        bad |= h
+                    if negative > 0:
+                        state, loss, h = _ns_update(neu1, 0, syn1neg, ctx, negative, prob, alias, alpha, work,
+                                                    state, loss)
+                        bad |= h
+                _scatter(sub_offsets, sub_rows, syn0, centre, work, lockf)
+                continue
             for j in range(lo, hi):
                 if j == i:
                     continue
@@ -369,7 +449,8 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
 
 @njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
 def _train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep,
-               hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean, lockf):
+               hs, negative, window, reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean, lockf,
+               sub_offsets, sub_rows):
     """CBOW on one chunk: the combined context (mean or sum) predicts the centre word."""
     dim = syn0.shape[1]
     state = _seed_state(seed)
@@ -400,7 +481,7 @@ def _train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, s
             pairs += count
             examples += 1
             centre = buf[i]
-            _cbow_combine(buf, i, lo, hi, syn0, neu1, work, cbow_mean)
+            n_in = _cbow_combine(buf, i, lo, hi, syn0, neu1, work, cbow_mean, sub_offsets, sub_rows)
             if hs:
                 loss, h = _hs_update(neu1, 0, syn1, codes, points, lengths, centre, alpha, work, loss)
                 bad |= h
@@ -408,7 +489,7 @@ def _train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, s
                 state, loss, h = _ns_update(neu1, 0, syn1neg, centre, negative, prob, alias, alpha, work, state,
                                             loss)
                 bad |= h
-            _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean, lockf)
+            _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean, lockf, n_in, sub_offsets, sub_rows)
     return loss, examples, kept_words, pairs, bad
 
 
@@ -461,28 +542,32 @@ def _checked(func: str, args: tuple, kwargs: dict) -> dict:
     for arg in ARRAYS:
         _array(func, arg.name, given[arg.name])
     (ids, offsets, start, stop, syn0, syn1, codes, points, lengths, syn1neg, prob, alias, keep, hs, negative, window,
-     reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean, lockf) = given.values()
+     reduced_window, alpha0, alpha1, seed, shared_negatives, cbow_mean, lockf, sub_offsets, sub_rows) = given.values()
     start, stop = _int(func, "start", start), _int(func, "stop", stop)
     negative, window = _int(func, "negative", negative), _int(func, "window", window)
     seed = _int(func, "seed", seed) % 2 ** 64
     alpha0, alpha1 = _float(func, "alpha0", alpha0), _float(func, "alpha1", alpha1)
     hs = 1 if hs else 0
-    n_words, dim = syn0.shape
+    n_in, dim = syn0.shape
+    sub_offsets, sub_rows = _subword_arrays(func, sub_offsets, sub_rows, n_in)
+    n_words = len(sub_offsets) - 1 if len(sub_offsets) else n_in
     if not 0 <= start <= stop <= len(ids):
         raise ValueError(f"{func}: need 0 <= start <= stop <= len(ids) = {len(ids)}, got start {start}, "
                          f"stop {stop}")
     if not 1 <= window <= 2 ** 31 - 1:
         raise ValueError(f"{func}: window must be in 1..2**31-1, got {window}")
-    if n_words > 2 ** 31 - 1:
-        raise ValueError(f"{func}: syn0 has {n_words} rows; word ids are int32")
+    if n_in > 2 ** 31 - 1:
+        raise ValueError(f"{func}: syn0 has {n_in} rows; word ids are int32")
     if not 0 <= negative <= 1 << 20:
         raise ValueError(f"{func}: negative must be in 0..{1 << 20}, got {negative}")
+    words = "sub_offsets words" if len(sub_offsets) else "syn0 rows"
     if len(keep) != n_words:
-        raise ValueError(f"{func}: keep has {len(keep)} entries, syn0 {n_words} rows")
+        raise ValueError(f"{func}: keep has {len(keep)} entries, {words} {n_words}")
     written = [syn0]
     if negative > 0:
-        if syn1neg.shape != syn0.shape:
-            raise ValueError(f"{func}: syn1neg must have the shape of syn0 {syn0.shape}, got {syn1neg.shape}")
+        if syn1neg.shape != (n_words, dim):
+            raise ValueError(f"{func}: syn1neg must have the shape of syn0 {(n_words, dim)}, got {syn1neg.shape}"
+                             + (" (one row per word of sub_offsets)" if len(sub_offsets) else ""))
         if len(prob) != n_words or len(alias) != n_words:
             raise ValueError(f"{func}: prob and alias must have one entry per word ({n_words}), got {len(prob)} "
                              f"and {len(alias)}")
@@ -500,6 +585,8 @@ def _checked(func: str, args: tuple, kwargs: dict) -> dict:
         raise ValueError(f"{func}: alpha0 and alpha1 must be finite as float32, got {alpha0:g} and {alpha1:g}")
     if any(np.may_share_memory(ids, m) for m in written):
         raise ValueError(f"{func}: ids must not share memory with a matrix it trains")
+    if any(np.may_share_memory(x, m) for x in (sub_offsets, sub_rows) for m in written):
+        raise ValueError(f"{func}: sub_offsets and sub_rows must not share memory with a matrix it trains")
     if stop > start:
         chunk = ids[start:stop]
         lo, hi = int(chunk.min()), int(chunk.max())
@@ -509,7 +596,8 @@ def _checked(func: str, args: tuple, kwargs: dict) -> dict:
     return {**given, "start": start, "stop": stop, "hs": hs, "negative": negative, "window": window,
             "reduced_window": bool(reduced_window), "alpha0": alpha0, "alpha1": alpha1,
             "seed": seed - 2 ** 64 if seed >= 2 ** 63 else seed, "shared_negatives": bool(shared_negatives),
-            "cbow_mean": bool(cbow_mean), "lockf": _lockf_array(func, lockf, n_words)}
+            "cbow_mean": bool(cbow_mean), "lockf": _lockf_array(func, lockf, n_in), "sub_offsets": sub_offsets,
+            "sub_rows": sub_rows}
 
 
 _NO_LOCKF = np.zeros(0, dtype=np.float32)
@@ -528,6 +616,38 @@ def _lockf_array(func, lockf, n_words: int) -> np.ndarray:
     if len(lockf) != n_words:
         raise ValueError(f"{func}: lockf has {len(lockf)} entries, syn0 {n_words} rows")
     return lockf
+
+
+_NO_OFFSETS, _NO_ROWS = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
+
+
+def _subword_arrays(func, sub_offsets, sub_rows, n_in: int) -> tuple[np.ndarray, np.ndarray]:
+    """None, None: empty arrays (word2vec's input); else the CSR checked as the C kernels check it (offsets from 0
+    to len(sub_rows), increasing, every row inside syn0)."""
+    if (sub_offsets is None) != (sub_rows is None):
+        raise TypeError(f"{func}: give sub_offsets and sub_rows together (or neither)")
+    if sub_offsets is None:
+        return _NO_OFFSETS, _NO_ROWS
+    for name, a, dtype in (("sub_offsets", sub_offsets, np.int64), ("sub_rows", sub_rows, np.int32)):
+        if not isinstance(a, np.ndarray) or a.dtype != dtype or a.ndim != 1:
+            got = f"{a.ndim}-D {a.dtype}" if isinstance(a, np.ndarray) else type(a).__name__
+            raise TypeError(f"{func}: {name} must be a 1-D numpy array of {np.dtype(dtype)}, got {got}")
+        if not a.flags.c_contiguous:
+            raise ValueError(f"{func}: {name} must be a C-contiguous array of {np.dtype(dtype)} "
+                             f"(np.ascontiguousarray)")
+    if len(sub_offsets) < 1 or sub_offsets[0] != 0 or sub_offsets[-1] != len(sub_rows):
+        raise ValueError(f"{func}: sub_offsets must start at 0 and end at len(sub_rows) = {len(sub_rows)}")
+    step = np.diff(sub_offsets)
+    if np.any(step <= 0):
+        w = int(np.argmax(step <= 0))
+        raise ValueError(f"{func}: sub_offsets must increase (every word has at least one input row); "
+                         f"sub_offsets[{w}] = {int(sub_offsets[w])}, sub_offsets[{w + 1}] = {int(sub_offsets[w + 1])}")
+    if len(sub_rows) and (int(sub_rows.min()) < 0 or int(sub_rows.max()) >= n_in):
+        r = int(np.argmax((sub_rows < 0) | (sub_rows >= n_in)))
+        raise ValueError(f"{func}: sub_rows[{r}] = {int(sub_rows[r])} is outside syn0's {n_in} rows")
+    if len(sub_offsets) == 1:  # no words: the loop reads no row, and an empty array would mean "no subwords"
+        return np.zeros(1, dtype=np.int64), _NO_ROWS
+    return sub_offsets, sub_rows
 
 
 def _run(func, loop, args: dict):

@@ -60,7 +60,7 @@ RESUMABLE_CHANGES = frozenset({"progress", "query_words", "topn", "threads", "de
 
 def identity(config: Config, vocab: Vocab, train: Encoded) -> dict:
     """What a resumed run must share with the one that wrote the checkpoint."""
-    settings = {k: v for k, v in config.to_dict().items() if k not in RESUMABLE_CHANGES}
+    settings = {k: v for k, v in config.identity_dict().items() if k not in RESUMABLE_CHANGES}
     settings["dataset"] = _local_dataset(config.dataset)
     return {"config": settings, "vocabulary": fingerprint(vocab.id2tok, vocab.counts), "tokens": len(train),
             "documents": train.n_docs}
@@ -315,8 +315,15 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
                          config.sync_words)
         if hint:
             log.warning(hint)
-    kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
-                      counts=vocab.counts, tokenizer=config.tokenizer)
+    if config.subwords:  # the word rows, then the n-gram buckets: vectors for any word
+        from .fasttext import FastTextKeyedVectors
+
+        v = len(vocab)
+        kv = FastTextKeyedVectors.from_arrays(vocab.id2tok, result.input_vectors[:v], result.input_vectors[v:],
+                                              config.min_n, config.max_n, vocab.counts, config.tokenizer)
+    else:
+        kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
+                          counts=vocab.counts, tokenizer=config.tokenizer)
     neighbors = {word: nearest(kv, word, config.topn) for word in config.query_words if word in kv}
     from .engine import kernels_used
     metrics = {

@@ -145,6 +145,8 @@ def load_vectors(run_dir: str | os.PathLike, which: str | None = None) -> KeyedV
     if metrics.get("vocab_size") not in (None, len(vocab)):
         raise WordvecError(f"{run / VOCAB} has {len(vocab)} words but {METRICS} says {metrics['vocab_size']}; "
                            f"the run directory is inconsistent (vocab.txt cut short?); {_fix(run)}")
+    if config.subwords:  # the word rows and the n-gram buckets: vectors for any word
+        return _subword_vectors(run, config, vocab, which)
     if which is None:
         path = run / VECTORS
         if not path.is_file():
@@ -157,6 +159,27 @@ def load_vectors(run_dir: str | os.PathLike, which: str | None = None) -> KeyedV
     else:
         vectors = _model_vectors(run, which, len(vocab))
     return KeyedVectors(vocab.id2tok, vectors, vocab.counts, config.tokenizer)
+
+
+def _subword_vectors(run: Path, config: Config, vocab: Vocab, which: str | None):
+    """A --subwords run's FastTextKeyedVectors: its input matrix is the words' rows, then the n-gram buckets."""
+    from .fasttext import FastTextKeyedVectors
+
+    if which not in (None, "input"):
+        raise WordvecError(f"a fasttext run's word vectors are its input vectors (word and n-gram rows); drop "
+                           f"--vectors {which} or use --vectors input")
+    syn0 = read_tensors(run).get(INPUT)
+    want = (len(vocab) + config.bucket, config.vector_size)
+    if syn0 is None or syn0.shape != want:
+        raise WordvecError(f"{run / MODEL}: {INPUT} has shape {None if syn0 is None else syn0.shape}, expected {want} "
+                           f"({len(vocab)} words + {config.bucket} buckets); the run directory is inconsistent; "
+                           f"{_fix(run)}")
+    if not np.isfinite(syn0).all():
+        raise WordvecError(f"{run / MODEL}: the input matrix holds NaN or inf; the run diverged or is damaged; "
+                           f"{_fix(run)}")
+    v = len(vocab)
+    return FastTextKeyedVectors.from_arrays(vocab.id2tok, syn0[:v], syn0[v:], config.min_n, config.max_n,
+                                            counts=vocab.counts, tokenizer=config.tokenizer)
 
 
 def read_tensors(run_dir: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -470,7 +493,28 @@ def export_run(run_dir, format: str, out, which: str | None = None, limit: int |
     if overwrite and format != "projector":
         raise WordvecError(f"--overwrite replaces a projector export; drop it for --format {format}")
     kv = load_vectors(run_dir, which)
+    if format == "fasttext-bin" and hasattr(kv, "vectors_ngrams"):
+        return _export_fasttext_bin(run_dir, kv, out, limit)
     return export_vectors(kv, format, out, limit, name=name or Path(run_dir).resolve().name, overwrite=overwrite)
+
+
+def _export_fasttext_bin(run_dir, kv, out, limit: int | None) -> Path:
+    """A --subwords run as fastText's .bin, with the run's hyperparameters and output matrix (gensim and fastText
+    read it, and continue training it)."""
+    from types import SimpleNamespace
+
+    from .fasttext import save_facebook_model
+
+    if limit is not None:
+        raise WordvecError("--limit keeps the most frequent words of a vectors file; a fastText .bin holds the "
+                           "whole model: drop --limit")
+    config, tensors = read_config(run_dir), read_tensors(run_dir)
+    hs, negative = config.heads()
+    model = SimpleNamespace(wv=kv, window=config.window, epochs=config.epochs, min_count=config.min_count,
+                            negative=negative, hs=hs, sg=int(config.model == "skipgram"), sample=config.sample,
+                            syn1neg=tensors.get(OUTPUT), syn1=tensors.get(HS),
+                            corpus_total_words=int(read_metrics(run_dir).get("tokens") or 0))
+    return save_facebook_model(model, out)
 
 
 __all__ = ["METRICS", "VOCAB", "VECTORS", "MODEL", "INPUT", "OUTPUT", "HS", "TENSORS", "read_metrics",

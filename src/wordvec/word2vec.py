@@ -328,7 +328,8 @@ _STATE_KINDS = {"corpus_count": "int", "corpus_total_words": "int", "train_count
                 "epochs_trained": "int", "min_alpha_yet_reached": "number"}
 #: The settings a continued train() call must share with the one that saved mid-way.
 _RESUME_KEYS = ("model", "loss", "vector_size", "window", "negative", "ns_exponent", "sample", "shared_negatives",
-                "reduced_window", "both_heads", "cbow_mean", "seed", "device", "backend", "batch_size")
+                "reduced_window", "both_heads", "cbow_mean", "seed", "device", "backend", "batch_size", "subwords",
+                "min_n", "max_n", "bucket")
 
 
 class Word2Vec:
@@ -340,6 +341,8 @@ class Word2Vec:
     False: per pair) and `progress` (a progress bar). `hashfxn` and `batch_words` are accepted and unused (initial
     vectors come from `seed` alone; the engine cuts the corpus into jobs itself).
     """
+
+    _PARAMS = _PARAMS  # the constructor's parameters a saved model keeps
 
     def __init__(self, sentences=None, corpus_file=None, vector_size=100, alpha=0.025, window=5, min_count=5,
                  max_vocab_size=None, sample=1e-3, seed=1, workers=3, min_alpha=0.0001, sg=0, hs=0, negative=5,
@@ -444,7 +447,8 @@ class Word2Vec:
                    epochs=self.epochs if epochs is None else epochs, optimizer="sgd", lr=self.alpha,
                    min_lr=self.min_alpha, seed=self.seed, device=self.device, threads=self.workers,
                    backend=self.backend, min_count=max(1, self.min_count), max_vocab_size=self.max_vocab_size, max_final_vocab=self.max_final_vocab,
-                   sorted_vocab=bool(self.sorted_vocab), tokenizer="simple", progress=bool(self.progress))
+                   sorted_vocab=bool(self.sorted_vocab), tokenizer="simple", progress=bool(self.progress),
+                   **self._subword_settings())
         defaults = Config()
         c = c.replace(**{name: getattr(defaults, name) for name in c.ignored()})
         if validate:
@@ -453,6 +457,28 @@ class Word2Vec:
             except WordvecError as e:
                 raise WordvecError(api_words(str(e))) from None
         return c
+
+    def _subword_settings(self) -> dict:
+        """The Config fields of the input model (FastText's n-grams); none for word2vec."""
+        return {}
+
+    def _extra_rows(self) -> int:
+        """Input rows after the words' own (FastText's n-gram buckets)."""
+        return 0
+
+    def _wrap_vectors(self) -> None:
+        """`wv` over the input matrix: for word2vec syn0 is `wv.vectors` (never copied)."""
+        self.wv = KeyedVectors(self._vocab.id2tok, self._weights.syn0, counts=self._vocab.counts)
+        self._weights.syn0 = self.wv.vectors  # the same array, whatever KeyedVectors decided
+
+    def _grow_input(self, vocab: Vocab, n_old: int, rows: np.ndarray) -> None:
+        """Input rows for the words an update adds (after the old words' rows)."""
+        lockf = lockf_values(self.wv.vectors_lockf)
+        self.wv.add_vectors(vocab.id2tok[n_old:], rows)
+        self.wv.counts = vocab.counts
+        if lockf.size == n_old and n_old > 1:  # one factor per word: the new words train freely
+            self.wv.vectors_lockf = np.concatenate([lockf, np.ones(len(rows), np.float32)])
+        self._weights.syn0 = self.wv.vectors
 
     def _tree_attrs(self) -> None:
         """With hs, each word's Huffman 'code' and 'point' as vecattrs of wv, as gensim sets them."""
@@ -539,8 +565,7 @@ class Word2Vec:
                      "(update=True keeps them)")
         self._vocab, self.effective_min_count, self.epochs_trained = vocab, emc, 0
         self._weights = new_weights(self._config(validate=False), vocab)
-        self.wv = KeyedVectors(vocab.id2tok, self._weights.syn0, counts=vocab.counts)
-        self._weights.syn0 = self.wv.vectors  # the same array, whatever KeyedVectors decided
+        self._wrap_vectors()
         self._tree_attrs()
         kept = int(vocab.counts.sum())
         self.add_lifecycle_event("build_vocab", msg=f"effective_min_count={emc} retains {len(vocab)} unique words "
@@ -592,13 +617,7 @@ class Word2Vec:
         for i in np.flatnonzero(~scan.alive).tolist():  # occurrences counted under an id pruned during the scan
             final[i] = vocab.tok2id.get(scan.words[i], -1)
         w, dim = self._weights, int(self.wv.vector_size)
-        rows = init_vectors([int(self.seed), n_old], n_new, 0, dim)[0]
-        lockf = lockf_values(self.wv.vectors_lockf)
-        self.wv.add_vectors(vocab.id2tok[n_old:], rows)
-        self.wv.counts = vocab.counts
-        if lockf.size == n_old and n_old > 1:  # one factor per word: the new words train freely
-            self.wv.vectors_lockf = np.concatenate([lockf, np.ones(n_new, np.float32)])
-        w.syn0 = self.wv.vectors
+        self._grow_input(vocab, n_old, init_vectors([int(self.seed), n_old], n_new, 0, dim)[0])
         if w.syn1neg is not None:
             w.syn1neg = np.concatenate([w.syn1neg, np.zeros((n_new, dim), np.float32)])
         if w.syn1 is not None:
@@ -646,11 +665,11 @@ class Word2Vec:
         if len(read.encoded) == 0:  # gensim trains nothing and says how much it read
             return self._train_nothing(read, epochs, callbacks, (total_examples, total_words,
                                                                  corpus_file is not None, report_delay))
-        settings = config.to_dict()
+        settings = config.identity_dict()
         call = {"corpus": None, "vocabulary": fingerprint(self._vocab.id2tok, self._vocab.counts),
                 "sentences": read.sentences, "raw_words": read.raw_words, "epochs": epochs, "start_alpha": start,
                 "end_alpha": end, "epoch_offset": self.epochs_trained,
-                "config": {k: settings[k] for k in _RESUME_KEYS}}
+                "config": {k: settings[k] for k in _RESUME_KEYS if k in settings}}
         resume = self._take_resume(call, read)
         self.compute_loss = bool(compute_loss)
         hooks = _TrainHooks(self, callbacks, _LazyCall(call, read))
@@ -821,7 +840,7 @@ class Word2Vec:
             if lockf.size == len(self._vocab) and (lockf != 1.0).any():  # frozen rows stay frozen after load
                 tensors[LOCKF] = np.ascontiguousarray(lockf)
         header = {"config": config.to_dict(),
-                  "word2vec": {k: getattr(self, k) for k in _PARAMS + _STATE if hasattr(self, k)}}
+                  "word2vec": {k: getattr(self, k) for k in self._PARAMS + _STATE if hasattr(self, k)}}
         if self._snapshot is not None:
             snap = self._snapshot
             header["train"] = {k: v for k, v in snap.items() if k not in ("tensors", "call")}
@@ -860,7 +879,10 @@ class Word2Vec:
         if "word2vec" in header:  # the constructor checks the parameters; these it takes as they are
             check_fields(header["word2vec"], _STATE_KINDS, f"{path}: word2vec", "the file is damaged", required=())
         attrs = header.get("word2vec") or _params_from_config(config)
-        model = cls(**{k: attrs[k] for k in _PARAMS if k in attrs})
+        if config.subwords != (cls._PARAMS != _PARAMS):
+            raise LoadError(f"{path} holds a {'FastText' if config.subwords else 'Word2Vec'} model; load it with "
+                            f"{'FastText' if config.subwords else 'Word2Vec'}.load")
+        model = cls(**{k: attrs[k] for k in cls._PARAMS if k in attrs})
         for k in _STATE:
             if k in attrs:
                 setattr(model, k, attrs[k])
@@ -884,18 +906,17 @@ class Word2Vec:
             if dtype is not None and (dtype.kind not in "iu" if name == COUNTS else dtype != np.float32):
                 raise WordvecError(f"{path}: {name} is {tensors[name].dtype}, expected "
                                    f"{'integers' if name == COUNTS else 'float32'}; the file is damaged")
-        keys = keys_from_tensors(tensors, len(syn0), path)
+        keys = keys_from_tensors(tensors, len(syn0) - self._extra_rows(), path)
         counts = np.array(tensors[COUNTS], dtype=np.int64)
         v, dim = len(keys), int(self.vector_size)
-        want = {INPUT: (v, dim), OUTPUT: (v, dim), HS: (max(v - 1, 1), dim), COUNTS: (v,), LOCKF: (v,)}
+        want = {INPUT: (v + self._extra_rows(), dim), OUTPUT: (v, dim), HS: (max(v - 1, 1), dim), COUNTS: (v,), LOCKF: (v,)}
         for name, shape in want.items():
             if name in tensors and tuple(tensors[name].shape) != shape:
                 raise WordvecError(f"{path}: {name} has shape {tuple(tensors[name].shape)}, expected {shape} for "
                                    f"{v} words of {dim} dimensions; the file is damaged")
         self._vocab = Vocab(keys, counts)
         self._weights = Weights(syn0, tensors.get(HS), tensors.get(OUTPUT))
-        self.wv = KeyedVectors(keys, syn0, counts=counts)
-        self._weights.syn0 = self.wv.vectors
+        self._wrap_vectors()
         if LOCKF in tensors:
             lockf = np.array(tensors[LOCKF], dtype=np.float32)
             if not np.isfinite(lockf).all():
@@ -1054,7 +1075,8 @@ def _params_from_config(config: Config) -> dict:
             "sg": int(config.model == "skipgram"), "hs": hs, "negative": negative, "ns_exponent": config.ns_exponent,
             "cbow_mean": int(config.cbow_mean), "epochs": config.epochs, "sorted_vocab": int(config.sorted_vocab),
             "max_final_vocab": config.max_final_vocab, "shrink_windows": config.reduced_window,
-            "device": config.device, "backend": config.backend, "shared_negatives": config.shared_negatives}
+            "device": config.device, "backend": config.backend, "shared_negatives": config.shared_negatives,
+            "min_n": config.min_n, "max_n": config.max_n, "bucket": config.bucket}
 
 
 def checkpoint_extras(vocab: Vocab, config: Config) -> tuple[dict[str, np.ndarray], dict]:
