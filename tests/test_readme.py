@@ -93,9 +93,11 @@ WORDS = _words(300)
 
 
 def _sentences(n: int, seed: int, length: int = 12) -> list[str]:
+    """Zipf-distributed words, and a collocation now and then for the phrase examples to find."""
     rng = random.Random(seed)
     weights = [1 / (r + 1) for r in range(len(WORDS))]
-    return [" ".join(rng.choices(WORDS, weights, k=length)) for _ in range(n)]
+    return [" ".join(rng.choices(WORDS, weights, k=length)) + (" new york city" if i % 80 == 0 else "")
+            for i in range(n)]
 
 
 def _tweets(folder: Path) -> None:

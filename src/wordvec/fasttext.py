@@ -328,7 +328,10 @@ class FastTextModel:
 
     @classmethod
     def from_facebook(cls, path, encoding: str = "utf-8", full_model: bool = True) -> "FastTextModel":
-        refuse_pickle(Path(path), "a gensim FastText model", PICKLE_RECIPE)
+        try:  # a pickle is not a fastText file: the readers' error class, so callers catch one type
+            refuse_pickle(Path(path), "a gensim FastText model", PICKLE_RECIPE)
+        except WordvecError as e:
+            raise fbformat.FastTextFileError(str(e)) from None
         try:
             fb = fbformat.read_model(path, encoding=encoding, full_model=full_model)
         except fbformat.FastTextFileError:
