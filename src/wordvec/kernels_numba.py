@@ -199,6 +199,21 @@ def _hs_update(inp, row, syn1, codes, points, lengths, word, alpha, work, loss):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _objective(inp, row, word, syn1, codes, points, lengths, syn1neg, hs, negative, prob, alias, alpha, work, state,
+               loss):
+    """Every head the run trains, for one example predicting `word` from inp[row] (the C kernels' objective table:
+    hs, then ns). Returns (state, loss, whether an index fell outside)."""
+    bad = False
+    if hs:
+        loss, h = _hs_update(inp, row, syn1, codes, points, lengths, word, alpha, work, loss)
+        bad |= h
+    if negative > 0:
+        state, loss, h = _ns_update(inp, row, syn1neg, word, negative, prob, alias, alpha, work, state, loss)
+        bad |= h
+    return state, loss, bad
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _lockf(lockf, w):
     """The factor on word w's input-row update (gensim's vectors_lockf); an empty array: 1 for every word."""
     return lockf[w] if lockf.shape[0] else np.float32(1.0)
@@ -417,13 +432,9 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
                     ctx = buf[j]
                     pairs += 1
                     examples += 1
-                    if hs:
-                        loss, h = _hs_update(neu1, 0, syn1, codes, points, lengths, ctx, alpha, work, loss)
-                        bad |= h
-                    if negative > 0:
-                        state, loss, h = _ns_update(neu1, 0, syn1neg, ctx, negative, prob, alias, alpha, work,
-                                                    state, loss)
-                        bad |= h
+                    state, loss, h = _objective(neu1, 0, ctx, syn1, codes, points, lengths, syn1neg, hs, negative,
+                                                prob, alias, alpha, work, state, loss)
+                    bad |= h
                 _scatter(sub_offsets, sub_rows, syn0, centre, work, lockf)
                 continue
             for j in range(lo, hi):
@@ -434,13 +445,9 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
                 examples += 1
                 for k in range(dim):
                     work[k] = 0.0
-                if hs:
-                    loss, h = _hs_update(syn0, ctx, syn1, codes, points, lengths, centre, alpha, work, loss)
-                    bad |= h
-                if negative > 0:
-                    state, loss, h = _ns_update(syn0, ctx, syn1neg, centre, negative, prob, alias, alpha, work,
-                                                state, loss)
-                    bad |= h
+                state, loss, h = _objective(syn0, ctx, centre, syn1, codes, points, lengths, syn1neg, hs, negative,
+                                            prob, alias, alpha, work, state, loss)
+                bad |= h
                 lf = _lockf(lockf, ctx)
                 for k in range(dim):
                     syn0[ctx, k] += lf * work[k]
@@ -482,13 +489,9 @@ def _train_cbow(ids, offsets, start, stop, syn0, syn1, codes, points, lengths, s
             examples += 1
             centre = buf[i]
             n_in = _cbow_combine(buf, i, lo, hi, syn0, neu1, work, cbow_mean, sub_offsets, sub_rows)
-            if hs:
-                loss, h = _hs_update(neu1, 0, syn1, codes, points, lengths, centre, alpha, work, loss)
-                bad |= h
-            if negative > 0:
-                state, loss, h = _ns_update(neu1, 0, syn1neg, centre, negative, prob, alias, alpha, work, state,
-                                            loss)
-                bad |= h
+            state, loss, h = _objective(neu1, 0, centre, syn1, codes, points, lengths, syn1neg, hs, negative, prob,
+                                        alias, alpha, work, state, loss)
+            bad |= h
             _cbow_scatter(buf, i, lo, hi, syn0, work, cbow_mean, lockf, n_in, sub_offsets, sub_rows)
     return loss, examples, kept_words, pairs, bad
 
