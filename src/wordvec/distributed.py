@@ -252,6 +252,8 @@ class TorchReplicas(Replicas):
         self.sync_collective_seconds = 0.0  # of which in collectives (the network, and waiting for the slowest rank)
         self.collective_seconds = 0.0
         self.syncs = 0
+        self.rows_compared = 0  # rows this rank compared with their snapshots in syncs (all matrices)
+        self.rows_synced = 0  # rows whose changes this rank exchanged in syncs (all matrices)
 
     def _call(self, fn, *args):
         t0 = time.perf_counter()
@@ -293,14 +295,25 @@ class TorchReplicas(Replicas):
             raise WordvecError(f"rank {self.rank}: the ranks built different {what}s; every node must read the same "
                                f"corpus (prepare one token store on a shared filesystem, or copy it to every node)")
 
-    def start(self, matrices: list[np.ndarray]) -> None:
+    def start(self, matrices: list[np.ndarray], tracked: list[bool] | None = None) -> None:
         """Rank 0's matrices to every rank (equal already when seeded alike; a resume loads the same file), and the
-        snapshots that later syncs measure changes against."""
+        snapshots that later syncs measure changes against: a whole copy of each matrix, except those `tracked`,
+        whose rows the trainer names before every round (`track`): only those rows are copied, then, and compared."""
         import torch
 
         for m in matrices:
             self._call(self.dist.broadcast, torch.from_numpy(m), 0)
-        self.snapshots = [m.copy() for m in matrices]
+        tracked = tracked or [False] * len(matrices)
+        self.snapshots = [None if t else m.copy() for m, t in zip(matrices, tracked)]
+        self.watched = [None] * len(matrices)
+
+    def track(self, matrices: list[np.ndarray], rows: list[np.ndarray | None]) -> None:
+        """Before a round: for each tracked matrix, the rows (sorted, unique) this rank may change in it; their
+        values now are what the next sync measures this rank's changes against."""
+        for i, (m, r) in enumerate(zip(matrices, rows)):
+            if self.snapshots[i] is None:
+                r = np.zeros(0, np.int64) if r is None else np.asarray(r, dtype=np.int64)
+                self.watched[i] = (r, m[r])
 
     def sync(self, matrices: list[np.ndarray]) -> None:
         """Every copy becomes snapshot + the combined changes: per row, the mean of the changes of the ranks that
@@ -308,15 +321,27 @@ class TorchReplicas(Replicas):
         import torch
 
         t0, c0 = time.perf_counter(), self.collective_seconds
-        for m, snap in zip(matrices, self.snapshots):
-            changed = _changed_rows(m, snap)
+        for i, (m, snap) in enumerate(zip(matrices, self.snapshots)):
+            watched, self.watched[i] = self.watched[i], None
+            if snap is None and watched is None:
+                raise WordvecError("a tracked matrix was synced without track() before the round")
+            if snap is None:
+                changed = _changed_among(m, *watched)
+                self.rows_compared += len(watched[0])
+            else:
+                changed = _changed_rows(m, snap)
+                self.rows_compared += len(m)
             k = torch.tensor([len(changed)], dtype=torch.int64)
             self._call(self.dist.all_reduce, k, self.dist.ReduceOp.MAX)
             k = int(k.item())
             if k == 0:
                 continue
             if k * self.world >= self.DENSE_SHARE * len(m):  # most rows changed: the whole matrix, no ids
-                self._sync_dense(torch.from_numpy(m), torch.from_numpy(snap), torch.from_numpy(changed))
+                if snap is None:
+                    self._sync_dense_tracked(m, *watched, changed)
+                else:
+                    self._sync_dense(torch.from_numpy(m), torch.from_numpy(snap), torch.from_numpy(changed))
+                self.rows_synced += len(m)
                 continue
             ids = torch.full((k,), -1, dtype=torch.int64)
             ids[:len(changed)] = torch.from_numpy(changed)
@@ -326,20 +351,39 @@ class TorchReplicas(Replicas):
             rows = rows[rows >= 0].numpy()
             mine = np.isin(rows, changed).astype(np.float32)
             self.bytes += ids.numel() * 8 * (self.world - 1)
+            before = snap[rows] if snap is not None else _before(m, rows, *watched)
             # the changes and, in one extra column, how many ranks made them: one all-reduce
             payload = np.empty((len(rows), m.shape[1] + 1), dtype=np.float32)
-            np.subtract(m[rows], snap[rows], out=payload[:, :-1])
+            np.subtract(m[rows], before, out=payload[:, :-1])
             payload[:, -1] = mine
             t = torch.from_numpy(payload)
             self._call(self.dist.all_reduce, t)
             delta = payload[:, :-1]
             if self.mode == "average":
                 delta /= np.maximum(payload[:, -1:], 1.0)
-            update = snap[rows] + delta
+            update = before + delta
             m[rows] = update
-            snap[rows] = update
+            if snap is not None:
+                snap[rows] = update
+            self.rows_synced += len(rows)
             self.bytes += payload.nbytes * 2 * (self.world - 1) // self.world  # a ring all-reduce sends this much
         self._count_sync(t0, c0)
+
+    def _sync_dense_tracked(self, m: np.ndarray, rows: np.ndarray, before: np.ndarray, changed: np.ndarray) -> None:
+        """`_sync_dense` of a tracked matrix: the change is zero outside this rank's rows, so the change matrix is
+        built from them alone; every copy then becomes the rows' values before the round + the combined change."""
+        import torch
+
+        payload = np.zeros((m.shape[0], m.shape[1] + 1), dtype=np.float32)
+        payload[rows, :-1] = m[rows] - before
+        payload[changed, -1] = 1.0
+        self._call(self.dist.all_reduce, torch.from_numpy(payload))
+        change = payload[:, :-1]
+        if self.mode == "average":
+            change /= np.maximum(payload[:, -1:], 1.0)
+        m[rows] = before
+        m += change
+        self.bytes += payload.nbytes * 2 * (self.world - 1) // self.world
 
     def _sync_dense(self, t, snap, changed=None) -> None:
         """`sync` of one whole matrix (tensors; numpy matrices wrapped without a copy): the change matrix and, in one
@@ -396,6 +440,23 @@ def _changed_rows(m: np.ndarray, snap: np.ndarray, block: int = 1 << 15) -> np.n
         diff = np.any(m[a:a + block] != snap[a:a + block], axis=1)
         out.append(np.flatnonzero(diff) + a)
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _changed_among(m: np.ndarray, rows: np.ndarray, before: np.ndarray, block: int = 1 << 15) -> np.ndarray:
+    """Those of `rows` (sorted) where `m` differs from `before` (their values before the round), in blocks."""
+    out = [rows[a:a + block][np.any(m[rows[a:a + block]] != before[a:a + block], axis=1)]
+           for a in range(0, len(rows), block)]
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _before(m: np.ndarray, rows: np.ndarray, watched: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """The values of `rows` before the round: this rank's own from `before` (the rows it watched), the others are
+    unchanged here since the last sync."""
+    out = m[rows]
+    at = np.minimum(np.searchsorted(watched, rows), max(len(watched) - 1, 0))
+    hit = watched[at] == rows if len(watched) else np.zeros(len(rows), dtype=bool)
+    out[hit] = before[at[hit]]
+    return out
 
 
 def launch(nproc: int, argv: list[str]) -> int:
