@@ -325,9 +325,12 @@ class TorchReplicas(Replicas):
             watched, self.watched[i] = self.watched[i], None
             if snap is None and watched is None:
                 raise WordvecError("a tracked matrix was synced without track() before the round")
-            if snap is None:
-                changed = _changed_among(m, *watched)
-                self.rows_compared += len(watched[0])
+            if snap is None:  # this rank's tracked rows: their values before the round, and now
+                cand, before = watched
+                current = m[cand]
+                differs = np.any(current != before, axis=1)
+                changed = cand[differs]
+                self.rows_compared += len(cand)
             else:
                 changed = _changed_rows(m, snap)
                 self.rows_compared += len(m)
@@ -338,7 +341,7 @@ class TorchReplicas(Replicas):
                 continue
             if k * self.world >= self.DENSE_SHARE * len(m):  # most rows changed: the whole matrix, no ids
                 if snap is None:
-                    self._sync_dense_tracked(m, *watched, changed)
+                    self._sync_dense_tracked(m, cand, before, current, changed)
                 else:
                     self._sync_dense(torch.from_numpy(m), torch.from_numpy(snap), torch.from_numpy(changed))
                 self.rows_synced += len(m)
@@ -349,13 +352,15 @@ class TorchReplicas(Replicas):
             self._call(self.dist.all_gather, gathered, ids)
             rows = torch.unique(torch.cat(gathered))
             rows = rows[rows >= 0].numpy()
-            mine = np.isin(rows, changed).astype(np.float32)
             self.bytes += ids.numel() * 8 * (self.world - 1)
-            before = snap[rows] if snap is not None else _before(m, rows, *watched)
             # the changes and, in one extra column, how many ranks made them: one all-reduce
             payload = np.empty((len(rows), m.shape[1] + 1), dtype=np.float32)
-            np.subtract(m[rows], before, out=payload[:, :-1])
-            payload[:, -1] = mine
+            if snap is None:
+                before = _tracked_changes(m, rows, cand, before, current, differs, payload)
+            else:
+                before = snap[rows]
+                np.subtract(m[rows], before, out=payload[:, :-1])
+                payload[:, -1] = np.isin(rows, changed)
             t = torch.from_numpy(payload)
             self._call(self.dist.all_reduce, t)
             delta = payload[:, :-1]
@@ -369,13 +374,14 @@ class TorchReplicas(Replicas):
             self.bytes += payload.nbytes * 2 * (self.world - 1) // self.world  # a ring all-reduce sends this much
         self._count_sync(t0, c0)
 
-    def _sync_dense_tracked(self, m: np.ndarray, rows: np.ndarray, before: np.ndarray, changed: np.ndarray) -> None:
+    def _sync_dense_tracked(self, m: np.ndarray, rows: np.ndarray, before: np.ndarray, current: np.ndarray,
+                            changed: np.ndarray) -> None:
         """`_sync_dense` of a tracked matrix: the change is zero outside this rank's rows, so the change matrix is
         built from them alone; every copy then becomes the rows' values before the round + the combined change."""
         import torch
 
         payload = np.zeros((m.shape[0], m.shape[1] + 1), dtype=np.float32)
-        payload[rows, :-1] = m[rows] - before
+        payload[rows, :-1] = current - before
         payload[changed, -1] = 1.0
         self._call(self.dist.all_reduce, torch.from_numpy(payload))
         change = payload[:, :-1]
@@ -442,20 +448,20 @@ def _changed_rows(m: np.ndarray, snap: np.ndarray, block: int = 1 << 15) -> np.n
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
-def _changed_among(m: np.ndarray, rows: np.ndarray, before: np.ndarray, block: int = 1 << 15) -> np.ndarray:
-    """Those of `rows` (sorted) where `m` differs from `before` (their values before the round), in blocks."""
-    out = [rows[a:a + block][np.any(m[rows[a:a + block]] != before[a:a + block], axis=1)]
-           for a in range(0, len(rows), block)]
-    return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
-
-
-def _before(m: np.ndarray, rows: np.ndarray, watched: np.ndarray, before: np.ndarray) -> np.ndarray:
-    """The values of `rows` before the round: this rank's own from `before` (the rows it watched), the others are
-    unchanged here since the last sync."""
-    out = m[rows]
-    at = np.minimum(np.searchsorted(watched, rows), max(len(watched) - 1, 0))
-    hit = watched[at] == rows if len(watched) else np.zeros(len(rows), dtype=bool)
-    out[hit] = before[at[hit]]
+def _tracked_changes(m: np.ndarray, rows: np.ndarray, cand: np.ndarray, before: np.ndarray, current: np.ndarray,
+                     differs: np.ndarray, payload: np.ndarray) -> np.ndarray:
+    """Fill `payload` with this rank's changes of `rows` (sorted) and, in its last column, whether it made them,
+    from the rows it tracked (`cand`, sorted: their values `before` the round and `current`ly; `differs`: changed);
+    returns the values of `rows` before the round (a row it did not track is unchanged here since the last sync)."""
+    pos = np.minimum(np.searchsorted(cand, rows), max(len(cand) - 1, 0))
+    hit = cand[pos] == rows if len(cand) else np.zeros(len(rows), dtype=bool)
+    at, tracked, untracked = pos[hit], np.flatnonzero(hit), np.flatnonzero(~hit)  # index arrays: faster than masks
+    out = np.empty((len(rows), m.shape[1]), dtype=np.float32)
+    out[tracked] = before[at]
+    out[untracked] = m[rows[untracked]]
+    payload[untracked] = 0.0
+    payload[tracked, :-1] = current[at] - before[at]
+    payload[tracked, -1] = differs[at]
     return out
 
 
