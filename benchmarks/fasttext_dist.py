@@ -3,7 +3,7 @@
 gloo, this machine). Printed: words/s, the share of training spent synchronising, syncs, bytes rank 0 sent, rows
 it compared per sync, and quality: recall@10 of the true word among the neighbours of 300 misspellings the corpus
 never holds (tests/fasttext_quality.py) and the top-10 neighbour overlap with the 1-process run for 200 frequent
-words.
+words (beside one process with another seed: the noise floor).
 
 Then the sync itself, in the same run: two processes train --scan-epochs epoch(s), once with the sync that compares
 only the rows each rank's chunks can change (its words' own and n-gram rows, snapshotted before each round), once
@@ -85,25 +85,24 @@ def main() -> None:
         tmp = Path(tmp)
         text = tmp / "tweets.txt"
         text.write_text("".join(" ".join(s) + "\n" for s in sentences))
-        data = ["--dataset", str(text), "--tokenizer", "simple", "--bucket", str(args.bucket), "--seed", "1"]
+        data = ["--dataset", str(text), "--tokenizer", "simple", "--bucket", str(args.bucket)]
         print(f"tweets: {sum(map(len, sentences)):,} tokens, bucket {args.bucket:,}, {len(typos)} misspellings\n")
-        print("| processes x threads | words/s | sync share | syncs | bytes sent (rank 0) | rows compared / sync | "
-              "misspelling recall@10 | neighbours shared with 1 process |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
+        print("| processes x threads | seed | words/s | sync share | syncs | bytes sent (rank 0) | "
+              "rows compared / sync | misspelling recall@10 | neighbours shared with 1 process |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         one_kv = None
-        for nproc, threads in ((1, 2), (2, 1)):
-            out = tmp / f"p{nproc}"
-            m = train(data, nproc, threads, out)
+        for nproc, threads, seed in ((1, 2, 1), (1, 2, 2), (2, 1, 1)):
+            out = tmp / f"p{nproc}-{seed}"
+            m = train([*data, "--seed", str(seed)], nproc, threads, out)
             kv = load_vectors(out)
-            one_kv = one_kv or kv
             s = m["sync"]
             sync = ("| | | | " if s is None else
                     f"| {s['seconds'] / m['train_seconds']:.1%} | {s['syncs']} | {s['bytes_sent_by_rank0']:,} | "
                     f"{s['rows_compared_by_rank0'] / max(1, s['syncs']):,.0f} ")
-            overlap = neighbour_overlap(one_kv, kv, frequent_words(one_kv, 200)) if nproc > 1 else 1.0
-            print(f"| {nproc} x {threads} | {m['words_per_second']:,.0f} {sync}| {recall_at(kv, typos):.3f} | "
-                  f"{overlap:.2f} |", flush=True)
-            del kv
+            overlap = "" if one_kv is None else f"{neighbour_overlap(one_kv, kv, frequent_words(one_kv, 200)):.2f}"
+            print(f"| {nproc} x {threads} | {seed} | {m['words_per_second']:,.0f} {sync}| {recall_at(kv, typos):.3f} | "
+                  f"{overlap} |", flush=True)
+            one_kv = kv if one_kv is None else one_kv
 
         print(f"\nThe sync, 2 processes x 1 thread, {args.scan_epochs} epoch(s):\n")
         print("| sync | syncs | seconds / sync | sync share | rows compared / sync | peak RSS of rank 0 (MB) |")
@@ -111,7 +110,7 @@ def main() -> None:
         per_sync, rss = {}, {}
         for whole in (False, True):
             out = tmp / f"scan-{whole}"
-            m = train([*data, "--epochs", str(args.scan_epochs)], 2, 1, out, whole=whole)
+            m = train([*data, "--seed", "1", "--epochs", str(args.scan_epochs)], 2, 1, out, whole=whole)
             s = m["sync"]
             per_sync[whole] = s["seconds"] / s["syncs"]
             rss[whole] = int((tmp / f"{out.name}.rss").read_text()) / 1024
