@@ -169,6 +169,24 @@ def test_unseen_words_get_vectors_from_the_distributed_run(runs):
     assert "paint" in lines[1], lines[1]
 
 
+def test_a_token_store_trains_the_same_distributed_model(runs, tmp_path):
+    """The rows a rank tracks come from its chunks as the store reads them (its own buffers, not the corpus array)."""
+    from safetensors.numpy import load_file
+
+    store = tmp_path / "store"
+    done = _run([sys.executable, "-m", "wordvec", "prepare", "--dataset", str(runs[0].parent / "c.txt"), "--out",
+                 str(store), "--tokenizer", "simple", "--min-count", "1"])
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "run"
+    done = _run([sys.executable, "-m", "wordvec", "train", *FASTTEXT, "--nproc", "2", "--dataset", str(store),
+                 "--out", str(out)])
+    assert done.returncode == 0, done.stderr
+    want, got = load_file(str(runs[1] / "model.safetensors")), load_file(str(out / "model.safetensors"))
+    assert set(want) == set(got)
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+
+
 def test_the_sparse_sync_equals_the_whole_scan(tmp_path):
     done = _run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2", __file__,
                  str(tmp_path)])

@@ -11,7 +11,9 @@ writes the run directory, checkpoints and logs; the others print nothing but err
 * Skip-gram / CBOW: each rank trains Hogwild on its share of every round of chunks, then `TorchReplicas.sync` makes
   the copies equal again: only the rows some rank changed since the last round travel (an all-gather of the
   changed row ids, an all-reduce of their changes); when most rows changed, the whole matrix is all-reduced. The
-  learning rate of every chunk follows its place in the whole corpus, as in one process.
+  learning rate of every chunk follows its place in the whole corpus, as in one process. fastText's input matrix
+  (words + 2 M bucket rows) is tracked: before each round a rank names the rows its chunks can change, and only
+  those are copied and compared, instead of a whole snapshot scanned at every sync.
 
 A rank that dies breaks its peers' next collective operation; every collective has a timeout
 (`WORDVEC_DIST_TIMEOUT`, seconds), so no rank hangs: each stops with one line naming the failure.
