@@ -55,6 +55,14 @@ def _typos(words, seed: int = 0) -> list[tuple[str, str]]:
 
 # --- the worker (torchrun runs this file) ------------------------------------------------------------------------
 
+#: (name, sync, settings): each trained with the tracked sync, and with the whole-matrix scan ('whole') or the
+#: dense all-reduce ('dense') that it must equal.
+VARIANTS = [("tracked", "tracked", {}), ("whole", "whole", {}), ("dense", "dense", {}),
+            ("tracked-average", "tracked", {"sync": "average"}), ("whole-average", "whole", {"sync": "average"}),
+            ("cbow-tracked", "tracked", {"model": "cbow"}), ("cbow-whole", "whole", {"model": "cbow"}),
+            ("hs-tracked", "tracked", {"loss": "hs"}), ("hs-whole", "whole", {"loss": "hs"})]
+
+
 def _worker(out: Path) -> None:
     from wordvec.config import FASTTEXT as PRESET
     from wordvec.distributed import TorchReplicas, session
@@ -73,21 +81,20 @@ def _worker(out: Path) -> None:
     class Dense(TorchReplicas):
         DENSE_SHARE = 0.0  # every sync all-reduces whole matrices, from the tracked rows' changes
 
-    words = sorted({w for s in _sentences(3000) for w in s})
-    index = {w: i for i, w in enumerate(words)}
     sentences = _sentences(3000)
+    words = sorted({w for s in sentences for w in s})
+    index = {w: i for i, w in enumerate(words)}
     ids = np.array([index[w] for s in sentences for w in s], dtype=np.int32)
     vocab = Vocab(words, np.bincount(ids, minlength=len(words)))
     encoded = Encoded(ids, np.arange(0, len(ids) + 1, 12, dtype=np.int64))
     with session("cpu"):
-        for name, cls, mode in (("tracked", TorchReplicas, "sum"), ("whole", WholeScan, "sum"),
-                                ("dense", Dense, "sum"), ("tracked-average", TorchReplicas, "average"),
-                                ("whole-average", WholeScan, "average")):
+        for name, sync, settings in VARIANTS:
             config = PRESET.replace(vector_size=16, bucket=BUCKET, epochs=2, min_count=1, threads=1, seed=3,
-                                    sync_words=3000, sync=mode)
-            group = cls(mode)
+                                    sync_words=3000, **settings)
+            group = {"whole": WholeScan, "dense": Dense}.get(sync, TorchReplicas)(config.sync)
             result = train_word2vec(config, vocab, encoded, progress=False, replicas=group)
-            np.savez(out / f"{name}-{group.rank}.npz", syn0=result.input_vectors, syn1neg=result.output_vectors)
+            matrices = {"syn0": result.input_vectors, "syn1neg": result.output_vectors, **result.extra_tensors}
+            np.savez(out / f"{name}-{group.rank}.npz", **{k: v for k, v in matrices.items() if v is not None})
             (out / f"{name}-{group.rank}.json").write_text(json.dumps(
                 {"syncs": group.syncs, "rows_compared": group.rows_compared, "rows_synced": group.rows_synced,
                  "bytes": group.bytes, "words": len(words), "rows": len(result.input_vectors)}))
@@ -193,12 +200,14 @@ def test_the_sparse_sync_equals_the_whole_scan(tmp_path):
     assert done.returncode == 0, done.stderr[-3000:]
     got = {p.stem: dict(np.load(p)) for p in tmp_path.glob("*.npz")}
     counts = {p.stem: json.loads(p.read_text()) for p in tmp_path.glob("*.json")}
-    assert len(got) == 10
-    for name in ("tracked", "whole", "dense", "tracked-average", "whole-average"):
-        for m in ("syn0", "syn1neg"):
+    assert len(got) == 2 * len(VARIANTS)
+    for name, _, _ in VARIANTS:
+        assert set(got[f"{name}-0"]) == set(got[f"{name}-1"]) and len(got[f"{name}-0"]) == 2
+        for m in got[f"{name}-0"]:
             np.testing.assert_array_equal(got[f"{name}-0"][m], got[f"{name}-1"][m], err_msg=f"{name} {m}")
-    for a, b in (("tracked", "whole"), ("dense", "whole"), ("tracked-average", "whole-average")):
-        for m in ("syn0", "syn1neg"):
+    for a, b in (("tracked", "whole"), ("dense", "whole"), ("tracked-average", "whole-average"),
+                 ("cbow-tracked", "cbow-whole"), ("hs-tracked", "hs-whole")):
+        for m in got[f"{a}-0"]:
             np.testing.assert_array_equal(got[f"{a}-0"][m], got[f"{b}-0"][m], err_msg=f"{a} vs {b}: {m}")
     assert not np.array_equal(got["tracked-0"]["syn0"], got["tracked-average-0"]["syn0"])
     whole, tracked = counts["whole-0"], counts["tracked-0"]
