@@ -159,7 +159,12 @@ def test_a_killed_rank_ends_the_job_with_one_clear_line(tmp_path):
 
 def test_distributed_resume_after_sigterm_ends_like_an_uninterrupted_run(tmp_path):
     text = _text(tmp_path / "c.txt", lines=20000)
-    args = [*SGNS, "--epochs", "8", "--dataset", str(text)]
+    resumed_like_whole([*SGNS, "--epochs", "8", "--dataset", str(text)], tmp_path)
+
+
+def resumed_like_whole(args: list[str], tmp_path: Path) -> dict[str, np.ndarray]:
+    """`wordvec train args` on two processes, uninterrupted, and again stopped by SIGTERM once a checkpoint exists
+    then resumed: the two runs' matrices must be bit-identical; returns them (skips when the run ended first)."""
     whole = _run(_torchrun(2, *args, "--out", str(tmp_path / "whole"), "--checkpoint-every", "0"))
     assert whole.returncode == 0, whole.stderr
     out = tmp_path / "run"
@@ -177,9 +182,11 @@ def test_distributed_resume_after_sigterm_ends_like_an_uninterrupted_run(tmp_pat
     resumed = _run(_torchrun(2, *args, "--out", str(out), "--checkpoint-every", "0.2", "--resume"))
     assert resumed.returncode == 0, resumed.stderr
     want, got = load_file(str(tmp_path / "whole" / "model.safetensors")), load_file(str(out / "model.safetensors"))
+    assert set(want) == set(got)
     for name in want:
         np.testing.assert_array_equal(got[name], want[name], err_msg=name)
     assert not ckpt.exists()
+    return got
 
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")

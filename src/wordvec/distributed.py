@@ -11,7 +11,9 @@ writes the run directory, checkpoints and logs; the others print nothing but err
 * Skip-gram / CBOW: each rank trains Hogwild on its share of every round of chunks, then `TorchReplicas.sync` makes
   the copies equal again: only the rows some rank changed since the last round travel (an all-gather of the
   changed row ids, an all-reduce of their changes); when most rows changed, the whole matrix is all-reduced. The
-  learning rate of every chunk follows its place in the whole corpus, as in one process.
+  learning rate of every chunk follows its place in the whole corpus, as in one process. fastText's input matrix
+  (words + 2 M bucket rows) is tracked: before each round a rank names the rows its chunks can change, and only
+  those are copied and compared, instead of a whole snapshot scanned at every sync.
 
 A rank that dies breaks its peers' next collective operation; every collective has a timeout
 (`WORDVEC_DIST_TIMEOUT`, seconds), so no rank hangs: each stops with one line naming the failure.
@@ -252,6 +254,8 @@ class TorchReplicas(Replicas):
         self.sync_collective_seconds = 0.0  # of which in collectives (the network, and waiting for the slowest rank)
         self.collective_seconds = 0.0
         self.syncs = 0
+        self.rows_compared = 0  # rows this rank compared with their snapshots in syncs (all matrices)
+        self.rows_synced = 0  # rows whose changes this rank exchanged in syncs (all matrices)
 
     def _call(self, fn, *args):
         t0 = time.perf_counter()
@@ -293,14 +297,25 @@ class TorchReplicas(Replicas):
             raise WordvecError(f"rank {self.rank}: the ranks built different {what}s; every node must read the same "
                                f"corpus (prepare one token store on a shared filesystem, or copy it to every node)")
 
-    def start(self, matrices: list[np.ndarray]) -> None:
+    def start(self, matrices: list[np.ndarray], tracked: list[bool] | None = None) -> None:
         """Rank 0's matrices to every rank (equal already when seeded alike; a resume loads the same file), and the
-        snapshots that later syncs measure changes against."""
+        snapshots that later syncs measure changes against: a whole copy of each matrix, except those `tracked`,
+        whose rows the trainer names before every round (`track`): only those rows are copied, then, and compared."""
         import torch
 
         for m in matrices:
             self._call(self.dist.broadcast, torch.from_numpy(m), 0)
-        self.snapshots = [m.copy() for m in matrices]
+        tracked = tracked or [False] * len(matrices)
+        self.snapshots = [None if t else m.copy() for m, t in zip(matrices, tracked)]
+        self.watched = [None] * len(matrices)
+
+    def track(self, matrices: list[np.ndarray], rows: list[np.ndarray | None]) -> None:
+        """Before a round: for each tracked matrix, the rows (sorted, unique) this rank may change in it; their
+        values now are what the next sync measures this rank's changes against."""
+        for i, (m, r) in enumerate(zip(matrices, rows)):
+            if self.snapshots[i] is None:
+                r = np.zeros(0, np.int64) if r is None else np.asarray(r, dtype=np.int64)
+                self.watched[i] = (r, m[r])
 
     def sync(self, matrices: list[np.ndarray]) -> None:
         """Every copy becomes snapshot + the combined changes: per row, the mean of the changes of the ranks that
@@ -308,15 +323,30 @@ class TorchReplicas(Replicas):
         import torch
 
         t0, c0 = time.perf_counter(), self.collective_seconds
-        for m, snap in zip(matrices, self.snapshots):
-            changed = _changed_rows(m, snap)
+        for i, (m, snap) in enumerate(zip(matrices, self.snapshots)):
+            watched, self.watched[i] = self.watched[i], None
+            if snap is None and watched is None:
+                raise WordvecError("a tracked matrix was synced without track() before the round")
+            if snap is None:  # this rank's tracked rows: their values before the round, and now
+                cand, before = watched
+                current = m[cand]
+                differs = np.any(current != before, axis=1)
+                changed = cand[differs]
+                self.rows_compared += len(cand)
+            else:
+                changed = _changed_rows(m, snap)
+                self.rows_compared += len(m)
             k = torch.tensor([len(changed)], dtype=torch.int64)
             self._call(self.dist.all_reduce, k, self.dist.ReduceOp.MAX)
             k = int(k.item())
             if k == 0:
                 continue
             if k * self.world >= self.DENSE_SHARE * len(m):  # most rows changed: the whole matrix, no ids
-                self._sync_dense(torch.from_numpy(m), torch.from_numpy(snap), torch.from_numpy(changed))
+                if snap is None:
+                    self._sync_dense_tracked(m, cand, before, current, changed)
+                else:
+                    self._sync_dense(torch.from_numpy(m), torch.from_numpy(snap), torch.from_numpy(changed))
+                self.rows_synced += len(m)
                 continue
             ids = torch.full((k,), -1, dtype=torch.int64)
             ids[:len(changed)] = torch.from_numpy(changed)
@@ -324,22 +354,44 @@ class TorchReplicas(Replicas):
             self._call(self.dist.all_gather, gathered, ids)
             rows = torch.unique(torch.cat(gathered))
             rows = rows[rows >= 0].numpy()
-            mine = np.isin(rows, changed).astype(np.float32)
             self.bytes += ids.numel() * 8 * (self.world - 1)
             # the changes and, in one extra column, how many ranks made them: one all-reduce
             payload = np.empty((len(rows), m.shape[1] + 1), dtype=np.float32)
-            np.subtract(m[rows], snap[rows], out=payload[:, :-1])
-            payload[:, -1] = mine
+            if snap is None:
+                before = _tracked_changes(m, rows, cand, before, current, differs, payload)
+            else:
+                before = snap[rows]
+                np.subtract(m[rows], before, out=payload[:, :-1])
+                payload[:, -1] = np.isin(rows, changed)
             t = torch.from_numpy(payload)
             self._call(self.dist.all_reduce, t)
             delta = payload[:, :-1]
             if self.mode == "average":
                 delta /= np.maximum(payload[:, -1:], 1.0)
-            update = snap[rows] + delta
+            update = before + delta
             m[rows] = update
-            snap[rows] = update
+            if snap is not None:
+                snap[rows] = update
+            self.rows_synced += len(rows)
             self.bytes += payload.nbytes * 2 * (self.world - 1) // self.world  # a ring all-reduce sends this much
         self._count_sync(t0, c0)
+
+    def _sync_dense_tracked(self, m: np.ndarray, rows: np.ndarray, before: np.ndarray, current: np.ndarray,
+                            changed: np.ndarray) -> None:
+        """`_sync_dense` of a tracked matrix: the change is zero outside this rank's rows, so the change matrix is
+        built from them alone; every copy then becomes the rows' values before the round + the combined change."""
+        import torch
+
+        payload = np.zeros((m.shape[0], m.shape[1] + 1), dtype=np.float32)
+        payload[rows, :-1] = current - before
+        payload[changed, -1] = 1.0
+        self._call(self.dist.all_reduce, torch.from_numpy(payload))
+        change = payload[:, :-1]
+        if self.mode == "average":
+            change /= np.maximum(payload[:, -1:], 1.0)
+        m[rows] = before
+        m += change
+        self.bytes += payload.nbytes * 2 * (self.world - 1) // self.world
 
     def _sync_dense(self, t, snap, changed=None) -> None:
         """`sync` of one whole matrix (tensors; numpy matrices wrapped without a copy): the change matrix and, in one
@@ -396,6 +448,23 @@ def _changed_rows(m: np.ndarray, snap: np.ndarray, block: int = 1 << 15) -> np.n
         diff = np.any(m[a:a + block] != snap[a:a + block], axis=1)
         out.append(np.flatnonzero(diff) + a)
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+
+def _tracked_changes(m: np.ndarray, rows: np.ndarray, cand: np.ndarray, before: np.ndarray, current: np.ndarray,
+                     differs: np.ndarray, payload: np.ndarray) -> np.ndarray:
+    """Fill `payload` with this rank's changes of `rows` (sorted) and, in its last column, whether it made them,
+    from the rows it tracked (`cand`, sorted: their values `before` the round and `current`ly; `differs`: changed);
+    returns the values of `rows` before the round (a row it did not track is unchanged here since the last sync)."""
+    pos = np.minimum(np.searchsorted(cand, rows), max(len(cand) - 1, 0))
+    hit = cand[pos] == rows if len(cand) else np.zeros(len(rows), dtype=bool)
+    at, tracked, untracked = pos[hit], np.flatnonzero(hit), np.flatnonzero(~hit)  # index arrays: faster than masks
+    out = np.empty((len(rows), m.shape[1]), dtype=np.float32)
+    out[tracked] = before[at]
+    out[untracked] = m[rows[untracked]]
+    payload[untracked] = 0.0
+    payload[tracked, :-1] = current[at] - before[at]
+    payload[tracked, -1] = differs[at]
+    return out
 
 
 def launch(nproc: int, argv: list[str]) -> int:

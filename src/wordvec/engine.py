@@ -170,9 +170,8 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
               check_rate("end_alpha", float(config.min_lr if end_alpha is None else end_alpha)))
     if weights is None:
         weights = new_weights(config, vocab)
-    if config.subwords and (not uses_cpu_kernels(config, device) or replicas is not None):
-        raise WordvecError("fasttext trains on the CPU kernels in one process; use --backend hogwild --device cpu, "
-                           "without torchrun / --nproc")
+    if config.subwords and not uses_cpu_kernels(config, device):
+        raise WordvecError("fasttext trains on the CPU kernels; use --backend hogwild --device cpu")
     if not uses_cpu_kernels(config, device):
         if _lockf(weights.lockf, len(vocab)) is not None:
             raise WordvecError("vectors_lockf below 1 (frozen rows) is trained by the CPU kernels only; use "
@@ -513,13 +512,17 @@ class _HogwildRun:
         p, r, n_chunks = self.pos, self.replicas, len(self.bounds) - 1
         per_round = r.world * max(1, int(self.config.sync_words) // max(1, p.chunk_size))
         matrices = list(self.weights.tensors().values())
-        r.start(matrices)
+        tracked = [self.sub_rows is not None] + [False] * (len(matrices) - 1)  # syn0 (V + bucket rows) comes first
+        r.start(matrices, tracked)
         while p.epoch < self.config.epochs:
             if p.chunk == 0:
                 self.ctl.hooks.epoch_begin(p.epoch)
             while p.chunk < n_chunks:
                 end = min(n_chunks, p.chunk + per_round)
-                jobs = [self._submit(pool, p.epoch, c) for c in range(p.chunk + r.rank, end, r.world)]
+                mine = range(p.chunk + r.rank, end, r.world)
+                if tracked[0]:
+                    r.track(matrices, [self._input_rows(mine)] + [None] * (len(matrices) - 1))
+                jobs = [self._submit(pool, p.epoch, c) for c in mine]
                 sums = [0.0, 0, 0, 0]
                 for job in jobs:
                     for i, x in enumerate(job.result()):
@@ -537,6 +540,20 @@ class _HogwildRun:
             self._end_epoch(bar)
             if p.epoch < self.config.epochs and self.ctl.due():
                 self._save()
+
+    def _input_rows(self, chunks) -> np.ndarray:
+        """The input rows training `chunks` can change (sorted): each of their words' own row and n-gram rows."""
+        words = np.zeros(len(self.vocab), dtype=bool)
+        for c in chunks:
+            ids, _, s, e = self.chunks.read(c)
+            words[ids[s:e]] = True
+        w = np.flatnonzero(words)
+        off = self.sub_offsets
+        lengths = off[w + 1] - off[w]
+        at = np.repeat(off[w] - (np.cumsum(lengths) - lengths), lengths) + np.arange(int(lengths.sum()))
+        rows = np.zeros(len(self.weights.syn0), dtype=bool)
+        rows[self.sub_rows[at]] = True
+        return np.flatnonzero(rows)
 
     def _finish(self) -> TrainResult:
         p = self.pos

@@ -354,7 +354,9 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
                                                           "seconds": round(checkpointer.seconds, 4)},
         "sync": None if group is None else {"syncs": group.syncs, "seconds": round(group.seconds, 4),
                                              "collective_seconds": round(group.sync_collective_seconds, 4),
-                                             "bytes_sent_by_rank0": int(group.bytes)},
+                                             "bytes_sent_by_rank0": int(group.bytes),
+                                             "rows_compared_by_rank0": int(group.rows_compared),
+                                             "rows_synced_by_rank0": int(group.rows_synced)},
         "config": {**config.to_dict(), "dataset": _local_dataset(config.dataset)},
         "neighbors": neighbors,
     }

@@ -143,8 +143,12 @@ class Replicas:
 
     rank, world = 0, 1
 
-    def start(self, matrices: list[np.ndarray]) -> None:
-        """Before the first round: every process begins from the same matrices."""
+    def start(self, matrices: list[np.ndarray], tracked: list[bool] | None = None) -> None:
+        """Before the first round: every process begins from the same matrices. `tracked`: per matrix, whether the
+        trainer names the rows it may change before each round (`track`), so that a sync looks at those alone."""
+
+    def track(self, matrices: list[np.ndarray], rows: list[np.ndarray | None]) -> None:
+        """Before a round: per tracked matrix, the rows (sorted, unique) this process may change in it."""
 
     def sync(self, matrices: list[np.ndarray]) -> None:
         """Make every process's copies of `matrices` equal again after each trained on its own share."""
