@@ -226,7 +226,13 @@ def _cmd_neighbors(args: argparse.Namespace) -> int:
         raise WordvecError(f"{args.run_dir} holds no words, so no word has neighbours; give a model with a "
                            f"vocabulary")
     for word in args.words:
-        pairs = kv.most_similar(word, topn=args.k)
+        try:
+            word.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the locale could not decode reach Python as lone surrogates
+            raise WordvecError(f"the word {word!r} is not valid UTF-8 (undecodable bytes on the command line); "
+                               f"pass the words as UTF-8 text") from None
+    answers = [(word, kv.most_similar(word, topn=args.k)) for word in args.words]  # every word, then print
+    for word, pairs in answers:
         if (fasttext or getattr(kv, "bucket", 0)) and not kv.has_index_for(word):  # a .bin or a fasttext run
             print(f"{word}: not in the vocabulary; its vector was built from its character n-grams")
         print(f"{word}: " + ", ".join(f"{_shown(w)} ({s:.3f})" for w, s in pairs))

@@ -31,6 +31,7 @@ from typing import Iterable
 import numpy as np
 
 from . import fbformat, subwords
+from .config import available_memory
 from .errors import WordvecError
 from .state import (KIND_READERS, file_kind, keys_from_tensors, keys_to_tensors, load_tensors, parse_header,
                     refuse_pickle, save_state, verify_checksums)
@@ -67,6 +68,14 @@ def mean_rows(offsets: np.ndarray, ids: np.ndarray, matrix: np.ndarray, base: np
     return out
 
 
+def _check_fits(rows: int, dim, dtype) -> None:
+    """Refuse, before allocating, matrices this machine cannot hold (a typo in bucket is terabytes)."""
+    need, have = rows * int(dim) * np.dtype(dtype).itemsize, available_memory()
+    if have is not None and need > have:
+        raise WordvecError(f"{rows:,} rows (words + buckets) x {dim} dimensions need {need / 2**30:,.1f} GiB but "
+                           f"only {have / 2**30:,.1f} GiB is available; lower bucket or vector_size")
+
+
 class FastTextKeyedVectors(KeyedVectors):
     """gensim 4's `FastTextKeyedVectors`: word vectors plus n-gram buckets, so any word has a vector.
 
@@ -76,6 +85,7 @@ class FastTextKeyedVectors(KeyedVectors):
 
     def __init__(self, vector_size, min_n, max_n, bucket, count=0, dtype=np.float32):
         subwords.check_settings(min_n, max_n, bucket)
+        _check_fits(int(count) + int(bucket), vector_size, dtype)
         self._init_empty(vector_size, count, dtype)
         self.min_n, self.max_n, self.bucket = int(min_n), int(max_n), int(bucket)
         self.vectors_vocab = np.zeros((int(count), int(vector_size)), dtype=dtype)
@@ -159,6 +169,9 @@ class FastTextKeyedVectors(KeyedVectors):
             return True
         return self.has_index_for(key)
 
+    def _has_ngrams(self, word: str) -> bool:
+        return subwords.ngram_count(len(word), self.min_n, self.max_n) > 0
+
     def get_vector(self, key, norm: bool = False) -> np.ndarray:
         if not self._unseen(key):
             return super().get_vector(key, norm=norm)
@@ -186,11 +199,14 @@ class FastTextKeyedVectors(KeyedVectors):
         out = []
         for item, w in terms:
             if self._unseen(item):
-                if not subwords.ngram_hashes(item, self.min_n, self.max_n, self.bucket):
+                if not self._has_ngrams(item):
                     if ignore_missing:
                         continue
+                    shortest = max(self.min_n, 1)
+                    fix = (f"give a word of {max(1, shortest - 2)} or more characters" if self.max_n >= shortest
+                           else "this model has no n-grams (max_n < min_n): only its vocabulary words have vectors")
                     raise UnknownWordError(f"{item!r} is not in the vocabulary and has no character n-grams of "
-                                           f"{self.min_n}..{self.max_n} characters, so it has no vector")
+                                           f"{self.min_n}..{self.max_n} characters, so it has no vector; {fix}")
                 item = self.get_vector(item, norm=pre_normalize)
             out.append((item, w))
         return super()._mean(out, pre_normalize, ignore_missing, exclude)

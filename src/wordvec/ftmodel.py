@@ -57,6 +57,20 @@ class FastText(Word2Vec):
                 f"min_n={self.min_n}, max_n={self.max_n}, bucket={self.bucket}>")
 
     # --- Word2Vec's hooks -----------------------------------------------------------------------------------------
+    def _same_ngrams(self) -> None:
+        """Training on, or adding words to, rows hashed with other n-gram settings would mix two hashings."""
+        wv = self.wv
+        if self._weights is not None and isinstance(wv, FastTextKeyedVectors):
+            now, made = (self.min_n, self.max_n, self.bucket), (wv.min_n, wv.max_n, wv.bucket)
+            if now != made:
+                raise WordvecError(f"(min_n, max_n, bucket) are fixed once the vocabulary is built: its n-gram rows "
+                                   f"were made for {made}, the model now says {now}; set them back, or "
+                                   f"build_vocab without update=True for fresh rows with the new n-grams")
+
+    def _merge_vocab(self, *args, **kwargs):
+        self._same_ngrams()
+        return super()._merge_vocab(*args, **kwargs)
+
     def _subword_settings(self) -> dict:
         return {"subwords": True, "min_n": max(1, self.min_n), "max_n": self.max_n, "bucket": self.bucket}
 
@@ -99,6 +113,7 @@ class FastText(Word2Vec):
         return w
 
     def _train(self, *args, **kwargs):
+        self._same_ngrams()
         try:
             return super()._train(*args, **kwargs)
         finally:

@@ -19,7 +19,7 @@ from .config import TOKENIZERS, Config
 from .corpus import check_apart, default_tokenizer, load_corpus
 from .devices import resolve_device
 from .distributed import TorchReplicas, launched, restart_count, session, sync_hint
-from .errors import WordvecError, require
+from .errors import UnknownWordError, WordvecError, require
 from .preprocess import get_tokenizer
 from .rundir import check_out, checkpoint_path, reserve
 from .vectors import KeyedVectors
@@ -73,6 +73,8 @@ def check_resume(path: Path, meta: dict, want: dict) -> None:
     theirs = have.get("config") if isinstance(have.get("config"), dict) else {}
     diffs = [f"--{key.replace('_', '-')} {theirs.get(key, '(unset)')} -> {want['config'][key]}"
              for key in differences(theirs, want["config"], "(unset)")]
+    if theirs.get("subwords") and "subwords" not in want["config"]:  # a word2vec run's identity has no such keys
+        diffs.insert(0, "--subwords on -> off (the checkpoint is a fasttext run's)")
     data = {key: want[key] for key in ("vocabulary", "tokens", "documents")}
     diffs += [f"the data ({key} {have.get(key)} -> {want[key]})" for key in differences(have, data)]
     if diffs:
@@ -324,7 +326,12 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     else:
         kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
                           counts=vocab.counts, tokenizer=config.tokenizer)
-    neighbors = {word: nearest(kv, word, config.topn) for word in config.query_words if word in kv}
+    neighbors = {}
+    for word in config.query_words:
+        try:
+            neighbors[word] = nearest(kv, word, config.topn)
+        except UnknownWordError:  # not in the vocabulary (and, for fastText, without any n-gram): the report says so
+            pass
     from .engine import kernels_used
     metrics = {
         "wordvec_version": __version__,

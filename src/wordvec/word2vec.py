@@ -563,8 +563,13 @@ class Word2Vec:
         if self._vocab is not None:
             log.info("build_vocab without update=True: a fresh vocabulary and fresh weights replace the old ones "
                      "(update=True keeps them)")
+        config = self._config(validate=False)
+        try:  # before allocating: a huge vector_size (or FastText's bucket) is one sentence, not a MemoryError
+            config.check_memory(len(vocab), 0)
+        except WordvecError as e:
+            raise WordvecError(api_words(str(e))) from None
         self._vocab, self.effective_min_count, self.epochs_trained = vocab, emc, 0
-        self._weights = new_weights(self._config(validate=False), vocab)
+        self._weights = new_weights(config, vocab)
         self._wrap_vectors()
         self._tree_attrs()
         kept = int(vocab.counts.sum())

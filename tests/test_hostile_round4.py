@@ -1,0 +1,168 @@
+"""The attacker's round on everything fastText: flags, words, the gensim API, Facebook files, exports and resume.
+Each case here failed (a traceback, a lost run, a silent misreading or a misleading error) before its fix."""
+
+from __future__ import annotations
+
+import random
+import sys
+
+import numpy as np
+import pytest
+
+from wordvec import FastText, cli, subwords
+from wordvec.config import FASTTEXT, LAB, Config
+from wordvec.errors import WordvecError
+from wordvec.fasttext import FastTextKeyedVectors
+from wordvec.vectors import UnknownWordError
+
+TEXTS = [["hello", "world", "foo", "bar", "baz"] * 3, ["good", "bad", "day", "school"] * 3] * 20
+SMALL = ["--tokenizer", "simple", "--min-count", "1", "--vector-size", "8", "--epochs", "1", "--threads", "1",
+         "--no-progress", "-q"]
+
+
+def _cli(capsys, *argv) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _one_error(code: int, out: str, err: str) -> str:
+    """The one `wordvec: error:` line of a refused command (exit 2, nothing on stdout, no traceback)."""
+    assert code == 2 and out == "" and "Traceback" not in err, (code, out, err)
+    line = err.strip().splitlines()[-1]
+    assert line.startswith("wordvec: error: "), err
+    return line
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    rng = random.Random(1)
+    words = [f"w{i}" for i in range(200)] + ["hello", "world", "happy", "école", "naïve"]
+    path = tmp_path / "corpus.txt"
+    path.write_text("".join(" ".join(rng.choice(words) for _ in range(12)) + "\n" for _ in range(400)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def model():
+    return FastText(TEXTS, min_count=1, bucket=100, vector_size=4, epochs=1, workers=1)
+
+
+# ------------------------------------------------------------------------------------------------- words
+
+
+def test_ngram_count_agrees_with_the_ngrams_listed():
+    rng = random.Random(0)
+    for _ in range(2000):
+        word = "".join(rng.choice("ab\u00e9\U0001F600\ud800 ") for _ in range(rng.randint(0, 12)))
+        lo, hi = rng.randint(0, 8), rng.randint(0, 10)
+        assert subwords.ngram_count(len(word), lo, hi) == len(subwords.ngrams(word, lo, hi)), (word, lo, hi)
+
+
+def test_a_query_on_a_word_without_ngrams_says_how_to_fix(model):
+    with pytest.raises(UnknownWordError, match="no character n-grams of 3..6 characters.*1 or more characters"):
+        model.wv.most_similar("")
+    no_ngrams = FastTextKeyedVectors.from_arrays(["a"], np.ones((1, 2), np.float32), np.ones((5, 2), np.float32), 6,
+                                                 3)
+    with pytest.raises(UnknownWordError, match=r"no n-grams \(max_n < min_n\)"):
+        no_ngrams.most_similar("abcdef")
+
+
+def test_the_report_leaves_out_query_words_without_ngrams(tmp_path, corpus, capsys):
+    config = FASTTEXT.replace(dataset=str(corpus), tokenizer="simple", min_count=1, vector_size=8, epochs=1,
+                              threads=1, progress=False, bucket=500, query_words=("hello", "", "zz"))
+    from wordvec.pipeline import train_pipeline
+
+    metrics = train_pipeline(config, tmp_path / "run", quiet=True)  # no n-gram in '': left out, not a lost run
+    assert set(metrics["neighbors"]) == {"hello", "zz"} and (tmp_path / "run" / "model.safetensors").is_file()
+
+
+def test_neighbors_prints_nothing_when_one_word_has_no_vector(tmp_path, corpus, capsys):
+    run = tmp_path / "run"
+    assert cli.main(["train", "--preset", "fasttext", *SMALL, "--bucket", "500", "--dataset", str(corpus), "--out",
+                     str(run)]) == 0
+    capsys.readouterr()
+    line = _one_error(*_cli(capsys, "neighbors", str(run), "hello", ""))
+    assert "'' is not in the vocabulary and has no character n-grams" in line
+
+
+def test_neighbors_refuses_words_that_are_not_utf8(tmp_path, corpus, capsys):
+    run = tmp_path / "run"
+    assert cli.main(["train", "--preset", "fasttext", *SMALL, "--bucket", "500", "--dataset", str(corpus), "--out",
+                     str(run)]) == 0
+    capsys.readouterr()
+    undecodable = b"caf\xe9".decode("utf-8", "surrogateescape")  # what Python makes of a Latin-1 argv
+    line = _one_error(*_cli(capsys, "neighbors", str(run), "hello", undecodable))
+    assert "is not valid UTF-8" in line and "pass the words as UTF-8" in line
+
+
+def test_a_huge_max_n_on_a_long_word_is_refused_before_hashing():
+    kv = FastTextKeyedVectors.from_arrays(["a"], np.ones((1, 2), np.float32), np.ones((10, 2), np.float32), 3,
+                                          1 << 20)  # max_n as a crafted .bin may declare it
+    with pytest.raises(WordvecError, match="too many to hash; lower max_n"):
+        kv["x" * 20_000]
+    assert kv["x" * 200].shape == (2,)  # quadratic but small: answered
+    wide = FastTextKeyedVectors.from_arrays(["a"], np.ones((1, 2), np.float32), np.ones((10, 2), np.float32), 3, 6)
+    assert np.isfinite(wide["y" * 1_000_000]).all()  # a 1 MB word with fastText's max_n: linear, answered
+
+
+# ------------------------------------------------------------------------------------------------- flags
+
+
+@pytest.mark.parametrize("flags,message", [
+    (["--min-n", "6", "--max-n", "3"], "--max-n 3 is below --min-n 6, so no word has n-grams and the 500 --bucket "
+                                       "rows would never train; raise --max-n, or add --bucket 0"),
+    (["--preset", "lab", "--subwords"], "the lab's --model softmax has none: use --preset fasttext"),
+    (["--vector-size", "100000", "--bucket", "100000000"], "100,000,000 n-gram buckets x 100000 dimensions"),
+])
+def test_subword_flags_that_cannot_train_are_one_line_before_training(tmp_path, corpus, capsys, flags, message):
+    argv = ["train", "--preset", "fasttext", *SMALL, "--bucket", "500", *flags, "--dataset", str(corpus), "--out",
+            str(tmp_path / "run")]
+    if flags[0] == "--preset":
+        argv = ["train", *flags, *SMALL, "--bucket", "500", "--dataset", str(corpus), "--out", str(tmp_path / "run")]
+    line = _one_error(*_cli(capsys, *argv))
+    assert message in line and not (tmp_path / "run").exists()
+    if flags[0] == "--vector-size":
+        assert "lower --bucket, --vector-size" in line
+
+
+def test_max_n_below_min_n_with_no_buckets_trains_word_rows(tmp_path, corpus, capsys):
+    code, out, err = _cli(capsys, "train", "--preset", "fasttext", *SMALL, "--min-n", "6", "--max-n", "3",
+                          "--bucket", "0", "--dataset", str(corpus), "--out", str(tmp_path / "run"))
+    assert code == 0, err
+    assert FASTTEXT.replace(min_n=6, max_n=3, bucket=0).validate().bucket == 0
+    with pytest.raises(WordvecError, match="model softmax has none"):
+        LAB.replace(subwords=True).validate()
+
+
+# ------------------------------------------------------------------------------------------------- gensim API
+
+
+@pytest.mark.parametrize("change", [{"bucket": 50}, {"min_n": 2}, {"max_n": 4}])
+@pytest.mark.parametrize("step", ["train", "update"])
+def test_changing_the_ngram_settings_of_a_built_model_is_refused(change, step):
+    m = FastText(TEXTS, min_count=1, bucket=100, vector_size=4, epochs=1, workers=1)
+    before = m.wv.vectors_ngrams.copy()
+    for name, value in change.items():
+        setattr(m, name, value)
+    with pytest.raises(WordvecError, match=r"fixed once the vocabulary is built.*\(3, 6, 100\)"):
+        if step == "train":
+            m.train(TEXTS, total_examples=len(TEXTS), epochs=1)
+        else:
+            m.build_vocab([["new", "words"]], update=True)
+    np.testing.assert_array_equal(m.wv.vectors_ngrams, before)
+    m.build_vocab(TEXTS)  # a fresh vocabulary takes the new settings
+    m.train(TEXTS, total_examples=len(TEXTS), epochs=1)
+    assert (m.wv.min_n, m.wv.max_n, m.wv.bucket) == (m.min_n, m.max_n, m.bucket)
+
+
+def test_matrices_that_cannot_fit_are_refused_before_allocating():
+    with pytest.raises(WordvecError, match=r"2,147,483,647 rows .* lower bucket or vector_size"):
+        FastTextKeyedVectors(1000, 3, 6, 2**31 - 1)
+    with pytest.raises(WordvecError, match=r"100,000,000 n-gram buckets x 10000 dimensions.*lower bucket"):
+        FastText(TEXTS, min_count=1, bucket=10**8, vector_size=10**4)
+    m = FastText(TEXTS, min_count=1, bucket=100, vector_size=4, epochs=1, workers=1)
+    m.bucket, m.vector_size = 10**8, 10**4
+    with pytest.raises(WordvecError, match="lower bucket"):
+        m.build_vocab(TEXTS)
+    assert m._weights.syn0.shape == (len(m.wv) + 100, 4)  # the old model is untouched
