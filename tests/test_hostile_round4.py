@@ -166,3 +166,71 @@ def test_matrices_that_cannot_fit_are_refused_before_allocating():
     with pytest.raises(WordvecError, match="lower bucket"):
         m.build_vocab(TEXTS)
     assert m._weights.syn0.shape == (len(m.wv) + 100, 4)  # the old model is untouched
+
+
+# ------------------------------------------------------------------------------------------------- export
+
+
+@pytest.fixture
+def ft_run(tmp_path, corpus, capsys):
+    run = tmp_path / "ft"
+    assert cli.main(["train", "--preset", "fasttext", *SMALL, "--bucket", "300", "--dataset", str(corpus), "--out",
+                     str(run)]) == 0
+    capsys.readouterr()
+    return run
+
+
+def test_export_never_replaces_a_users_file_without_overwrite(ft_run, tmp_path, capsys):
+    mine = tmp_path / "mine.bin"
+    mine.write_bytes(b"precious")
+    for fmt in ("fasttext-bin", "fasttext-vec", "word2vec-text", "safetensors"):
+        line = _one_error(*_cli(capsys, "export", str(ft_run), "--format", fmt, "--out", str(mine)))
+        assert "already exists; choose another --out, or add --overwrite" in line
+        assert mine.read_bytes() == b"precious"
+    line = _one_error(*_cli(capsys, "export", str(ft_run), "--format", "word2vec-text", "--out",
+                            str(ft_run / "vectors.txt"), "--overwrite"))
+    assert "is a file of the run being exported" in line
+    line = _one_error(*_cli(capsys, "export", str(ft_run), "--format", "fasttext-bin", "--out", str(tmp_path)))
+    assert "is a folder; give a file name" in line
+    assert _cli(capsys, "export", str(ft_run), "--format", "fasttext-bin", "--out", str(mine), "--overwrite")[0] == 0
+    from wordvec.fasttext import load_facebook_vectors
+    from wordvec.rundir import load_vectors
+
+    assert load_facebook_vectors(mine).index_to_key == load_vectors(ft_run).index_to_key
+
+
+def test_export_takes_a_bin_and_other_vector_files(ft_run, tmp_path, capsys):
+    from wordvec.fasttext import load_facebook_model
+
+    first = tmp_path / "a.bin"
+    assert _cli(capsys, "export", str(ft_run), "--format", "fasttext-bin", "--out", str(first))[0] == 0
+    again = tmp_path / "b.bin"
+    code, out, err = _cli(capsys, "export", str(first), "--format", "fasttext-bin", "--out", str(again))
+    assert code == 0 and f"wrote {again}" in out, err
+    assert again.read_bytes() == first.read_bytes()  # hyperparameters and output matrix kept
+    assert _cli(capsys, "export", str(first), "--format", "fasttext-vec", "--out", str(tmp_path / "a.vec"))[0] == 0
+    model = load_facebook_model(first)
+    header = (tmp_path / "a.vec").read_text(encoding="utf-8").splitlines()[0]
+    assert header == f"{len(model.wv)} 8"
+    model.wv.save(tmp_path / "a.kv")
+    assert _cli(capsys, "export", str(tmp_path / "a.kv"), "--format", "fasttext-bin", "--out",
+                str(tmp_path / "c.bin"))[0] == 0
+    np.testing.assert_array_equal(load_facebook_model(tmp_path / "c.bin").wv.vectors_ngrams, model.wv.vectors_ngrams)
+    for argv, message in [
+        (["--format", "fasttext-bin", "--out", str(tmp_path / "d.bin"), "--limit", "3"], "drop --limit"),
+        (["--format", "fasttext-vec", "--out", str(tmp_path / "d.vec"), "--vectors", "input"], "leave --vectors out"),
+        (["--format", "fasttext-bin", "--out", str(first), "--overwrite"], "is the file being exported"),
+    ]:
+        assert message in _one_error(*_cli(capsys, "export", str(first), *argv))
+    line = _one_error(*_cli(capsys, "export", str(tmp_path / "a.vec"), "--format", "fasttext-bin", "--out",
+                            str(tmp_path / "e.bin")))
+    assert "these vectors are word2vec's; use --format fasttext-vec" in line
+    assert not (tmp_path / "d.bin").exists() and not (tmp_path / "e.bin").exists()
+
+
+def test_neighbors_opens_a_fasttext_model_file(tmp_path, capsys):
+    m = FastText(TEXTS, min_count=1, bucket=100, vector_size=4, epochs=1, workers=1)
+    m.save(tmp_path / "ft.model")
+    code, out, err = _cli(capsys, "neighbors", str(tmp_path / "ft.model"), "helloo", "-k", "2")
+    assert code == 0, err
+    assert out.splitlines()[0] == "helloo: not in the vocabulary; its vector was built from its character n-grams"
