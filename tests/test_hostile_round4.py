@@ -234,3 +234,36 @@ def test_neighbors_opens_a_fasttext_model_file(tmp_path, capsys):
     code, out, err = _cli(capsys, "neighbors", str(tmp_path / "ft.model"), "helloo", "-k", "2")
     assert code == 0, err
     assert out.splitlines()[0] == "helloo: not in the vocabulary; its vector was built from its character n-grams"
+
+
+# ------------------------------------------------------------------------------------------------- Facebook files
+
+
+def test_a_gz_holding_a_huge_matrix_of_zeros_is_refused_before_reading_it(tmp_path):
+    """A .gz's size is unknown up front: 200 MB of zeros pack into 200 KB, so what it declares is bounded by what
+    its compressed size could hold at a real model's ratio (a lying header no longer costs the memory it asks)."""
+    import tracemalloc
+
+    from wordvec import fbformat
+    from wordvec.fasttext import load_facebook_model, load_facebook_vectors
+
+    dim, bucket, words = 100, 500_000, ["hello", "world"]
+    args = {"dim": dim, "ws": 5, "epoch": 5, "minCount": 1, "neg": 5, "wordNgrams": 1, "loss": 2, "model": 2,
+            "bucket": bucket, "minn": 3, "maxn": 6, "lrUpdateRate": 100, "t": 1e-4}
+    bomb = tmp_path / "bomb.bin.gz"
+    fbformat.write_model(bomb, fbformat.FacebookModel(args, words, np.ones(2, np.int64), 2, (
+        np.ones((2, dim), np.float32), np.zeros((bucket, dim), np.float32)), None))
+    assert bomb.stat().st_size < 1 << 20
+    tracemalloc.start()
+    try:
+        for load in (load_facebook_model, load_facebook_vectors):
+            with pytest.raises(fbformat.FastTextFileError, match=r"the input matrix needs 200,000,800 bytes.*gunzip"):
+                load(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 16 << 20
+    small = tmp_path / "small.bin.gz"  # a small model with zero rows (vectors saved alone) still reads
+    fbformat.write_model(small, fbformat.FacebookModel(dict(args, bucket=1000), words, np.ones(2, np.int64), 2, (
+        np.ones((2, dim), np.float32), np.zeros((1000, dim), np.float32)), None))
+    assert load_facebook_vectors(small).vectors_ngrams.shape == (1000, dim)

@@ -13,8 +13,10 @@ Layout (fastText's `FastText::saveModel`; little-endian, as fastText writes on e
 
 Every size is checked against the bytes left in the file before anything is allocated for it, so a lying header or
 a truncated file is one `FastTextFileError` naming the file and the field, never a huge allocation. A .gz file's
-size is unknown until it is read: its dictionary and matrices grow block by block with the data actually there
-(a matrix then costs twice its size at the end, when the blocks are joined). Words are
+size is unknown until it is read: what it declares is bounded by what its compressed size could hold at a real
+model's ratio (zeros pack 1000:1, so a small .gz could otherwise make the reader fill gigabytes), and its dictionary
+and matrices grow block by block with the data actually there (a matrix then costs twice its size at the end, when
+the blocks are joined). Words are
 decoded as gensim decodes them (invalid bytes become `\\xNN` escapes, with a warning); NaN or inf values are
 refused. Supervised, quantized (.ftz) and pruned models are refused as unsupported.
 """
@@ -48,6 +50,8 @@ MAX_WORD_BYTES = 1 << 16  # a longer word means the file is damaged
 _CHUNK = 1 << 20
 _FINITE_ROWS = 1 << 16  # rows checked for NaN/inf per step
 _STREAM_VALUES = 1 << 22  # a compressed file's matrix is read in blocks of this many values (its size is unknown)
+_GZ_RATIO = 64  # a .gz may hold at most this many bytes per compressed byte (float32 matrices compress ~1.1x)
+_GZ_FLOOR = 1 << 26  # ... or this many bytes in all, whatever its size: a small model's zero rows
 
 
 class FastTextFileError(WordvecError):
@@ -79,9 +83,10 @@ class FacebookModel:
 class _Source:
     """A file being read: its name, the bytes left (for size checks), buffered reads that never over-read."""
 
-    def __init__(self, f: IO[bytes], path: Path, size: int | None):
+    def __init__(self, f: IO[bytes], path: Path, size: int | None, compressed: int | None = None):
         self.f, self.path, self.size, self.pos = f, path, size, 0
         self.buf, self.at = b"", 0
+        self.compressed = compressed  # a .gz file's own size: bounds what it can claim to hold
 
     def bad(self, what: str, cls=FastTextFileError) -> FastTextFileError:
         return cls(f"{self.path}: {what}")
@@ -95,6 +100,10 @@ class _Source:
         if left is not None and n > left:
             raise self.bad(f"{what} needs {n} bytes but only {left} are left: the file is truncated or not a "
                            f"fastText .bin model", FastTextTruncatedError)
+        if self.compressed is not None and self.pos + n > max(self.compressed * _GZ_RATIO, _GZ_FLOOR):
+            raise self.bad(f"{what} needs {n:,} bytes, more than a {self.compressed:,}-byte .gz file holds at any "
+                           f"real model's compression (at most {_GZ_RATIO}x); the file is damaged or crafted: "
+                           f"decompress it (gunzip) and read the .bin, whose sizes are checked exactly")
 
     def read(self, n: int, what: str) -> bytes:
         self.need(n, what)
@@ -165,17 +174,19 @@ class _Source:
         return self.at >= len(self.buf) and not self.f.read(1)
 
 
-def _open(path: Path) -> tuple[IO[bytes], int | None]:
+def _open(path: Path) -> tuple[IO[bytes], int | None, int | None]:
+    """The file, its size (None for .gz: unknown until read) and its compressed size (.gz only)."""
     if path.suffix == ".gz":
-        return gzip.open(path, "rb"), None
+        f = gzip.open(path, "rb")
+        return f, None, os.fstat(f.fileobj.fileno()).st_size
     f = open(path, "rb")
-    return f, os.fstat(f.fileno()).st_size
+    return f, os.fstat(f.fileno()).st_size, None
 
 
 def sniff(path) -> bool:
     """Does this file start like a fastText .bin model (the magic number, or the oldest files' plausible args)?"""
     try:
-        f, _ = _open(Path(path))
+        f, _, _ = _open(Path(path))
         with f:
             head = f.read(56)
     except (OSError, EOFError, zlib.error):
@@ -195,12 +206,12 @@ def read_model(path, encoding: str = "utf-8", full_model: bool = True) -> Facebo
     checked)."""
     path = Path(path)
     try:
-        f, size = _open(path)
+        f, size, compressed = _open(path)
     except OSError as e:
         raise FastTextFileError(f"cannot read {path}: {e.strerror or e}") from None
     try:
         with f:
-            return _read(_Source(f, path, size), encoding, full_model)
+            return _read(_Source(f, path, size, compressed), encoding, full_model)
     except WordvecError:
         raise
     except EOFError as e:  # gzip's stream ends early
