@@ -267,3 +267,38 @@ def test_a_gz_holding_a_huge_matrix_of_zeros_is_refused_before_reading_it(tmp_pa
     fbformat.write_model(small, fbformat.FacebookModel(dict(args, bucket=1000), words, np.ones(2, np.int64), 2, (
         np.ones((2, dim), np.float32), np.zeros((1000, dim), np.float32)), None))
     assert load_facebook_vectors(small).vectors_ngrams.shape == (1000, dim)
+
+
+# ------------------------------------------------------------------------------------------------- resume, engines
+
+
+def test_resuming_a_fasttext_checkpoint_as_word2vec_names_subwords(tmp_path):
+    from test_resume import _corpus, _run, _terminated
+
+    data = _corpus(tmp_path / "data", "sgns")
+    out = tmp_path / "run"
+    common = ["--tokenizer", "simple", "--min-count", "1", "--vector-size", "8", "--threads", "1", "--no-progress",
+              "-q", "--epochs", "40", "--dataset", str(data), "--out", str(out)]
+    args = [sys.executable, "-m", "wordvec", "train", "--preset", "fasttext", "--bucket", "2000", *common]
+    code, err = _terminated(args, tmp_path / ".run.lock")
+    assert code == 143, err
+    # sgns with fastText's rates: only the subword model differs, and the refusal must say so
+    as_sgns = _run([sys.executable, "-m", "wordvec", "train", "--preset", "sgns", "--sample", "1e-4", "--lr", "0.05",
+                    "--min-lr", "0", *common, "--resume"])
+    assert as_sgns.returncode == 2 and "Traceback" not in as_sgns.stderr
+    line = as_sgns.stderr.strip().splitlines()[-1]
+    assert "was written by a different run: --subwords on -> off" in line and "damaged" not in line, line
+    resumed = _run(args + ["--resume", "--loss-every", "777"])
+    assert resumed.returncode == 0, resumed.stderr
+    assert "--loss-every 777 is not applied on --resume: the run keeps the checkpoint's point every" in \
+        resumed.stderr
+
+
+@pytest.mark.parametrize("preset", ["fasttext", "sgns"])
+def test_launch_batch_ignored_by_backend_auto_on_the_cpu_is_said_once(tmp_path, corpus, capsys, preset):
+    code, out, err = _cli(capsys, "train", "--preset", preset, *SMALL, "--backend", "auto", "--launch-batch", "100",
+                          "--dataset", str(corpus), "--out", str(tmp_path / "run"), "--device", "cpu",
+                          *(["--bucket", "300"] if preset == "fasttext" else []))
+    assert code == 0, err
+    said = [line for line in err.splitlines() if "--launch-batch" in line]
+    assert len(said) == 1 and "--launch-batch 100 is ignored" in said[0] and "use --backend torch" in said[0]

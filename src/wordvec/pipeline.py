@@ -127,6 +127,8 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
         if group is not None:
             config = config.replace(device=device)
         lead = group is None or group.rank == 0
+        if lead:
+            _say_ignored(config, device)
         pending = together(group, lambda: _reserve(out, overwrite, config.dataset) if lead else None)
         try:
             ckpt = checkpoint_path(out)
@@ -168,6 +170,16 @@ def _check_settings(config: Config, checkpoint_every: float) -> str:
     if checkpoint_every < 0 or checkpoint_every != checkpoint_every:
         raise WordvecError(f"--checkpoint-every must be 0 (off) or a number of seconds, got {checkpoint_every}")
     return device
+
+
+def _say_ignored(config: Config, device: str) -> None:
+    """--backend auto picks the engine only now: a flag of the engine it did not pick is said once, not dropped."""
+    from .engine import uses_cpu_kernels
+
+    if config.launch_batch and config.model != "softmax" and (config.subwords or uses_cpu_kernels(config, device)):
+        log.warning("--launch-batch %d is ignored: it sets the torch backend's launches, and --backend %s trains "
+                    "on the CPU kernels here (no launches); drop it, or use --backend torch", config.launch_batch,
+                    config.backend)
 
 
 def preflight(config: Config, out: str | os.PathLike, overwrite: bool = False,
