@@ -302,3 +302,42 @@ def test_launch_batch_ignored_by_backend_auto_on_the_cpu_is_said_once(tmp_path, 
     assert code == 0, err
     said = [line for line in err.splitlines() if "--launch-batch" in line]
     assert len(said) == 1 and "--launch-batch 100 is ignored" in said[0] and "use --backend torch" in said[0]
+
+
+def test_resume_across_word2vec_and_fasttext_names_the_subword_model_alone(tmp_path):
+    from wordvec.config import SGNS
+    from wordvec.pipeline import check_resume
+
+    data = {"vocabulary": "same", "tokens": 10, "documents": 2}
+    ft, w2v = FASTTEXT.identity_dict(), FASTTEXT.replace(subwords=False).identity_dict()
+    for theirs, want, said in [(ft, w2v, "--subwords on -> off (the checkpoint is a fasttext run's)"),
+                               (w2v, ft, "--subwords off -> on (the checkpoint is a word2vec run's)")]:
+        with pytest.raises(WordvecError) as e:
+            check_resume(tmp_path / "x.checkpoint", {"identity": {"config": theirs, **data}}, {"config": want, **data})
+        assert f"different run: {said}; resume with" in str(e.value)  # and no min_n / max_n / bucket noise
+    sgns = SGNS.replace(sample=1e-4).identity_dict()
+    with pytest.raises(WordvecError, match=r"--subwords off -> on .*; --lr 0.025 -> 0.05"):
+        check_resume(tmp_path / "x.checkpoint", {"identity": {"config": sgns, **data}}, {"config": ft, **data})
+
+
+# ------------------------------------------------------------------------------------------------- writing words
+
+
+def test_a_word_no_fasttext_file_can_hold_is_one_clear_error(tmp_path):
+    from wordvec.fasttext import save_facebook_model
+
+    for word, said in [("c\ud800d", "cannot be written as utf-8"), ("e\0f", "remove NUL bytes from the corpus")]:
+        m = FastText([["good", word, "day"] * 5] * 10, min_count=1, bucket=50, vector_size=4, epochs=1, workers=1)
+        with pytest.raises(WordvecError, match=said):
+            save_facebook_model(m, tmp_path / "m.bin")
+        assert not (tmp_path / "m.bin").exists()
+    with pytest.raises(WordvecError, match="unknown encoding 'nope'"):
+        save_facebook_model(m, tmp_path / "m.bin", encoding="nope")
+
+
+def test_adjust_vectors_with_matrices_that_do_not_fit_the_words_says_so(model):
+    kv = FastTextKeyedVectors.from_arrays(model.wv.index_to_key, model.wv.vectors_vocab.copy(),
+                                          model.wv.vectors_ngrams.copy(), 3, 6)
+    kv.vectors_vocab = kv.vectors_vocab[:0]  # gensim users assign these directly
+    with pytest.raises(WordvecError, match=r"vectors_vocab \(0, 4\) and vectors_ngrams \(100, 4\) do not fit 9 words"):
+        kv.adjust_vectors()

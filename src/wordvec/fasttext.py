@@ -138,6 +138,12 @@ class FastTextKeyedVectors(KeyedVectors):
 
     def adjust_vectors(self) -> None:
         """vectors = (own row + n-gram rows) / (1 + n-grams) per vocabulary word (gensim's and fastText's)."""
+        vocab, ngrams = np.shape(self.vectors_vocab), np.shape(self.vectors_ngrams)
+        if len(vocab) != 2 or len(ngrams) != 2 or vocab[0] != len(self.index_to_key) or ngrams[0] != self.bucket \
+                or ngrams[1] != vocab[1]:
+            raise WordvecError(f"vectors_vocab {vocab} and vectors_ngrams {ngrams} do not fit {len(self)} words and "
+                               f"{self.bucket} buckets of one dimension; give matrices of ({len(self)}, D) and "
+                               f"({self.bucket}, D)")
         if self.bucket == 0:
             self.vectors = self.vectors_vocab
         else:

@@ -352,13 +352,29 @@ def _compressed(raw: IO[bytes], path: Path):
         else contextlib.nullcontext(raw)
 
 
+def _encodes(word: str, encoding: str) -> bool:
+    try:
+        word.encode(encoding)
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def write_model(path, model: FacebookModel, encoding: str = "utf-8") -> Path:
     """Write `model` as a fastText .bin file (version 12), atomically; fastText and gensim read it."""
     args = model.args
-    words = [w.encode(encoding) for w in model.words]
+    try:
+        words = [w.encode(encoding) for w in model.words]
+    except LookupError:
+        raise WordvecError(f"unknown encoding {encoding!r}; give one Python knows (e.g. 'utf-8')") from None
+    except UnicodeEncodeError as e:
+        bad = next(w for w in model.words if not _encodes(w, encoding))
+        raise WordvecError(f"the word {bad!r} cannot be written as {encoding} ({e.reason}), so no fastText file "
+                           f"can hold it; rename or drop it (a lone surrogate comes from undecoded bytes)") from None
     if any(b"\0" in w for w in words):
         bad = next(w for w in model.words if "\0" in w)
-        raise WordvecError(f"the fastText format cannot hold the word {bad!r} (it contains a NUL character)")
+        raise WordvecError(f"the fastText format cannot hold the word {bad!r}: it ends each word with a NUL byte; "
+                           f"remove NUL bytes from the corpus and train again (or write a word2vec file)")
     n, dim = len(words), int(args["dim"])
     out = model.output if model.output is not None else np.zeros((n, dim), dtype=np.float32)
     parts = model.input if isinstance(model.input, tuple) else (model.input,)

@@ -71,10 +71,14 @@ def check_resume(path: Path, meta: dict, want: dict) -> None:
     have = meta.get("identity")
     have = have if isinstance(have, dict) else {}
     theirs = have.get("config") if isinstance(have.get("config"), dict) else {}
-    diffs = [f"--{key.replace('_', '-')} {theirs.get(key, '(unset)')} -> {want['config'][key]}"
-             for key in differences(theirs, want["config"], "(unset)")]
-    if theirs.get("subwords") and "subwords" not in want["config"]:  # a word2vec run's identity has no such keys
-        diffs.insert(0, "--subwords on -> off (the checkpoint is a fasttext run's)")
+    keys = differences(theirs, want["config"], "(unset)")
+    subwords = ("subwords", "min_n", "max_n", "bucket")  # a word2vec run's identity has none of them
+    if ("subwords" in theirs) != ("subwords" in want["config"]):
+        keys = [k for k in keys if k not in subwords]
+    diffs = [f"--{key.replace('_', '-')} {theirs.get(key, '(unset)')} -> {want['config'][key]}" for key in keys]
+    if ("subwords" in theirs) != ("subwords" in want["config"]):
+        diffs.insert(0, "--subwords on -> off (the checkpoint is a fasttext run's)" if "subwords" in theirs else
+                     "--subwords off -> on (the checkpoint is a word2vec run's)")
     data = {key: want[key] for key in ("vocabulary", "tokens", "documents")}
     diffs += [f"the data ({key} {have.get(key)} -> {want[key]})" for key in differences(have, data)]
     if diffs:
