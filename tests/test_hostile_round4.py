@@ -341,3 +341,15 @@ def test_adjust_vectors_with_matrices_that_do_not_fit_the_words_says_so(model):
     kv.vectors_vocab = kv.vectors_vocab[:0]  # gensim users assign these directly
     with pytest.raises(WordvecError, match=r"vectors_vocab \(0, 4\) and vectors_ngrams \(100, 4\) do not fit 9 words"):
         kv.adjust_vectors()
+
+
+def test_a_fasttext_lockf_of_the_wrong_length_counts_the_buckets_it_needs():
+    m = FastText(TEXTS, min_count=1, bucket=100, vector_size=4, epochs=1, workers=1)
+    m.wv.vectors_lockf = np.zeros(len(m.wv), np.float32)  # one per word: the buckets have none
+    with pytest.raises(WordvecError, match=r"one finite factor per input row \(109: 9 words, then 100 n-gram "
+                                           r"buckets\) or a single one, got 9 value\(s\)"):
+        m.train(TEXTS, total_examples=len(TEXTS), epochs=1)
+    before = m._weights.syn0.copy()
+    m.wv.vectors_lockf = np.zeros(len(m.wv) + 100, np.float32)
+    m.train(TEXTS, total_examples=len(TEXTS), epochs=1)
+    np.testing.assert_array_equal(m._weights.syn0, before)  # every row frozen, buckets too
