@@ -353,3 +353,36 @@ def test_a_fasttext_lockf_of_the_wrong_length_counts_the_buckets_it_needs():
     m.wv.vectors_lockf = np.zeros(len(m.wv) + 100, np.float32)
     m.train(TEXTS, total_examples=len(TEXTS), epochs=1)
     np.testing.assert_array_equal(m._weights.syn0, before)  # every row frozen, buckets too
+
+
+@pytest.mark.parametrize("lockf", [np.zeros(109, np.float32), np.float32(0.0)])
+def test_a_saved_fasttext_model_keeps_its_frozen_rows(tmp_path, lockf):
+    """A factor per input row (words, then buckets) or a single one was dropped by save(): the loaded model
+    trained rows the user had frozen."""
+    m = FastText(TEXTS, min_count=1, bucket=100, vector_size=4, epochs=1, workers=1)
+    m.wv.vectors_lockf = lockf
+    m.save(tmp_path / "m.model")
+    back = FastText.load(tmp_path / "m.model")
+    before = back._weights.syn0.copy()
+    back.train(TEXTS, total_examples=len(TEXTS), epochs=1)
+    np.testing.assert_array_equal(back._weights.syn0, before)
+
+
+@pytest.mark.parametrize("field,value", [("min_n", 1.5), ("max_n", -1), ("bucket", True), ("min_n", "3")])
+def test_a_fasttextkeyedvectors_file_with_a_bad_setting_is_damaged(tmp_path, model, field, value):
+    import json
+    import struct
+
+    path = tmp_path / "wv.kv"
+    model.wv.save(path)
+    raw = path.read_bytes()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    meta = json.loads(header["__metadata__"]["wordvec"])
+    meta[field] = value
+    header["__metadata__"] = {"wordvec": json.dumps(meta)}
+    body = json.dumps(header).encode()
+    body += b" " * (-len(body) % 8)
+    path.write_bytes(struct.pack("<Q", len(body)) + body + raw[8 + n:])
+    with pytest.raises(WordvecError, match=f"not a complete FastTextKeyedVectors file .*{field}.*the file is damaged"):
+        FastTextKeyedVectors.load(path)

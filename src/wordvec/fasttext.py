@@ -294,11 +294,14 @@ class FastTextKeyedVectors(KeyedVectors):
         header = parse_header(fname, meta, (KIND,))
         verify_checksums(fname, tensors, header)
         try:
-            min_n, max_n, bucket = (int(header[k]) for k in ("min_n", "max_n", "bucket"))
+            min_n, max_n, bucket = (header[k] for k in ("min_n", "max_n", "bucket"))
+            subwords.check_settings(min_n, max_n, bucket)  # ints as saved: 1.5 or true is damage, not a setting
             vocab, ngrams = tensors["vectors_vocab"], tensors["vectors_ngrams"]
             keys = keys_from_tensors(tensors, len(vocab), fname)
-        except (KeyError, TypeError, ValueError):
-            raise WordvecError(f"{fname}: not a complete FastTextKeyedVectors file; the file is damaged") from None
+        except (KeyError, TypeError, ValueError) as e:
+            reason = f" ({e})" if isinstance(e, WordvecError) else ""
+            raise WordvecError(f"{fname}: not a complete FastTextKeyedVectors file{reason}; the file is damaged") \
+                from None
         if vocab.ndim != 2 or ngrams.ndim != 2 or ngrams.shape != (bucket, vocab.shape[1]):
             raise WordvecError(f"{fname}: matrices of shape {vocab.shape} and {ngrams.shape} do not match bucket "
                                f"{bucket}; the file is damaged")

@@ -842,8 +842,9 @@ class Word2Vec:
             if not np.isfinite(lockf).all():  # load would refuse the file as damaged
                 raise WordvecError("model.wv.vectors_lockf holds NaN or infinite factors; set finite ones (0.0 "
                                    "freezes a word, 1.0 lets it train) before saving")
-            if lockf.size == len(self._vocab) and (lockf != 1.0).any():  # frozen rows stay frozen after load
-                tensors[LOCKF] = np.ascontiguousarray(lockf)
+            rows = (1, len(self._vocab), len(self._vocab) + self._extra_rows())  # one, per word, per input row
+            if lockf.size in rows and (lockf != 1.0).any():  # frozen rows stay frozen after load
+                tensors[LOCKF] = np.ascontiguousarray(lockf.reshape(-1))
         header = {"config": config.to_dict(),
                   "word2vec": {k: getattr(self, k) for k in self._PARAMS + _STATE if hasattr(self, k)}}
         if self._snapshot is not None:
@@ -915,6 +916,8 @@ class Word2Vec:
         counts = np.array(tensors[COUNTS], dtype=np.int64)
         v, dim = len(keys), int(self.vector_size)
         want = {INPUT: (v + self._extra_rows(), dim), OUTPUT: (v, dim), HS: (max(v - 1, 1), dim), COUNTS: (v,), LOCKF: (v,)}
+        if LOCKF in tensors and tuple(tensors[LOCKF].shape) in ((1,), (v + self._extra_rows(),)):
+            want[LOCKF] = tuple(tensors[LOCKF].shape)  # a single factor, or one per input row (FastText's buckets)
         for name, shape in want.items():
             if name in tensors and tuple(tensors[name].shape) != shape:
                 raise WordvecError(f"{path}: {name} has shape {tuple(tensors[name].shape)}, expected {shape} for "
