@@ -386,3 +386,22 @@ def test_a_fasttextkeyedvectors_file_with_a_bad_setting_is_damaged(tmp_path, mod
     path.write_bytes(struct.pack("<Q", len(body)) + body + raw[8 + n:])
     with pytest.raises(WordvecError, match=f"not a complete FastTextKeyedVectors file .*{field}.*the file is damaged"):
         FastTextKeyedVectors.load(path)
+
+
+def test_a_fasttext_model_whose_bucket_disagrees_with_its_rows_says_so(tmp_path, model):
+    import json
+    import struct
+
+    path = tmp_path / "m.model"
+    model.save(path)
+    raw = path.read_bytes()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    meta = json.loads(header["__metadata__"]["wordvec"])
+    meta["config"]["bucket"] = meta["word2vec"]["bucket"] = 50
+    header["__metadata__"] = {"wordvec": json.dumps(meta)}
+    body = json.dumps(header).encode()
+    body += b" " * (-len(body) % 8)
+    path.write_bytes(struct.pack("<Q", len(body)) + body + raw[8 + n:])
+    with pytest.raises(WordvecError, match=r"embed.weight has 109 rows, but 9 words \+ bucket 50 need 59; the file is damaged"):
+        FastText.load(path)

@@ -912,6 +912,10 @@ class Word2Vec:
             if dtype is not None and (dtype.kind not in "iu" if name == COUNTS else dtype != np.float32):
                 raise WordvecError(f"{path}: {name} is {tensors[name].dtype}, expected "
                                    f"{'integers' if name == COUNTS else 'float32'}; the file is damaged")
+        words = len(np.asarray(tensors.get("keys.offsets", np.zeros(1)))) - 1
+        if self._extra_rows() and syn0.ndim == 2 and len(syn0) != words + self._extra_rows():
+            raise WordvecError(f"{path}: {INPUT} has {len(syn0)} rows, but {words} words + bucket "
+                               f"{self._extra_rows()} need {words + self._extra_rows()}; the file is damaged")
         keys = keys_from_tensors(tensors, len(syn0) - self._extra_rows(), path)
         counts = np.array(tensors[COUNTS], dtype=np.int64)
         v, dim = len(keys), int(self.vector_size)
