@@ -3,7 +3,9 @@ Each case here failed (a traceback, a lost run, a silent misreading or a mislead
 
 from __future__ import annotations
 
+import json
 import random
+import struct
 import sys
 
 import numpy as np
@@ -32,6 +34,19 @@ def _one_error(code: int, out: str, err: str) -> str:
     line = err.strip().splitlines()[-1]
     assert line.startswith("wordvec: error: "), err
     return line
+
+
+def _edit_header(path, change) -> None:
+    """Change wordvec's JSON header of a saved safetensors file in place (the tensors keep their checksums)."""
+    raw = path.read_bytes()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    meta = json.loads(header["__metadata__"]["wordvec"])
+    change(meta)
+    header["__metadata__"] = {"wordvec": json.dumps(meta)}
+    body = json.dumps(header).encode()
+    body += b" " * (-len(body) % 8)
+    path.write_bytes(struct.pack("<Q", len(body)) + body + raw[8 + n:])
 
 
 @pytest.fixture
@@ -370,38 +385,16 @@ def test_a_saved_fasttext_model_keeps_its_frozen_rows(tmp_path, lockf):
 
 @pytest.mark.parametrize("field,value", [("min_n", 1.5), ("max_n", -1), ("bucket", True), ("min_n", "3")])
 def test_a_fasttextkeyedvectors_file_with_a_bad_setting_is_damaged(tmp_path, model, field, value):
-    import json
-    import struct
-
     path = tmp_path / "wv.kv"
     model.wv.save(path)
-    raw = path.read_bytes()
-    n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    meta = json.loads(header["__metadata__"]["wordvec"])
-    meta[field] = value
-    header["__metadata__"] = {"wordvec": json.dumps(meta)}
-    body = json.dumps(header).encode()
-    body += b" " * (-len(body) % 8)
-    path.write_bytes(struct.pack("<Q", len(body)) + body + raw[8 + n:])
+    _edit_header(path, lambda meta: meta.update({field: value}))
     with pytest.raises(WordvecError, match=f"not a complete FastTextKeyedVectors file .*{field}.*the file is damaged"):
         FastTextKeyedVectors.load(path)
 
 
 def test_a_fasttext_model_whose_bucket_disagrees_with_its_rows_says_so(tmp_path, model):
-    import json
-    import struct
-
     path = tmp_path / "m.model"
     model.save(path)
-    raw = path.read_bytes()
-    n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    meta = json.loads(header["__metadata__"]["wordvec"])
-    meta["config"]["bucket"] = meta["word2vec"]["bucket"] = 50
-    header["__metadata__"] = {"wordvec": json.dumps(meta)}
-    body = json.dumps(header).encode()
-    body += b" " * (-len(body) % 8)
-    path.write_bytes(struct.pack("<Q", len(body)) + body + raw[8 + n:])
+    _edit_header(path, lambda meta: (meta["config"].update(bucket=50), meta["word2vec"].update(bucket=50)))
     with pytest.raises(WordvecError, match=r"embed.weight has 109 rows, but 9 words \+ bucket 50 need 59; the file is damaged"):
         FastText.load(path)
