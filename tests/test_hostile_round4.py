@@ -398,3 +398,16 @@ def test_a_fasttext_model_whose_bucket_disagrees_with_its_rows_says_so(tmp_path,
     _edit_header(path, lambda meta: (meta["config"].update(bucket=50), meta["word2vec"].update(bucket=50)))
     with pytest.raises(WordvecError, match=r"embed.weight has 109 rows, but 9 words \+ bucket 50 need 59; the file is damaged"):
         FastText.load(path)
+
+
+def test_an_unseen_word_is_hashed_as_the_runs_tokenizer_makes_it(model):
+    """'HAPPPY' in a lower-casing run was hashed as typed: n-grams the buckets never saw, so its neighbours were
+    noise while 'happpy' found 'happy'."""
+    kv = FastTextKeyedVectors.from_arrays(model.wv.index_to_key, model.wv.vectors_vocab, model.wv.vectors_ngrams, 3,
+                                          6, tokenizer="gensim")
+    np.testing.assert_array_equal(kv["HELLOO"], kv["helloo"])
+    np.testing.assert_array_equal(kv[["Worldd!", "x"]][0], kv["worldd"])
+    assert kv.most_similar("HELLOO", topn=3) == kv.most_similar("helloo", topn=3)
+    plain = FastTextKeyedVectors.from_arrays(model.wv.index_to_key, model.wv.vectors_vocab, model.wv.vectors_ngrams,
+                                             3, 6)  # no tokenizer (a .bin): the word as given
+    assert not np.array_equal(plain["HELLOO"], plain["helloo"])

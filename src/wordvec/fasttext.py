@@ -5,7 +5,8 @@ n-grams that hash to them (`wordvec.subwords`). As in gensim 4 and fastText:
 
 * a vocabulary word's vector (`vectors`, what queries use) is the mean of its own row (`vectors_vocab`) and its
   n-grams' rows (`vectors_ngrams`): (word row + n-gram rows) / (1 + number of n-grams);
-* any other word's vector is the mean of its n-grams' rows, so `wv[word]` works for words the corpus never saw;
+* any other word's vector is the mean of its n-grams' rows, so `wv[word]` works for words the corpus never saw
+  (a run's vectors hash the word as its tokenizer makes it: 'HAPPPY' as 'happpy' when the run lower-cased);
   a word with no n-gram at all (e.g. the empty word with min_n >= 3) gets the zero vector with a warning, and
   with `bucket=0` an unseen word is a KeyError;
 * `word in wv` is True for every word when there are buckets (a vector can be built), `has_index_for` only for
@@ -155,8 +156,18 @@ class FastTextKeyedVectors(KeyedVectors):
             self.vectors = mean_rows(offsets, rows[~own] - len(self), self.vectors_ngrams, base=self.vectors_vocab)
         self._invalidate()
 
+    def _as_token(self, word: str) -> str:
+        """An unseen word as the run's tokenizer makes it (its single token), so that 'Happpy' is hashed as the
+        lower-cased words the buckets were trained on; the word itself without a tokenizer or a single token."""
+        if self._tokenize is not None:
+            tokens = self._tokenize(word)
+            if len(tokens) == 1:
+                return tokens[0]
+        return word
+
     def _inferred(self, words: list[str]) -> np.ndarray:
         """The mean of each word's n-gram rows (zeros, with a warning, for a word without n-grams)."""
+        words = [self._as_token(w) for w in words]
         offsets, ids = subwords.hash_ngrams(words, self.min_n, self.max_n, self.bucket)
         empty = np.flatnonzero(np.diff(offsets) == 0)
         if len(empty):
@@ -205,7 +216,7 @@ class FastTextKeyedVectors(KeyedVectors):
         out = []
         for item, w in terms:
             if self._unseen(item):
-                if not self._has_ngrams(item):
+                if not self._has_ngrams(self._as_token(item)):
                     if ignore_missing:
                         continue
                     shortest = max(self.min_n, 1)
