@@ -411,3 +411,17 @@ def test_an_unseen_word_is_hashed_as_the_runs_tokenizer_makes_it(model):
     plain = FastTextKeyedVectors.from_arrays(model.wv.index_to_key, model.wv.vectors_vocab, model.wv.vectors_ngrams,
                                              3, 6)  # no tokenizer (a .bin): the word as given
     assert not np.array_equal(plain["HELLOO"], plain["helloo"])
+
+
+def test_a_bin_larger_than_memory_is_refused_before_allocating(tmp_path, model, monkeypatch):
+    from wordvec import fbformat
+    from wordvec.fasttext import load_facebook_vectors, save_facebook_model
+
+    path = tmp_path / "m.bin"
+    save_facebook_model(model, path)
+    monkeypatch.setattr(fbformat, "available_memory", lambda: 1024)  # a machine smaller than the file's matrix
+    with pytest.raises(fbformat.FastTextFileError, match=r"the input matrix \(109 x 4\) needs 0.0 GiB but only 0.0 "
+                                                         r"GiB is available; read it on a machine with more memory"):
+        load_facebook_vectors(path)
+    monkeypatch.setattr(fbformat, "available_memory", lambda: None)  # unknown: read
+    assert load_facebook_vectors(path).vectors_ngrams.shape == (100, 4)

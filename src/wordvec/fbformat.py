@@ -36,6 +36,7 @@ from typing import IO
 
 import numpy as np
 
+from .config import available_memory
 from .errors import WordvecError
 from .files import atomic_open
 
@@ -325,6 +326,10 @@ def _matrix(src: _Source, new: bool, what: str, dim: int, rows_expected: int | N
     if skip:
         src.skip(rows * cols * 4, what)
         return None
+    have = available_memory()
+    if have is not None and rows * cols * 4 > have:  # an honest file larger than this machine: before allocating
+        raise src.bad(f"{what} ({rows:,} x {cols}) needs {rows * cols * 4 / 2**30:,.1f} GiB but only "
+                      f"{have / 2**30:,.1f} GiB is available; read it on a machine with more memory")
     try:
         if src.size is None and rows * cols > _STREAM_VALUES:  # .gz: memory only for the rows the data holds
             blocks = []
