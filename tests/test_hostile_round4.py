@@ -305,7 +305,7 @@ def test_resuming_a_fasttext_checkpoint_as_word2vec_names_subwords(tmp_path):
     assert "was written by a different run: --subwords on -> off" in line and "damaged" not in line, line
     resumed = _run(args + ["--resume", "--loss-every", "777"])
     assert resumed.returncode == 0, resumed.stderr
-    assert "--loss-every 777 is not applied on --resume: the run keeps the checkpoint's point every" in \
+    assert "--loss-every 777 is not applied on --resume: the run keeps the checkpoint's spacing of" in \
         resumed.stderr
 
 
@@ -425,3 +425,22 @@ def test_a_bin_larger_than_memory_is_refused_before_allocating(tmp_path, model, 
         load_facebook_vectors(path)
     monkeypatch.setattr(fbformat, "available_memory", lambda: None)  # unknown: read
     assert load_facebook_vectors(path).vectors_ngrams.shape == (100, 4)
+
+
+@pytest.mark.parametrize("change,said", [({"lr_update_rate": -5}, "lrUpdateRate -5"),
+                                         ({"lr_update_rate": 2**40}, "lrUpdateRate 1099511627776"),
+                                         ({"window": -3}, "ws -3"), ({"window": 2**33}, "ws 8589934592"),
+                                         ({"sample": float("nan")}, "t nan")])
+def test_save_facebook_model_never_writes_a_file_the_reader_refuses(tmp_path, change, said):
+    """A negative or beyond-32-bit hyperparameter was written (or crashed struct.pack mid-file): fastText, gensim
+    and wordvec then refused the file as damaged."""
+    from wordvec.fasttext import save_facebook_model
+
+    m = FastText(TEXTS, min_count=1, bucket=50, vector_size=4, epochs=1, workers=1)
+    kwargs = {k: v for k, v in change.items() if k == "lr_update_rate"}
+    for name, value in change.items():
+        if name != "lr_update_rate":
+            setattr(m, name, value)
+    with pytest.raises(WordvecError, match=f"a fastText file cannot hold these hyperparameters: {said} "):
+        save_facebook_model(m, tmp_path / "m.bin", **kwargs)
+    assert not (tmp_path / "m.bin").exists()

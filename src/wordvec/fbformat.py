@@ -291,20 +291,28 @@ def _read(src: _Source, encoding: str, full_model: bool) -> FacebookModel:
                          version if new else 0, nwords)
 
 
-def _check_args(src: _Source, args: dict, new: bool) -> None:
+def _arg_problems(args: dict) -> list[str]:
+    """The arguments fastText could not have written: what the reader refuses and the writer never writes."""
     t = args["t"]
     problems = []
-    if args["dim"] < 1:
-        problems.append(f"dim {args['dim']}")
+    for name in ARG_NAMES[:-1]:
+        value = args[name]
+        whole = isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole or not 0 <= value < 1 << 31:
+            problems.append(f"{name} {value!r}")
+    if args["dim"] == 0:
+        problems.append("dim 0")
     if args["loss"] not in LOSSES:
         problems.append(f"loss {args['loss']}")
     if args["model"] not in MODELS:
         problems.append(f"model {args['model']}")
-    for name in ("ws", "epoch", "minCount", "neg", "wordNgrams", "bucket", "minn", "maxn", "lrUpdateRate"):
-        if args[name] < 0:
-            problems.append(f"{name} {args[name]}")
-    if not math.isfinite(t) or t < 0:
-        problems.append(f"t {t}")
+    if isinstance(t, bool) or not isinstance(t, (int, float, np.floating)) or not math.isfinite(t) or t < 0:
+        problems.append(f"t {t!r}")
+    return list(dict.fromkeys(problems))
+
+
+def _check_args(src: _Source, args: dict, new: bool) -> None:
+    problems = _arg_problems(args)
     if problems:
         kind = "" if new else " (no fastText magic number: read as the oldest format)"
         raise src.bad(f"impossible arguments in the header{kind}: {', '.join(problems)}; the file is damaged or not "
@@ -368,6 +376,11 @@ def _encodes(word: str, encoding: str) -> bool:
 def write_model(path, model: FacebookModel, encoding: str = "utf-8") -> Path:
     """Write `model` as a fastText .bin file (version 12), atomically; fastText and gensim read it."""
     args = model.args
+    problems = _arg_problems(args)
+    if problems:
+        raise WordvecError(f"a fastText file cannot hold these hyperparameters: {', '.join(problems)} (each a "
+                           f"32-bit integer >= 0, dim >= 1, loss 1-4, model 1-3, t finite >= 0); fix them before "
+                           f"saving")
     try:
         words = [w.encode(encoding) for w in model.words]
     except LookupError:
