@@ -444,3 +444,12 @@ def test_save_facebook_model_never_writes_a_file_the_reader_refuses(tmp_path, ch
     with pytest.raises(WordvecError, match=f"a fastText file cannot hold these hyperparameters: {said} "):
         save_facebook_model(m, tmp_path / "m.bin", **kwargs)
     assert not (tmp_path / "m.bin").exists()
+
+
+@pytest.mark.parametrize("count", [2**70, "x", None, float("inf")])
+def test_build_vocab_from_freq_with_a_count_that_is_no_count_is_one_error(count):
+    m = FastText(vector_size=4, min_count=1, bucket=50, workers=1)
+    with pytest.raises(WordvecError, match=r"word_freq must map words to counts \(integers below 2\*\*63\), but "
+                                           r"'a' maps to"):
+        m.build_vocab_from_freq({"abc": 3, "a": count})
+    assert m.wv.index_to_key == []

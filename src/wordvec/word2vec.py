@@ -332,6 +332,13 @@ _RESUME_KEYS = ("model", "loss", "vector_size", "window", "negative", "ns_expone
                 "min_n", "max_n", "bucket")
 
 
+def _count_ok(value) -> bool:
+    try:
+        return -(1 << 63) <= int(value) < 1 << 63
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 class Word2Vec:
     """Train word2vec as gensim 4 does; `wv` holds the word vectors (a KeyedVectors).
 
@@ -534,7 +541,12 @@ class Word2Vec:
         if bad is not _STR:
             raise CorpusTypeError(f"word_freq must map words (str) to counts, but it holds the key "
                                   f"{type(bad).__name__} {bad!r:.40}; convert the keys to str first")
-        counts = np.fromiter((int(word_freq[w]) for w in words), dtype=np.int64, count=len(words))
+        try:
+            counts = np.fromiter((int(word_freq[w]) for w in words), dtype=np.int64, count=len(words))
+        except (TypeError, ValueError, OverflowError):
+            bad = next(w for w in words if not _count_ok(word_freq[w]))
+            raise CorpusTypeError(f"word_freq must map words to counts (integers below 2**63), but {bad!r:.40} maps "
+                                  f"to {word_freq[bad]!r:.40}; give integer counts") from None
         scan = Scan(words, counts, np.ones(len(words), dtype=bool), np.zeros(0, np.int32), np.zeros(0, np.int64))
         self._take_vocab(scan, update, trim_rule, keep_raw_vocab)
         self._cache = None
