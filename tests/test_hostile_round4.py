@@ -453,3 +453,16 @@ def test_build_vocab_from_freq_with_a_count_that_is_no_count_is_one_error(count)
                                            r"'a' maps to"):
         m.build_vocab_from_freq({"abc": 3, "a": count})
     assert m.wv.index_to_key == []
+
+
+def test_a_bin_whose_maxn_makes_a_word_unhashable_is_a_fasttext_file_error(tmp_path):
+    from wordvec import fbformat
+    from wordvec.fasttext import load_facebook_vectors
+
+    args = {"dim": 4, "ws": 5, "epoch": 5, "minCount": 1, "neg": 5, "wordNgrams": 1, "loss": 2, "model": 2,
+            "bucket": 10, "minn": 3, "maxn": 10**9, "lrUpdateRate": 100, "t": 1e-4}
+    path = tmp_path / "maxn.bin"
+    fbformat.write_model(path, fbformat.FacebookModel(args, ["x" * 5000, "ok"], np.ones(2, np.int64), 2,
+                                                      np.ones((12, 4), np.float32), np.ones((2, 4), np.float32)))
+    with pytest.raises(fbformat.FastTextFileError, match=r"maxn.bin: the word .* too many to hash.*not one fastText"):
+        load_facebook_vectors(path)

@@ -376,8 +376,11 @@ class FastTextModel:
                 raise fbformat.FastTextFileError(f"{path} is not a fastText .bin model: {other}") from None
             raise
         n = len(fb.words)
-        wv = FastTextKeyedVectors.from_arrays(fb.words, fb.input[:n], fb.input[n:], fb.args["minn"],
-                                              fb.args["maxn"], counts=fb.counts)
+        try:
+            wv = FastTextKeyedVectors.from_arrays(fb.words, fb.input[:n], fb.input[n:], fb.args["minn"],
+                                                  fb.args["maxn"], counts=fb.counts)
+        except WordvecError as e:  # e.g. maxn so large that a long word's n-grams cannot be hashed
+            raise fbformat.FastTextFileError(f"{path}: {e}; the file is damaged or not one fastText wrote") from None
         logger.info("loaded %d words and %d buckets x %d from %s", n, wv.bucket, wv.vector_size, path)
         return cls(wv, fb.args, fb.output, fb.ntokens)
 
