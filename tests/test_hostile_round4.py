@@ -466,3 +466,13 @@ def test_a_bin_whose_maxn_makes_a_word_unhashable_is_a_fasttext_file_error(tmp_p
                                                       np.ones((12, 4), np.float32), np.ones((2, 4), np.float32)))
     with pytest.raises(fbformat.FastTextFileError, match=r"maxn.bin: the word .* too many to hash.*not one fastText"):
         load_facebook_vectors(path)
+
+
+def test_a_damaged_checkpoint_on_resume_says_how_to_start_again(tmp_path, corpus, capsys):
+    out = tmp_path / "run"
+    ckpt = tmp_path / "run.checkpoint"
+    ckpt.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{\"a\": 1")  # cut inside its header
+    line = _one_error(*_cli(capsys, "train", "--preset", "fasttext", *SMALL, "--bucket", "300", "--dataset",
+                            str(corpus), "--out", str(out), "--resume"))
+    assert "the file is damaged" in line and "start afresh without --resume (with --overwrite" in line
+    assert ckpt.read_bytes().startswith(b"\x10") and not out.exists()  # the user's file is kept

@@ -309,7 +309,11 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     me = identity(config, vocab, train_enc)
     state = None
     if resume:
-        state = load_state(ckpt, kinds=("lab",) if config.model == "softmax" else ("word2vec",))
+        try:
+            state = load_state(ckpt, kinds=("lab",) if config.model == "softmax" else ("word2vec",))
+        except WordvecError as e:  # a damaged checkpoint: the way out is to start again
+            raise WordvecError(f"{e}; it cannot be resumed: start afresh without --resume (with --overwrite, "
+                               f"which replaces it)") from None
         check_resume(ckpt, state[1], me)
         if config.model != "softmax":
             from .engine import check_checkpoint, uses_cpu_kernels
