@@ -396,7 +396,8 @@ def test_a_fasttext_model_whose_bucket_disagrees_with_its_rows_says_so(tmp_path,
     path = tmp_path / "m.model"
     model.save(path)
     _edit_header(path, lambda meta: (meta["config"].update(bucket=50), meta["word2vec"].update(bucket=50)))
-    with pytest.raises(WordvecError, match=r"embed.weight has 109 rows, but 9 words \+ bucket 50 need 59; the file is damaged"):
+    with pytest.raises(WordvecError, match=r"embed.weight has 109 rows, but 9 words \+ bucket 50 need 59; the file "
+                                           r"is damaged"):
         FastText.load(path)
 
 

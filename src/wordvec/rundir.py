@@ -533,5 +533,5 @@ def _export_fasttext_bin(run_dir, kv, out, limit: int | None) -> Path:
 
 __all__ = ["METRICS", "VOCAB", "VECTORS", "MODEL", "INPUT", "OUTPUT", "HS", "TENSORS", "read_metrics",
            "read_config", "read_vocab", "read_tensors", "load_vectors", "write_metrics", "update_metrics",
-           "strict_json", "is_run_dir", "check_out", "check_export_out", "reserve", "PendingRun", "checkpoint_path", "evaluate_run", "plot_run",
-           "export_run"]
+           "strict_json", "is_run_dir", "check_out", "reserve", "PendingRun", "checkpoint_path", "evaluate_run", "plot_run",
+           "export_run", "check_export_out"]

@@ -171,5 +171,5 @@ def vocab_rows(words: Sequence[str], min_n: int, max_n: int, bucket: int) -> tup
     return out_offsets, rows
 
 
-__all__ = ["check_settings", "ngram_count", "ft_hash", "ngrams", "ngram_hashes", "hash_ngrams", "vocab_rows", "FNV_OFFSET",
-           "FNV_PRIME"]
+__all__ = ["check_settings", "ngram_count", "ft_hash", "ngrams", "ngram_hashes", "hash_ngrams", "vocab_rows",
+           "FNV_OFFSET", "FNV_PRIME", "MAX_WORD_CELLS"]
