@@ -477,3 +477,17 @@ def test_a_damaged_checkpoint_on_resume_says_how_to_start_again(tmp_path, corpus
                             str(corpus), "--out", str(out), "--resume"))
     assert "the file is damaged" in line and "start afresh without --resume (with --overwrite" in line
     assert ckpt.read_bytes().startswith(b"\x10") and not out.exists()  # the user's file is kept
+
+
+def test_wmdistance_takes_unseen_words_through_their_ngrams_as_gensim():
+    """It dropped every word without a row, so a document of unseen words was 'infinitely' far (gensim: its
+    n-gram vectors)."""
+    pytest.importorskip("ot")
+    from fasttext_data import datapath, gensim_fasttext
+
+    from wordvec.fasttext import load_facebook_vectors
+
+    path = datapath("crime-and-punishment.bin")
+    ours, theirs = load_facebook_vectors(path), gensim_fasttext().load_facebook_vectors(path)
+    for doc1, doc2 in [(["landlordd", "steamtrain"], ["landlady", "went"]), (["happpy"], ["sadd", "day"])]:
+        assert ours.wmdistance(doc1, doc2) == pytest.approx(theirs.wmdistance(doc1, doc2), rel=1e-5)

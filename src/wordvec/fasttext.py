@@ -237,6 +237,14 @@ class FastTextKeyedVectors(KeyedVectors):
         mean /= max(float(np.linalg.norm(mean)), 1e-30)
         return words[int(np.argmin(vecs @ mean))]
 
+    def wmdistance(self, document1, document2, norm: bool = True) -> float:
+        """Word Mover's Distance with unseen words through their n-grams (gensim keeps every word `in` the
+        vectors; the plain KeyedVectors' version drops words without a row)."""
+        if self.bucket == 0:
+            return super().wmdistance(document1, document2, norm)
+        words = [w for w in (*document1, *document2) if isinstance(w, str)]
+        return self.vectors_for_all(words).wmdistance(document1, document2, norm)
+
     def most_similar_to_given(self, key1, keys_list):
         """The key of `keys_list` most similar to `key1`; unseen words through their n-grams (gensim)."""
         keys_list = list(keys_list)
