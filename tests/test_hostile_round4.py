@@ -491,3 +491,19 @@ def test_wmdistance_takes_unseen_words_through_their_ngrams_as_gensim():
     ours, theirs = load_facebook_vectors(path), gensim_fasttext().load_facebook_vectors(path)
     for doc1, doc2 in [(["landlordd", "steamtrain"], ["landlady", "went"]), (["happpy"], ["sadd", "day"])]:
         assert ours.wmdistance(doc1, doc2) == pytest.approx(theirs.wmdistance(doc1, doc2), rel=1e-5)
+
+
+def test_a_bin_without_buckets_says_maxn_0_so_fasttext_can_load_it(tmp_path):
+    """A bucket-0 model was written with maxn 6: Facebook's fastText hashes every word's n-grams modulo bucket on
+    load and died of a floating point exception (SIGFPE). maxn 0 is fastText's own 'no n-grams'."""
+    from wordvec.fasttext import load_facebook_vectors, save_facebook_model
+
+    rng = np.random.default_rng(0)
+    kv = FastTextKeyedVectors.from_arrays(["good", "day"], rng.standard_normal((2, 4)).astype(np.float32),
+                                          np.zeros((0, 4), np.float32), 3, 6)
+    path = save_facebook_model(kv, tmp_path / "b0.bin")
+    dim, ws, epoch, min_count, neg, word_ngrams, loss, model, bucket, minn, maxn = struct.unpack(
+        "<11i", path.read_bytes()[8:52])
+    assert (dim, bucket, maxn) == (4, 0, 0)
+    back = load_facebook_vectors(path)
+    np.testing.assert_array_equal(back.vectors, kv.vectors)  # (gensim reads no bucket-0 .bin, maxn 0 or not)

@@ -376,6 +376,8 @@ def _encodes(word: str, encoding: str) -> bool:
 def write_model(path, model: FacebookModel, encoding: str = "utf-8") -> Path:
     """Write `model` as a fastText .bin file (version 12), atomically; fastText and gensim read it."""
     args = model.args
+    if args.get("bucket") == 0 and args.get("maxn", 0) > 0:  # fastText would hash n-grams modulo 0 (SIGFPE) on load
+        args = dict(args, maxn=0)  # its own way to say "no n-grams"
     problems = _arg_problems(args)
     if problems:
         raise WordvecError(f"a fastText file cannot hold these hyperparameters: {', '.join(problems)} (each a "
