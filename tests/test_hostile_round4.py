@@ -507,3 +507,15 @@ def test_a_bin_without_buckets_says_maxn_0_so_fasttext_can_load_it(tmp_path):
     assert (dim, bucket, maxn) == (4, 0, 0)
     back = load_facebook_vectors(path)
     np.testing.assert_array_equal(back.vectors, kv.vectors)  # (gensim reads no bucket-0 .bin, maxn 0 or not)
+
+
+def test_a_plain_keyedvectors_assigned_to_a_fasttext_model_is_one_error(tmp_path):
+    from wordvec import KeyedVectors
+
+    m = FastText(TEXTS, min_count=1, bucket=100, vector_size=4, epochs=1, workers=1)
+    m.wv = KeyedVectors(m.wv.index_to_key, m.wv.vectors.copy())
+    for step in (lambda: m.train(TEXTS, total_examples=len(TEXTS), epochs=1), lambda: m.save(tmp_path / "m.model"),
+                 lambda: m.build_vocab([["new", "words"]], update=True)):
+        with pytest.raises(WordvecError, match="model.wv is a KeyedVectors, but a FastText model trains and saves"):
+            step()
+    assert not (tmp_path / "m.model").exists()
