@@ -249,6 +249,10 @@ def test_neighbors_opens_a_fasttext_model_file(tmp_path, capsys):
     code, out, err = _cli(capsys, "neighbors", str(tmp_path / "ft.model"), "helloo", "-k", "2")
     assert code == 0, err
     assert out.splitlines()[0] == "helloo: not in the vocabulary; its vector was built from its character n-grams"
+    from wordvec.explore import Explorer
+
+    answer = Explorer.open([tmp_path / "ft.model"]).neighbors(0, "helloo", 2)  # the explorer opens it too
+    assert [n["word"] for n in answer["neighbors"]] == [w for w, _ in m.wv.most_similar("helloo", topn=2)]
 
 
 # ------------------------------------------------------------------------------------------------- Facebook files
