@@ -523,3 +523,24 @@ def test_a_plain_keyedvectors_assigned_to_a_fasttext_model_is_one_error(tmp_path
         with pytest.raises(WordvecError, match="model.wv is a KeyedVectors, but a FastText model trains and saves"):
             step()
     assert not (tmp_path / "m.model").exists()
+
+
+# ------------------------------------------------------------------------------------------------- Facebook's fastText
+
+
+def test_facebook_fasttext_reads_our_bin_with_our_vectors(tmp_path, corpus, capsys):
+    """The oracle for the files: Facebook's fastText (`fasttext` from the package index, where installed) loads
+    what `wordvec export` writes, hs and bucket 0 included, and gives the same vectors for seen and unseen words."""
+    fasttext = pytest.importorskip("fasttext")
+    from wordvec.rundir import load_vectors
+
+    words = ["hello", "école", "naïve", "w1", "zzz", "écolle", "😀😀", "\u0301a", "helloo"]
+    for flags in (["--loss", "hs", "--bucket", "300"], ["--bucket", "0"]):
+        run, out = tmp_path / f"run{flags[-1]}", tmp_path / f"run{flags[-1]}.bin"
+        assert cli.main(["train", "--preset", "fasttext", *SMALL, *flags, "--dataset", str(corpus), "--out",
+                         str(run)]) == 0
+        assert cli.main(["export", str(run), "--format", "fasttext-bin", "--out", str(out)]) == 0
+        ours, theirs = load_vectors(run), fasttext.load_model(str(out))
+        known = [w for w in words if flags[-1] != "0" or ours.has_index_for(w)]
+        np.testing.assert_allclose(np.stack([theirs.get_word_vector(w) for w in known]), ours[known], atol=1e-6)
+    capsys.readouterr()
