@@ -564,6 +564,10 @@ def test_a_gz_of_zeros_behind_a_huge_dictionary_fails_at_the_first_repeat(fb_bin
     header = struct.pack("<3iqq", 10 ** 9, 10 ** 9, 0, 0, -1)  # a billion words
     bomb = tmp_path / "bomb.bin.gz"
     bomb.write_bytes(gzip.compress(head + header + bytes(60_000_000), compresslevel=1))
+    with pytest.raises(fbformat.FastTextFileError, match=r"more than a [\d,]+-byte .gz file holds"):
+        load_facebook_vectors(bomb)  # a billion words cannot fit: refused before reading any (round 4)
+    header = struct.pack("<3iqq", 10 ** 6, 10 ** 6, 0, 0, -1)  # a million: within what the .gz could hold
+    bomb.write_bytes(gzip.compress(head + header + bytes(60_000_000), compresslevel=1))
     with pytest.raises(fbformat.FastTextFileError, match=r"appears twice in the dictionary \(words 1 and 2\)"):
         load_facebook_vectors(bomb)
 

@@ -63,7 +63,7 @@ def test_the_tweets_words_hash_as_in_gensim():
 
 def test_blocks_do_not_change_the_result(monkeypatch, words):
     whole = subwords.hash_ngrams(words, 2, 5, 5000)
-    monkeypatch.setattr(subwords, "_BLOCK_CHARS", 7)
+    monkeypatch.setattr(subwords, "_BLOCK_CELLS", 7)
     small = subwords.hash_ngrams(words, 2, 5, 5000)
     np.testing.assert_array_equal(whole[0], small[0])
     np.testing.assert_array_equal(whole[1], small[1])

@@ -226,7 +226,13 @@ def _cmd_neighbors(args: argparse.Namespace) -> int:
         raise WordvecError(f"{args.run_dir} holds no words, so no word has neighbours; give a model with a "
                            f"vocabulary")
     for word in args.words:
-        pairs = kv.most_similar(word, topn=args.k)
+        try:
+            word.encode("utf-8")
+        except UnicodeEncodeError:  # bytes the locale could not decode reach Python as lone surrogates
+            raise WordvecError(f"the word {word!r} is not valid UTF-8 (undecodable bytes on the command line); "
+                               f"pass the words as UTF-8 text") from None
+    answers = [(word, kv.most_similar(word, topn=args.k)) for word in args.words]  # every word, then print
+    for word, pairs in answers:
         if (fasttext or getattr(kv, "bucket", 0)) and not kv.has_index_for(word):  # a .bin or a fasttext run
             print(f"{word}: not in the vocabulary; its vector was built from its character n-grams")
         print(f"{word}: " + ", ".join(f"{_shown(w)} ({s:.3f})" for w, s in pairs))
@@ -287,19 +293,50 @@ def _add_export_command(sub) -> None:
                    help="keep only the N most frequent words")
     p.add_argument("--name", default=None, help="projector: the embedding's name and folder in the log folder "
                                                 "(default: the run's folder name)")
-    p.add_argument("--overwrite", action="store_true", help="projector: replace an export of the same name")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing --out file (projector: an export "
+                                                                "of the same name)")
     p.set_defaults(func=_cmd_export)
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
     from .rundir import export_run
 
-    path = export_run(args.run_dir, args.format, args.out, which=args.vectors, limit=args.limit, name=args.name,
-                      overwrite=args.overwrite)
+    source = Path(args.run_dir)
+    if source.is_file() and source.suffix != ".checkpoint":  # a vector file or model, as `neighbors` takes one
+        path = _export_file(source, args)
+    else:
+        path = export_run(args.run_dir, args.format, args.out, which=args.vectors, limit=args.limit,
+                          name=args.name, overwrite=args.overwrite)
     print(f"wrote {path}")
     if args.format == "projector":
         print(f"view it: tensorboard --logdir {args.out}  (then the PROJECTOR tab)")
     return 0
+
+
+def _export_file(source: Path, args: argparse.Namespace) -> Path:
+    """Export a vector file or model (a fastText .bin keeps its hyperparameters and output matrix as .bin)."""
+    from .explore import load_vector_file
+    from .export import export_vectors
+    from .fasttext import load_facebook_model, save_facebook_model
+    from .fbformat import sniff
+    from .rundir import check_export_out
+
+    if args.vectors is not None:
+        raise WordvecError("--vectors chooses a matrix of a run directory; a vector file has one set of word "
+                           "vectors: leave --vectors out")
+    if args.name is not None and args.format != "projector":
+        raise WordvecError(f"--name names a projector export; drop it for --format {args.format}")
+    check_export_out(source, args.format, args.out, args.overwrite)
+    if args.format == "fasttext-bin":
+        if args.limit is not None:
+            raise WordvecError("--limit keeps the most frequent words of a vectors file; a fastText .bin holds the "
+                               "whole model: drop --limit")
+        model = load_facebook_model(source) if sniff(source) else load_vector_file(source)
+        if hasattr(getattr(model, "wv", model), "vectors_ngrams"):
+            return save_facebook_model(model, args.out)
+    kv = load_vector_file(source)
+    return export_vectors(kv, args.format, args.out, args.limit, name=args.name or source.stem,
+                          overwrite=args.overwrite)
 
 
 # ------------------------------------------------------------------------------------------------- plot

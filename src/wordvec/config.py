@@ -138,7 +138,8 @@ class Config:
                                "character n-grams' bucket rows, so unseen words get vectors (--preset fasttext)",
                         group="model")
     min_n: int = _f(3, "--subwords: the shortest character n-gram", bounds=Bounds(1, limit=100), group="model")
-    max_n: int = _f(6, "--subwords: the longest character n-gram (below --min-n: no n-grams, word rows alone)",
+    max_n: int = _f(6, "--subwords: the longest character n-gram (below --min-n, with --bucket 0: no n-grams, "
+                       "word rows alone)",
                     bounds=Bounds(0, limit=100), group="model")
     bucket: int = _f(2_000_000, "--subwords: hash buckets shared by the n-grams (a bucket x --vector-size float32 "
                                 "matrix: 800 MB at 2,000,000 x 100; smaller saves memory)",
@@ -239,6 +240,12 @@ class Config:
             (not (self.loss == "hs" and not self.both_heads and self.vectors != "input"),
              f"--vectors {self.vectors} needs output vectors, and --loss hs has none (its output matrix is the "
              f"Huffman tree's inner nodes); use --vectors input"),
+            (not self.subwords or self.model != "softmax",
+             "--subwords is fastText's input for skip-gram / CBOW; the lab's --model softmax has none: use "
+             "--preset fasttext (or --model skipgram / cbow with --subwords)"),
+            (not self.subwords or self.bucket == 0 or self.max_n >= self.min_n,
+             f"--max-n {self.max_n} is below --min-n {self.min_n}, so no word has n-grams and the {self.bucket:,} "
+             f"--bucket rows would never train; raise --max-n, or add --bucket 0 for the word rows alone"),
             (not self.subwords or self.vectors == "input",
              f"fasttext's word vectors are its input vectors (word and n-gram rows); drop --vectors {self.vectors}"),
             (not self.subwords or (self.backend != "torch" and not str(self.device).startswith("cuda")),
@@ -313,10 +320,13 @@ class Config:
         need = self.estimate_bytes(n_words, n_tokens)
         have = available_memory()
         if have is not None and need > have:
-            raise WordvecError(f"this run needs about {need / 2**30:,.1f} GiB ({n_words:,} words x "
+            buckets = self.subwords and self.model != "softmax" and self.bucket
+            raise WordvecError(f"this run needs about {need / 2**30:,.1f} GiB ({n_words:,} words"
+                               f"{f' + {self.bucket:,} n-gram buckets' if buckets else ''} x "
                                f"{self.vector_size} dimensions, window {self.window}, batch {self.batch_size}) but "
-                               f"only {have / 2**30:,.1f} GiB is available; lower --vector-size, --window, "
-                               f"--batch-size or --max-vocab-size")
+                               f"only {have / 2**30:,.1f} GiB is available; lower "
+                               f"{'--bucket, ' if buckets else ''}--vector-size, --window, --batch-size or "
+                               f"--max-vocab-size")
 
 
 _DEFAULTS = {f.name: f.default for f in dataclasses.fields(Config) if f.default is not dataclasses.MISSING}

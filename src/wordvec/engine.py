@@ -418,7 +418,7 @@ class _HogwildRun:
         self.syn1 = weights.syn1 if weights.syn1 is not None else placeholder
         self.syn1neg = weights.syn1neg if weights.syn1neg is not None else placeholder
         self.chance = chance_loss(vocab.counts, self.hs, self.negative)
-        self.lockf = _lockf(weights.lockf, len(weights.syn0))
+        self.lockf = _lockf(weights.lockf, len(weights.syn0), len(vocab))
         self.sub_offsets, self.sub_rows = _subword_rows(config, vocab)
 
     def alpha_at(self, done: int) -> float:
@@ -609,16 +609,19 @@ def _subword_rows(config: Config, vocab: Vocab) -> tuple[np.ndarray | None, np.n
     return np.ascontiguousarray(offsets, dtype=np.int64), np.ascontiguousarray(rows, dtype=np.int32)
 
 
-def _lockf(lockf, n_words: int) -> np.ndarray | None:
-    """The kernels' lockf: None when every factor is 1 (their fast path), else one finite float32 per word (a
-    single value stands for every word, as in gensim)."""
+def _lockf(lockf, n_words: int, vocab: int | None = None) -> np.ndarray | None:
+    """The kernels' lockf: None when every factor is 1 (their fast path), else one finite float32 per input row:
+    per word, and with subwords per n-gram bucket after them (`vocab` words; a single value stands for every row,
+    as in gensim)."""
     if lockf is None:
         return None
     a = lockf_values(lockf)
     if a.size == 1:
         a = np.full(n_words, a[0], dtype=np.float32)
     if a.shape != (n_words,) or not np.isfinite(a).all():
-        raise WordvecError(f"vectors_lockf must hold one finite factor per word ({n_words}) or a single one, got "
+        rows = f"word ({n_words})" if vocab in (None, n_words) else \
+            f"input row ({n_words}: {vocab} words, then {n_words - vocab} n-gram buckets)"
+        raise WordvecError(f"vectors_lockf must hold one finite factor per {rows} or a single one, got "
                            f"{a.size} value(s){'' if np.isfinite(a).all() else ' with NaN or inf'}")
     return None if (a == 1.0).all() else np.ascontiguousarray(a)
 

@@ -130,13 +130,17 @@ def load_vector_file(path: Path) -> KeyedVectors:
     with open(path, "rb") as f:
         head = f.read(9)
     if len(head) == 9 and head[8:9] == b"{":  # safetensors: 8-byte header length, then the JSON header
-        kind = read_header(path).get("kind")
+        header = read_header(path)
+        kind = header.get("kind")
         if kind == "fasttextkeyedvectors":
             return FastTextKeyedVectors.load(path)
-        if kind == "word2vec":  # Word2Vec.save, or a `wordvec train` checkpoint
+        if kind == "word2vec":  # Word2Vec.save / FastText.save, or a `wordvec train` checkpoint
+            from .ftmodel import FastText
             from .word2vec import Word2Vec
 
-            return Word2Vec.load(path).wv
+            config = header.get("config")
+            subword = isinstance(config, dict) and config.get("subwords") is True
+            return (FastText if subword else Word2Vec).load(path).wv
         return KeyedVectors.load(path)
     binary = ".bin" in path.suffixes
     try:

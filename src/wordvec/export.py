@@ -141,8 +141,8 @@ def export_vectors(kv: KeyedVectors, format: str, out: str | os.PathLike, limit:
     if format not in FORMATS:
         raise WordvecError(f"unknown export format {format!r}; use one of {', '.join(FORMATS)}")
     if format == "fasttext-bin":  # before anything is written
-        raise WordvecError("--format fasttext-bin needs a subword (fastText) model with n-gram vectors, and this run "
-                           "is word2vec; use --format fasttext-vec (fastText's .vec text file) instead")
+        raise WordvecError("--format fasttext-bin needs a subword (fastText) model with n-gram vectors, and these "
+                           "vectors are word2vec's; use --format fasttext-vec (fastText's .vec text file) instead")
     if limit is not None:
         if limit < 1:
             raise WordvecError(f"--limit must be at least 1, got {limit}")

@@ -5,7 +5,8 @@ n-grams that hash to them (`wordvec.subwords`). As in gensim 4 and fastText:
 
 * a vocabulary word's vector (`vectors`, what queries use) is the mean of its own row (`vectors_vocab`) and its
   n-grams' rows (`vectors_ngrams`): (word row + n-gram rows) / (1 + number of n-grams);
-* any other word's vector is the mean of its n-grams' rows, so `wv[word]` works for words the corpus never saw;
+* any other word's vector is the mean of its n-grams' rows, so `wv[word]` works for words the corpus never saw
+  (a run's vectors hash the word as its tokenizer makes it: 'HAPPPY' as 'happpy' when the run lower-cased);
   a word with no n-gram at all (e.g. the empty word with min_n >= 3) gets the zero vector with a warning, and
   with `bucket=0` an unseen word is a KeyError;
 * `word in wv` is True for every word when there are buckets (a vector can be built), `has_index_for` only for
@@ -31,6 +32,7 @@ from typing import Iterable
 import numpy as np
 
 from . import fbformat, subwords
+from .config import available_memory
 from .errors import WordvecError
 from .state import (KIND_READERS, file_kind, keys_from_tensors, keys_to_tensors, load_tensors, parse_header,
                     refuse_pickle, save_state, verify_checksums)
@@ -67,6 +69,14 @@ def mean_rows(offsets: np.ndarray, ids: np.ndarray, matrix: np.ndarray, base: np
     return out
 
 
+def _check_fits(rows: int, dim, dtype) -> None:
+    """Refuse, before allocating, matrices this machine cannot hold (a typo in bucket is terabytes)."""
+    need, have = rows * int(dim) * np.dtype(dtype).itemsize, available_memory()
+    if have is not None and need > have:
+        raise WordvecError(f"{rows:,} rows (words + buckets) x {dim} dimensions need {need / 2**30:,.1f} GiB but "
+                           f"only {have / 2**30:,.1f} GiB is available; lower bucket or vector_size")
+
+
 class FastTextKeyedVectors(KeyedVectors):
     """gensim 4's `FastTextKeyedVectors`: word vectors plus n-gram buckets, so any word has a vector.
 
@@ -76,6 +86,7 @@ class FastTextKeyedVectors(KeyedVectors):
 
     def __init__(self, vector_size, min_n, max_n, bucket, count=0, dtype=np.float32):
         subwords.check_settings(min_n, max_n, bucket)
+        _check_fits(int(count) + int(bucket), vector_size, dtype)
         self._init_empty(vector_size, count, dtype)
         self.min_n, self.max_n, self.bucket = int(min_n), int(max_n), int(bucket)
         self.vectors_vocab = np.zeros((int(count), int(vector_size)), dtype=dtype)
@@ -128,6 +139,12 @@ class FastTextKeyedVectors(KeyedVectors):
 
     def adjust_vectors(self) -> None:
         """vectors = (own row + n-gram rows) / (1 + n-grams) per vocabulary word (gensim's and fastText's)."""
+        vocab, ngrams = np.shape(self.vectors_vocab), np.shape(self.vectors_ngrams)
+        if len(vocab) != 2 or len(ngrams) != 2 or vocab[0] != len(self.index_to_key) or ngrams[0] != self.bucket \
+                or ngrams[1] != vocab[1]:
+            raise WordvecError(f"vectors_vocab {vocab} and vectors_ngrams {ngrams} do not fit {len(self)} words and "
+                               f"{self.bucket} buckets of one dimension; give matrices of ({len(self)}, D) and "
+                               f"({self.bucket}, D)")
         if self.bucket == 0:
             self.vectors = self.vectors_vocab
         else:
@@ -139,8 +156,18 @@ class FastTextKeyedVectors(KeyedVectors):
             self.vectors = mean_rows(offsets, rows[~own] - len(self), self.vectors_ngrams, base=self.vectors_vocab)
         self._invalidate()
 
+    def _as_token(self, word: str) -> str:
+        """An unseen word as the run's tokenizer makes it (its single token), so that 'Happpy' is hashed as the
+        lower-cased words the buckets were trained on; the word itself without a tokenizer or a single token."""
+        if self._tokenize is not None:
+            tokens = self._tokenize(word)
+            if len(tokens) == 1:
+                return tokens[0]
+        return word
+
     def _inferred(self, words: list[str]) -> np.ndarray:
         """The mean of each word's n-gram rows (zeros, with a warning, for a word without n-grams)."""
+        words = [self._as_token(w) for w in words]
         offsets, ids = subwords.hash_ngrams(words, self.min_n, self.max_n, self.bucket)
         empty = np.flatnonzero(np.diff(offsets) == 0)
         if len(empty):
@@ -158,6 +185,9 @@ class FastTextKeyedVectors(KeyedVectors):
         if self.bucket > 0 and isinstance(key, str):
             return True
         return self.has_index_for(key)
+
+    def _has_ngrams(self, word: str) -> bool:
+        return subwords.ngram_count(len(word), self.min_n, self.max_n) > 0
 
     def get_vector(self, key, norm: bool = False) -> np.ndarray:
         if not self._unseen(key):
@@ -186,11 +216,14 @@ class FastTextKeyedVectors(KeyedVectors):
         out = []
         for item, w in terms:
             if self._unseen(item):
-                if not subwords.ngram_hashes(item, self.min_n, self.max_n, self.bucket):
+                if not self._has_ngrams(self._as_token(item)):
                     if ignore_missing:
                         continue
+                    shortest = max(self.min_n, 1)
+                    fix = (f"give a word of {max(1, shortest - 2)} or more characters" if self.max_n >= shortest
+                           else "this model has no n-grams (max_n < min_n): only its vocabulary words have vectors")
                     raise UnknownWordError(f"{item!r} is not in the vocabulary and has no character n-grams of "
-                                           f"{self.min_n}..{self.max_n} characters, so it has no vector")
+                                           f"{self.min_n}..{self.max_n} characters, so it has no vector; {fix}")
                 item = self.get_vector(item, norm=pre_normalize)
             out.append((item, w))
         return super()._mean(out, pre_normalize, ignore_missing, exclude)
@@ -203,6 +236,14 @@ class FastTextKeyedVectors(KeyedVectors):
         mean = vecs.mean(axis=0)
         mean /= max(float(np.linalg.norm(mean)), 1e-30)
         return words[int(np.argmin(vecs @ mean))]
+
+    def wmdistance(self, document1, document2, norm: bool = True) -> float:
+        """Word Mover's Distance with unseen words through their n-grams (gensim keeps every word `in` the
+        vectors; the plain KeyedVectors' version drops words without a row)."""
+        if self.bucket == 0:
+            return super().wmdistance(document1, document2, norm)
+        words = [w for w in (*document1, *document2) if isinstance(w, str)]
+        return self.vectors_for_all(words).wmdistance(document1, document2, norm)
 
     def most_similar_to_given(self, key1, keys_list):
         """The key of `keys_list` most similar to `key1`; unseen words through their n-grams (gensim)."""
@@ -272,11 +313,14 @@ class FastTextKeyedVectors(KeyedVectors):
         header = parse_header(fname, meta, (KIND,))
         verify_checksums(fname, tensors, header)
         try:
-            min_n, max_n, bucket = (int(header[k]) for k in ("min_n", "max_n", "bucket"))
+            min_n, max_n, bucket = (header[k] for k in ("min_n", "max_n", "bucket"))
+            subwords.check_settings(min_n, max_n, bucket)  # ints as saved: 1.5 or true is damage, not a setting
             vocab, ngrams = tensors["vectors_vocab"], tensors["vectors_ngrams"]
             keys = keys_from_tensors(tensors, len(vocab), fname)
-        except (KeyError, TypeError, ValueError):
-            raise WordvecError(f"{fname}: not a complete FastTextKeyedVectors file; the file is damaged") from None
+        except (KeyError, TypeError, ValueError) as e:
+            reason = f" ({e})" if isinstance(e, WordvecError) else ""
+            raise WordvecError(f"{fname}: not a complete FastTextKeyedVectors file{reason}; the file is damaged") \
+                from None
         if vocab.ndim != 2 or ngrams.ndim != 2 or ngrams.shape != (bucket, vocab.shape[1]):
             raise WordvecError(f"{fname}: matrices of shape {vocab.shape} and {ngrams.shape} do not match bucket "
                                f"{bucket}; the file is damaged")
@@ -340,8 +384,11 @@ class FastTextModel:
                 raise fbformat.FastTextFileError(f"{path} is not a fastText .bin model: {other}") from None
             raise
         n = len(fb.words)
-        wv = FastTextKeyedVectors.from_arrays(fb.words, fb.input[:n], fb.input[n:], fb.args["minn"],
-                                              fb.args["maxn"], counts=fb.counts)
+        try:
+            wv = FastTextKeyedVectors.from_arrays(fb.words, fb.input[:n], fb.input[n:], fb.args["minn"],
+                                                  fb.args["maxn"], counts=fb.counts)
+        except WordvecError as e:  # e.g. maxn so large that a long word's n-grams cannot be hashed
+            raise fbformat.FastTextFileError(f"{path}: {e}; the file is damaged or not one fastText wrote") from None
         logger.info("loaded %d words and %d buckets x %d from %s", n, wv.bucket, wv.vector_size, path)
         return cls(wv, fb.args, fb.output, fb.ntokens)
 

@@ -13,8 +13,10 @@ Layout (fastText's `FastText::saveModel`; little-endian, as fastText writes on e
 
 Every size is checked against the bytes left in the file before anything is allocated for it, so a lying header or
 a truncated file is one `FastTextFileError` naming the file and the field, never a huge allocation. A .gz file's
-size is unknown until it is read: its dictionary and matrices grow block by block with the data actually there
-(a matrix then costs twice its size at the end, when the blocks are joined). Words are
+size is unknown until it is read: what it declares is bounded by what its compressed size could hold at a real
+model's ratio (zeros pack 1000:1, so a small .gz could otherwise make the reader fill gigabytes), and its dictionary
+and matrices grow block by block with the data actually there (a matrix then costs twice its size at the end, when
+the blocks are joined). Words are
 decoded as gensim decodes them (invalid bytes become `\\xNN` escapes, with a warning); NaN or inf values are
 refused. Supervised, quantized (.ftz) and pruned models are refused as unsupported.
 """
@@ -34,6 +36,7 @@ from typing import IO
 
 import numpy as np
 
+from .config import available_memory
 from .errors import WordvecError
 from .files import atomic_open
 
@@ -48,6 +51,8 @@ MAX_WORD_BYTES = 1 << 16  # a longer word means the file is damaged
 _CHUNK = 1 << 20
 _FINITE_ROWS = 1 << 16  # rows checked for NaN/inf per step
 _STREAM_VALUES = 1 << 22  # a compressed file's matrix is read in blocks of this many values (its size is unknown)
+_GZ_RATIO = 64  # a .gz may hold at most this many bytes per compressed byte (float32 matrices compress ~1.1x)
+_GZ_FLOOR = 1 << 26  # ... or this many bytes in all, whatever its size: a small model's zero rows
 
 
 class FastTextFileError(WordvecError):
@@ -79,9 +84,10 @@ class FacebookModel:
 class _Source:
     """A file being read: its name, the bytes left (for size checks), buffered reads that never over-read."""
 
-    def __init__(self, f: IO[bytes], path: Path, size: int | None):
+    def __init__(self, f: IO[bytes], path: Path, size: int | None, compressed: int | None = None):
         self.f, self.path, self.size, self.pos = f, path, size, 0
         self.buf, self.at = b"", 0
+        self.compressed = compressed  # a .gz file's own size: bounds what it can claim to hold
 
     def bad(self, what: str, cls=FastTextFileError) -> FastTextFileError:
         return cls(f"{self.path}: {what}")
@@ -95,6 +101,10 @@ class _Source:
         if left is not None and n > left:
             raise self.bad(f"{what} needs {n} bytes but only {left} are left: the file is truncated or not a "
                            f"fastText .bin model", FastTextTruncatedError)
+        if self.compressed is not None and self.pos + n > max(self.compressed * _GZ_RATIO, _GZ_FLOOR):
+            raise self.bad(f"{what} needs {n:,} bytes, more than a {self.compressed:,}-byte .gz file holds at any "
+                           f"real model's compression (at most {_GZ_RATIO}x); the file is damaged or crafted: "
+                           f"decompress it (gunzip) and read the .bin, whose sizes are checked exactly")
 
     def read(self, n: int, what: str) -> bytes:
         self.need(n, what)
@@ -165,17 +175,19 @@ class _Source:
         return self.at >= len(self.buf) and not self.f.read(1)
 
 
-def _open(path: Path) -> tuple[IO[bytes], int | None]:
+def _open(path: Path) -> tuple[IO[bytes], int | None, int | None]:
+    """The file, its size (None for .gz: unknown until read) and its compressed size (.gz only)."""
     if path.suffix == ".gz":
-        return gzip.open(path, "rb"), None
+        f = gzip.open(path, "rb")
+        return f, None, os.fstat(f.fileobj.fileno()).st_size
     f = open(path, "rb")
-    return f, os.fstat(f.fileno()).st_size
+    return f, os.fstat(f.fileno()).st_size, None
 
 
 def sniff(path) -> bool:
     """Does this file start like a fastText .bin model (the magic number, or the oldest files' plausible args)?"""
     try:
-        f, _ = _open(Path(path))
+        f, _, _ = _open(Path(path))
         with f:
             head = f.read(56)
     except (OSError, EOFError, zlib.error):
@@ -195,12 +207,12 @@ def read_model(path, encoding: str = "utf-8", full_model: bool = True) -> Facebo
     checked)."""
     path = Path(path)
     try:
-        f, size = _open(path)
+        f, size, compressed = _open(path)
     except OSError as e:
         raise FastTextFileError(f"cannot read {path}: {e.strerror or e}") from None
     try:
         with f:
-            return _read(_Source(f, path, size), encoding, full_model)
+            return _read(_Source(f, path, size, compressed), encoding, full_model)
     except WordvecError:
         raise
     except EOFError as e:  # gzip's stream ends early
@@ -279,20 +291,28 @@ def _read(src: _Source, encoding: str, full_model: bool) -> FacebookModel:
                          version if new else 0, nwords)
 
 
-def _check_args(src: _Source, args: dict, new: bool) -> None:
+def _arg_problems(args: dict) -> list[str]:
+    """The arguments fastText could not have written: what the reader refuses and the writer never writes."""
     t = args["t"]
     problems = []
-    if args["dim"] < 1:
-        problems.append(f"dim {args['dim']}")
+    for name in ARG_NAMES[:-1]:
+        value = args[name]
+        whole = isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole or not 0 <= value < 1 << 31:
+            problems.append(f"{name} {value!r}")
+    if args["dim"] == 0:
+        problems.append("dim 0")
     if args["loss"] not in LOSSES:
         problems.append(f"loss {args['loss']}")
     if args["model"] not in MODELS:
         problems.append(f"model {args['model']}")
-    for name in ("ws", "epoch", "minCount", "neg", "wordNgrams", "bucket", "minn", "maxn", "lrUpdateRate"):
-        if args[name] < 0:
-            problems.append(f"{name} {args[name]}")
-    if not math.isfinite(t) or t < 0:
-        problems.append(f"t {t}")
+    if isinstance(t, bool) or not isinstance(t, (int, float, np.floating)) or not math.isfinite(t) or t < 0:
+        problems.append(f"t {t!r}")
+    return list(dict.fromkeys(problems))
+
+
+def _check_args(src: _Source, args: dict, new: bool) -> None:
+    problems = _arg_problems(args)
     if problems:
         kind = "" if new else " (no fastText magic number: read as the oldest format)"
         raise src.bad(f"impossible arguments in the header{kind}: {', '.join(problems)}; the file is damaged or not "
@@ -314,6 +334,10 @@ def _matrix(src: _Source, new: bool, what: str, dim: int, rows_expected: int | N
     if skip:
         src.skip(rows * cols * 4, what)
         return None
+    have = available_memory()
+    if have is not None and rows * cols * 4 > have:  # an honest file larger than this machine: before allocating
+        raise src.bad(f"{what} ({rows:,} x {cols}) needs {rows * cols * 4 / 2**30:,.1f} GiB but only "
+                      f"{have / 2**30:,.1f} GiB is available; read it on a machine with more memory")
     try:
         if src.size is None and rows * cols > _STREAM_VALUES:  # .gz: memory only for the rows the data holds
             blocks = []
@@ -341,13 +365,36 @@ def _compressed(raw: IO[bytes], path: Path):
         else contextlib.nullcontext(raw)
 
 
+def _encodes(word: str, encoding: str) -> bool:
+    try:
+        word.encode(encoding)
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def write_model(path, model: FacebookModel, encoding: str = "utf-8") -> Path:
     """Write `model` as a fastText .bin file (version 12), atomically; fastText and gensim read it."""
     args = model.args
-    words = [w.encode(encoding) for w in model.words]
+    if args.get("bucket") == 0 and args.get("maxn", 0) > 0:  # fastText would hash n-grams modulo 0 (SIGFPE) on load
+        args = dict(args, maxn=0)  # its own way to say "no n-grams"
+    problems = _arg_problems(args)
+    if problems:
+        raise WordvecError(f"a fastText file cannot hold these hyperparameters: {', '.join(problems)} (each a "
+                           f"32-bit integer >= 0, dim >= 1, loss 1-4, model 1-3, t finite >= 0); fix them before "
+                           f"saving")
+    try:
+        words = [w.encode(encoding) for w in model.words]
+    except LookupError:
+        raise WordvecError(f"unknown encoding {encoding!r}; give one Python knows (e.g. 'utf-8')") from None
+    except UnicodeEncodeError as e:
+        bad = next(w for w in model.words if not _encodes(w, encoding))
+        raise WordvecError(f"the word {bad!r} cannot be written as {encoding} ({e.reason}), so no fastText file "
+                           f"can hold it; rename or drop it (a lone surrogate comes from undecoded bytes)") from None
     if any(b"\0" in w for w in words):
         bad = next(w for w in model.words if "\0" in w)
-        raise WordvecError(f"the fastText format cannot hold the word {bad!r} (it contains a NUL character)")
+        raise WordvecError(f"the fastText format cannot hold the word {bad!r}: it ends each word with a NUL byte; "
+                           f"remove NUL bytes from the corpus and train again (or write a word2vec file)")
     n, dim = len(words), int(args["dim"])
     out = model.output if model.output is not None else np.zeros((n, dim), dtype=np.float32)
     parts = model.input if isinstance(model.input, tuple) else (model.input,)

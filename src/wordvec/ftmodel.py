@@ -22,6 +22,12 @@ from .word2vec import _PARAMS, Word2Vec
 log = logging.getLogger("wordvec")
 
 
+def _check_wv(wv) -> None:
+    if not isinstance(wv, FastTextKeyedVectors):  # gensim users assign model.wv
+        raise WordvecError(f"model.wv is a {type(wv).__name__}, but a FastText model trains and saves the word and "
+                           f"n-gram rows of a FastTextKeyedVectors; change model.wv's matrices in place instead")
+
+
 class FastText(Word2Vec):
     """Train fastText's subword vectors as gensim 4's `FastText` does; `wv[word]` works for any word.
 
@@ -57,6 +63,21 @@ class FastText(Word2Vec):
                 f"min_n={self.min_n}, max_n={self.max_n}, bucket={self.bucket}>")
 
     # --- Word2Vec's hooks -----------------------------------------------------------------------------------------
+    def _same_ngrams(self) -> None:
+        """Training on, or adding words to, rows hashed with other n-gram settings would mix two hashings."""
+        wv = self.wv
+        if self._weights is not None:
+            _check_wv(wv)
+            now, made = (self.min_n, self.max_n, self.bucket), (wv.min_n, wv.max_n, wv.bucket)
+            if now != made:
+                raise WordvecError(f"(min_n, max_n, bucket) are fixed once the vocabulary is built: its n-gram rows "
+                                   f"were made for {made}, the model now says {now}; set them back, or "
+                                   f"build_vocab without update=True for fresh rows with the new n-grams")
+
+    def _merge_vocab(self, *args, **kwargs):
+        self._same_ngrams()
+        return super()._merge_vocab(*args, **kwargs)
+
     def _subword_settings(self) -> dict:
         return {"subwords": True, "min_n": max(1, self.min_n), "max_n": self.max_n, "bucket": self.bucket}
 
@@ -81,6 +102,7 @@ class FastText(Word2Vec):
         """The model's matrices; vectors_vocab / vectors_ngrams replaced by the user (same shapes) are copied in."""
         w = self._weights
         v = len(self._vocab)
+        _check_wv(self.wv)
         for part, rows in ((self.wv.vectors_vocab, slice(0, v)), (self.wv.vectors_ngrams, slice(v, None))):
             target = w.syn0[rows]
             if not np.shares_memory(part, target) or part.shape != target.shape:
@@ -99,6 +121,7 @@ class FastText(Word2Vec):
         return w
 
     def _train(self, *args, **kwargs):
+        self._same_ngrams()
         try:
             return super()._train(*args, **kwargs)
         finally:

@@ -19,7 +19,7 @@ from .config import TOKENIZERS, Config
 from .corpus import check_apart, default_tokenizer, load_corpus
 from .devices import resolve_device
 from .distributed import TorchReplicas, launched, restart_count, session, sync_hint
-from .errors import WordvecError, require
+from .errors import UnknownWordError, WordvecError, require
 from .preprocess import get_tokenizer
 from .rundir import check_out, checkpoint_path, reserve
 from .vectors import KeyedVectors
@@ -71,8 +71,14 @@ def check_resume(path: Path, meta: dict, want: dict) -> None:
     have = meta.get("identity")
     have = have if isinstance(have, dict) else {}
     theirs = have.get("config") if isinstance(have.get("config"), dict) else {}
-    diffs = [f"--{key.replace('_', '-')} {theirs.get(key, '(unset)')} -> {want['config'][key]}"
-             for key in differences(theirs, want["config"], "(unset)")]
+    keys = differences(theirs, want["config"], "(unset)")
+    subwords = ("subwords", "min_n", "max_n", "bucket")  # a word2vec run's identity has none of them
+    if ("subwords" in theirs) != ("subwords" in want["config"]):
+        keys = [k for k in keys if k not in subwords]
+    diffs = [f"--{key.replace('_', '-')} {theirs.get(key, '(unset)')} -> {want['config'][key]}" for key in keys]
+    if ("subwords" in theirs) != ("subwords" in want["config"]):
+        diffs.insert(0, "--subwords on -> off (the checkpoint is a fasttext run's)" if "subwords" in theirs else
+                     "--subwords off -> on (the checkpoint is a word2vec run's)")
     data = {key: want[key] for key in ("vocabulary", "tokens", "documents")}
     diffs += [f"the data ({key} {have.get(key)} -> {want[key]})" for key in differences(have, data)]
     if diffs:
@@ -125,6 +131,8 @@ def train_pipeline(config: Config, out: str | os.PathLike, overwrite: bool = Fal
         if group is not None:
             config = config.replace(device=device)
         lead = group is None or group.rank == 0
+        if lead:
+            _say_ignored(config, device)
         pending = together(group, lambda: _reserve(out, overwrite, config.dataset) if lead else None)
         try:
             ckpt = checkpoint_path(out)
@@ -166,6 +174,16 @@ def _check_settings(config: Config, checkpoint_every: float) -> str:
     if checkpoint_every < 0 or checkpoint_every != checkpoint_every:
         raise WordvecError(f"--checkpoint-every must be 0 (off) or a number of seconds, got {checkpoint_every}")
     return device
+
+
+def _say_ignored(config: Config, device: str) -> None:
+    """--backend auto picks the engine only now: a flag of the engine it did not pick is said once, not dropped."""
+    from .engine import uses_cpu_kernels
+
+    if config.launch_batch and config.model != "softmax" and (config.subwords or uses_cpu_kernels(config, device)):
+        log.warning("--launch-batch %d is ignored: it sets the torch backend's launches, and --backend %s trains "
+                    "on the CPU kernels here (no launches); drop it, or use --backend torch", config.launch_batch,
+                    config.backend)
 
 
 def preflight(config: Config, out: str | os.PathLike, overwrite: bool = False,
@@ -291,7 +309,11 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     me = identity(config, vocab, train_enc)
     state = None
     if resume:
-        state = load_state(ckpt, kinds=("lab",) if config.model == "softmax" else ("word2vec",))
+        try:
+            state = load_state(ckpt, kinds=("lab",) if config.model == "softmax" else ("word2vec",))
+        except WordvecError as e:  # a damaged checkpoint: the way out is to start again
+            raise WordvecError(f"{e}; it cannot be resumed: start afresh without --resume (with --overwrite, "
+                               f"which replaces it)") from None
         check_resume(ckpt, state[1], me)
         if config.model != "softmax":
             from .engine import check_checkpoint, uses_cpu_kernels
@@ -324,7 +346,12 @@ def _train(config: Config, device: str, writer, quiet: bool, ckpt: Path, checkpo
     else:
         kv = KeyedVectors(vocab.id2tok, word_vectors(config.vectors, result.input_vectors, result.output_vectors),
                           counts=vocab.counts, tokenizer=config.tokenizer)
-    neighbors = {word: nearest(kv, word, config.topn) for word in config.query_words if word in kv}
+    neighbors = {}
+    for word in config.query_words:
+        try:
+            neighbors[word] = nearest(kv, word, config.topn)
+        except UnknownWordError:  # not in the vocabulary (and, for fastText, without any n-gram): the report says so
+            pass
     from .engine import kernels_used
     metrics = {
         "wordvec_version": __version__,

@@ -490,12 +490,26 @@ def export_run(run_dir, format: str, out, which: str | None = None, limit: int |
 
     if name is not None and format != "projector":
         raise WordvecError(f"--name names a projector export; drop it for --format {format}")
-    if overwrite and format != "projector":
-        raise WordvecError(f"--overwrite replaces a projector export; drop it for --format {format}")
+    check_export_out(run_dir, format, out, overwrite)
     kv = load_vectors(run_dir, which)
     if format == "fasttext-bin" and hasattr(kv, "vectors_ngrams"):
         return _export_fasttext_bin(run_dir, kv, out, limit)
     return export_vectors(kv, format, out, limit, name=name or Path(run_dir).resolve().name, overwrite=overwrite)
+
+
+def check_export_out(source, format: str, out, overwrite: bool) -> None:
+    """An export never replaces a file the user has without --overwrite, nor the file or run it reads from."""
+    out, source = Path(out), Path(source)
+    if format == "projector" or not out.exists():
+        return
+    if out.is_dir():
+        raise WordvecError(f"--out {out} is a folder; give a file name for --format {format}")
+    inside = source.is_dir() and out.resolve().parent == source.resolve()
+    if inside or out.resolve() == source.resolve():
+        raise WordvecError(f"--out {out} is {'a file of the run' if inside else 'the file'} being exported; "
+                           f"choose an --out outside it")
+    if not overwrite:
+        raise WordvecError(f"--out {out} already exists; choose another --out, or add --overwrite to replace it")
 
 
 def _export_fasttext_bin(run_dir, kv, out, limit: int | None) -> Path:
@@ -520,4 +534,4 @@ def _export_fasttext_bin(run_dir, kv, out, limit: int | None) -> Path:
 __all__ = ["METRICS", "VOCAB", "VECTORS", "MODEL", "INPUT", "OUTPUT", "HS", "TENSORS", "read_metrics",
            "read_config", "read_vocab", "read_tensors", "load_vectors", "write_metrics", "update_metrics",
            "strict_json", "is_run_dir", "check_out", "reserve", "PendingRun", "checkpoint_path", "evaluate_run", "plot_run",
-           "export_run"]
+           "export_run", "check_export_out"]

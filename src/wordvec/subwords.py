@@ -21,7 +21,8 @@ import numpy as np
 from .errors import WordvecError
 
 FNV_OFFSET, FNV_PRIME = 2166136261, 16777619
-_BLOCK_CHARS = 1 << 17  # characters hashed per vectorised step: bounded temporaries on million-word vocabularies
+_BLOCK_CELLS = 1 << 19  # (character start, n-gram length) cells hashed per vectorised step: bounded temporaries
+MAX_WORD_CELLS = 1 << 23  # a word needing more cells than this (a long word with a huge max_n) is refused
 
 
 def check_settings(min_n: int, max_n: int, bucket: int) -> None:
@@ -31,6 +32,33 @@ def check_settings(min_n: int, max_n: int, bucket: int) -> None:
             raise WordvecError(f"{name} must be a non-negative integer, got {value!r}")
     if bucket >= 1 << 31:
         raise WordvecError(f"bucket must be below 2**31 (fastText stores it as a 32-bit int), got {bucket}")
+
+
+def ngram_count(chars, min_n: int, max_n: int):
+    """How many n-grams a word of `chars` characters (int or int array, without `<` `>`) has, from the lengths
+    alone (no hashing): sum over n of (chars + 2 - n + 1) for n in max(min_n, 1)..min(max_n, chars + 2), less the
+    lone `<` and `>` when n = 1 counts."""
+    c = np.asarray(chars, dtype=np.int64) + 2
+    lo = max(int(min_n), 1)
+    hi = np.minimum(int(max_n), c)
+    k = np.maximum(hi - lo + 1, 0)
+    out = k * (c + 1) - (lo + hi) * k // 2 - (2 if lo == 1 else 0) * (k > 0)
+    return out if out.ndim else int(out)
+
+
+def _cells(chars: np.ndarray, min_n: int, max_n: int) -> np.ndarray:
+    """The vectorised hash's work for words of `chars` characters: (character starts) x (n-gram lengths)."""
+    c = chars + 2
+    return c * np.minimum(int(max_n), c)
+
+
+def _check_cells(words: list, cells: np.ndarray, min_n: int, max_n: int) -> None:
+    big = np.flatnonzero(cells > MAX_WORD_CELLS)
+    if len(big):
+        word = words[int(big[0])]
+        raise WordvecError(f"the word {word[:20]!r}... of {len(word):,} characters has about "
+                           f"{ngram_count(len(word), min_n, max_n):,} character n-grams of {min_n}..{max_n} "
+                           f"characters, too many to hash; lower max_n (fastText's is 6) or leave the word out")
 
 
 def _utf8(word: str) -> bytes:
@@ -69,12 +97,14 @@ def hash_ngrams(words: Sequence[str], min_n: int, max_n: int, bucket: int) -> tu
     offsets = np.zeros(len(words) + 1, dtype=np.int64)
     if bucket == 0 or max_n < max(min_n, 1) or not words:
         return offsets, np.zeros(0, dtype=np.int64)
+    cells = _cells(np.fromiter(map(len, words), dtype=np.int64, count=len(words)), min_n, max_n)
+    _check_cells(words, cells, min_n, max_n)  # before hashing: a huge max_n on a long word is quadratic
     parts, counts = [], []
     a = 0
     while a < len(words):
-        b, chars = a, 0
-        while b < len(words) and (b == a or chars < _BLOCK_CHARS):
-            chars += len(words[b]) + 2
+        b, work = a, 0
+        while b < len(words) and (b == a or work < _BLOCK_CELLS):
+            work += int(cells[b])
             b += 1
         ids, per_word = _hash_block([_utf8(w) for w in words[a:b]], min_n, max_n, bucket)
         parts.append(ids)
@@ -141,5 +171,5 @@ def vocab_rows(words: Sequence[str], min_n: int, max_n: int, bucket: int) -> tup
     return out_offsets, rows
 
 
-__all__ = ["check_settings", "ft_hash", "ngrams", "ngram_hashes", "hash_ngrams", "vocab_rows", "FNV_OFFSET",
-           "FNV_PRIME"]
+__all__ = ["check_settings", "ngram_count", "ft_hash", "ngrams", "ngram_hashes", "hash_ngrams", "vocab_rows",
+           "FNV_OFFSET", "FNV_PRIME", "MAX_WORD_CELLS"]

@@ -86,7 +86,9 @@ class LossCurve:
         """A new curve (`every` words a point; 0: about LOSS_POINTS over the run), or a saved one."""
         if state:
             if every > 0 and int(every) != state.get("every"):  # a curve keeps one spacing (and the chunks follow it)
-                log.warning("--loss-every %d: the resumed run keeps the checkpoint's spacing of %s words", every,
+                log.warning("--loss-every %d is not applied on --resume: the run keeps the checkpoint's spacing of "
+                            "%s words (the CPU kernels' chunks follow it, so a new spacing would change the random "
+                            "streams and the resumed vectors); metrics.json's loss_points.every says so", every,
                             state.get("every"))
             return cls(**state)
         every = int(every) if every > 0 else max(1, int(epoch_words) * int(epochs) // LOSS_POINTS)

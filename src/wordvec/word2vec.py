@@ -332,6 +332,13 @@ _RESUME_KEYS = ("model", "loss", "vector_size", "window", "negative", "ns_expone
                 "min_n", "max_n", "bucket")
 
 
+def _count_ok(value) -> bool:
+    try:
+        return -(1 << 63) <= int(value) < 1 << 63
+    except (TypeError, ValueError, OverflowError):
+        return False
+
+
 class Word2Vec:
     """Train word2vec as gensim 4 does; `wv` holds the word vectors (a KeyedVectors).
 
@@ -534,7 +541,12 @@ class Word2Vec:
         if bad is not _STR:
             raise CorpusTypeError(f"word_freq must map words (str) to counts, but it holds the key "
                                   f"{type(bad).__name__} {bad!r:.40}; convert the keys to str first")
-        counts = np.fromiter((int(word_freq[w]) for w in words), dtype=np.int64, count=len(words))
+        try:
+            counts = np.fromiter((int(word_freq[w]) for w in words), dtype=np.int64, count=len(words))
+        except (TypeError, ValueError, OverflowError):
+            bad = next(w for w in words if not _count_ok(word_freq[w]))
+            raise CorpusTypeError(f"word_freq must map words to counts (integers below 2**63), but {bad!r:.40} maps "
+                                  f"to {word_freq[bad]!r:.40}; give integer counts") from None
         scan = Scan(words, counts, np.ones(len(words), dtype=bool), np.zeros(0, np.int32), np.zeros(0, np.int64))
         self._take_vocab(scan, update, trim_rule, keep_raw_vocab)
         self._cache = None
@@ -563,8 +575,13 @@ class Word2Vec:
         if self._vocab is not None:
             log.info("build_vocab without update=True: a fresh vocabulary and fresh weights replace the old ones "
                      "(update=True keeps them)")
+        config = self._config(validate=False)
+        try:  # before allocating: a huge vector_size (or FastText's bucket) is one sentence, not a MemoryError
+            config.check_memory(len(vocab), 0)
+        except WordvecError as e:
+            raise WordvecError(api_words(str(e))) from None
         self._vocab, self.effective_min_count, self.epochs_trained = vocab, emc, 0
-        self._weights = new_weights(self._config(validate=False), vocab)
+        self._weights = new_weights(config, vocab)
         self._wrap_vectors()
         self._tree_attrs()
         kept = int(vocab.counts.sum())
@@ -837,8 +854,9 @@ class Word2Vec:
             if not np.isfinite(lockf).all():  # load would refuse the file as damaged
                 raise WordvecError("model.wv.vectors_lockf holds NaN or infinite factors; set finite ones (0.0 "
                                    "freezes a word, 1.0 lets it train) before saving")
-            if lockf.size == len(self._vocab) and (lockf != 1.0).any():  # frozen rows stay frozen after load
-                tensors[LOCKF] = np.ascontiguousarray(lockf)
+            rows = (1, len(self._vocab), len(self._vocab) + self._extra_rows())  # one, per word, per input row
+            if lockf.size in rows and (lockf != 1.0).any():  # frozen rows stay frozen after load
+                tensors[LOCKF] = np.ascontiguousarray(lockf.reshape(-1))
         header = {"config": config.to_dict(),
                   "word2vec": {k: getattr(self, k) for k in self._PARAMS + _STATE if hasattr(self, k)}}
         if self._snapshot is not None:
@@ -906,10 +924,16 @@ class Word2Vec:
             if dtype is not None and (dtype.kind not in "iu" if name == COUNTS else dtype != np.float32):
                 raise WordvecError(f"{path}: {name} is {tensors[name].dtype}, expected "
                                    f"{'integers' if name == COUNTS else 'float32'}; the file is damaged")
+        words = len(np.asarray(tensors.get("keys.offsets", np.zeros(1)))) - 1
+        if self._extra_rows() and syn0.ndim == 2 and len(syn0) != words + self._extra_rows():
+            raise WordvecError(f"{path}: {INPUT} has {len(syn0)} rows, but {words} words + bucket "
+                               f"{self._extra_rows()} need {words + self._extra_rows()}; the file is damaged")
         keys = keys_from_tensors(tensors, len(syn0) - self._extra_rows(), path)
         counts = np.array(tensors[COUNTS], dtype=np.int64)
         v, dim = len(keys), int(self.vector_size)
         want = {INPUT: (v + self._extra_rows(), dim), OUTPUT: (v, dim), HS: (max(v - 1, 1), dim), COUNTS: (v,), LOCKF: (v,)}
+        if LOCKF in tensors and tuple(tensors[LOCKF].shape) in ((1,), (v + self._extra_rows(),)):
+            want[LOCKF] = tuple(tensors[LOCKF].shape)  # a single factor, or one per input row (FastText's buckets)
         for name, shape in want.items():
             if name in tensors and tuple(tensors[name].shape) != shape:
                 raise WordvecError(f"{path}: {name} has shape {tuple(tensors[name].shape)}, expected {shape} for "
