@@ -71,7 +71,6 @@ def test_exports_gensim_reads_with_the_run_vectors(run, tmp_path):
 
 @pytest.mark.parametrize("flags,message", [
     (["--preset", "sgns", "--min-n", "2"], "--min-n 2 has no effect without --subwords (--preset fasttext)"),
-    (["--preset", "fasttext", "--backend", "torch"], "fasttext trains on the CPU kernels"),
     (["--preset", "fasttext", "--vectors", "mean"], "drop --vectors mean"),
     (["--preset", "fasttext", "--max-n", "101"], "--max-n 101 is beyond any real run"),
 ])

@@ -156,7 +156,7 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     counts: words = in-vocabulary tokens x epochs (before subsampling), effective_words = tokens kept by
     subsampling, pairs = (centre, context) pairs trained.
     """
-    device = "cpu" if config.subwords and config.device == "auto" else resolve_device(config.device)
+    device = resolve_device(config.device)
     if resume is not None:  # the matrices come from the checkpoint, or from the model that saved mid-way
         check_checkpoint(resume if weights is None else (weights.tensors(), resume[1]), config, len(vocab),
                          uses_cpu_kernels(config, device))
@@ -170,9 +170,8 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
               check_rate("end_alpha", float(config.min_lr if end_alpha is None else end_alpha)))
     if weights is None:
         weights = new_weights(config, vocab)
-    if config.subwords and (not uses_cpu_kernels(config, device) or replicas is not None):
-        raise WordvecError("fasttext trains on the CPU kernels in one process; use --backend hogwild --device cpu, "
-                           "without torchrun / --nproc")
+    if config.subwords and replicas is not None:
+        raise WordvecError("fasttext trains in one process; run it without torchrun / --nproc")
     if not uses_cpu_kernels(config, device):
         if _lockf(weights.lockf, len(vocab)) is not None:
             raise WordvecError("vectors_lockf below 1 (frozen rows) is trained by the CPU kernels only; use "
