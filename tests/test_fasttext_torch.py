@@ -65,6 +65,22 @@ def test_bags_hold_each_words_rows_and_their_mean(fixed):
         assert got_rows.shape[1] >= max(sum(offsets[w + 1] - offsets[w] for w in ids[j][mask[j]]) for j in range(k))
 
 
+def test_the_output_rows_of_a_subword_run_take_their_own_cap(monkeypatch):
+    """SUBWORD_OUTPUT_UPDATES reaches the output rows of a subword run (a cap of ~0: they barely move), and only
+    of a subword run."""
+    rng = np.random.default_rng(0)
+    docs = [list(rng.choice(["walk", "walks", "talk", "talked"], 8)) for _ in range(50)]
+    vocab, enc = build_and_encode(docs, min_count=1)
+    c = FASTTEXT.replace(backend="torch", device="cpu", bucket=40, min_count=1, vector_size=4, epochs=1, sample=0.0,
+                         progress=False)
+    free = train_word2vec(c, vocab, enc, progress=False).output_vectors
+    monkeypatch.setattr(engine_torch, "SUBWORD_OUTPUT_UPDATES", 1e-6)
+    held = train_word2vec(c, vocab, enc, progress=False).output_vectors
+    assert np.abs(held).max() < 1e-3 * np.abs(free).max()
+    w2v = c.replace(subwords=False, bucket=FASTTEXT.bucket)
+    assert np.abs(train_word2vec(w2v, vocab, enc, progress=False).output_vectors).max() > 1e-3
+
+
 def test_a_row_moves_by_at_most_256_pair_updates():
     sub, _ = _subwords(["a", "b"], bucket=10)
     syn0 = torch.zeros(12, 2)
@@ -140,6 +156,19 @@ def test_the_tweets_learn_what_the_c_kernels_learn(tweets, kernels, model, batch
     overlap, floor = neighbour_overlap(one, mine, words), neighbour_overlap(one, two, words)
     assert recall >= theirs - 0.08, (recall, theirs)
     assert overlap >= floor - (0.05 if batch == FASTTEXT.batch_size else 0.12), (overlap, floor)
+
+
+@pytest.mark.slow
+def test_word2vec_steps_with_fasttexts_settings_stay_stable(shared_data):
+    """All the tweets, fastText's dim 100 and rate 0.05, 4,096-word steps: with the output rows capped at 256 pair
+    updates as word2vec's are, this run diverged in its first epoch (the loss 10^13 times chance)."""
+    sentences = tweet_sentences(shared_data / "train.csv")
+    vocab, enc = build_and_encode(sentences, min_count=5)
+    pairs = misspellings(sentences, 150)
+    c = FASTTEXT.replace(bucket=200_000, threads=2, device="cpu", progress=False, seed=2)
+    theirs = _vectors(vocab, train_word2vec(c.replace(backend="hogwild"), vocab, enc, progress=False))
+    r = train_word2vec(c.replace(backend="torch", batch_size=4096), vocab, enc, progress=False)
+    assert recall_at(_vectors(vocab, r), pairs) >= recall_at(theirs, pairs) - 0.08
 
 
 @pytest.mark.parametrize("model,loss", [("skipgram", "ns"), ("skipgram", "hs"), ("cbow", "ns"), ("cbow", "hs")])

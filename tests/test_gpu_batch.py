@@ -159,7 +159,7 @@ def test_device_script_dry_run(shared_data):
     assert "failed:" not in out and "error" not in out.lower(), out
     for header in ("== python and torch", "== wordvec", "== CUDA tests", "skipped", "== every GPU figure",
                    "| lab preset", "quality at the launch shape, tweets", "quality at the launch shape, planted",
-                   "speed, zipf", "| processes |", "== done"):
+                   "speed, zipf", "| processes |", "| skip-gram | torch cpu, seed 2 | 512 |", "== done"):
         assert header in out, f"{header!r} missing from:\n{out}"
     rows = [line for line in out.splitlines() if line.startswith("| sgns |") or line.startswith("| cbow |")]
     assert len(rows) == 6 + 4  # quality: 4 sgns + 2 cbow engines; speed: hogwild + one launch per arch

@@ -18,14 +18,16 @@ initialisation) is the one `wordvec.engine` documents; this module only changes 
 fastText's subword input (`config.subwords`) is the CPU kernels' (`_kernels.c`): a word's input is the mean of its
 rows (its own, then its n-gram buckets: `_Subwords`), summed by `embedding_bag`; the input gradient goes to each
 of them unscaled. Skip-gram takes their order (the centre's rows predict each word of its window and take the
-window's summed gradient once), CBOW's input is the mean of all the rows of all its context words. A frequent
-n-gram ("<th", "ing>") is a row of hundreds of words in one step, all pushing it the same way from the same stale
-weights, where fastText's one-at-a-time SGD sees each push before the next. The rule is word2vec's (`_capped_add`)
-counted in the same unit: a row moves by its step's summed updates, scaled down to at most MAX_ROW_UPDATES pair
-updates' worth, and a skip-gram window's summed gradient counts as the pairs it sums (counted as one push, the
-cap let a frequent bucket take 256 windows, ~1,500 pairs, at once, and training diverged at 4,096-word steps).
-Steps of fewer centre words learn more per word here than for word2vec, since the rows are shared more:
-`--preset fasttext` takes 512 (README "Subword vectors" has the measurements).
+window's summed gradient once), CBOW's input is the mean of all the rows of all its context words. A batched step
+computes all its updates from the same weights, and n-gram rows ("<th", "ing>") are shared by hundreds of a step's
+words, where fastText's one-at-a-time SGD sees each push before the next. Two rules keep that stable:
+* the input rows take word2vec's cap counted in the same unit, pair updates: a skip-gram window's summed gradient
+  counts as the pairs it sums (counted as one update, the cap let a frequent bucket take ~1,500 pairs at once);
+* the output rows' cap is SUBWORD_OUTPUT_UPDATES, not 256: their inputs are means of shared rows, so a step's
+  pushes on a frequent word's output row agree far more than word2vec's do (at 256, skip-gram diverged at
+  4,096-word steps on the tweets).
+Shared rows also make smaller steps pay: `--preset fasttext` takes 512 centre words a step (README "Subword
+vectors" has the measurements).
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ def train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, pro
 #: worth (see `_capped_add`).
 MAX_ROW_UPDATES = 256.0
 
+#: With fastText's subword input, the output rows' cap instead (see the module doc).
+SUBWORD_OUTPUT_UPDATES = 64.0
+
 
 #: Centre words per launch on CUDA when `launch_batch` is 0 (on CPU: one step per launch).
 CUDA_LAUNCH_WORDS = 65536
@@ -84,7 +89,7 @@ LAUNCH_BYTES = 1 << 30
 FIXED_SHAPES_ON_CPU = os.environ.get("WORDVEC_FIXED_SHAPES") == "1"
 
 
-def _capped_add(weight, index, updates, n_rows, hits=None) -> None:
+def _capped_add(weight, index, updates, n_rows, hits=None, cap: float = MAX_ROW_UPDATES) -> None:
     """weight[i] += the updates aimed at row i in this step, summed, times min(1, MAX_ROW_UPDATES / hits).
 
     Summing is what one-at-a-time SGD does (each update computed from slightly older weights): it learns as fast as
@@ -96,7 +101,7 @@ def _capped_add(weight, index, updates, n_rows, hits=None) -> None:
     carry 0. Counted with `index_add_`, not `bincount`, so that nothing waits for the device (CUDA graphs)."""
     ones = torch.ones(index.shape, device=weight.device, dtype=weight.dtype) if hits is None else hits
     count = torch.zeros(n_rows, device=weight.device, dtype=weight.dtype).index_add_(0, index, ones)
-    scale = (MAX_ROW_UPDATES / count.clamp_(min=1.0)).clamp_(max=1.0)
+    scale = (cap / count.clamp_(min=1.0)).clamp_(max=1.0)
     weight.index_add_(0, index, updates * scale[index].unsqueeze(1))
 
 
@@ -480,7 +485,8 @@ class _Run:
         g = (labels - torch.sigmoid(f)) * weight * alpha
         grad_in = torch.einsum("bk,bke->be", g, vout)
         grad_out = g[..., None] * vin[:, None, :]
-        _capped_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), syn1.shape[0], weight.reshape(-1))
+        _capped_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), syn1.shape[0], weight.reshape(-1),
+                    MAX_ROW_UPDATES if self.sub is None else SUBWORD_OUTPUT_UPDATES)
         return grad_in
 
     def _save(self) -> None:
