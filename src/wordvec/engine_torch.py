@@ -90,7 +90,7 @@ FIXED_SHAPES_ON_CPU = os.environ.get("WORDVEC_FIXED_SHAPES") == "1"
 
 
 def _capped_add(weight, index, updates, n_rows, hits=None, cap: float = MAX_ROW_UPDATES) -> None:
-    """weight[i] += the updates aimed at row i in this step, summed, times min(1, MAX_ROW_UPDATES / hits).
+    """weight[i] += the updates aimed at row i in this step, summed, times min(1, cap / hits).
 
     Summing is what one-at-a-time SGD does (each update computed from slightly older weights): it learns as fast as
     the CPU kernels. But a row hit thousands of times in one batch (a frequent word, the Huffman root, a tiny
