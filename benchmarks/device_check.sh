@@ -59,13 +59,23 @@ echo "dataset: ${dataset:-none (the lab preset and the tweets rows are skipped)}
 step "CUDA tests (skipped without a GPU) and the torch engine's tests"
 tests=$(($(left) / 3))
 if [ $dry = 1 ]; then  # the CUDA tests only: they skip here, which is what the dry run can check
-    timeout $tests "$PY" -m pytest -q -p no:cacheprovider tests/test_gpu_batch.py -m cuda
+    timeout $tests "$PY" -m pytest -q -p no:cacheprovider tests/test_gpu_batch.py tests/test_fasttext_torch.py -m cuda
 else
+    timeout $tests "$PY" -m pytest -q -p no:cacheprovider tests/test_fasttext_torch.py -m cuda
+    echo "tests/test_fasttext_torch.py -m cuda: exit $?"
     timeout $tests "$PY" -m pytest -q -p no:cacheprovider tests/test_gpu_batch.py -m "not slow"
     echo "tests/test_gpu_batch.py: exit $?"
     timeout $tests "$PY" -m pytest -q -p no:cacheprovider tests/test_engine.py -k torch
 fi
 echo "tests: exit $?"
+
+step "fastText on the torch backend (benchmarks/fasttext_torch.py)"
+if [ $dry = 1 ]; then
+    PYTHONUNBUFFERED=1 timeout 300 "$PY" benchmarks/fasttext_torch.py --dataset "${dataset:-none}" --cpu-dry-run
+else  # fastText's 2 M buckets; the C kernels on every core
+    PYTHONUNBUFFERED=1 timeout $(($(left) / 4)) "$PY" benchmarks/fasttext_torch.py --dataset "${dataset:-none}" \
+        --device cuda --threads 0 --bucket 2000000
+fi
 
 step "every GPU figure (benchmarks/gpu.py)"
 args=(--dataset "${dataset:-none}")

@@ -151,8 +151,6 @@ def test_without_ngrams_it_is_word2vec_with_fasttext_vectors():
 
 
 @pytest.mark.parametrize("kwargs,message", [
-    (dict(device="cuda"), "fasttext trains on the CPU kernels"),
-    (dict(backend="torch"), "fasttext trains on the CPU kernels"),
     (dict(min_n=-1), "min_n must be a non-negative integer"),
     (dict(bucket=2 ** 31), "bucket must be below 2"),
     (dict(max_n=101), "max_n 101 is beyond any real run"),

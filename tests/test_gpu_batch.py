@@ -85,6 +85,11 @@ def test_fixed_shapes_make_the_same_updates(monkeypatch, model, loss):
     vocab, enc = build_and_encode(planted_sentences(n_groups=20, n_sentences=3000, seed=1), min_count=1)
     c = Config(model=model, loss=loss, vector_size=16, window=3, sample=1e-2, epochs=2, seed=5,
                device="cpu", threads=1, backend="torch", batch_size=512, launch_batch=2048, progress=False)
+    same_with_fixed_shapes(monkeypatch, c, vocab, enc)
+
+
+def same_with_fixed_shapes(monkeypatch, c: Config, vocab, enc) -> None:
+    """`c` trains the same with the CPU's formulation and CUDA's (run on the CPU)."""
     compact = train_word2vec(c, vocab, enc, progress=False)
     monkeypatch.setattr(engine_torch, "FIXED_SHAPES_ON_CPU", True)
     fixed = train_word2vec(c, vocab, enc, progress=False)
@@ -154,7 +159,7 @@ def test_device_script_dry_run(shared_data):
     assert "failed:" not in out and "error" not in out.lower(), out
     for header in ("== python and torch", "== wordvec", "== CUDA tests", "skipped", "== every GPU figure",
                    "| lab preset", "quality at the launch shape, tweets", "quality at the launch shape, planted",
-                   "speed, zipf", "| processes |", "== done"):
+                   "speed, zipf", "| processes |", "| skip-gram | torch cpu, seed 2 | 512 |", "== done"):
         assert header in out, f"{header!r} missing from:\n{out}"
     rows = [line for line in out.splitlines() if line.startswith("| sgns |") or line.startswith("| cbow |")]
     assert len(rows) == 6 + 4  # quality: 4 sgns + 2 cbow engines; speed: hogwild + one launch per arch
@@ -164,10 +169,7 @@ def test_device_script_dry_run(shared_data):
 
 def test_a_run_killed_between_launches_resumes_bit_identical(tmp_path):
     """Checkpoints fall between launches of several steps; the resumed run draws what the whole run drew."""
-    import signal
-    import time
-
-    from test_resume import _cmd, _corpus, _run, _tensors
+    from test_resume import _cmd, _corpus, _killed_at_a_checkpoint, _run, _same_tensors
 
     data = _corpus(tmp_path / "data", "sgns")
     flags = ("--backend", "torch", "--device", "cpu", "--batch-size", "512", "--launch-batch", "2048", "--epochs",
@@ -175,19 +177,8 @@ def test_a_run_killed_between_launches_resumes_bit_identical(tmp_path):
     whole = tmp_path / "whole"
     done = _run(_cmd("sgns", data, whole, *flags, "--checkpoint-every", "0"))
     assert done.returncode == 0, done.stderr
-    out, ckpt = tmp_path / "killed", tmp_path / "killed.checkpoint"
-    proc = subprocess.Popen(_cmd("sgns", data, out, *flags, "--checkpoint-every", "0.05"), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while not ckpt.exists() and proc.poll() is None and time.time() < deadline:
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.communicate(timeout=60)
-    if not ckpt.exists() or (out / "metrics.json").exists():
-        pytest.skip("the run finished before a checkpoint could be interrupted")
+    out = tmp_path / "killed"
+    _killed_at_a_checkpoint(_cmd("sgns", data, out, *flags, "--checkpoint-every", "0.05"))
     resumed = _run(_cmd("sgns", data, out, *flags, "--checkpoint-every", "0.05", "--resume"))
     assert resumed.returncode == 0, resumed.stderr
-    want, got = _tensors(whole), _tensors(out)
-    assert set(want) == set(got)
-    for name in want:
-        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+    _same_tensors(whole, out)

@@ -73,6 +73,30 @@ def _tensors(run: Path) -> dict[str, np.ndarray]:
     return load_file(str(run / "model.safetensors"))
 
 
+def _killed_at_a_checkpoint(args: list[str]) -> None:
+    """Start `wordvec train` (`args`, which checkpoint often) and SIGKILL it as soon as its first checkpoint is
+    on disk; skip when the run finished first."""
+    out = Path(args[args.index("--out") + 1])
+    ckpt = out.parent / f"{out.name}.checkpoint"
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 300
+    while not ckpt.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=60)
+    if not ckpt.exists() or (out / "metrics.json").exists():
+        pytest.skip("the run finished before a checkpoint could be interrupted")
+
+
+def _same_tensors(want_run: Path, got_run: Path) -> dict[str, np.ndarray]:
+    """Two runs saved bit-identical matrices (returns the first run's)."""
+    want, got = _tensors(want_run), _tensors(got_run)
+    assert set(want) == set(got)
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+    return want
+
+
 @pytest.mark.parametrize("kind", list(CONFIGS))
 def test_sigkill_at_a_random_moment_then_resume_is_bit_identical(tmp_path, kind):
     data = _corpus(tmp_path / "data", kind)

@@ -156,7 +156,7 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
     counts: words = in-vocabulary tokens x epochs (before subsampling), effective_words = tokens kept by
     subsampling, pairs = (centre, context) pairs trained.
     """
-    device = "cpu" if config.subwords and config.device == "auto" else resolve_device(config.device)
+    device = resolve_device(config.device)
     if resume is not None:  # the matrices come from the checkpoint, or from the model that saved mid-way
         check_checkpoint(resume if weights is None else (weights.tensors(), resume[1]), config, len(vocab),
                          uses_cpu_kernels(config, device))
@@ -170,8 +170,8 @@ def train_word2vec(config: Config, vocab: Vocab, encoded: Encoded, progress: boo
               check_rate("end_alpha", float(config.min_lr if end_alpha is None else end_alpha)))
     if weights is None:
         weights = new_weights(config, vocab)
-    if config.subwords and not uses_cpu_kernels(config, device):
-        raise WordvecError("fasttext trains on the CPU kernels; use --backend hogwild --device cpu")
+    if replicas is not None:
+        check_processes(config, device)
     if not uses_cpu_kernels(config, device):
         if _lockf(weights.lockf, len(vocab)) is not None:
             raise WordvecError("vectors_lockf below 1 (frozen rows) is trained by the CPU kernels only; use "
@@ -252,6 +252,13 @@ def warm_up(config: Config | None = None) -> None:
             _HogwildRun(tiny, vocab, encoded, new_weights(tiny, vocab), (0.025, 0.0001), 0, as_hooks(None), None,
                         None, Replicas()).run(progress=False)
             _WARM.add(key)
+
+
+def check_processes(config: Config, device: str) -> None:
+    """Several processes train fastText on the CPU kernels only (their sync tracks the touched bucket rows)."""
+    if config.subwords and not uses_cpu_kernels(config, device):
+        raise WordvecError("fasttext on the torch backend trains in one process; under torchrun / --nproc train it "
+                           "on the CPU kernels (--backend hogwild --device cpu)")
 
 
 def uses_cpu_kernels(config: Config, device: str) -> bool:

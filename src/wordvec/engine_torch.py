@@ -14,11 +14,26 @@ Deterministic on CPU for the same seed; on CUDA `index_add_` sums in a nondeterm
 
 The recipe (subsampling, reduced window, noise distribution, Huffman tree, linear learning-rate decay, gensim's
 initialisation) is the one `wordvec.engine` documents; this module only changes how it is executed.
+
+fastText's subword input (`config.subwords`) is the CPU kernels' (`_kernels.c`): a word's input is the mean of its
+rows (its own, then its n-gram buckets: `_Subwords`), summed by `embedding_bag`; the input gradient goes to each
+of them unscaled. Skip-gram takes their order (the centre's rows predict each word of its window and take the
+window's summed gradient once), CBOW's input is the mean of all the rows of all its context words. A batched step
+computes all its updates from the same weights, and n-gram rows ("<th", "ing>") are shared by hundreds of a step's
+words, where fastText's one-at-a-time SGD sees each push before the next. Two rules keep that stable:
+* the input rows take word2vec's cap counted in the same unit, pair updates: a skip-gram window's summed gradient
+  counts as the pairs it sums (counted as one update, the cap let a frequent bucket take ~1,500 pairs at once);
+* the output rows' cap is SUBWORD_OUTPUT_UPDATES, not 256: their inputs are means of shared rows, so a step's
+  pushes on a frequent word's output row agree far more than word2vec's do (at 256, skip-gram diverged at
+  4,096-word steps on the tweets).
+Shared rows also make smaller steps pay: `--preset fasttext` takes 512 centre words a step (README "Subword
+vectors" has the measurements).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 
 import numpy as np
@@ -59,6 +74,10 @@ def train_torch(config: Config, vocab: Vocab, encoded: Encoded, device: str, pro
 #: worth (see `_capped_add`).
 MAX_ROW_UPDATES = 256.0
 
+#: With fastText's subword input, the output rows' cap instead (see the module doc).
+SUBWORD_OUTPUT_UPDATES = 64.0
+
+
 #: Centre words per launch on CUDA when `launch_batch` is 0 (on CPU: one step per launch).
 CUDA_LAUNCH_WORDS = 65536
 
@@ -70,8 +89,8 @@ LAUNCH_BYTES = 1 << 30
 FIXED_SHAPES_ON_CPU = os.environ.get("WORDVEC_FIXED_SHAPES") == "1"
 
 
-def _capped_add(weight, index, updates, n_rows, hits=None) -> None:
-    """weight[i] += the updates aimed at row i in this step, summed, times min(1, MAX_ROW_UPDATES / hits).
+def _capped_add(weight, index, updates, n_rows, hits=None, cap: float = MAX_ROW_UPDATES) -> None:
+    """weight[i] += the updates aimed at row i in this step, summed, times min(1, cap / hits).
 
     Summing is what one-at-a-time SGD does (each update computed from slightly older weights): it learns as fast as
     the CPU kernels. But a row hit thousands of times in one batch (a frequent word, the Huffman root, a tiny
@@ -82,8 +101,63 @@ def _capped_add(weight, index, updates, n_rows, hits=None) -> None:
     carry 0. Counted with `index_add_`, not `bincount`, so that nothing waits for the device (CUDA graphs)."""
     ones = torch.ones(index.shape, device=weight.device, dtype=weight.dtype) if hits is None else hits
     count = torch.zeros(n_rows, device=weight.device, dtype=weight.dtype).index_add_(0, index, ones)
-    scale = (MAX_ROW_UPDATES / count.clamp_(min=1.0)).clamp_(max=1.0)
+    scale = (cap / count.clamp_(min=1.0)).clamp_(max=1.0)
     weight.index_add_(0, index, updates * scale[index].unsqueeze(1))
+
+
+class _Subwords:
+    """fastText's input on the device: each vocabulary word's rows (its own, then V + its n-gram buckets, the CSR
+    `subwords.vocab_rows` gives the CPU kernels), and a step's words expanded to bags of rows (`bags`)."""
+
+    def __init__(self, config: Config, vocab: Vocab, n_rows: int, dev):
+        from .subwords import vocab_rows
+
+        offsets, rows = vocab_rows(vocab.id2tok, config.min_n, config.max_n, config.bucket)
+        self.n_words = len(vocab)
+        self.offsets = torch.from_numpy(offsets).to(dev)
+        self.rows = torch.from_numpy(rows.astype(np.int64)).to(dev)
+        self.counts = self.offsets[1:] - self.offsets[:-1]
+        self.rows_per_word = len(rows) / max(1, len(vocab))
+        self.hits = torch.zeros(n_rows, device=dev)  # a step's hits per row, zeroed again after each step
+
+    def bags(self, words, mask, per_bag: int, fixed: bool):
+        """The rows of a launch's words (k steps, `words` and `mask` (k, N)), as one bag per `per_bag` consecutive
+        word slots: rows (k, L), bag (k, L) in order, weight (k, L) (1 / the rows of its bag: the mean; 0 for the
+        padding at the end) and embedding_bag's offsets (k, N / per_bag). With `fixed`, L is rounded up to a few
+        sizes so that CUDA graphs recorded for one launch replay for the next."""
+        dev, (k, n) = words.device, words.shape
+        n_bags = n // per_bag
+        cnt = torch.where(mask, self.counts[words], 0)
+        flat = cnt.reshape(-1)
+        per_step = cnt.sum(1)
+        total, longest = (int(x) for x in torch.stack([flat.sum(), per_step.max()]).tolist())
+        width = max(1, longest)
+        if fixed:
+            width = int(2 ** (math.ceil(4 * math.log2(width)) / 4)) + 1
+        slot = torch.repeat_interleave(torch.arange(k * n, device=dev), flat, output_size=total)
+        j = torch.arange(total, device=dev)
+        rows = self.rows[self.offsets[words.reshape(-1)[slot]] + j - (torch.cumsum(flat, 0) - flat)[slot]]
+        step = torch.div(slot, n, rounding_mode="floor")
+        pos = j - (torch.cumsum(per_step, 0) - per_step)[step]
+        bag = torch.div(slot % n, per_bag, rounding_mode="floor")
+        bag_rows = cnt.reshape(k, n_bags, per_bag).sum(2)
+        out_rows = torch.zeros((k, width), device=dev, dtype=torch.long)
+        out_bag = torch.full((k, width), n_bags - 1, device=dev, dtype=torch.long)
+        out_w = torch.zeros((k, width), device=dev)
+        out_rows[step, pos] = rows
+        out_bag[step, pos] = bag
+        out_w[step, pos] = 1.0 / bag_rows[step, bag].float()
+        offsets = torch.searchsorted(out_bag, torch.arange(n_bags, device=dev).expand(k, n_bags).contiguous())
+        return out_rows, out_bag, out_w, offsets
+
+    def add(self, syn0, index, updates, hits) -> None:
+        """`_capped_add` for the input rows: syn0[i] += the updates aimed at row i, summed, times
+        min(1, MAX_ROW_UPDATES / the pair updates they hold), `hits` giving each one's pairs (0: padding). Counted in
+        a buffer of syn0's height that only the touched rows dirty: no pass over millions of bucket rows a step,
+        and nothing waits for the device."""
+        count = self.hits.index_add_(0, index, hits)[index].clamp_(min=1.0)
+        syn0.index_add_(0, index, updates * ((MAX_ROW_UPDATES / count).clamp_(max=1.0) * (hits > 0)).unsqueeze(1))
+        self.hits.index_fill_(0, index, 0.0)
 
 
 class _Launch:
@@ -125,10 +199,11 @@ class _Launch:
         graph.replay()
 
 
-def steps_per_launch(config: Config, device_type: str, n_words: int) -> int:
+def steps_per_launch(config: Config, device_type: str, n_words: int, rows_per_word: float = 0.0) -> int:
     """`--batch-size` steps per launch: `--launch-batch` words (0: the device's default) rounded down to whole steps
     (at least one), no more than the corpus of `n_words` fills, and at most what LAUNCH_BYTES of gathered inputs
-    hold (a launch gathers every step's windows and negatives at once: a launch of a large corpus would not fit)."""
+    hold (a launch gathers every step's windows and negatives at once, and with subwords every input word's
+    `rows_per_word` rows: a launch of a large corpus would not fit)."""
     bsz, asked = int(config.batch_size), int(config.launch_batch)
     launch = asked or (CUDA_LAUNCH_WORDS if device_type == "cuda" else bsz)
     steps = max(1, launch // bsz)
@@ -138,6 +213,7 @@ def steps_per_launch(config: Config, device_type: str, n_words: int) -> int:
     steps = min(steps, max(1, -(-int(n_words) // bsz)))
     window, negative = int(config.window), (0 if config.heads()[0] else int(config.negative))
     per_word = 2 * window * (32 + 32 * negative) + 32  # bytes gathered per centre word: windows, masks, draws
+    per_word += int(28 * rows_per_word * (1 if config.model == "skipgram" else 2 * window))  # rows, bags, weights
     cap = max(1, LAUNCH_BYTES // (per_word * bsz))
     if steps > cap:
         log.warning("--launch-batch %d would gather about %.1f GB of inputs a launch; launching %d steps of %d "
@@ -201,12 +277,14 @@ class _Run:
             self.alias = torch.from_numpy(alias_np.astype(np.int64)).to(dev)
             out = weights.syn1neg
         self.syn0 = torch.from_numpy(weights.syn0).to(dev)
+        self.sub = _Subwords(config, vocab, self.syn0.shape[0], dev) if config.subwords and config.bucket else None
         self.syn1 = torch.from_numpy(out).to(dev)
         window = int(config.window)
         self.offs = torch.cat([torch.arange(-window, 0, device=dev), torch.arange(1, window + 1, device=dev)])
         self.step_loss = torch.zeros((), device=dev, dtype=torch.float64)
         self.fixed_shapes = dev.type == "cuda" or FIXED_SHAPES_ON_CPU
-        self.steps = _Launch(self._step, steps_per_launch(config, dev.type, self.n),
+        self.steps = _Launch(self._step if self.sub is None else self._subword_step,
+                             steps_per_launch(config, dev.type, self.n, self.sub.rows_per_word if self.sub else 0.0),
                              dev.type == "cuda" and os.environ.get("WORDVEC_CUDA_GRAPHS", "1") != "0")
 
     def negatives(self, shape):
@@ -335,14 +413,18 @@ class _Run:
         self.examples += n_valid if self.sg else valid.any(-1).sum()
         negs = (self.negatives((k, width * (2 * window if self.sg else 1), int(config.negative)))
                 if not self.hs else torch.zeros((k, 1), device=dev, dtype=torch.long))
-        self.steps.run((centre, ctx, valid.to(self.syn0.dtype), negs, alpha))
+        inputs = (centre, ctx, valid.to(self.syn0.dtype), negs, alpha)
+        if self.sub is not None:  # the input words' rows: each centre's (skip-gram), every context's (CBOW)
+            inputs += (self.sub.bags(centre, valid.any(-1), 1, self.fixed_shapes) if self.sg else
+                       self.sub.bags(ctx.reshape(k, -1), valid.reshape(k, -1), 2 * window, self.fixed_shapes))
+        self.steps.run(inputs)
         self.loss_sum += self.step_loss
         self.step_loss.zero_()
 
     def _step(self, centre, ctx, validf, negs, alpha) -> None:
         """One SGD step on `centre` (B,) with contexts `ctx` (B, 2W), `validf` 1 where a context slot is in the
         window: fixed shapes (the slots out of the window carry weight 0), so nothing waits for the device."""
-        syn0, syn1, dim = self.syn0, self.syn1, self.config.vector_size
+        syn0, dim = self.syn0, self.config.vector_size
         if self.sg:
             inp = ctx.reshape(-1)  # context word predicts the centre word (word2vec.c's order)
             tgt_word = centre[:, None].expand(ctx.shape).reshape(-1)
@@ -357,15 +439,44 @@ class _Run:
             vin = torch.einsum("bc,bce->be", validf, syn0[ctx]) / count.clamp(min=1)[:, None]
             tgt_word = centre
             mask = (count > 0).to(syn0.dtype)
+        grad_in = self._objective(vin, tgt_word, mask, negs, alpha)
+        if self.sg:
+            _capped_add(syn0, inp, grad_in, len(self.vocab), mask)
+        else:
+            _capped_add(syn0, ctx.reshape(-1), (grad_in[:, None, :] * validf[..., None]).reshape(-1, dim),
+                        len(self.vocab), validf.reshape(-1))
+
+    def _subword_step(self, centre, ctx, validf, negs, alpha, rows, bag, weight, offsets) -> None:
+        """`_step` with fastText's input: `rows` (L,) of the step's bags (`_Subwords.bags`); a bag's input is the
+        weighted sum of its rows (their mean), its gradient goes to each of them."""
+        vin = F.embedding_bag(rows, self.syn0, offsets, mode="sum", per_sample_weights=weight)
+        if self.sg:  # the centre's input predicts each word of its window; the window's gradients are summed
+            centre_of = torch.arange(ctx.shape[0], device=self.dev)[:, None].expand(ctx.shape).reshape(-1)
+            tgt_word, mask = ctx.reshape(-1), validf.reshape(-1)
+            if not self.fixed_shapes:
+                slots = mask.nonzero().squeeze(1)
+                centre_of, tgt_word, mask = centre_of[slots], tgt_word[slots], mask[slots]
+                negs = negs if self.hs else negs[slots]
+            grad_in = self._objective(vin[centre_of], tgt_word, mask, negs, alpha)
+            grad_in = torch.zeros_like(vin).index_add_(0, centre_of, grad_in)
+        else:
+            grad_in = self._objective(vin, centre, (validf.sum(1) > 0).to(vin.dtype), negs, alpha)
+        hits = (weight > 0).to(vin.dtype)  # a row of a CBOW bag: one update; of a window: one per pair
+        self.sub.add(self.syn0, rows, grad_in[bag], hits * validf.sum(1)[bag] if self.sg else hits)
+
+    def _objective(self, vin, tgt_word, mask, negs, alpha):
+        """The output layer's step for inputs `vin` (one row per example, `mask` its weight) predicting `tgt_word`:
+        syn1 and the loss move; returns the gradient of the inputs."""
+        syn1, dim = self.syn1, self.config.vector_size
         if self.hs:
             targets = self.points[tgt_word]
             labels = self.labels_hs[tgt_word]
-            weight = self.path_mask[tgt_word].to(syn0.dtype)
+            weight = self.path_mask[tgt_word].to(syn1.dtype)
         else:
             targets = torch.cat([tgt_word[:, None], negs], 1)
-            labels = torch.zeros(targets.shape, device=self.dev, dtype=syn0.dtype)
+            labels = torch.zeros(targets.shape, device=self.dev, dtype=syn1.dtype)
             labels[:, 0] = 1.0
-            weight = torch.cat([torch.ones_like(mask)[:, None], (negs != tgt_word[:, None]).to(syn0.dtype)], 1)
+            weight = torch.cat([torch.ones_like(mask)[:, None], (negs != tgt_word[:, None]).to(syn1.dtype)], 1)
         weight = weight * mask[:, None]
         vout = syn1[targets]
         f = torch.einsum("be,bke->bk", vin, vout)
@@ -374,12 +485,9 @@ class _Run:
         g = (labels - torch.sigmoid(f)) * weight * alpha
         grad_in = torch.einsum("bk,bke->be", g, vout)
         grad_out = g[..., None] * vin[:, None, :]
-        _capped_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), syn1.shape[0], weight.reshape(-1))
-        if self.sg:
-            _capped_add(syn0, inp, grad_in, len(self.vocab), mask)
-        else:
-            _capped_add(syn0, ctx.reshape(-1), (grad_in[:, None, :] * validf[..., None]).reshape(-1, dim),
-                        len(self.vocab), validf.reshape(-1))
+        _capped_add(syn1, targets.reshape(-1), grad_out.reshape(-1, dim), syn1.shape[0], weight.reshape(-1),
+                    MAX_ROW_UPDATES if self.sub is None else SUBWORD_OUTPUT_UPDATES)
+        return grad_in
 
     def _save(self) -> None:
         """Rank 0 writes the weights (equal on every rank after a sync) and every rank's generator state."""

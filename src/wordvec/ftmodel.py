@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from . import subwords
+from .config import FASTTEXT
 from .errors import WordvecError
 from .fasttext import FastTextKeyedVectors, save_facebook_model
 from .vectors import UnsupportedError
@@ -79,7 +80,8 @@ class FastText(Word2Vec):
         return super()._merge_vocab(*args, **kwargs)
 
     def _subword_settings(self) -> dict:
-        return {"subwords": True, "min_n": max(1, self.min_n), "max_n": self.max_n, "bucket": self.bucket}
+        return {"subwords": True, "min_n": max(1, self.min_n), "max_n": self.max_n, "bucket": self.bucket,
+                "batch_size": FASTTEXT.batch_size}  # the torch engine's step (`wordvec.engine_torch`)
 
     def _extra_rows(self) -> int:
         return self.bucket

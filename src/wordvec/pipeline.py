@@ -194,6 +194,9 @@ def preflight(config: Config, out: str | os.PathLike, overwrite: bool = False,
     from .corpus import _looks_like_path
 
     _check_settings(config, checkpoint_every)
+    from .engine import check_processes
+
+    check_processes(config, resolve_device(config.device))
     check_out(out, overwrite)
     _check_checkpoint(checkpoint_path(out), resume, overwrite)
     if tensorboard is not None and Path(tensorboard).exists() and not Path(tensorboard).is_dir():
