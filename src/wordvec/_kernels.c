@@ -73,6 +73,7 @@ typedef struct {
 typedef struct {                  /* working memory, allocated while the GIL is held */
     void *block;                  /* all of it, in one allocation */
     int32_t *buf;                 /* the kept words of one document */
+    Py_ssize_t m;                 /* how many */
     float *work, *neu1;           /* the input gradient; CBOW's combined context */
     float *out_grad, *grads;      /* shared negatives: the output rows' summed updates, one example's gradients */
     int64_t *targets;             /* the centre word and its noise words */
@@ -255,6 +256,30 @@ INLINE void prefetch_row(const float *row, Py_ssize_t dim)
 #if defined(__GNUC__)
     for (Py_ssize_t k = 0; k < dim; k += 16)
         __builtin_prefetch(row + k);
+    __builtin_prefetch(row + dim - 1); /* a row not aligned to a line ends on one more */
+#endif
+}
+
+/* Ask for word w's input rows (with subwords: its own and its n-gram buckets, scattered over a large matrix) ahead
+ * of the centre step that gathers them. */
+INLINE void prefetch_rows(const Chunk *c, int32_t w)
+{
+    for (int64_t r = c->sub_offsets[w]; r < c->sub_offsets[w + 1]; r++)
+        prefetch_row(c->syn0 + (Py_ssize_t)c->sub_rows[r] * c->dim, c->dim);
+}
+
+/* With subwords, ask for the input rows of the word at position p of the document (the next window's rows are
+ * this one's but for a word or two) and for the CSR entries of the two words after it, which give the addresses of
+ * the rows to ask for in the next two steps. */
+INLINE void prefetch_ahead(const Chunk *c, const Scratch *s, Py_ssize_t p)
+{
+#if defined(__GNUC__)
+    if (p + 2 < s->m)
+        __builtin_prefetch(c->sub_offsets + s->buf[p + 2]);
+    if (p + 1 < s->m)
+        __builtin_prefetch(c->sub_rows + c->sub_offsets[s->buf[p + 1]]);
+    if (p < s->m)
+        prefetch_rows(c, s->buf[p]);
 #endif
 }
 
@@ -549,17 +574,29 @@ INLINE void skipgram_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t
 /* Skip-gram with the subword input (fastText's order): the centre word's rows, gathered once, predict each word
  * of its window; their gradients are summed and added to the centre's rows once, after the window (the input is
  * the same for the whole window, so it is read and written once instead of once per pair). Negatives are drawn
- * per pair. */
+ * per pair. The next centre's rows (~20 rows scattered over the matrix: the step would wait for each) are asked
+ * for while this window trains, a few per pair, and the CSR entries giving their addresses one and two steps
+ * before that. */
 INLINE void skipgram_subword_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi,
                                     float alpha, uint64_t *state, Totals *t, Objective obj)
 {
     t->pairs += hi - lo - 1;
     t->examples += hi - lo - 1;
     const float *in = input_gather(c, s->buf[i], s->neu1);
+    if (i + 3 < s->m)  /* the next words' CSR entries, two and three steps ahead (their rows' addresses) */
+        __builtin_prefetch(c->sub_offsets + s->buf[i + 3]);
+    if (i + 2 < s->m)
+        __builtin_prefetch(c->sub_rows + c->sub_offsets[s->buf[i + 2]]);
+    const int64_t *next = c->sub_offsets + (i + 1 < hi ? s->buf[i + 1] : s->buf[i]);
+    const int64_t first = next[0], n_next = i + 1 < hi ? next[1] - next[0] : 0, n_pairs = hi - lo - 1;
+    int64_t p = 0;
     memset(s->work, 0, (size_t)c->dim * sizeof(float));
     for (Py_ssize_t j = lo; j < hi; j++) {
         if (j == i)
             continue;
+        for (int64_t r = first + p * n_next / n_pairs; r < first + (p + 1) * n_next / n_pairs; r++)
+            prefetch_row(c->syn0 + (Py_ssize_t)c->sub_rows[r] * c->dim, c->dim);
+        p++;
         obj.prepare(c, s->buf[j]);
         obj.update(c, s, in, s->buf[j], alpha, state, t);
     }
@@ -583,6 +620,8 @@ INLINE void cbow_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo,
     t->pairs += hi - lo - 1;
     t->examples++;
     obj.prepare(c, s->buf[i]);
+    if (c->sub_rows)
+        prefetch_ahead(c, s, i + c->window + 1);
     Py_ssize_t count = cbow_combine(c, s, i, lo, hi);
     obj.update(c, s, s->neu1, s->buf[i], alpha, state, t);
     cbow_scatter(c, s, i, lo, hi, count);
@@ -598,12 +637,23 @@ INLINE void each_centre(const Chunk *c, Scratch *s, Totals *t, CentreStep step, 
     uint64_t state = seed_state(c->seed);
     Py_ssize_t d = first_document(c), m, lo, hi;
     float alpha;
-    while ((m = next_document(c, s, &d, &state, &alpha, t)) >= 0)
+    while ((m = s->m = next_document(c, s, &d, &state, &alpha, t)) >= 0) {
+        /* with subwords, the first window + 2 tokens of the next document, whose rows the first steps there
+         * read (nothing before them would ask for them), are asked for over this document's steps */
+        Py_ssize_t a = 0, n = 0;
+        if (c->sub_rows && d < c->n_offsets - 1 && c->offsets[d] < c->stop) {
+            a = c->offsets[d] > c->start ? (Py_ssize_t)c->offsets[d] : c->start;
+            n = (c->offsets[d + 1] < c->stop ? (Py_ssize_t)c->offsets[d + 1] : c->stop) - a;
+            n = n < c->window + 2 ? n : c->window + 2;
+        }
         for (Py_ssize_t i = 0; i < m; i++) {
+            for (Py_ssize_t r = a + i * n / m; r < a + (i + 1) * n / m; r++)
+                prefetch_rows(c, c->ids[r]);
             window_span(c, &state, i, m, &lo, &hi);
             if (hi - lo - 1 > 0)
                 step(c, s, i, lo, hi, alpha, &state, t, obj);
         }
+    }
 }
 
 typedef void (*Loop)(const Chunk *, Scratch *, Totals *);
