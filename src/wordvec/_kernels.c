@@ -308,19 +308,36 @@ INLINE void prefetch_rows(const Chunk *c, int32_t w)
         prefetch_row(c->syn0 + (Py_ssize_t)c->sub_rows[r] * c->dim, c->dim);
 }
 
-/* With subwords, ask for the input rows of the word at position p of the document (the next window's rows are
- * this one's but for a word or two) and for the CSR entries of the two words after it, which give the addresses of
- * the rows to ask for in the next two steps. */
-INLINE void prefetch_ahead(const Chunk *c, const Scratch *s, Py_ssize_t p)
+/* With subwords, ask for the CSR entries of the words at positions p + 1 and p + 2 of the document, which give
+ * the addresses of the rows to ask for in the next two steps. */
+INLINE void prefetch_csr(const Chunk *c, const Scratch *s, Py_ssize_t p)
 {
 #if defined(__GNUC__)
     if (p + 2 < s->m)
         __builtin_prefetch(c->sub_offsets + s->buf[p + 2]);
     if (p + 1 < s->m)
         __builtin_prefetch(c->sub_rows + c->sub_offsets[s->buf[p + 1]]);
+#endif
+}
+
+/* With subwords, ask for the input rows of the word at position p of the document (the next window's rows are
+ * this one's but for a word or two) and for the CSR entries of the two words after it. */
+INLINE void prefetch_ahead(const Chunk *c, const Scratch *s, Py_ssize_t p)
+{
+    prefetch_csr(c, s, p);
     if (p < s->m)
         prefetch_rows(c, s->buf[p]);
-#endif
+}
+
+/* Ask for part `part` of `n_parts` of the input rows of the word at position p (a skip-gram window asks for the
+ * next centre's rows a few per pair: asked for at once, they would wait for one another's memory requests). */
+INLINE void prefetch_part(const Chunk *c, const Scratch *s, Py_ssize_t p, int64_t part, int64_t n_parts)
+{
+    if (p >= s->m)
+        return;
+    const int64_t a = c->sub_offsets[s->buf[p]], n = c->sub_offsets[s->buf[p] + 1] - a;
+    for (int64_t r = a + part * n / n_parts; r < a + (part + 1) * n / n_parts; r++)
+        prefetch_row(c->syn0 + (Py_ssize_t)c->sub_rows[r] * c->dim, c->dim);
 }
 
 /* Negative sampling: `word` is the positive target, then `negative` noise words (one equal to `word` is skipped).
@@ -623,23 +640,73 @@ INLINE void skipgram_subword_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py
     t->pairs += hi - lo - 1;
     t->examples += hi - lo - 1;
     const float *in = input_gather(c, s->buf[i], s->neu1);
-    if (i + 3 < s->m)  /* the next words' CSR entries, two and three steps ahead (their rows' addresses) */
-        __builtin_prefetch(c->sub_offsets + s->buf[i + 3]);
-    if (i + 2 < s->m)
-        __builtin_prefetch(c->sub_rows + c->sub_offsets[s->buf[i + 2]]);
-    const int64_t *next = c->sub_offsets + (i + 1 < hi ? s->buf[i + 1] : s->buf[i]);
-    const int64_t first = next[0], n_next = i + 1 < hi ? next[1] - next[0] : 0, n_pairs = hi - lo - 1;
-    int64_t p = 0;
+    const int64_t n_pairs = hi - lo - 1;
+    int64_t part = 0;
+    prefetch_csr(c, s, i + 1);
     memset(s->work, 0, (size_t)c->dim * sizeof(float));
     for (Py_ssize_t j = lo; j < hi; j++) {
         if (j == i)
             continue;
-        for (int64_t r = first + p * n_next / n_pairs; r < first + (p + 1) * n_next / n_pairs; r++)
-            prefetch_row(c->syn0 + (Py_ssize_t)c->sub_rows[r] * c->dim, c->dim);
-        p++;
+        prefetch_part(c, s, i + 1, part++, n_pairs);
         obj.prepare(c, s->buf[j]);
         obj.update(c, s, in, s->buf[j], alpha, state, t);
     }
+    input_scatter(c, s->buf[i], s->work);
+}
+
+/* Skip-gram with the subword input, NS alone and shared negatives: the noise words are drawn once per centre word
+ * and shared by its window's pairs (as skipgram_shared_centre; a draw outside syn1neg skips the window). The input
+ * is the same for every pair of the window, so each noise row is scored once, at its value when the window
+ * starts, and counts once per pair whose target it is not (its gradient and loss times that count: the pairs'
+ * k draws and dot products become k for the window). The context words, the positive targets, train one after the
+ * other as in subword_ns; then the noise rows add their share to the input gradient (at their values after the
+ * positives) and move, each by its summed gradient. */
+INLINE void subword_shared_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi,
+                                  float alpha, uint64_t *state, Totals *t, Objective obj)
+{
+    (void)obj;
+    const Py_ssize_t dim = c->dim, n_out = c->negative + 1;
+    const int64_t n_pairs = hi - lo - 1;
+    t->pairs += n_pairs;
+    t->examples += n_pairs;
+    for (Py_ssize_t q = 1; q < n_out; q++) {
+        s->targets[q] = noise_word(state, c->prob, c->alias, c->n_words);
+        if ((uint64_t)s->targets[q] >= (uint64_t)c->n_words) {
+            t->bad_index = 1;
+            return;
+        }
+        s->outs[q] = c->syn1neg + s->targets[q] * dim;
+        prefetch_row(s->outs[q], dim);
+    }
+    const float *in = input_gather(c, s->buf[i], s->neu1);
+    int64_t part = 0;
+    prefetch_csr(c, s, i + 1);
+    memset(s->work, 0, (size_t)dim * sizeof(float));
+    double loss = 0.0;
+    for (Py_ssize_t q = 1; q < n_out; q++) {
+        int64_t count = n_pairs;
+        for (Py_ssize_t j = lo; j < hi; j++)
+            count -= j != i && s->buf[j] == s->targets[q];
+        double one = 0.0;
+        s->grads[q] = count ? (float)count * (sig_grad(dot(in, s->outs[q], dim), 0.0f, &one) * alpha) : 0.0f;
+        loss += (double)count * one;
+    }
+    for (Py_ssize_t j = lo; j < hi; j++) {
+        if (j == i)
+            continue;
+        prefetch_part(c, s, i + 1, part++, n_pairs);
+        float *out = c->syn1neg + (Py_ssize_t)s->buf[j] * dim;
+        float g = sig_grad(dot(in, out, dim), 1.0f, &loss) * alpha;
+        if (g != 0.0f)
+            sgd_step(g, in, out, s->work, dim);
+    }
+    for (Py_ssize_t q = 1; q < n_out; q++)
+        if (s->grads[q] != 0.0f)
+            add_scaled(s->work, s->grads[q], s->outs[q], dim);
+    for (Py_ssize_t q = 1; q < n_out; q++)
+        if (s->grads[q] != 0.0f)
+            add_scaled(s->outs[q], s->grads[q], in, dim);
+    t->loss += loss;
     input_scatter(c, s->buf[i], s->work);
 }
 
@@ -712,17 +779,18 @@ LOOP(subword_none, skipgram_subword_centre, no_prepare, no_update)
 LOOP(subword_hs, skipgram_subword_centre, prefetch_path, hs_objective)
 LOOP(subword_ns, skipgram_subword_centre, no_prepare, ns_objective)
 LOOP(subword_both, skipgram_subword_centre, prefetch_path, both_objective)
+LOOP(subword_shared, subword_shared_centre, no_prepare, no_update)
 LOOP(cbow_none, cbow_centre, no_prepare, no_update)
 LOOP(cbow_hs, cbow_centre, prefetch_path, hs_objective)
 LOOP(cbow_ns, cbow_centre, no_prepare, ns_objective)
 LOOP(cbow_both, cbow_centre, prefetch_path, both_objective)
 
 /* The loop for each architecture (0: skip-gram, 1: CBOW, 2: skip-gram with the subword input) and objective;
- * CBOW and the subword skip-gram have no shared-negatives step (they draw per example). */
+ * CBOW has no shared-negatives step (it draws per example). */
 static const Loop LOOPS[3][N_OBJECTIVES] = {
     {skipgram_none, skipgram_hs, skipgram_ns, skipgram_both, skipgram_shared},
     {cbow_none, cbow_hs, cbow_ns, cbow_both, cbow_ns},
-    {subword_none, subword_hs, subword_ns, subword_both, subword_ns},
+    {subword_none, subword_hs, subword_ns, subword_both, subword_shared},
 };
 
 static int objective_of(const Chunk *c)
