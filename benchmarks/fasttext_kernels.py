@@ -1,7 +1,8 @@
 """The subword kernels' words/s (fastText's skip-gram and CBOW), against another build of them in the same run.
 
     python benchmarks/fasttext_kernels.py --old-c OLD/_kernels.cpython-311-x86_64-linux-gnu.so \
-        [--old-numba OLD/kernels_numba.py] [--tokens 400000] [--bucket 2000000] [--threads 1 2] [--repeats 5]
+        [--old-numba OLD/kernels_numba.py] [--tokens 400000] [--bucket 2000000] [--threads 1 2] [--repeats 5] \
+        [--shared-negatives]
 
 The corpus is benchmarks/vs_fasttext.py's generated one (words sharing stems and suffixes, Zipfian), its
 vocabulary's subword CSR computed as training computes it (min_n 3, max_n 6, `--bucket` rows), fastText's defaults
@@ -36,7 +37,7 @@ from wordvec.subwords import vocab_rows  # noqa: E402
 from wordvec.vocab import Vocab  # noqa: E402
 
 
-def _arguments(model: str, tokens: int, bucket: int) -> dict:
+def _arguments(model: str, tokens: int, bucket: int, shared: bool) -> dict:
     sents = generated_corpus(tokens)
     words, inverse, counts = np.unique(np.concatenate([np.array(s, dtype=object) for s in sents]).astype(str),
                                        return_inverse=True, return_counts=True)
@@ -56,7 +57,7 @@ def _arguments(model: str, tokens: int, bucket: int) -> dict:
     values = dict(ids=ids, offsets=offsets, start=0, stop=len(ids), syn0=syn0, syn1=np.zeros((1, 1), np.float32),
                   codes=codes, points=points, lengths=lengths, syn1neg=np.zeros((n_words, dim), np.float32),
                   prob=prob, alias=alias, keep=keep, hs=False, negative=5, window=5, reduced_window=True,
-                  alpha0=0.05, alpha1=0.04, seed=7, shared_negatives=True, cbow_mean=True, lockf=None,
+                  alpha0=0.05, alpha1=0.04, seed=7, shared_negatives=shared, cbow_mean=True, lockf=None,
                   sub_offsets=sub_offsets, sub_rows=sub_rows)
     return {k: values[k] for k in NAMES}
 
@@ -88,6 +89,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--models", nargs="+", default=["skipgram", "cbow"])
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--shared-negatives", action="store_true",
+                    help="skip-gram draws one set of negatives per window (FastText's default is per pair)")
     a = ap.parse_args()
     from wordvec import _kernels
 
@@ -99,7 +102,7 @@ def main() -> None:
     print(f"{'kernels':8} {'model':9} {'threads':>7} {'old words/s':>12} {'new words/s':>12} {'new/old':>8}  "
           f"same loss")
     for model in a.models:
-        args = _arguments(model, a.tokens, a.bucket)
+        args = _arguments(model, a.tokens, a.bucket, a.shared_negatives)
         start = {k: args[k].copy() for k in ("syn0", "syn1neg")}
         for name, old, new in impls:
             fo, fn = (getattr(m, f"train_{model}") for m in (old, new))

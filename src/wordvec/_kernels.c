@@ -223,7 +223,8 @@ INLINE void add_scaled(float *restrict y, float a, const float *restrict x, Py_s
 
 /* out = the sum of the input rows of words[lo:hi] but position `skip`, in their order, 32 columns at a time held
  * in registers (each column sums the rows in the same order as adding row after row to out, so to the last bit
- * the same sums, without storing and reloading out after each of the ~100 rows of a CBOW window). */
+ * the same sums, without storing and reloading out after each of the ~100 rows of a CBOW window). SUM_ROWS runs
+ * `body` on each row from column k (the c, dim and k of sum_rows). */
 #define SUM_ROWS(words, lo, hi, skip, body)                                                                      \
     for (Py_ssize_t j_ = (lo); j_ < (hi); j_++)                                                                 \
         if (j_ != (skip))                                                                                        \
