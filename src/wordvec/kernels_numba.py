@@ -4,7 +4,7 @@ picks the implementation; this module is imported only then, so a process that t
 loads numba (libLLVM) or scipy (which numba's first call imports).
 
 The code is cut the way gensim's and fastText's loops are: one small helper per concern (`_subsample`,
-`_window`, `_ns_update`, `_hs_update`, `_ns_shared` for shared negatives, `_cbow_combine` /
+`_window`, `_ns_update`, `_hs_update`, `_ns_shared` / `_ns_shared_subword` for shared negatives, `_cbow_combine` /
 `_cbow_scatter`), inlined by numba into one entry point per architecture (`train_skipgram`, `train_cbow`);
 numba compiles (or loads from its cache) only the one that is called.
 
