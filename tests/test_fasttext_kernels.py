@@ -52,7 +52,28 @@ def reference(doc, syn0, syn1, syn1neg, sg, hs, negative, window, alpha, shared,
         if not ctx:
             continue
         pairs += len(ctx)
-        if sg:  # fastText's order: the centre's mean predicts each context word; one summed update after the window
+        if sg and shared and negative and not hs:  # shared negatives: each noise row scored once per window
+            h = syn0[rows_of[centre]].mean(0)
+            total = np.zeros_like(h)
+            count = sum(c != NOISE for c in ctx)  # the pairs whose target the noise word is not
+            noise = []
+            for _ in range(negative if count else 0):  # at its value when the window starts
+                g, l = sigmoid_step(h @ syn1neg[NOISE], 0, alpha)
+                noise.append(count * g)
+                loss += count * l
+            for c in ctx:  # the positives, one after the other
+                g, l = sigmoid_step(h @ syn1neg[c], 1, alpha)
+                total += g * syn1neg[c]
+                syn1neg[c] += g * h
+                loss += l
+                examples += 1
+            for g in noise:
+                total += g * syn1neg[NOISE]
+            for g in noise:
+                syn1neg[NOISE] += g * h
+            for r in rows_of[centre]:
+                syn0[r] += total
+        elif sg:  # fastText's order: the centre's mean predicts each context word; one summed update after the window
             h = syn0[rows_of[centre]].mean(0)
             total = np.zeros_like(h)
             for c in ctx:

@@ -73,6 +73,7 @@ typedef struct {
 typedef struct {                  /* working memory, allocated while the GIL is held */
     void *block;                  /* all of it, in one allocation */
     int32_t *buf;                 /* the kept words of one document */
+    Py_ssize_t m;                 /* how many */
     float *work, *neu1;           /* the input gradient; CBOW's combined context */
     float *out_grad, *grads;      /* shared negatives: the output rows' summed updates, one example's gradients */
     int64_t *targets;             /* the centre word and its noise words */
@@ -220,15 +221,56 @@ INLINE void add_scaled(float *restrict y, float a, const float *restrict x, Py_s
 
 /* --- the subword input (fastText): a word's input vector is the mean of its rows, the gradient goes to each ----- */
 
+/* out = the sum of the input rows of words[lo:hi] but position `skip`, in their order, 32 columns at a time held
+ * in registers (each column sums the rows in the same order as adding row after row to out, so to the last bit
+ * the same sums, without storing and reloading out after each of the ~100 rows of a CBOW window). SUM_ROWS runs
+ * `body` on each row from column k (the c, dim and k of sum_rows). */
+#define SUM_ROWS(words, lo, hi, skip, body)                                                                      \
+    for (Py_ssize_t j_ = (lo); j_ < (hi); j_++)                                                                 \
+        if (j_ != (skip))                                                                                        \
+            for (int64_t r_ = c->sub_offsets[(words)[j_]]; r_ < c->sub_offsets[(words)[j_] + 1]; r_++) {       \
+                const float *row = c->syn0 + (Py_ssize_t)c->sub_rows[r_] * dim + k;                              \
+                body;                                                                                            \
+            }
+INLINE void sum_rows(const Chunk *c, const int32_t *words, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t skip,
+                     float *restrict out)
+{
+    const Py_ssize_t dim = c->dim;
+    Py_ssize_t k = 0;
+#if defined(__GNUC__)
+    for (; k + 32 <= dim; k += 32) {
+        vec8 s0 = {0.0f}, s1 = {0.0f}, s2 = {0.0f}, s3 = {0.0f};
+        SUM_ROWS(words, lo, hi, skip, (s0 += V8(row), s1 += V8(row + 8), s2 += V8(row + 16), s3 += V8(row + 24)))
+        *(vec8 *)(out + k) = s0;
+        *(vec8 *)(out + k + 8) = s1;
+        *(vec8 *)(out + k + 16) = s2;
+        *(vec8 *)(out + k + 24) = s3;
+    }
+    for (; k + 8 <= dim; k += 8) {
+        vec8 s0 = {0.0f};
+        SUM_ROWS(words, lo, hi, skip, s0 += V8(row))
+        *(vec8 *)(out + k) = s0;
+    }
+    for (; k + 4 <= dim; k += 4) {
+        vec4 s0 = {0.0f};
+        SUM_ROWS(words, lo, hi, skip, s0 += V4(row))
+        *(vec4 *)(out + k) = s0;
+    }
+#endif
+    for (; k < dim; k++) {
+        float s0 = 0.0f;
+        SUM_ROWS(words, lo, hi, skip, s0 += *row)
+        out[k] = s0;
+    }
+}
+
 /* Word w's input vector: its row of syn0, or with subwords the mean of its rows gathered into `buf`. */
 INLINE const float *input_gather(const Chunk *c, int32_t w, float *buf)
 {
     if (!c->sub_rows)
         return c->syn0 + (Py_ssize_t)w * c->dim;
     const int64_t a = c->sub_offsets[w], b = c->sub_offsets[w + 1];
-    memset(buf, 0, (size_t)c->dim * sizeof(float));
-    for (int64_t r = a; r < b; r++)
-        add_scaled(buf, 1.0f, c->syn0 + (Py_ssize_t)c->sub_rows[r] * c->dim, c->dim);
+    sum_rows(c, &w, 0, 1, -1, buf);
     const float inv = (float)(1.0 / (double)(b - a));
     for (Py_ssize_t k = 0; k < c->dim; k++)
         buf[k] *= inv;
@@ -255,7 +297,48 @@ INLINE void prefetch_row(const float *row, Py_ssize_t dim)
 #if defined(__GNUC__)
     for (Py_ssize_t k = 0; k < dim; k += 16)
         __builtin_prefetch(row + k);
+    __builtin_prefetch(row + dim - 1); /* a row not aligned to a line ends on one more */
 #endif
+}
+
+/* Ask for word w's input rows (with subwords: its own and its n-gram buckets, scattered over a large matrix) ahead
+ * of the centre step that gathers them. */
+INLINE void prefetch_rows(const Chunk *c, int32_t w)
+{
+    for (int64_t r = c->sub_offsets[w]; r < c->sub_offsets[w + 1]; r++)
+        prefetch_row(c->syn0 + (Py_ssize_t)c->sub_rows[r] * c->dim, c->dim);
+}
+
+/* With subwords, ask for the CSR entries of the words at positions p + 1 and p + 2 of the document, which give
+ * the addresses of the rows to ask for in the next two steps. */
+INLINE void prefetch_csr(const Chunk *c, const Scratch *s, Py_ssize_t p)
+{
+#if defined(__GNUC__)
+    if (p + 2 < s->m)
+        __builtin_prefetch(c->sub_offsets + s->buf[p + 2]);
+    if (p + 1 < s->m)
+        __builtin_prefetch(c->sub_rows + c->sub_offsets[s->buf[p + 1]]);
+#endif
+}
+
+/* With subwords, ask for the input rows of the word at position p of the document (the next window's rows are
+ * this one's but for a word or two) and for the CSR entries of the two words after it. */
+INLINE void prefetch_ahead(const Chunk *c, const Scratch *s, Py_ssize_t p)
+{
+    prefetch_csr(c, s, p);
+    if (p < s->m)
+        prefetch_rows(c, s->buf[p]);
+}
+
+/* Ask for part `part` of `n_parts` of the input rows of the word at position p (a skip-gram window asks for the
+ * next centre's rows a few per pair: asked for at once, they would wait for one another's memory requests). */
+INLINE void prefetch_part(const Chunk *c, const Scratch *s, Py_ssize_t p, int64_t part, int64_t n_parts)
+{
+    if (p >= s->m)
+        return;
+    const int64_t a = c->sub_offsets[s->buf[p]], n = c->sub_offsets[s->buf[p] + 1] - a;
+    for (int64_t r = a + part * n / n_parts; r < a + (part + 1) * n / n_parts; r++)
+        prefetch_row(c->syn0 + (Py_ssize_t)c->sub_rows[r] * c->dim, c->dim);
 }
 
 /* Negative sampling: `word` is the positive target, then `negative` noise words (one equal to `word` is skipped).
@@ -410,15 +493,15 @@ INLINE Py_ssize_t cbow_combine(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssiz
 {
     const Py_ssize_t dim = c->dim;
     Py_ssize_t count = hi - lo - 1;
-    memset(s->neu1, 0, (size_t)dim * sizeof(float));
     memset(s->work, 0, (size_t)dim * sizeof(float));
     if (c->sub_rows) {
         count = 0;
         for (Py_ssize_t j = lo; j < hi; j++)
             if (j != i)
-                for (int64_t r = c->sub_offsets[s->buf[j]]; r < c->sub_offsets[s->buf[j] + 1]; r++, count++)
-                    add_scaled(s->neu1, 1.0f, c->syn0 + (Py_ssize_t)c->sub_rows[r] * dim, dim);
+                count += c->sub_offsets[s->buf[j] + 1] - c->sub_offsets[s->buf[j]];
+        sum_rows(c, s->buf, lo, hi, i, s->neu1);
     } else {
+        memset(s->neu1, 0, (size_t)dim * sizeof(float));
         for (Py_ssize_t j = lo; j < hi; j++)
             if (j != i)
                 add_scaled(s->neu1, 1.0f, c->syn0 + (Py_ssize_t)s->buf[j] * dim, dim);
@@ -549,20 +632,82 @@ INLINE void skipgram_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t
 /* Skip-gram with the subword input (fastText's order): the centre word's rows, gathered once, predict each word
  * of its window; their gradients are summed and added to the centre's rows once, after the window (the input is
  * the same for the whole window, so it is read and written once instead of once per pair). Negatives are drawn
- * per pair. */
+ * per pair. The next centre's rows (~20 rows scattered over the matrix: the step would wait for each) are asked
+ * for while this window trains, a few per pair, and the CSR entries giving their addresses one and two steps
+ * before that. */
 INLINE void skipgram_subword_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi,
                                     float alpha, uint64_t *state, Totals *t, Objective obj)
 {
     t->pairs += hi - lo - 1;
     t->examples += hi - lo - 1;
     const float *in = input_gather(c, s->buf[i], s->neu1);
+    const int64_t n_pairs = hi - lo - 1;
+    int64_t part = 0;
+    prefetch_csr(c, s, i + 1);
     memset(s->work, 0, (size_t)c->dim * sizeof(float));
     for (Py_ssize_t j = lo; j < hi; j++) {
         if (j == i)
             continue;
+        prefetch_part(c, s, i + 1, part++, n_pairs);
         obj.prepare(c, s->buf[j]);
         obj.update(c, s, in, s->buf[j], alpha, state, t);
     }
+    input_scatter(c, s->buf[i], s->work);
+}
+
+/* Skip-gram with the subword input, NS alone and shared negatives: the noise words are drawn once per centre word
+ * and shared by its window's pairs (as skipgram_shared_centre; a draw outside syn1neg skips the window). The input
+ * is the same for every pair of the window, so each noise row is scored once, at its value when the window
+ * starts, and counts once per pair whose target it is not (its gradient and loss times that count: the pairs'
+ * k draws and dot products become k for the window). The context words, the positive targets, train one after the
+ * other as in subword_ns; then the noise rows add their share to the input gradient (at their values after the
+ * positives) and move, each by its summed gradient. */
+INLINE void subword_shared_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo, Py_ssize_t hi,
+                                  float alpha, uint64_t *state, Totals *t, Objective obj)
+{
+    (void)obj;
+    const Py_ssize_t dim = c->dim, n_out = c->negative + 1;
+    const int64_t n_pairs = hi - lo - 1;
+    t->pairs += n_pairs;
+    t->examples += n_pairs;
+    for (Py_ssize_t q = 1; q < n_out; q++) {
+        s->targets[q] = noise_word(state, c->prob, c->alias, c->n_words);
+        if ((uint64_t)s->targets[q] >= (uint64_t)c->n_words) {
+            t->bad_index = 1;
+            return;
+        }
+        s->outs[q] = c->syn1neg + s->targets[q] * dim;
+        prefetch_row(s->outs[q], dim);
+    }
+    const float *in = input_gather(c, s->buf[i], s->neu1);
+    int64_t part = 0;
+    prefetch_csr(c, s, i + 1);
+    memset(s->work, 0, (size_t)dim * sizeof(float));
+    double loss = 0.0;
+    for (Py_ssize_t q = 1; q < n_out; q++) {
+        int64_t count = n_pairs;
+        for (Py_ssize_t j = lo; j < hi; j++)
+            count -= j != i && s->buf[j] == s->targets[q];
+        double one = 0.0;
+        s->grads[q] = count ? (float)count * (sig_grad(dot(in, s->outs[q], dim), 0.0f, &one) * alpha) : 0.0f;
+        loss += (double)count * one;
+    }
+    for (Py_ssize_t j = lo; j < hi; j++) {
+        if (j == i)
+            continue;
+        prefetch_part(c, s, i + 1, part++, n_pairs);
+        float *out = c->syn1neg + (Py_ssize_t)s->buf[j] * dim;
+        float g = sig_grad(dot(in, out, dim), 1.0f, &loss) * alpha;
+        if (g != 0.0f)
+            sgd_step(g, in, out, s->work, dim);
+    }
+    for (Py_ssize_t q = 1; q < n_out; q++)
+        if (s->grads[q] != 0.0f)
+            add_scaled(s->work, s->grads[q], s->outs[q], dim);
+    for (Py_ssize_t q = 1; q < n_out; q++)
+        if (s->grads[q] != 0.0f)
+            add_scaled(s->outs[q], s->grads[q], in, dim);
+    t->loss += loss;
     input_scatter(c, s->buf[i], s->work);
 }
 
@@ -583,6 +728,8 @@ INLINE void cbow_centre(const Chunk *c, Scratch *s, Py_ssize_t i, Py_ssize_t lo,
     t->pairs += hi - lo - 1;
     t->examples++;
     obj.prepare(c, s->buf[i]);
+    if (c->sub_rows)
+        prefetch_ahead(c, s, i + c->window + 1);
     Py_ssize_t count = cbow_combine(c, s, i, lo, hi);
     obj.update(c, s, s->neu1, s->buf[i], alpha, state, t);
     cbow_scatter(c, s, i, lo, hi, count);
@@ -598,12 +745,23 @@ INLINE void each_centre(const Chunk *c, Scratch *s, Totals *t, CentreStep step, 
     uint64_t state = seed_state(c->seed);
     Py_ssize_t d = first_document(c), m, lo, hi;
     float alpha;
-    while ((m = next_document(c, s, &d, &state, &alpha, t)) >= 0)
+    while ((m = s->m = next_document(c, s, &d, &state, &alpha, t)) >= 0) {
+        /* with subwords, the first window + 2 tokens of the next document, whose rows the first steps there
+         * read (nothing before them would ask for them), are asked for over this document's steps */
+        Py_ssize_t a = 0, n = 0;
+        if (c->sub_rows && d < c->n_offsets - 1 && c->offsets[d] < c->stop) {
+            a = c->offsets[d] > c->start ? (Py_ssize_t)c->offsets[d] : c->start;
+            n = (c->offsets[d + 1] < c->stop ? (Py_ssize_t)c->offsets[d + 1] : c->stop) - a;
+            n = n < c->window + 2 ? n : c->window + 2;
+        }
         for (Py_ssize_t i = 0; i < m; i++) {
+            for (Py_ssize_t r = a + i * n / m; r < a + (i + 1) * n / m; r++)
+                prefetch_rows(c, c->ids[r]);
             window_span(c, &state, i, m, &lo, &hi);
             if (hi - lo - 1 > 0)
                 step(c, s, i, lo, hi, alpha, &state, t, obj);
         }
+    }
 }
 
 typedef void (*Loop)(const Chunk *, Scratch *, Totals *);
@@ -622,17 +780,18 @@ LOOP(subword_none, skipgram_subword_centre, no_prepare, no_update)
 LOOP(subword_hs, skipgram_subword_centre, prefetch_path, hs_objective)
 LOOP(subword_ns, skipgram_subword_centre, no_prepare, ns_objective)
 LOOP(subword_both, skipgram_subword_centre, prefetch_path, both_objective)
+LOOP(subword_shared, subword_shared_centre, no_prepare, no_update)
 LOOP(cbow_none, cbow_centre, no_prepare, no_update)
 LOOP(cbow_hs, cbow_centre, prefetch_path, hs_objective)
 LOOP(cbow_ns, cbow_centre, no_prepare, ns_objective)
 LOOP(cbow_both, cbow_centre, prefetch_path, both_objective)
 
 /* The loop for each architecture (0: skip-gram, 1: CBOW, 2: skip-gram with the subword input) and objective;
- * CBOW and the subword skip-gram have no shared-negatives step (they draw per example). */
+ * CBOW has no shared-negatives step (it draws per example). */
 static const Loop LOOPS[3][N_OBJECTIVES] = {
     {skipgram_none, skipgram_hs, skipgram_ns, skipgram_both, skipgram_shared},
     {cbow_none, cbow_hs, cbow_ns, cbow_both, cbow_ns},
-    {subword_none, subword_hs, subword_ns, subword_both, subword_ns},
+    {subword_none, subword_hs, subword_ns, subword_both, subword_shared},
 };
 
 static int objective_of(const Chunk *c)

@@ -127,7 +127,9 @@ class Config:
     sample: float = _f(1e-3, "frequent-word subsampling threshold (0: off; word2vec.c's formula)", bounds=Bounds(0),
                        group="model")
     shared_negatives: bool = _f(True, "skip-gram with ns: draw one set of negatives per centre word, shared by its "
-                                      "context words (Ji et al. 2016)", group="model")
+                                      "context words (Ji et al. 2016); with --subwords each is scored once per "
+                                      "window: faster, neighbours further from fastText's (off in --preset "
+                                      "fasttext)", group="model")
     reduced_window: bool = _f(True, "draw the effective window uniformly in 1..window per centre word "
                                     "(--no-reduced-window: always the full window)", group="model")
     both_heads: bool = _f(False, "with --loss hs, also train a negative-sampling head, as gensim's hs=1 with "
@@ -413,7 +415,7 @@ CBOW = SGNS.replace(model="cbow", lr=0.025)
 #: bucket 2,000,000, lr 0.05 decaying to 0, t 1e-4); the torch engine's steps are smaller than word2vec's, since
 #: n-gram rows are shared by many words of a step (`wordvec.engine_torch`).
 FASTTEXT = SGNS.replace(subwords=True, min_n=3, max_n=6, bucket=2_000_000, lr=0.05, min_lr=0.0, sample=1e-4,
-                        batch_size=512)
+                        batch_size=512, shared_negatives=False)
 
 PRESETS: dict[str, Config] = {"lab": LAB, "sgns": SGNS, "cbow": CBOW, "fasttext": FASTTEXT}
 

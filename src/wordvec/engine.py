@@ -427,6 +427,8 @@ class _HogwildRun:
         self.chance = chance_loss(vocab.counts, self.hs, self.negative)
         self.lockf = _lockf(weights.lockf, len(weights.syn0), len(vocab))
         self.sub_offsets, self.sub_rows = _subword_rows(config, vocab)
+        # the input rows training can write: with subwords, the CSR's (of 2,000,000 buckets, few are any word's)
+        self.trained_rows = None if self.sub_rows is None else np.unique(self.sub_rows)
 
     def alpha_at(self, done: int) -> float:
         a0, a1 = self.pos.start_alpha, self.pos.end_alpha
@@ -577,7 +579,10 @@ class _HogwildRun:
         p = self.pos
         loss = p.loss / p.examples if p.examples else float("nan")
         if p.examples:
-            sums = [matrix_sum(m) for m in self.weights.tensors().values()]
+            tensors = self.weights.tensors()
+            if self.trained_rows is not None:  # a row no word reads kept its value, finite when the run began
+                tensors[INPUT] = tensors[INPUT][self.trained_rows]
+            sums = [matrix_sum(m) for m in tensors.values()]
             self.ctl.check_epoch(p.epoch, loss, sums, p.start_alpha, self.chance)
         p.epoch_losses.append(loss)
         self._point(bar, end_of_epoch=True)

@@ -35,7 +35,9 @@ class FastText(Word2Vec):
     Parameters are gensim's (`min_n`, `max_n`: the character n-gram lengths; `bucket`: the hash buckets shared by
     the n-grams; `max_n=0`: no n-grams, word2vec with fastText's files), in gensim's order, with Word2Vec's
     keyword-only extras (`shared_negatives`, `progress`, `device`, `backend`). `word_ngrams` is kept as gensim
-    keeps it (only 1 is trained, by gensim too). Training runs on the CPU kernels (backend 'hogwild')."""
+    keeps it (only 1 is trained, by gensim too). Training runs on the CPU kernels (backend 'hogwild').
+    `shared_negatives` is off here (negatives per pair, as fastText): True scores one noise draw per skip-gram
+    window, faster, with neighbours further from fastText's (README, "Subword vectors")."""
 
     _PARAMS = _PARAMS + ("min_n", "max_n", "bucket", "word_ngrams")
 
@@ -44,7 +46,7 @@ class FastText(Word2Vec):
                  negative=5, ns_exponent=0.75, cbow_mean=1, hashfxn=hash, epochs=5, null_word=0, min_n=3, max_n=6,
                  sorted_vocab=1, bucket=2000000, trim_rule=None, batch_words=10000, callbacks=(),
                  max_final_vocab=None, shrink_windows=True, *, compute_loss=False, comment=None, device="cpu",
-                 backend="auto", shared_negatives=True, progress=False):
+                 backend="auto", shared_negatives=False, progress=False):
         subwords.check_settings(min_n, max_n, bucket)
         self.min_n, self.max_n, self.word_ngrams = int(min_n), int(max_n), int(word_ngrams)
         self.bucket = 0 if (self.word_ngrams <= 1 and self.max_n == 0) else int(bucket)  # gensim's rule

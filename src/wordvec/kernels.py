@@ -15,7 +15,9 @@ vector and its update is the sum of both gradients (word2vec.c's neu1e). The sig
 EXP_TABLE_SIZE = 1000 points on [-6, 6); outside that range the sigmoid is saturated and, as in gensim, the example
 makes no update (its loss still counts). Skip-gram with negative sampling can share one negative draw per centre
 word across its context words (Ji et al. 2016, `shared_negatives`): k+1 output-row loads and k draws per centre word
-instead of per pair. Randomness is a xorshift64* stream seeded per chunk, so a chunk's draws do not depend on which
+instead of per pair. With the subword input (one input per window: the centre's rows predict its context words) each
+shared noise row is scored once per window, at its value when the window starts, and weighted by the pairs it
+serves: k dot products per window instead of k per pair. Randomness is a xorshift64* stream seeded per chunk, so a chunk's draws do not depend on which
 thread runs it.
 
 Both implementations run the same algorithm on the same random stream in float32 (the loss summed in double), so

@@ -4,7 +4,7 @@ picks the implementation; this module is imported only then, so a process that t
 loads numba (libLLVM) or scipy (which numba's first call imports).
 
 The code is cut the way gensim's and fastText's loops are: one small helper per concern (`_subsample`,
-`_window`, `_ns_update`, `_hs_update`, `_ns_shared` for shared negatives, `_cbow_combine` /
+`_window`, `_ns_update`, `_hs_update`, `_ns_shared` / `_ns_shared_subword` for shared negatives, `_cbow_combine` /
 `_cbow_scatter`), inlined by numba into one entry point per architecture (`train_skipgram`, `train_cbow`);
 numba compiles (or loads from its cache) only the one that is called.
 
@@ -312,6 +312,61 @@ def _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_
     return state, loss, False
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _ns_shared_subword(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, neu1, work, targets, grads, state,
+                       sub_offsets, sub_rows, lockf):
+    """Skip-gram with the subword input and shared negatives for the window buf[lo:hi] of centre buf[i] (the C
+    kernels' subword_shared_centre): the noise words drawn once; each scored once against the centre's mean input
+    at its value when the window starts and counted once per pair whose target it is not; the context words
+    trained one after the other; then the noise rows' share of the input gradient (at their values after the
+    positives) and their summed updates. A draw outside syn1neg skips the window. Returns (state, loss, whether a
+    draw fell outside)."""
+    dim = syn0.shape[1]
+    n_words = syn1neg.shape[0]
+    for q in range(1, negative + 1):
+        state, j, u = _alias_draw(state, n_words)
+        targets[q] = j if u < prob[j] else alias[j]
+        if targets[q] < 0 or targets[q] >= n_words:
+            return state, 0.0, True
+    _gather(sub_offsets, sub_rows, syn0, buf[i], neu1)
+    for k in range(dim):
+        work[k] = 0.0
+    n_pairs = hi - lo - 1
+    loss = 0.0
+    for q in range(1, negative + 1):
+        t = targets[q]
+        count = n_pairs
+        for j in range(lo, hi):
+            if j != i and buf[j] == t:
+                count -= 1
+        grads[q] = 0.0
+        if count == 0:
+            continue
+        f = np.float32(0.0)
+        for k in range(dim):
+            f += neu1[0, k] * syn1neg[t, k]
+        g, l = _sig_grad(f, np.float32(0.0))
+        grads[q] = np.float32(count) * (g * alpha)
+        loss += count * np.float64(l)
+    for j in range(lo, hi):
+        if j != i:  # the positive target alone: no draw
+            state, loss, _ = _ns_update(neu1, 0, syn1neg, buf[j], 0, prob, alias, alpha, work, state, loss)
+    for q in range(1, negative + 1):
+        g = grads[q]
+        if g != 0.0:
+            t = targets[q]
+            for k in range(dim):
+                work[k] += g * syn1neg[t, k]
+    for q in range(1, negative + 1):
+        g = grads[q]
+        if g != 0.0:
+            t = targets[q]
+            for k in range(dim):
+                syn1neg[t, k] += g * neu1[0, k]
+    _scatter(sub_offsets, sub_rows, syn0, buf[i], work, lockf)
+    return state, loss, False
+
+
 # --- CBOW: the context in, the error out -------------------------------------------------------------------------
 
 @njit(cache=True, nogil=True, inline="always")
@@ -384,7 +439,7 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
     work = np.empty(dim, dtype=np.float32)
     buf = np.empty(stop - start, dtype=np.int32)
     subs = sub_offsets.shape[0] > 0
-    shared = negative > 0 and shared_negatives and not hs and not subs
+    shared = negative > 0 and shared_negatives and not hs
     n_out = negative + 1 if shared else 1
     out_rows = np.empty((n_out, dim), dtype=np.float32)
     out_grad = np.empty((n_out, dim), dtype=np.float32)
@@ -415,8 +470,12 @@ def _train_skipgram(ids, offsets, start, stop, syn0, syn1, codes, points, length
                     continue
                 pairs += count
                 examples += count
-                state, l, h = _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows,
-                                         out_grad, targets, grads, state, lockf)
+                if subs:
+                    state, l, h = _ns_shared_subword(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha,
+                                                     neu1, work, targets, grads, state, sub_offsets, sub_rows, lockf)
+                else:
+                    state, l, h = _ns_shared(buf, i, lo, hi, syn0, syn1neg, negative, prob, alias, alpha, out_rows,
+                                             out_grad, targets, grads, state, lockf)
                 loss += l
                 bad |= h
                 continue
