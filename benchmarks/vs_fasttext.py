@@ -24,7 +24,7 @@ vocabulary, and coverage; then every pair, unseen words from their n-grams); dow
 word), wordvec's Word2Vec and TF-IDF, on all tweets and on the tweets with a word outside the vocabulary.
 
 Run: python benchmarks/vs_fasttext.py [--dataset PATH] [--big-tokens N] [--bucket N] [--repeats N] [--tweets N]
-     [--fasttext-bin PATH] [--quick]
+     [--fasttext-bin PATH] [--only speed|whole|pairs|downstream ...] [--quick]
 Peers: pip install "wordvec[bench]" (gensim, fasttext-wheel); the fastText binary: build it from the `fasttext`
 source package (README "Subword vectors"). A missing peer is reported as such, its columns left empty.
 """
@@ -58,6 +58,8 @@ STEMS = ["play", "work", "talk", "walk", "jump", "read", "call", "help", "love",
          "teach", "learn", "paint", "clean", "watch", "cook", "dance"]
 SUFFIXES = ["", "s", "ed", "ing", "er", "ers", "able", "ful", "less", "ness", "ly", "ment"]
 LIBS = ("wordvec", "gensim", "fasttext")
+NAMES = {"wordvec": "wordvec FastText", "gensim": "gensim FastText", "fasttext": "Facebook's fastText"}
+PARTS = ("speed", "whole", "pairs", "downstream")
 ENWIKI = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 PAIR_FILES = {"WordSim-353": "wordsim353.tsv", "SimLex-999": "simlex999.txt"}
 LINE_TOKENS = 1000  # fastText cuts longer lines (MAX_LINE_SIZE 1024); the same lines for every peer
@@ -393,11 +395,12 @@ def pairs_table(text: Path, libs: list[str], args, tmp: Path) -> None:
           "from n-grams | SimLex-999 Spearman (coverage) | every pair |")
     print("|---|---|---|---:|---:|---:|---:|---:|")
     for arch, sg in (("skip-gram", True), ("CBOW", False)):
-        for lib in libs:
-            r = launch(lib, "pairs", text, sg, 1, args, tmp)
+        for lib, seed in [(lib, 1) for lib in libs] + [("gensim", 2)]:  # gensim's seed 2: the noise
+            r = launch(lib, "pairs", text, sg, seed, args, tmp)
             cells = [f"{p['spearman']:.3f} ({p['coverage']:.0%}) | {p['spearman_all']:.3f}"
                      for p in r["pairs"].values()]
-            print(f"| {r['raw_words'] / 1e6:.2f} M tokens | {arch} | {lib} | {r['vocab']:,} | " + " | ".join(cells)
+            name = NAMES[lib] + (f", seed {seed}" if lib == "gensim" else "")
+            print(f"| {r['raw_words'] / 1e6:.2f} M tokens | {arch} | {name} | {r['vocab']:,} | " + " | ".join(cells)
                   + " |", flush=True)
 
 
@@ -411,7 +414,7 @@ def downstream_table(text: Path, libs: list[str], args, tmp: Path) -> None:
                 "unseen": {"embedding": d["all_words"]["subsets"]["unseen"]["tfidf"]}}}))
             rows.append(("wordvec Word2Vec (vocabulary words)", d["word2vec"]))
             rows.append(("wordvec FastText, vocabulary words only", d["vocab_only"]))
-        rows.append((f"{lib} FastText, every word (unseen from n-grams)", d["all_words"]))
+        rows.append((f"{NAMES[lib]}, every word (unseen from n-grams)", d["all_words"]))
     print(f"\ntweets, skip-gram: downstream F1 of class 1 (mean vectors, logistic regression, 5 folds); "
           f"{share:.1%} of tweets hold a word outside the vocabulary")
     print("| features | F1, all tweets | F1, tweets with an unseen word |")
@@ -432,6 +435,7 @@ def main(argv=None) -> None:
                                            "build/fasttext/fasttext from benchmarks/build_fasttext.sh)")
     ap.add_argument("--quick", action="store_true", help="one run each, 8,000 tweets, a 100k-token generated "
                                                          "corpus and 100k of enwiki, 100k buckets")
+    ap.add_argument("--only", action="append", choices=PARTS, help="these tables only (repeatable; default all)")
     ap.add_argument("--one", nargs=5, metavar=("LIB", "TASK", "TEXT", "SG", "SEED"), help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -454,11 +458,17 @@ def main(argv=None) -> None:
         texts = {"tweets": write_corpus(tweets, tmp / "tweets.txt"),
                  f"generated-{args.big_tokens / 1e6:g}M": write_corpus(generated_corpus(args.big_tokens),
                                                                        tmp / "generated.txt")}
-        wiki = write_corpus(enwiki_sentences(100_000 if args.quick else None), tmp / "enwiki.txt")
-        speed_tables(texts, libs, args, tmp)
-        whole_table({"tweets": texts["tweets"]}, args, tmp)
-        pairs_table(wiki, libs, args, tmp)
-        downstream_table(texts["tweets"], libs, args, tmp)
+        wiki = write_corpus(enwiki_sentences(100_000 if args.quick else None), tmp / "enwiki.txt") \
+            if "pairs" in (args.only or PARTS) else None
+        only = set(args.only or PARTS)
+        if "speed" in only:
+            speed_tables(texts, libs, args, tmp)
+        if "whole" in only:
+            whole_table({"tweets": texts["tweets"]}, args, tmp)
+        if "pairs" in only:
+            pairs_table(wiki, libs, args, tmp)
+        if "downstream" in only:
+            downstream_table(texts["tweets"], libs, args, tmp)
 
 
 if __name__ == "__main__":
