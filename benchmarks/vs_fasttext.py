@@ -445,6 +445,9 @@ def main(argv=None) -> None:
         lib, task, text, sg, seed = args.one
         return one(lib, task, Path(text), sg == "1", int(seed), args.bucket, args.dataset, args.out)
 
+    if args.fasttext_bin and not (os.path.isfile(args.fasttext_bin) and os.access(args.fasttext_bin, os.X_OK)):
+        raise SystemExit(f"vs_fasttext: --fasttext-bin {args.fasttext_bin} is not an executable file; build "
+                         f"fastText's tool with: bash benchmarks/build_fasttext.sh")
     libs = [lib for lib in LIBS if lib == "wordvec" or available(lib)]
     if "gensim" not in libs:
         raise SystemExit("vs_fasttext: gensim is needed (the reference peer and its test data): "
