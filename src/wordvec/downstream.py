@@ -75,13 +75,15 @@ def _summary(folds: list[dict]) -> dict:
 
 
 def downstream(kv, texts: Sequence, labels, tokenizer: Callable[[str], list[str]] | None = None, folds: int = 5,
-               sif: bool = False, seed: int = 0) -> dict:
+               sif: bool = False, seed: int = 0, subsets: dict | None = None) -> dict:
     """Can a linear classifier read the label off the mean tweet vector? Stratified k-fold logistic regression
     (class_weight='balanced': the hate-speech class is ~7%, so plain accuracy would reward ignoring it),
     F1/precision/recall of class 1 (or the largest label), next to TF-IDF + the same classifier on the same
     tokens and folds so the number has a yardstick.
 
-    `texts` are strings (tokenised with `tokenizer`, default the kv's own, else whitespace) or token lists."""
+    `texts` are strings (tokenised with `tokenizer`, default the kv's own, else whitespace) or token lists.
+    `subsets` {name: boolean mask over texts} also scores each fold's test texts inside the mask (the same
+    classifiers: how the rows do on, say, the texts with unseen words)."""
     require("sklearn", "the downstream evaluation")
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -104,6 +106,13 @@ def downstream(kv, texts: Sequence, labels, tokenizer: Callable[[str], list[str]
         raise WordvecError(f"downstream: {folds}-fold cross-validation needs at least {max(folds, 2)} texts per "
                            f"class (the rarest class has {per_class.min()}); lower --folds (minimum 2) or give more labelled texts")
     positive = 1 if 1 in classes else classes.max()
+    if subsets is not None and not isinstance(subsets, dict):
+        raise WordvecError(f"downstream: subsets must be a dict {{name: mask}}, got {type(subsets).__name__}")
+    masks = {name: np.asarray(m, dtype=bool) for name, m in (subsets or {}).items()}
+    for name, m in masks.items():
+        if m.shape != y.shape or not m.any():
+            raise WordvecError(f"downstream: subset {name!r} needs one flag per text ({len(y)}) and at least one "
+                               f"text; got {m.shape[0] if m.ndim else 0} flags, {int(m.sum())} set")
     tok = tokenizer or kv_tokenizer(kv) or str.split
     token_lists = [t if isinstance(t, (list, tuple)) else tok(t) for t in texts]
 
@@ -111,18 +120,28 @@ def downstream(kv, texts: Sequence, labels, tokenizer: Callable[[str], list[str]
     docs = np.empty(len(token_lists), dtype=object)
     docs[:] = token_lists
     emb_folds, tfidf_folds = [], []
+    parts = {name: ([], []) for name in masks}
     for tr, te in StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(x, y):
         clf = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000, class_weight="balanced"))
         clf.fit(x[tr], y[tr])
-        emb_folds.append(_scores(y[te], clf.predict(x[te]), positive))
+        emb_pred = clf.predict(x[te])
+        emb_folds.append(_scores(y[te], emb_pred, positive))
         tfidf = TfidfVectorizer(analyzer=_identity)  # the same tokens, no re-tokenising
         base = LogisticRegression(max_iter=1000, class_weight="balanced")
         base.fit(tfidf.fit_transform(docs[tr]), y[tr])
-        tfidf_folds.append(_scores(y[te], base.predict(tfidf.transform(docs[te])), positive))
+        tfidf_pred = base.predict(tfidf.transform(docs[te]))
+        tfidf_folds.append(_scores(y[te], tfidf_pred, positive))
+        for name, m in masks.items():
+            inside = m[te]
+            if inside.any():
+                parts[name][0].append(_scores(y[te][inside], emb_pred[inside], positive))
+                parts[name][1].append(_scores(y[te][inside], tfidf_pred[inside], positive))
     return {"texts": len(y), "folds": folds, "positive_label": positive.item() if hasattr(positive, "item")
             else positive, "positive_share": float((y == positive).mean()), "sif": bool(sif),
             "class_weight": "balanced", "oov_token_ratio": oov_tokens, "empty_texts": empty,
-            "embedding": _summary(emb_folds), "tfidf": _summary(tfidf_folds)}
+            "embedding": _summary(emb_folds), "tfidf": _summary(tfidf_folds),
+            **({"subsets": {name: {"texts": int(masks[name].sum()), "embedding": _summary(e), "tfidf": _summary(t)}
+                            for name, (e, t) in parts.items()}} if masks else {})}
 
 
 __all__ = ["downstream", "text_vectors", "kv_tokenizer", "SIF_A"]
