@@ -212,8 +212,8 @@ def main(argv=None) -> int:
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"\n| corpus | what | seconds | tokens/s | tokens/CPU-s | peak RSS, sum over processes | peak PSS, sum "
-          f"| largest process (ru_maxrss) | processes |")
+    print("\n| corpus | what | seconds | tokens/s | tokens/CPU-s | peak RSS, sum over processes | peak PSS, sum "
+          "| largest process (ru_maxrss) | processes |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for n, name, tokens, m, procs in rows:
         print(f"| {n / 1e6:,.0f} M | {name} | {m['wall']:.1f} | {tokens / m['wall']:,.0f} | {tokens / m['cpu']:,.0f} "

@@ -135,7 +135,7 @@ def main() -> None:
             for lib, r in runs.items():
                 rows.append((arch, lib, statistics.median(w for w, _ in r), statistics.median(m for _, m in r)))
     print(f"whole processes, median of {args.repeats}: train on the tweets ({SETTINGS}) and save the vectors\n")
-    print(f"| arch | process | wall s | peak RSS MiB | wall / gensim (LineSentence) | RSS / gensim (LineSentence) |")
+    print("| arch | process | wall s | peak RSS MiB | wall / gensim (LineSentence) | RSS / gensim (LineSentence) |")
     print("|---|---|---:|---:|---:|---:|")
     for arch in ("skip-gram", "CBOW"):
         mine = {lib: (w, m) for a, lib, w, m in rows if a == arch}

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from fasttext_data import MADE_UP, datapath, gensim_fasttext, random_words
+from fasttext_data import datapath, gensim_fasttext, random_words
 from wordvec import FastTextKeyedVectors, KeyedVectors, WordvecError, fasttext, load_facebook_vectors
 from wordvec.vectors import UnknownWordError, UnsupportedError
 

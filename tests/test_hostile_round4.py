@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from wordvec import FastText, cli, subwords
-from wordvec.config import FASTTEXT, LAB, Config
+from wordvec.config import FASTTEXT, LAB
 from wordvec.errors import WordvecError
 from wordvec.fasttext import FastTextKeyedVectors
 from wordvec.vectors import UnknownWordError

@@ -23,7 +23,6 @@ Pairs are never materialised for the whole corpus: the corpus is one int32 id ar
 from __future__ import annotations
 
 import logging
-import math
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field

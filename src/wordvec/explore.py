@@ -37,7 +37,7 @@ from .fasttext import FastTextKeyedVectors, load_facebook_vectors
 from .fbformat import sniff
 from .files import atomic_open
 from .plots import project_2d
-from .rundir import METRICS, MAP_CACHE, load_vectors, read_config, read_metrics
+from .rundir import MAP_CACHE, load_vectors, read_config, read_metrics
 from .state import read_header
 from .vectors import KeyedVectors, UnknownWordError, VectorFileError
 
