@@ -72,11 +72,11 @@ def check_resume(path: Path, meta: dict, want: dict) -> None:
     have = have if isinstance(have, dict) else {}
     theirs = have.get("config") if isinstance(have.get("config"), dict) else {}
     keys = differences(theirs, want["config"], "(unset)")
-    subwords = ("subwords", "min_n", "max_n", "bucket")  # a word2vec run's identity has none of them
-    if ("subwords" in theirs) != ("subwords" in want["config"]):
-        keys = [k for k in keys if k not in subwords]
+    switched = ("subwords" in theirs) != ("subwords" in want["config"])  # a word2vec run's identity has no
+    if switched:  # subword settings: the switch is named once, not each setting
+        keys = [k for k in keys if k not in ("subwords", "min_n", "max_n", "bucket")]
     diffs = [f"--{key.replace('_', '-')} {theirs.get(key, '(unset)')} -> {want['config'][key]}" for key in keys]
-    if ("subwords" in theirs) != ("subwords" in want["config"]):
+    if switched:
         diffs.insert(0, "--subwords on -> off (the checkpoint is a fasttext run's)" if "subwords" in theirs else
                      "--subwords off -> on (the checkpoint is a word2vec run's)")
     data = {key: want[key] for key in ("vocabulary", "tokens", "documents")}
@@ -193,10 +193,10 @@ def preflight(config: Config, out: str | os.PathLike, overwrite: bool = False,
     before it starts N processes, so a mistake is one line at once rather than N processes' worth, late."""
     from .corpus import _looks_like_path
 
-    _check_settings(config, checkpoint_every)
+    device = _check_settings(config, checkpoint_every)
     from .engine import check_processes
 
-    check_processes(config, resolve_device(config.device))
+    check_processes(config, device)
     check_out(out, overwrite)
     _check_checkpoint(checkpoint_path(out), resume, overwrite)
     if tensorboard is not None and Path(tensorboard).exists() and not Path(tensorboard).is_dir():
