@@ -324,6 +324,16 @@ def test_launch_batch_ignored_by_backend_auto_on_the_cpu_is_said_once(tmp_path, 
     assert len(said) == 1 and "--launch-batch 100 is ignored" in said[0] and "use --backend torch" in said[0]
 
 
+def test_launch_batch_of_the_torch_backend_is_not_called_ignored(tmp_path, corpus, capsys):
+    """fasttext trains on the torch backend too: there --launch-batch sets its launches, and no warning says
+    otherwise."""
+    code, out, err = _cli(capsys, "train", "--preset", "fasttext", *SMALL, "--bucket", "300", "--backend", "torch",
+                          "--device", "cpu", "--launch-batch", "100", "--dataset", str(corpus),
+                          "--out", str(tmp_path / "run"))
+    assert code == 0, err
+    assert "--launch-batch 100 is ignored" not in err, err
+
+
 def test_resume_across_word2vec_and_fasttext_names_the_subword_model_alone(tmp_path):
     from wordvec.config import SGNS
     from wordvec.pipeline import check_resume

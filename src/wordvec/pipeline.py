@@ -180,7 +180,7 @@ def _say_ignored(config: Config, device: str) -> None:
     """--backend auto picks the engine only now: a flag of the engine it did not pick is said once, not dropped."""
     from .engine import uses_cpu_kernels
 
-    if config.launch_batch and config.model != "softmax" and (config.subwords or uses_cpu_kernels(config, device)):
+    if config.launch_batch and config.model != "softmax" and uses_cpu_kernels(config, device):
         log.warning("--launch-batch %d is ignored: it sets the torch backend's launches, and --backend %s trains "
                     "on the CPU kernels here (no launches); drop it, or use --backend torch", config.launch_batch,
                     config.backend)
