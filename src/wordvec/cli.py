@@ -215,9 +215,7 @@ def _cmd_neighbors(args: argparse.Namespace) -> int:
     if path.is_file() and path.suffix != ".checkpoint":  # a vector file, as `wordvec explore` opens it
         from .explore import load_vector_file
 
-        if args.vectors is not None:
-            raise WordvecError("--vectors chooses a matrix of a run directory; a vector file has one set of word "
-                               "vectors: leave --vectors out")
+        _no_matrix_choice(args)
         kv = load_vector_file(path)
     else:
         kv = load_vectors(args.run_dir, which=args.vectors)
@@ -313,6 +311,13 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _no_matrix_choice(args: argparse.Namespace) -> None:
+    """`neighbors` and `export` given a vector file: --vectors picks a run directory's matrix, a file has one."""
+    if args.vectors is not None:
+        raise WordvecError("--vectors chooses a matrix of a run directory; a vector file has one set of word "
+                           "vectors: leave --vectors out")
+
+
 def _export_file(source: Path, args: argparse.Namespace) -> Path:
     """Export a vector file or model (a fastText .bin keeps its hyperparameters and output matrix as .bin)."""
     from .explore import load_vector_file
@@ -321,12 +326,8 @@ def _export_file(source: Path, args: argparse.Namespace) -> Path:
     from .fbformat import sniff
     from .rundir import check_export_out
 
-    if args.vectors is not None:
-        raise WordvecError("--vectors chooses a matrix of a run directory; a vector file has one set of word "
-                           "vectors: leave --vectors out")
-    if args.name is not None and args.format != "projector":
-        raise WordvecError(f"--name names a projector export; drop it for --format {args.format}")
-    check_export_out(source, args.format, args.out, args.overwrite)
+    _no_matrix_choice(args)
+    check_export_out(source, args.format, args.out, args.overwrite, args.name)
     if args.format == "fasttext-bin":
         if args.limit is not None:
             raise WordvecError("--limit keeps the most frequent words of a vectors file; a fastText .bin holds the "

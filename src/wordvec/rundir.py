@@ -488,17 +488,18 @@ def export_run(run_dir, format: str, out, which: str | None = None, limit: int |
     a projector export is named after the run's folder unless `name` is given."""
     from .export import export_vectors
 
-    if name is not None and format != "projector":
-        raise WordvecError(f"--name names a projector export; drop it for --format {format}")
-    check_export_out(run_dir, format, out, overwrite)
+    check_export_out(run_dir, format, out, overwrite, name)
     kv = load_vectors(run_dir, which)
     if format == "fasttext-bin" and hasattr(kv, "vectors_ngrams"):
         return _export_fasttext_bin(run_dir, kv, out, limit)
     return export_vectors(kv, format, out, limit, name=name or Path(run_dir).resolve().name, overwrite=overwrite)
 
 
-def check_export_out(source, format: str, out, overwrite: bool) -> None:
-    """An export never replaces a file the user has without --overwrite, nor the file or run it reads from."""
+def check_export_out(source, format: str, out, overwrite: bool, name: str | None = None) -> None:
+    """An export's flags fit its format, and it never replaces a file the user has without --overwrite, nor the
+    file or run it reads from."""
+    if name is not None and format != "projector":
+        raise WordvecError(f"--name names a projector export; drop it for --format {format}")
     out, source = Path(out), Path(source)
     if format == "projector" or not out.exists():
         return
